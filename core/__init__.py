@@ -1,0 +1,1 @@
+"""Settings, the error tree and logging: the parts every other package may use."""

@@ -1,0 +1,1 @@
+"""Bytes to pages, pages to fields: sniffing, page preparation, token estimates, engines, merge."""

@@ -1,0 +1,1 @@
+"""Pydantic types shared by every package. No I/O lives here."""

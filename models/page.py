@@ -1,0 +1,82 @@
+"""A prepared page: its text layer, its rendered image and what sending it would cost."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A bounding box in page coordinates normalised to 0..1: (x0, y0, x1, y1), origin top-left.
+BBox = tuple[float, float, float, float]
+
+
+class TextQuality(StrEnum):
+    """Verdict on a page's text layer."""
+
+    GOOD = "good"  # real text: route the page as text
+    POOR = "poor"  # some text, but garbled, sparse or missing glyph maps
+    EMPTY = "empty"  # no text layer at all (a scan or a photo)
+
+
+class PageRoute(StrEnum):
+    """How a page is sent to an engine."""
+
+    TEXT = "text"  # the text layer alone (cheap)
+    IMAGE = "image"  # the rendered image (scans, photos)
+    BOTH = "both"  # text layer plus image (mixed pages)
+
+
+class TextLine(BaseModel):
+    """One line of text with where it sits on the page."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    bbox: BBox
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+
+
+class TileGrid(BaseModel):
+    """The Llama 4 tile grid an image is fitted into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cols: int = Field(ge=1)
+    rows: int = Field(ge=1)
+
+    @property
+    def tiles(self) -> int:
+        return self.cols * self.rows
+
+
+class PageImage(BaseModel):
+    """A rendered, JPEG-encoded page sized for the tile grid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    jpeg: bytes = Field(repr=False)
+    width: int = Field(ge=1)
+    height: int = Field(ge=1)
+    grid: TileGrid
+    estimated_tokens: int = Field(ge=0, description="Llama 4 image tokens for this grid.")
+
+
+class PreparedPage(BaseModel):
+    """One page after preparation, or the reason it could not be prepared."""
+
+    page_number: int = Field(ge=1, description="1-based page (or frame) number.")
+    width_pt: float = Field(0.0, ge=0, description="Page width in points (pixels for images).")
+    height_pt: float = Field(0.0, ge=0, description="Page height in points (pixels for images).")
+    text: str = Field("", description="The text layer, reading order.")
+    lines: list[TextLine] = Field(default_factory=list, description="Text-layer lines with boxes.")
+    text_quality: TextQuality = TextQuality.EMPTY
+    route: PageRoute = PageRoute.IMAGE
+    image: PageImage | None = None
+    estimated_text_tokens: int = Field(0, ge=0)
+    prepare_ms: float = Field(0.0, ge=0)
+    error_code: str | None = Field(None, description="Set when the page failed to prepare.")
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_code is not None

@@ -1,0 +1,97 @@
+"""Shared fixtures: settings in a temp data dir, and databases (SQLite and PostgreSQL).
+
+PostgreSQL tests need the server at FOLIO_TEST_POSTGRES_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test). Where it is absent they skip with a
+visible message, unless FOLIO_REQUIRE_POSTGRES=1 (set by .ci/run), which makes them fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from core.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_available() -> str | None:
+    """None when the server answers, else the reason it does not."""
+    try:
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means "not available"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; dropped at the end."""
+    reason = _postgres_available()
+    if reason is not None:
+        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({reason})"
+        if os.environ.get("FOLIO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " and FOLIO_REQUIRE_POSTGRES=1", pytrace=False)
+        pytest.skip(message + "; PostgreSQL tests skipped")
+    name = f"folio_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs twice: on a fresh SQLite file and on real PostgreSQL.
+
+    PostgreSQL tests get an empty schema of their own inside the session database.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'folio.db'}"
+        return
+    server_url: str = request.getfixturevalue("postgres_server_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings rooted in a temp data dir, SQLite database, local engine."""
+    return Settings(data_dir=tmp_path / "var", engine="local", render_workers=2, _env_file=None)
+
+
+@pytest.fixture
+def db_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Like ``settings`` but parametrised over SQLite and PostgreSQL."""
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        engine="local",
+        render_workers=2,
+        _env_file=None,
+    )

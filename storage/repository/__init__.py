@@ -1,0 +1,51 @@
+"""Repository functions: the only way the rest of Folio reads and writes the database.
+
+Arguments after the session are keyword-only. Functions flush but never commit: the
+caller's ``session_scope`` decides where a transaction ends.
+"""
+
+from storage.repository.documents import (
+    count_final,
+    finish_document,
+    get_document,
+    list_documents,
+    register_document,
+    reload_document,
+    requeue_document,
+    set_document_status,
+)
+from storage.repository.errors import DocumentNotFoundError, LeaseLostError
+from storage.repository.extractions import (
+    add_extraction,
+    current_extraction,
+    extraction_history,
+    pages_of,
+    save_pages,
+)
+from storage.repository.leases import claim_document, claim_next_documents, renew_lease
+from storage.repository.ledger import add_usage, ledger_for
+from storage.repository.tenants import get_or_create_tenant
+
+__all__ = [
+    "DocumentNotFoundError",
+    "LeaseLostError",
+    "add_extraction",
+    "add_usage",
+    "claim_document",
+    "claim_next_documents",
+    "count_final",
+    "current_extraction",
+    "extraction_history",
+    "finish_document",
+    "get_document",
+    "get_or_create_tenant",
+    "ledger_for",
+    "list_documents",
+    "pages_of",
+    "register_document",
+    "reload_document",
+    "requeue_document",
+    "renew_lease",
+    "save_pages",
+    "set_document_status",
+]

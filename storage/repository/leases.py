@@ -1,0 +1,151 @@
+"""Claiming documents for processing: each document goes to exactly one worker at a time.
+
+A document can be claimed when it is ``queued``, or ``processing`` with a lease that has
+lapsed (its worker died or hung). On PostgreSQL a claim locks candidate rows with
+``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent workers pass over each other's rows
+instead of waiting. SQLite has one writer at a time, so a single conditional ``UPDATE``
+decides: the claim is won by whichever statement changes the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models.document import DocumentStatus
+from storage.repository.dialect import dialect_name
+from storage.repository.documents import reload_document
+from storage.repository.errors import LeaseLostError
+from storage.tables import Document, utcnow
+
+
+def _claimable(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        Document.status == DocumentStatus.QUEUED,
+        sa.and_(
+            Document.status == DocumentStatus.PROCESSING,
+            sa.or_(Document.lease_expires_at.is_(None), Document.lease_expires_at <= now),
+        ),
+    )
+
+
+# Higher priority first, then oldest first; the id makes the order total.
+_QUEUE_ORDER = (Document.priority.desc(), Document.created_at, Document.id)
+
+
+def _claim_values(owner: str, lease_seconds: float, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "status": DocumentStatus.PROCESSING,
+        "lease_owner": owner,
+        "lease_expires_at": now + dt.timedelta(seconds=lease_seconds),
+        "started_at": now,
+        "updated_at": now,
+        "attempts": Document.attempts + 1,
+    }
+
+
+def claim_document(
+    session: Session,
+    document_id: str,
+    *,
+    owner: str,
+    lease_seconds: float,
+    now: dt.datetime | None = None,
+) -> Document | None:
+    """Take one document for ``owner``; None if another worker holds it or it is final.
+
+    The claim sets the status to ``processing``, the lease, ``started_at`` and counts an
+    attempt. It is committed by the caller's transaction.
+    """
+    now = now or utcnow()
+    if dialect_name(session) == "postgresql":
+        locked = session.scalars(
+            sa.select(Document.id)
+            .where(Document.id == document_id, _claimable(now))
+            .with_for_update(skip_locked=True)
+        ).one_or_none()
+        if locked is None:
+            return None
+    statement = (
+        sa.update(Document)
+        .where(Document.id == document_id, _claimable(now))
+        .values(**_claim_values(owner, lease_seconds, now))
+        .execution_options(synchronize_session=False)
+    )
+    if cast(sa.CursorResult[Any], session.execute(statement)).rowcount != 1:
+        return None
+    return reload_document(session, document_id)
+
+
+def claim_next_documents(
+    session: Session,
+    *,
+    owner: str,
+    lease_seconds: float,
+    limit: int,
+    now: dt.datetime | None = None,
+) -> list[Document]:
+    """Claim up to ``limit`` claimable documents, highest priority then oldest first."""
+    now = now or utcnow()
+    if limit <= 0:
+        return []
+    candidates = sa.select(Document.id).where(_claimable(now)).order_by(*_QUEUE_ORDER).limit(limit)
+    if dialect_name(session) == "postgresql":
+        ids = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        target = Document.id.in_(ids)
+    else:
+        # One statement: the subquery is read under SQLite's write lock, so no two
+        # workers can pick the same rows.
+        target = Document.id.in_(candidates.scalar_subquery())
+    statement = (
+        sa.update(Document)
+        .where(target, _claimable(now))
+        .values(**_claim_values(owner, lease_seconds, now))
+        .returning(Document.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = list(session.scalars(statement))
+    if not claimed:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Document)
+            .where(Document.id.in_(claimed))
+            .order_by(*_QUEUE_ORDER)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def renew_lease(
+    session: Session,
+    *,
+    document_id: str,
+    owner: str,
+    lease_seconds: float,
+    now: dt.datetime | None = None,
+) -> Document:
+    """Extend ``owner``'s lease to ``now + lease_seconds``.
+
+    Raises ``LeaseLostError`` if the document is no longer processing under ``owner``
+    (another worker reclaimed it after the lease lapsed): the caller must stop.
+    """
+    now = now or utcnow()
+    statement = (
+        sa.update(Document)
+        .where(
+            Document.id == document_id,
+            Document.status == DocumentStatus.PROCESSING,
+            Document.lease_owner == owner,
+        )
+        .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(sa.CursorResult[Any], session.execute(statement)).rowcount != 1:
+        raise LeaseLostError(f"document {document_id} is no longer leased to {owner!r}")
+    return reload_document(session, document_id)

@@ -1,0 +1,140 @@
+"""The ``local`` engine: text layer, RapidOCR and schema-guided field mapping, on the CPU.
+
+Weaker than Llama 4 but real, offline and free. ``model`` names what produced the result:
+``"rapidocr-ppocrv4+fieldmap-1"`` (the OCR models and the mapper's version), so stored
+results say which rules made them even for text-only pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from core.errors import FolioError, InternalError, PageTimeoutError
+from core.logging import get_logger
+from core.settings import Settings
+from extractors.fieldmap.mapper import MAPPER_VERSION, map_page
+from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_lines
+from models.extraction import PageExtraction, PageFailure
+from models.page import PageRoute, PreparedPage, TextLine
+from models.schemas import ExtractionSchema
+from models.usage import EngineCall
+
+OcrFunction = Callable[[bytes, int, int], list[TextLine]]
+
+
+class LocalEngine:
+    """CPU engine: one page per call; OCR off the event loop, a few at a time, time-limited."""
+
+    name = "local"
+    model: str | None = f"{OCR_MODEL}+{MAPPER_VERSION}"
+    max_pages_per_call = 1
+
+    def __init__(self, settings: Settings, *, ocr: OcrFunction | None = None) -> None:
+        """``ocr`` replaces RapidOCR (tests use it to simulate a hung or failing OCR)."""
+        self._settings = settings
+        self._ocr = ocr or ocr_lines
+        self._ocr_slots = asyncio.Semaphore(ocr_concurrency())
+        self._log = get_logger(__name__)
+
+    async def extract(self, pages: Sequence[PreparedPage],
+                      schema: ExtractionSchema) -> PageExtraction:
+        """Fields of one page; a page that cannot be read comes back as ``failure``."""
+        if len(pages) != self.max_pages_per_call:
+            raise InternalError(f"local engine takes one page per call, got {len(pages)}")
+        page = pages[0]
+        started = time.perf_counter()
+        if page.failed:
+            return self._failed(page, started, page.error_code or "prepare_failed",
+                                page.error or "the page could not be prepared")
+        try:
+            lines = await self._lines(page)
+            result = map_page(lines, schema, page_number=page.page_number)
+        except FolioError as exc:
+            return self._failed(page, started, exc.code, exc.message)
+        except Exception as exc:  # a bug in mapping must not take the document down
+            self._log.exception("local engine failed on page %s", page.page_number)
+            return self._failed(page, started, InternalError.code, f"{type(exc).__name__}: {exc}")
+        result.calls.append(self._call(page, started))
+        return result
+
+    async def aclose(self) -> None:
+        """Nothing to release: the OCR model is shared, read-only, for the process."""
+
+    async def _lines(self, page: PreparedPage) -> list[TextLine]:
+        text_lines = list(page.lines) or _lines_from_text(page.text)
+        if page.route == PageRoute.TEXT:
+            return text_lines
+        if page.image is None:
+            if text_lines:
+                return text_lines
+            raise FolioError("the page has neither a text layer nor an image", code="no_content")
+        ocr = await self._run_ocr(page)
+        if page.route == PageRoute.IMAGE or not text_lines:
+            return ocr
+        # BOTH: the text layer is exact where it exists; OCR adds what lies outside it.
+        return [*text_lines, *(line for line in ocr if not _covered(line, text_lines))]
+
+    async def _run_ocr(self, page: PreparedPage) -> list[TextLine]:
+        assert page.image is not None
+        image = page.image
+        await self._ocr_slots.acquire()
+        # The slot is released when the thread ends, not at the timeout: a thread cannot be
+        # stopped, and releasing early would pile more OCR onto cores it still occupies.
+        job = asyncio.ensure_future(
+            asyncio.to_thread(self._ocr, image.jpeg, image.width, image.height))
+        job.add_done_callback(self._release)
+        try:
+            return await asyncio.wait_for(asyncio.shield(job), self._settings.ocr_timeout_s)
+        except TimeoutError:
+            raise PageTimeoutError(
+                f"OCR of page {page.page_number} took longer than "
+                f"{self._settings.ocr_timeout_s:g} s") from None
+        except FolioError:
+            raise
+        except Exception as exc:  # onnxruntime / OpenCV trouble inside the OCR thread
+            raise FolioError(f"OCR failed: {type(exc).__name__}: {exc}",
+                             code="ocr_failed") from exc
+
+    def _release(self, job: asyncio.Future[list[TextLine]]) -> None:
+        self._ocr_slots.release()
+        if not job.cancelled() and job.exception() is not None:
+            self._log.debug("OCR thread ended with %r", job.exception())
+
+    def _call(self, page: PreparedPage, started: float, *, error_code: str | None = None,
+              error: str | None = None) -> EngineCall:
+        return EngineCall(
+            engine=self.name, model=self.model, page_numbers=[page.page_number],
+            latency_ms=(time.perf_counter() - started) * 1000, cost_usd=Decimal("0"),
+            finish_reason=None if error_code else "stop", error_code=error_code, error=error,
+        )
+
+    def _failed(self, page: PreparedPage, started: float, code: str,
+                message: str) -> PageExtraction:
+        return PageExtraction(
+            page_numbers=[page.page_number],
+            failure=PageFailure(page_number=page.page_number, code=code, message=message),
+            calls=[self._call(page, started, error_code=code, error=message)],
+        )
+
+
+def _lines_from_text(text: str) -> list[TextLine]:
+    """Lines without boxes (a text layer given as plain text): stacked one per row."""
+    rows = [row for row in text.splitlines() if row.strip()]
+    step = 1.0 / max(len(rows), 1)
+    return [TextLine(text=row, bbox=(0.0, i * step, 1.0, (i + 0.8) * step))
+            for i, row in enumerate(rows)]
+
+
+def _covered(line: TextLine, others: Sequence[TextLine]) -> bool:
+    """Whether half or more of ``line``'s box lies under one of ``others``."""
+    x0, y0, x1, y1 = line.bbox
+    area = max((x1 - x0) * (y1 - y0), 1e-9)
+    for other in others:
+        ox0, oy0, ox1, oy1 = other.bbox
+        overlap = max(0.0, min(x1, ox1) - max(x0, ox0)) * max(0.0, min(y1, oy1) - max(y0, oy0))
+        if overlap >= 0.5 * area:
+            return True
+    return False

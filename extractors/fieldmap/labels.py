@@ -1,0 +1,149 @@
+"""Labels: which cell introduces which field, and where its value sits.
+
+A label matches when a cell *starts* with one of the field's aliases, compared letter by
+letter ignoring case, accents, spaces and punctuation (so OCR's "InvoiceNumber:" matches
+"invoice number"), and the next character is not a letter (so "Totals" is not "total").
+Because a label must start its cell, "Subtotal" never reads as "total". When several fields
+claim one cell, the longest alias wins ("total due" over "due").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractors.fieldmap.layout import Cell, Row
+from extractors.fieldmap.values import CURRENCY_CODES
+from models.schemas import FieldSpec
+
+# Generic words that end a name: "total_amount" is also labelled "Total".
+_DROPPABLE_TAIL = {"amount", "value"}
+_NUMBER_WORDS = ("no", "#", "nr", "num")
+_LEADING_NOISE = re.compile(r"^[\s:#*|>\-–]*(?:\.(?!\d))?[\s:#*|]*")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def squash(text: str) -> str:
+    """Lowercase letters, digits and '#' only: the form labels are compared in."""
+    return "".join(ch for ch in _fold(text) if ch.isalnum() or ch == "#")
+
+
+def aliases_for(spec: FieldSpec) -> tuple[str, ...]:
+    """The field's aliases plus ones derived from its name ("invoice_number" -> "invoice
+    number", "invoice no", "invoice #"; "total_amount" -> "total amount", "total")."""
+    words = spec.name.lower().split("_")
+    derived = [" ".join(words)]
+    if len(words) > 1 and words[-1] in _DROPPABLE_TAIL:
+        derived.append(" ".join(words[:-1]))
+    if words[-1] == "number":
+        derived.extend(" ".join([*words[:-1], w]) for w in _NUMBER_WORDS)
+    seen: dict[str, str] = {}
+    for alias in (*spec.aliases, *derived):
+        if squash(alias):
+            seen.setdefault(squash(alias), alias)
+    return tuple(seen.values())
+
+
+def match_label(text: str, alias: str) -> int | None:
+    """Index in ``text`` just past ``alias`` when ``text`` starts with it, else None."""
+    target = squash(alias)
+    folded = _fold(text)
+    if len(folded) != len(text):  # folding changed lengths (rare ligatures): compare plainly
+        folded = text.lower()
+    position, matched = 0, 0
+    while position < len(folded) and matched < len(target):
+        ch = folded[position]
+        if ch.isalnum() or ch == "#":
+            if ch != target[matched]:
+                return None
+            matched += 1
+        position += 1
+    if matched < len(target):
+        return None
+    rest = text[position:]
+    if rest[:1].isalpha() and target[-1:].isalnum():
+        glued_code = rest[:3].upper() in CURRENCY_CODES and not rest[3:4].isalpha()
+        if not glued_code:  # OCR dropped the space before a currency code: "TOTALEUR 9.50"
+            return None
+    return position
+
+
+def strip_label_noise(rest: str) -> str:
+    """What follows a label, without the ': ', '#', 'No.' style separators."""
+    return _LEADING_NOISE.sub("", rest, count=1).strip()
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A cell that introduces a field."""
+
+    field: str
+    row: int
+    cell: int
+    end: int  # index in the cell text just past the label
+    specificity: int  # length of the matched alias (letters)
+    exact: bool  # the cell spelled the alias with its spaces (not an OCR-glued form)
+
+
+def find_labels(rows: Sequence[Row], specs: Sequence[FieldSpec],
+                skip: set[tuple[int, int]] | None = None) -> list[LabelHit]:
+    """Every labelled cell, each given to the field with the most specific alias."""
+    alias_table = [(spec.name, alias) for spec in specs for alias in aliases_for(spec)]
+    hits = []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row.cells):
+            if skip and (r, c) in skip:
+                continue
+            best: LabelHit | None = None
+            for name, alias in alias_table:
+                end = match_label(cell.text, alias)
+                if end is None:
+                    continue
+                specificity = len(squash(alias))
+                if best is None or specificity > best.specificity:
+                    exact = _fold(cell.text).lstrip(" :#*").startswith(alias.lower())
+                    best = LabelHit(name, r, c, end, specificity, exact)
+            if best is not None:
+                hits.append(best)
+    return hits
+
+
+@dataclass(frozen=True)
+class ValueCandidate:
+    """Text that may hold a label's value, where it sits and how it relates to the label."""
+
+    text: str
+    cells: tuple[Cell, ...]
+    quality: float  # 1.0 same cell, 0.97 next cell on the row, 0.93 below the label
+
+
+def value_candidates(rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]],
+                     unit: float) -> list[ValueCandidate]:
+    """Where a label's value may be, best first: after the label in its own cell, the next
+    cell to the right, then the cell under the label within about two lines."""
+    row = rows[hit.row]
+    cell = row.cells[hit.cell]
+    out = []
+    rest = strip_label_noise(cell.text[hit.end:])
+    if rest:
+        out.append(ValueCandidate(rest, (cell,), 1.0))
+    if hit.cell + 1 < len(row.cells) and (hit.row, hit.cell + 1) not in label_cells:
+        right = row.cells[hit.cell + 1]
+        out.append(ValueCandidate(right.text, (right,), 0.97))
+    for r in range(hit.row + 1, min(len(rows), hit.row + 3)):
+        below = rows[r]
+        if below.y0 - cell.y1 > 2.2 * max(unit, cell.height):
+            break
+        for c, candidate in enumerate(below.cells):
+            if (r, c) not in label_cells and candidate.overlaps_x(cell) > 0:
+                out.append(ValueCandidate(candidate.text, (candidate,), 0.93))
+                break
+        else:
+            continue
+        break
+    return out

@@ -1,0 +1,139 @@
+"""OCR of a page image with RapidOCR (PP-OCRv4 ONNX models shipped inside the wheel; offline).
+
+RapidOCR returns one box per text segment. ``ocr_lines`` joins the segments that sit on one
+baseline into a line, in reading order, and pads the gap between two segments with as many
+spaces as the gap is wide in characters (at least two), the way ``pdftotext -layout`` does:
+the field mapper then finds labels, values and table columns by those runs of spaces, and can
+estimate each piece's x-position from its character offset.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import BadInputError
+from models.page import TextLine
+
+OCR_MODEL = "rapidocr-ppocrv4"
+
+
+def ocr_threads() -> int:
+    """onnxruntime threads per OCR: all cores up to 4 (more buys little for one page), and
+    the engine runs at most ``ocr_concurrency()`` OCRs at once so the two never oversubscribe."""
+    return max(1, min(4, (os.cpu_count() or 1) // ocr_concurrency()))
+
+
+def ocr_concurrency() -> int:
+    """OCRs run at the same time: one on a machine of up to four cores, else two."""
+    return 1 if (os.cpu_count() or 1) <= 4 else 2
+
+
+@functools.cache
+def _recogniser() -> Any:
+    """The RapidOCR pipeline, loaded once per process (read-only after loading)."""
+    from rapidocr_onnxruntime import RapidOCR  # imported late: onnxruntime takes a while
+
+    threads = ocr_threads()
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    text: str
+    score: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    cx: float  # centre in de-rotated page coordinates
+    cy: float
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def _skew(quads: list[list[list[float]]]) -> float:
+    """Median angle (radians) of the wide segments' top edges: the page's rotation."""
+    angles = []
+    for (ax, ay), (bx, by), _, (_dx, dy) in quads:
+        width, height = math.hypot(bx - ax, by - ay), abs(dy - ay)
+        if width > 2 * max(height, 1.0):
+            angles.append(math.atan2(by - ay, bx - ax))
+    return statistics.median(angles) if angles else 0.0
+
+
+def _segments(raw: list[Any]) -> list[_Segment]:
+    quads = [[[float(v) for v in point] for point in item[0]] for item in raw]
+    angle = _skew(quads)
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    segments = []
+    for quad, item in zip(quads, raw, strict=True):
+        xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+        mx, my = sum(xs) / 4, sum(ys) / 4
+        text = str(item[1]).strip()
+        if text:
+            segments.append(_Segment(
+                text=text, score=float(item[2]), x0=min(xs), y0=min(ys), x1=max(xs), y1=max(ys),
+                cx=mx * cos - my * sin, cy=mx * sin + my * cos,
+            ))
+    return segments
+
+
+def _group(segments: list[_Segment]) -> list[list[_Segment]]:
+    """Segments whose de-rotated centres are within half a text height form one line."""
+    if not segments:
+        return []
+    typical = statistics.median(s.height for s in segments)
+    lines: list[list[_Segment]] = []
+    for segment in sorted(segments, key=lambda s: s.cx):
+        best, best_distance = None, 0.5 * typical
+        for line in lines:
+            last = line[-1]
+            distance = abs(last.cy - segment.cy)
+            if distance < best_distance and last.cx < segment.cx:
+                best, best_distance = line, distance
+        if best is None:
+            lines.append([segment])
+        else:
+            best.append(segment)
+    lines.sort(key=lambda line: statistics.fmean(s.cy for s in line))
+    return lines
+
+
+def _join(line: list[_Segment]) -> str:
+    parts = [line[0].text]
+    for previous, segment in zip(line, line[1:], strict=False):
+        char_width = (previous.x1 - previous.x0) / max(len(previous.text), 1)
+        gap = max(0.0, segment.x0 - previous.x1)
+        parts.append(" " * max(2, min(60, round(gap / max(char_width, 1.0)))))
+        parts.append(segment.text)
+    return "".join(parts)
+
+
+def ocr_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+    """Text lines of an image, in reading order, with boxes normalised 0..1 by ``width`` x
+    ``height`` (the image's pixel size) and the recogniser's confidence (length-weighted mean
+    over the line's segments). Raises ``BadInputError`` when the bytes are not an image."""
+    try:
+        raw, _ = _recogniser()(jpeg)
+    except Exception as exc:  # RapidOCR raises its own LoadImageError and cv2 errors
+        raise BadInputError(f"OCR could not read the image: {exc}", code="ocr_unreadable") from exc
+    lines = []
+    for line in _group(_segments(raw or [])):
+        weights = [len(s.text) for s in line]
+        confidence = sum(s.score * w for s, w in zip(line, weights, strict=True)) / sum(weights)
+        bbox = (
+            max(0.0, min(s.x0 for s in line) / width),
+            max(0.0, min(s.y0 for s in line) / height),
+            min(1.0, max(s.x1 for s in line) / width),
+            min(1.0, max(s.y1 for s in line) / height),
+        )
+        lines.append(TextLine(text=_join(line), bbox=bbox,
+                              confidence=max(0.0, min(1.0, confidence))))
+    return lines

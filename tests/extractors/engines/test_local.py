@@ -1,0 +1,168 @@
+"""The local engine on prepared pages: text layer, OCR (real RapidOCR), failures as data."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+
+from core.errors import InternalError
+from core.settings import Settings
+from examples.generate import (
+    invoice_pdf,
+    make_invoice_truth,
+    make_receipt_truth,
+    receipt_scan,
+)
+from extractors.engines.base import Engine
+from extractors.engines.local import LocalEngine
+from models.page import PageImage, PageRoute, PreparedPage, TextLine, TextQuality, TileGrid
+from models.schemas import get_schema
+from tests.extractors.fieldmap.test_mapper import pdf_pages
+
+
+def text_page(lines: list[TextLine], number: int = 1) -> PreparedPage:
+    return PreparedPage(page_number=number, width_pt=595, height_pt=842,
+                        text="\n".join(line.text for line in lines), lines=lines,
+                        text_quality=TextQuality.GOOD, route=PageRoute.TEXT)
+
+
+def image_page(image_bytes: bytes, number: int = 1, *,
+               route: PageRoute = PageRoute.IMAGE, lines: list[TextLine] | None = None
+               ) -> PreparedPage:
+    """A page the way preparation hands over a scan: the image re-encoded as JPEG."""
+    image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return PreparedPage(
+        page_number=number, width_pt=image.width, height_pt=image.height, route=route,
+        lines=lines or [], text_quality=TextQuality.EMPTY,
+        image=PageImage(jpeg=out.getvalue(), width=image.width, height=image.height,
+                        grid=TileGrid(cols=2, rows=3), estimated_tokens=6 * 145 + 147),
+    )
+
+
+def run(engine: LocalEngine, page: PreparedPage, schema: str = "invoice"):  # noqa: ANN201
+    return asyncio.run(engine.extract([page], get_schema(schema)))
+
+
+def test_local_engine_keeps_the_engine_protocol(settings: Settings) -> None:
+    engine = LocalEngine(settings)
+    assert isinstance(engine, Engine)
+    assert (engine.name, engine.max_pages_per_call) == ("local", 1)
+    assert engine.model is not None and "rapidocr" in engine.model
+    asyncio.run(engine.aclose())
+
+
+@pytest.mark.parametrize("seed", [2, 5, 9])
+def test_text_route_reads_the_text_layer(settings: Settings, seed: int) -> None:
+    truth = make_invoice_truth(seed)
+    (lines,) = pdf_pages(invoice_pdf(truth))
+
+    def no_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+        raise AssertionError("a text page must not be OCR'd")
+
+    result = run(LocalEngine(settings, ocr=no_ocr), text_page(lines))
+    expected = truth.schema_values()
+    assert result.failure is None
+    assert {name: f.value for name, f in result.fields.items()} == {
+        k: v for k, v in expected.items() if k != "line_items"}
+    assert [{k: c.value for k, c in row.items()} for row in result.tables["line_items"]] == (
+        expected["line_items"])
+    (call,) = result.calls
+    assert (call.engine, call.model, call.page_numbers) == ("local", LocalEngine.model, [1])
+    assert call.finish_reason == "stop" and call.error_code is None
+    assert call.cost_usd == Decimal("0") and call.latency_ms > 0
+
+
+def test_page_that_failed_to_prepare_is_a_failure_without_ocr(settings: Settings) -> None:
+    calls = []
+
+    def counting_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+        calls.append(1)
+        return []
+
+    page = PreparedPage(page_number=3, error_code="page_timeout", error="render took too long")
+    result = run(LocalEngine(settings, ocr=counting_ocr), page)
+    assert result.failure is not None
+    assert (result.failure.page_number, result.failure.code) == (3, "page_timeout")
+    assert result.calls[0].error_code == "page_timeout" and result.calls[0].finish_reason is None
+    assert calls == []
+
+
+def test_ocr_timeout_is_a_page_failure(tmp_path) -> None:  # noqa: ANN001
+    settings = Settings(data_dir=tmp_path, ocr_timeout_s=0.05, _env_file=None)
+
+    def hung_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+        time.sleep(0.5)
+        return []
+
+    page = image_page(receipt_scan(make_receipt_truth(1)), number=2)
+    result = run(LocalEngine(settings, ocr=hung_ocr), page, "receipt")
+    assert result.failure is not None and result.failure.code == "page_timeout"
+    assert "0.05" in result.failure.message
+    assert result.calls[0].error_code == "page_timeout"
+
+
+def test_ocr_crash_is_a_page_failure(settings: Settings) -> None:
+    def broken_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+        raise RuntimeError("onnxruntime exploded")
+
+    result = run(LocalEngine(settings, ocr=broken_ocr),
+                 image_page(receipt_scan(make_receipt_truth(1))), "receipt")
+    assert result.failure is not None and result.failure.code == "ocr_failed"
+    assert "onnxruntime exploded" in result.failure.message
+
+
+def test_unreadable_image_bytes_with_real_ocr(settings: Settings) -> None:
+    page = image_page(receipt_scan(make_receipt_truth(1)))
+    broken = page.model_copy(update={"image": page.image.model_copy(  # type: ignore[union-attr]
+        update={"jpeg": b"\xff\xd8\xff not really a jpeg"})})
+    result = run(LocalEngine(settings), broken, "receipt")
+    assert result.failure is not None and result.failure.code == "ocr_unreadable"
+
+
+def test_more_than_one_page_per_call_is_our_bug(settings: Settings) -> None:
+    page = text_page([TextLine(text="Total 1.00", bbox=(0, 0, 1, 0.1))])
+    with pytest.raises(InternalError):
+        asyncio.run(LocalEngine(settings).extract([page, page], get_schema("invoice")))
+
+
+def test_both_route_adds_ocr_lines_outside_the_text_layer(settings: Settings) -> None:
+    truth = make_receipt_truth(4)
+    text_layer = [TextLine(text=truth.merchant_name, bbox=(0.2, 0.05, 0.8, 0.09))]
+    printed_total = f"TOTAL   {truth.currency} {truth.total_amount}"
+
+    def ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+        return [TextLine(text="M3RCHANT", bbox=(0.2, 0.05, 0.8, 0.09), confidence=0.5),
+                TextLine(text=printed_total, bbox=(0.1, 0.7, 0.9, 0.74), confidence=0.9)]
+
+    page = image_page(receipt_scan(truth), route=PageRoute.BOTH, lines=text_layer)
+    result = run(LocalEngine(settings, ocr=ocr), page, "receipt")
+    assert result.fields["merchant_name"].value == truth.merchant_name  # text layer wins
+    assert result.fields["merchant_name"].confidence == pytest.approx(0.8)
+    assert result.fields["total_amount"].value == float(truth.total_amount)  # from OCR
+    assert result.fields["total_amount"].confidence == pytest.approx(0.9 * 0.97)
+
+
+@pytest.mark.slow
+def test_scanned_receipts_through_real_ocr(settings: Settings) -> None:
+    seeds = [1, 4, 6]
+    engine = LocalEngine(settings)
+    hits = {"total_amount": 0, "date": 0, "merchant_name": 0}
+    for seed in seeds:
+        truth = make_receipt_truth(seed)
+        result = run(engine, image_page(receipt_scan(truth)), "receipt")
+        assert result.failure is None
+        expected = truth.schema_values()
+        for name in hits:
+            found = result.fields.get(name)
+            hits[name] += found is not None and found.value == expected[name]
+        assert result.calls[0].latency_ms > 0
+        print(f"seed {seed}: OCR + mapping {result.calls[0].latency_ms:.0f} ms")
+    print("OCR hit rate:", {k: f"{v}/{len(seeds)}" for k, v in hits.items()})
+    assert all(v >= len(seeds) - 1 for v in hits.values()), hits

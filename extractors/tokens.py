@@ -1,0 +1,121 @@
+"""Token arithmetic for Llama 4: the tile grid an image is fitted into, and text estimates.
+
+Llama 4 cuts an image into square tiles (336 px, at most 16 a picture); each tile costs
+145 tokens and every image a further 147, so one page costs at most 16 * 145 + 147 = 2,467
+tokens. Pure arithmetic: no I/O, no imaging library.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from models.page import TileGrid
+
+TOKENS_PER_TILE = 145
+TOKENS_PER_IMAGE = 147
+
+# Pixels are counted whole: a natural size of 1223.9999999 (float noise) is 1224 px.
+_EPSILON = 1e-6
+
+
+def _whole_pixels(value: float) -> int:
+    return max(1, math.floor(value + _EPSILON))
+
+
+def _grid_holding(width: int, height: int, tile_size: int) -> tuple[int, int]:
+    return math.ceil(width / tile_size), math.ceil(height / tile_size)
+
+
+def fit_tile_grid(
+    width: float, height: float, *, tile_size: int = 336, max_tiles: int = 16
+) -> tuple[TileGrid, int, int]:
+    """Fit an image of natural size ``width`` x ``height`` into a Llama 4 tile grid.
+
+    Returns ``(grid, target_width, target_height)``: the pixel size to resize the image to,
+    and the smallest grid whose canvas (``cols * tile_size`` by ``rows * tile_size``) holds it.
+
+    - If the natural size fits a grid of at most ``max_tiles`` tiles, that smallest grid is
+      used and the image keeps its natural size.
+    - Otherwise the grid (``cols * rows <= max_tiles``) that allows the largest scale wins
+      (ties: fewer tiles), and the image is scaled down to fit its canvas.
+    - Never scales up; keeps the aspect ratio (each side rounded down to whole pixels,
+      at least 1 px).
+    """
+    if not (width > 0 and height > 0):
+        raise ValueError(f"image size must be positive, got {width} x {height}")
+    if tile_size < 1 or max_tiles < 1:
+        raise ValueError("tile_size and max_tiles must be at least 1")
+    natural_w, natural_h = _whole_pixels(width), _whole_pixels(height)
+    cols, rows = _grid_holding(natural_w, natural_h, tile_size)
+    if cols * rows <= max_tiles:
+        return TileGrid(cols=cols, rows=rows), natural_w, natural_h
+
+    best_scale = 0.0
+    for grid_cols in range(1, max_tiles + 1):
+        # With a fixed column count more rows never lower the scale, so only the tallest
+        # grid per column count can win.
+        grid_rows = max_tiles // grid_cols
+        scale = min(grid_cols * tile_size / natural_w, grid_rows * tile_size / natural_h, 1.0)
+        best_scale = max(best_scale, scale)
+    target_w = _whole_pixels(natural_w * best_scale)
+    target_h = _whole_pixels(natural_h * best_scale)
+    # Every grid that allows the best scale holds the target, so the smallest grid holding
+    # the target is the tie-break winner (fewest tiles) and what the model is charged for.
+    cols, rows = _grid_holding(target_w, target_h, tile_size)
+    return TileGrid(cols=cols, rows=rows), target_w, target_h
+
+
+def image_tokens(grid: TileGrid) -> int:
+    """Llama 4 prompt tokens for one image on ``grid``: 145 a tile plus 147 an image."""
+    return grid.tiles * TOKENS_PER_TILE + TOKENS_PER_IMAGE
+
+
+# Characters per token, by script. Byte-pair vocabularies trained mostly on Latin text
+# spend about one token per 4 Latin characters; Cyrillic, Greek, Arabic, Hebrew, Indic
+# scripts get about one per 2 characters, and CJK ideographs/kana/hangul about one each.
+_CHARS_PER_TOKEN_LATIN = 4.0
+_CHARS_PER_TOKEN_OTHER = 2.0
+_CHARS_PER_TOKEN_CJK = 1.0
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # kana
+        or 0x3400 <= code <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
+        or 0xAC00 <= code <= 0xD7AF  # hangul syllables
+        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+        or 0x20000 <= code <= 0x2FFFF  # supplementary ideographs
+    )
+
+
+def estimate_text_tokens(text: str) -> int:
+    """Estimate the prompt tokens ``text`` costs (a heuristic; the server's count is truth).
+
+    About 4 characters a token for Latin script (ASCII and accented letters, digits,
+    punctuation, spaces), 2 for other alphabets (Cyrillic, Greek, Arabic, ...), and 1 for
+    CJK characters. Runs of whitespace count as one character. Empty text costs 0.
+    """
+    latin = other = cjk = 0
+    previous_space = False
+    for char in text:
+        if char.isspace():
+            if not previous_space:
+                latin += 1
+            previous_space = True
+            continue
+        previous_space = False
+        if ord(char) < 0x250:  # ASCII, Latin-1 and Latin Extended-A/B
+            latin += 1
+        elif _is_cjk(char):
+            cjk += 1
+        elif unicodedata.category(char).startswith(("L", "M")):
+            other += 1
+        else:
+            latin += 1  # symbols and punctuation outside Latin-1 behave like Latin text
+    total = (
+        latin / _CHARS_PER_TOKEN_LATIN + other / _CHARS_PER_TOKEN_OTHER + cjk / _CHARS_PER_TOKEN_CJK
+    )
+    return math.ceil(total)

@@ -496,22 +496,25 @@ def main(folder: Path | None = None) -> None:
     folder = folder or Path(__file__).resolve().parent
     invoice, long_invoice = make_invoice_truth(3), make_invoice_truth(11)
     receipt, photo = make_receipt_truth(1), make_receipt_truth(6)
+    # One folder per schema, so `folio process examples/invoices --schema invoice` and
+    # `... examples/receipts --schema receipt` each pick the right one.
     files = {
-        "invoice-digital.pdf": invoice_pdf(invoice),
-        "invoice-two-pages.pdf": invoice_pdf(long_invoice, pages=2),
-        "receipt-scan.png": receipt_scan(receipt),
-        "receipt-photo.jpg": receipt_photo(photo),
-        "broken.pdf": broken_pdf(),
+        "invoices/invoice-digital.pdf": invoice_pdf(invoice),
+        "invoices/invoice-two-pages.pdf": invoice_pdf(long_invoice, pages=2),
+        "invoices/broken.pdf": broken_pdf(),
+        "receipts/receipt-scan.png": receipt_scan(receipt),
+        "receipts/receipt-photo.jpg": receipt_photo(photo),
     }
     for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
         print(f"{name}: {len(data) / 1024:.0f} KB")
     truth = {
-        "invoice-digital.pdf": _truth_json(invoice),
-        "invoice-two-pages.pdf": _truth_json(long_invoice),
-        "receipt-scan.png": _truth_json(receipt),
-        "receipt-photo.jpg": _truth_json(photo),
-        "broken.pdf": {"expected": "rejected (corrupt: truncated PDF)"},
+        "invoices/invoice-digital.pdf": _truth_json(invoice),
+        "invoices/invoice-two-pages.pdf": _truth_json(long_invoice),
+        "invoices/broken.pdf": {"expected": "rejected (corrupt: truncated PDF)"},
+        "receipts/receipt-scan.png": _truth_json(receipt),
+        "receipts/receipt-photo.jpg": _truth_json(photo),
     }
     (folder / "truth.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
 

@@ -2,10 +2,11 @@
 
 Reading order: MuPDF's lines are grouped into visual rows (lines whose vertical extents
 overlap by half the smaller height), rows run top to bottom and the pieces of one row left
-to right. That puts a label and its value ("Total" ... "1,234.00") on one line, which is
-what invoices and forms need; multi-column prose is read row by row across the columns.
-Pieces of a row further apart than one line height are joined with two spaces (a column
-gap), closer pieces with one.
+to right. ``lines`` keeps each MuPDF line as its own ``TextLine`` with its exact box, in that
+order; the page ``text`` joins each row into one line, which puts a label and its value
+("Total" ... "1,234.00") together; multi-column prose is read row by row across the columns.
+In the text, pieces of a row further apart than one line height are joined with two spaces
+(a column gap), closer pieces with one.
 """
 
 from __future__ import annotations
@@ -198,24 +199,21 @@ def read_text_layer(
         image_coverage += _area(_clip((rect.x0, rect.y0, rect.x1, rect.y1), width, height))
     image_coverage = min(1.0, image_coverage)
 
+    # One TextLine per MuPDF line (its own exact box), in reading order; the page text joins
+    # each visual row. Keeping the pieces apart lets the field mapper see column boundaries
+    # (a quantity right next to a unit price) that a joined row would blur.
     lines: list[TextLine] = []
+    row_texts: list[str] = []
     text_coverage = 0.0
     for row in _rows(pieces):
-        box = _clip(
-            (
-                min(p.x0 for p in row),
-                min(p.y0 for p in row),
-                max(p.x1 for p in row),
-                max(p.y1 for p in row),
-            ),
-            width,
-            height,
-        )
-        text_coverage += _area(box)
-        # Built from values made here (floats clipped to 0..1): no validation needed.
-        lines.append(TextLine.model_construct(text=_join_row(row), bbox=box, confidence=1.0))
+        row_texts.append(_join_row(row))
+        for piece in row:
+            box = _clip((piece.x0, piece.y0, piece.x1, piece.y1), width, height)
+            text_coverage += _area(box)
+            # Built from values made here (floats clipped to 0..1): no validation needed.
+            lines.append(TextLine.model_construct(text=piece.text, bbox=box, confidence=1.0))
     text_coverage = min(1.0, text_coverage)
-    text = "\n".join(line.text for line in lines)
+    text = "\n".join(row_texts)
     quality = judge_text_quality(text, text_coverage=text_coverage, image_coverage=image_coverage)
     return TextLayer(
         text=text,

@@ -65,14 +65,16 @@ def test_digital_pdf_pages_come_as_text_in_order_with_lines_and_boxes(
         assert not page.failed
         assert page.text_quality is TextQuality.GOOD and page.route is PageRoute.TEXT
         assert page.image is None  # "when_needed": a text page is not rendered
-        assert [line.text for line in page.lines] == expected
+        # Each text object is its own line (description, then amount), in reading order.
+        pieces = [(row, part) for row, line in enumerate(expected) for part in line.split("  ")]
+        assert [line.text for line in page.lines] == [part for _, part in pieces]
         assert page.text == "\n".join(expected)
         assert page.estimated_text_tokens >= len(page.text) // 5
         step = 720 / len(expected)
-        for index, line in enumerate(page.lines):
+        for (row, _), line in zip(pieces, page.lines, strict=True):
             x0, y0, x1, y1 = line.bbox
             assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
-            baseline = (60 + index * step) / page.height_pt
+            baseline = (60 + row * step) / page.height_pt
             assert y0 < baseline <= y1 + 0.01
         assert page.prepare_ms > 0
 

@@ -16,6 +16,7 @@ from examples.generate import (
     make_invoice_truth,
 )
 from extractors.fieldmap.mapper import map_page
+from extractors.textlayer import read_text_layer
 from models.extraction import PageExtraction
 from models.page import TextLine
 from models.schemas import ExtractionSchema, get_schema
@@ -24,24 +25,8 @@ SEEDS = range(12)
 
 
 def text_lines(page: pymupdf.Page) -> list[TextLine]:
-    """A stand-in for the text-layer reader: one TextLine per PyMuPDF line, spans joined with
-    spaces in proportion to the gap between them, boxes normalised to the page."""
-    width, height = page.rect.width, page.rect.height
-    out = []
-    for block in page.get_text("dict")["blocks"]:
-        for line in block.get("lines", []):
-            spans = [s for s in line["spans"] if s["text"].strip()]
-            if not spans:
-                continue
-            text = spans[0]["text"]
-            for previous, span in zip(spans, spans[1:], strict=False):
-                char = (previous["bbox"][2] - previous["bbox"][0]) / max(len(previous["text"]), 1)
-                gap = span["bbox"][0] - previous["bbox"][2]
-                text += " " * max(1 if gap < char else 2, round(gap / char)) + span["text"]
-            x0, y0, x1, y1 = line["bbox"]
-            out.append(TextLine(text=text, bbox=(x0 / width, y0 / height, x1 / width,
-                                                 y1 / height)))
-    return out
+    """The page's lines as the real text-layer reader gives them to the engine."""
+    return read_text_layer(page).lines
 
 
 def pdf_pages(data: bytes) -> list[list[TextLine]]:

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI). This build serves health and readiness; uploads come next."""

@@ -1,0 +1,289 @@
+"""The steps of one document, as plain async code: claim, policy, prepare, quote, extract,
+merge, check, persist. The Prefect flows in ``flows.process`` are thin wrappers around
+``run_document``; nothing here imports Prefect.
+
+Every document ends in a stated status with a reason; no exception from a file escapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import BadInputError, FolioError, InternalError
+from core.logging import get_logger
+from core.settings import Settings
+from extractors.checks import with_review_flags
+from extractors.engines.base import Engine
+from extractors.merge import merge_pages
+from extractors.prepare import PagePreparer
+from flows.engines import open_engine
+from models.document import DocumentStatus, FileKind
+from models.extraction import DocumentExtraction, PageExtraction, PageFailure
+from models.page import PageRoute, PreparedPage
+from models.schemas import ExtractionSchema, get_schema
+from storage import repository as repo
+from storage.blobs import BlobStore
+from storage.database import make_engine, make_session_factory
+
+log = get_logger("pipeline")
+
+# Bumped when the local mapping or the prompt changes in a way that changes results.
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class Pipeline:
+    """What one worker needs to process documents: opened once per flow run, shared by the
+    documents it processes."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    preparer: PagePreparer
+    engine: Engine
+    owner: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
+
+
+@asynccontextmanager
+async def open_pipeline(settings: Settings, *, engine_name: str | None = None) -> AsyncIterator[Pipeline]:
+    """Open the database, blob store, render pool and engine; close them all on exit."""
+    db = make_engine(settings)
+    try:
+        engine = await open_engine(settings, engine_name)
+        try:
+            async with PagePreparer(settings) as preparer:
+                yield Pipeline(
+                    settings=settings,
+                    sessions=make_session_factory(db),
+                    blobs=BlobStore(settings.blob_dir),
+                    preparer=preparer,
+                    engine=engine,
+                )
+        finally:
+            await engine.aclose()
+    finally:
+        db.dispose()
+
+
+@dataclass(frozen=True)
+class DocumentRun:
+    """How one run of one document ended."""
+
+    document_id: str
+    status: DocumentStatus
+    reason: str | None
+    processed: bool  # False: nothing was done (final already, or another worker holds it)
+
+
+def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, object]:
+    s = pipeline.settings
+    return {
+        "engine": pipeline.engine.name,
+        "model": pipeline.engine.model,
+        "pipeline_version": PIPELINE_VERSION,
+        "schema": schema.name,
+        "schema_version": schema.version,
+        "schema_hash": schema.schema_hash,
+        "render": {
+            "dpi": s.render_dpi,
+            "tile_size": s.tile_size,
+            "max_tiles": s.max_tiles,
+            "jpeg_quality": s.jpeg_quality,
+        },
+    }
+
+
+def _render_mode(engine: Engine) -> str:
+    # The local engine reads text layers directly, so digital pages need no image.
+    return "when_needed" if engine.name == "local" else "always"
+
+
+def _without_payload(page: PreparedPage) -> PreparedPage:
+    """Page metadata kept for the pages table; image bytes and text dropped (flat memory)."""
+    image = page.image.model_copy(update={"jpeg": b""}) if page.image is not None else None
+    return page.model_copy(update={"image": image, "lines": [], "text": ""})
+
+
+async def _extract_pages(
+    pipeline: Pipeline,
+    pages: AsyncIterator[PreparedPage],
+    schema: ExtractionSchema,
+) -> tuple[list[PreparedPage], list[PageExtraction], list[PageFailure]]:
+    """Feed prepared pages to the engine as they arrive, a bounded number in flight."""
+    engine = pipeline.engine
+    slots = asyncio.Semaphore(pipeline.settings.page_concurrency)
+    metas: list[PreparedPage] = []
+    failures: list[PageFailure] = []
+    running: set[asyncio.Task[PageExtraction]] = set()
+    results: list[PageExtraction] = []
+    group: list[PreparedPage] = []
+
+    async def call(batch: Sequence[PreparedPage]) -> PageExtraction:
+        try:
+            return await engine.extract(batch, schema)
+        except Exception as exc:  # an engine bug fails its pages, not the document
+            log.exception("engine %s raised on pages %s", engine.name, [p.page_number for p in batch])
+            return PageExtraction(
+                page_numbers=[p.page_number for p in batch],
+                failure=PageFailure(
+                    page_number=batch[0].page_number, code="engine_error",
+                    message=f"{type(exc).__name__}: {exc}",
+                ),
+            )
+        finally:
+            slots.release()
+
+    async def launch(batch: list[PreparedPage]) -> None:
+        await slots.acquire()  # back-pressure: stop pulling pages while the engine is full
+        running.add(asyncio.create_task(call(batch)))
+
+    async for page in pages:
+        metas.append(_without_payload(page))
+        if page.failed:
+            failures.append(
+                PageFailure(page_number=page.page_number, code=page.error_code or "page_failed",
+                            message=page.error or "the page could not be prepared")
+            )
+            continue
+        group.append(page)
+        if len(group) >= engine.max_pages_per_call or page.route is PageRoute.TEXT:
+            await launch(group)
+            group = []
+        done = {t for t in running if t.done()}
+        results.extend(t.result() for t in done)
+        running -= done
+    if group:
+        await launch(group)
+    if running:
+        results.extend(await asyncio.gather(*running))
+    return metas, results, failures
+
+
+def _final_status(extraction: DocumentExtraction, page_count: int) -> tuple[DocumentStatus, str | None]:
+    failed = sorted({f.page_number for f in extraction.page_failures})
+    if failed and len(failed) >= page_count:
+        first = extraction.page_failures[0]
+        return DocumentStatus.FAILED, f"all {page_count} page(s) failed; page {first.page_number}: {first.message}"
+    if failed:
+        first = extraction.page_failures[0]
+        listed = ", ".join(str(n) for n in failed[:10])
+        return (
+            DocumentStatus.PARTIAL,
+            f"page(s) {listed} of {page_count} failed (page {first.page_number}: {first.message}); "
+            "the other pages were extracted",
+        )
+    if extraction.review_flags:
+        return DocumentStatus.NEEDS_REVIEW, "; ".join(extraction.review_flags[:5])
+    return DocumentStatus.DONE, None
+
+
+async def run_document(
+    pipeline: Pipeline, document_id: str, *, password: str | None = None
+) -> DocumentRun:
+    """Process one document to a final status. Never raises for the document's own faults."""
+    with pipeline.sessions.begin() as session:
+        claimed = repo.claim_document(
+            session, document_id, owner=pipeline.owner, lease_seconds=pipeline.settings.lease_seconds
+        )
+        if claimed is None:
+            current = repo.get_document(session, document_id)
+            if current is None:
+                return DocumentRun(document_id, DocumentStatus.FAILED, "no such document", False)
+            return DocumentRun(document_id, DocumentStatus(current.status), current.reason, False)
+        kind, sha256, schema_name = claimed.kind, claimed.sha256, claimed.schema_name
+        if kind is None:  # only rejected files lack a kind, and those are never queued
+            raise InternalError(f"document {document_id} was queued without a file kind")
+
+    try:
+        status, reason, code = await _process_claimed(
+            pipeline, document_id, kind=kind, sha256=sha256, schema_name=schema_name,
+            password=password,
+        )
+    except Exception as exc:  # a worker never dies of a file: record it and go on
+        log.exception("document %s failed unexpectedly", document_id)
+        internal = exc if isinstance(exc, FolioError) else None
+        status = DocumentStatus.FAILED
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        code = internal.code if internal else "internal"
+        with pipeline.sessions.begin() as session:
+            repo.finish_document(
+                session, document_id=document_id, status=status, reason=reason,
+                error_code=code, owner=pipeline.owner,
+            )
+    log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
+    return DocumentRun(document_id, status, reason, True)
+
+
+async def _process_claimed(
+    pipeline: Pipeline,
+    document_id: str,
+    *,
+    kind: FileKind,
+    sha256: str,
+    schema_name: str,
+    password: str | None,
+) -> tuple[DocumentStatus, str | None, str | None]:
+    schema = get_schema(schema_name)
+    engine = pipeline.engine
+    path: Path = pipeline.blobs.path(sha256)
+    file_kind = kind
+
+    # 1 policy: every document is allowed until licence tiers land (the decision is logged).
+    # 2 prepare (inspect first: encrypted, corrupt, empty and oversized files end here).
+    try:
+        info = await pipeline.preparer.inspect(path, file_kind, password=password)
+    except BadInputError as exc:
+        with pipeline.sessions.begin() as session:
+            repo.finish_document(
+                session, document_id=document_id, status=DocumentStatus.REJECTED,
+                reason=exc.message, error_code=exc.code, owner=pipeline.owner,
+            )
+        return DocumentStatus.REJECTED, exc.message, exc.code
+    with pipeline.sessions.begin() as session:
+        repo.set_document_status(
+            session, document_id=document_id, status=DocumentStatus.PROCESSING,
+            page_count=info.page_count,
+        )
+
+    # 3 quote: the local engine costs nothing; priced engines quote here before spending.
+    # 4 extract, page by page as they are prepared.
+    pages = pipeline.preparer.prepare(
+        path, file_kind, password=password, render=_render_mode(engine)  # type: ignore[arg-type]
+    )
+    metas, results, failures = await _extract_pages(pipeline, pages, schema)
+
+    # 5 merge and 6 check.
+    merged = merge_pages(
+        results, schema=schema, engine=engine.name, model=engine.model, prepare_failures=failures
+    )
+    checked = with_review_flags(merged, schema)
+    status, reason = _final_status(checked, info.page_count)
+
+    # 7 persist: pages, the new extraction version, one ledger row per call, the status.
+    with pipeline.sessions.begin() as session:
+        repo.save_pages(session, document_id=document_id, pages=metas)
+        extraction = repo.add_extraction(
+            session, document_id=document_id, extraction=checked,
+            fingerprint=_fingerprint(pipeline, schema),
+        )
+        repo.add_usage(
+            session, document_id=document_id, extraction_id=extraction.id, calls=checked.calls
+        )
+        repo.finish_document(
+            session, document_id=document_id, status=status, reason=reason,
+            error_code=None if status is DocumentStatus.DONE else status.value,
+            engine=engine.name, model=engine.model, page_count=info.page_count,
+            owner=pipeline.owner,
+        )
+    return status, reason, None

@@ -45,7 +45,7 @@ def _settings() -> Settings:
     settings = config.attributes.get("settings")
     if isinstance(settings, Settings):
         return settings
-    return Settings()  # type: ignore[call-arg]  # every field has a default; mypy lacks the plugin
+    return Settings()
 
 
 def run_offline() -> None:

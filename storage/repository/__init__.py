@@ -6,6 +6,7 @@ caller's ``session_scope`` decides where a transaction ends.
 
 from storage.repository.documents import (
     count_final,
+    document_ids_with_prefix,
     finish_document,
     get_document,
     list_documents,
@@ -35,6 +36,7 @@ __all__ = [
     "claim_next_documents",
     "count_final",
     "current_extraction",
+    "document_ids_with_prefix",
     "extraction_history",
     "finish_document",
     "get_document",

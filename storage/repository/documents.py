@@ -91,6 +91,18 @@ def get_document(
     return session.scalars(statement).one_or_none()
 
 
+def document_ids_with_prefix(session: Session, prefix: str, *, limit: int = 2) -> list[str]:
+    """Ids starting with ``prefix`` (a bound LIKE pattern; wildcards in the prefix escaped)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    statement = (
+        sa.select(Document.id)
+        .where(Document.id.like(f"{escaped}%", escape="\\"))
+        .order_by(Document.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
 def list_documents(
     session: Session,
     *,

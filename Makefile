@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up, then process the bundled examples end to end (SQLite, local engine)
+#   make test   set up, then run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup system-deps lint typecheck bench examples clean
+
+demo: setup
+	$(BIN)/folio process examples/invoices --schema invoice
+	$(BIN)/folio process examples/receipts --schema receipt
+	@echo
+	@echo "Stored in ./var (SQLite: var/folio.db, blobs: var/blobs). Try:"
+	@echo "  $(BIN)/folio process examples/invoices --json     # JSON Lines (already done: answered from the database)"
+	@echo "  $(BIN)/folio show DOCUMENT_ID                      # fields with confidence, page and source text"
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: system-deps $(STAMP)
+
+# Shared libraries the OCR wheels link against (present on most machines; installed if not).
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || ! ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0'; then \
+		echo "installing libgl1 and libglib2.0-0 (needed by OpenCV, used by RapidOCR)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends libgl1 libglib2.0-0; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/pages.py
+
+examples: setup
+	$(BIN)/python -m examples.generate
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

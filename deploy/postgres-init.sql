@@ -1,0 +1,2 @@
+-- The Prefect server keeps its own database beside Folio's.
+CREATE DATABASE prefect OWNER folio;

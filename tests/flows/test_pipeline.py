@@ -24,8 +24,12 @@ pytestmark = [
 def run(settings: Settings, paths: list[Path], **options) -> list[dict]:
     from flows.batch_run import BatchRequest, run_batch
 
-    request = BatchRequest(paths=paths, schema_name=options.pop("schema", "invoice"),
-                           tenant=options.pop("tenant", "acme"), **options)
+    request = BatchRequest(
+        paths=paths,
+        schema_name=options.pop("schema", "invoice"),
+        tenant=options.pop("tenant", "acme"),
+        **options,
+    )
     return asyncio.run(run_batch(settings, request))
 
 
@@ -99,7 +103,11 @@ def test_every_bad_file_is_rejected_with_a_reason_and_the_good_one_still_works(
 
 
 def test_encrypted_pdf_opens_with_its_password(settings: Settings, tmp_path: Path):
-    path = write(tmp_path, "locked.pdf", hardcases.encrypted_pdf(user_password="s3cret", owner_password="owner-s3cret"))
+    path = write(
+        tmp_path,
+        "locked.pdf",
+        hardcases.encrypted_pdf(user_password="s3cret", owner_password="owner-s3cret"),
+    )
     [row] = run(settings, [path], password="s3cret", schema="generic")
     assert row["status"] in ("done", "needs_review"), row["reason"]
     assert row["pages"] == 2

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractors.fieldmap.layout import Cell, Row
 from extractors.fieldmap.values import CURRENCY_CODES
@@ -28,11 +29,13 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
+@lru_cache(maxsize=8192)  # pure and called for every cell x alias: memoised
 def squash(text: str) -> str:
     """Lowercase letters, digits and '#' only: the form labels are compared in."""
     return "".join(ch for ch in _fold(text) if ch.isalnum() or ch == "#")
 
 
+@lru_cache(maxsize=1024)  # specs are frozen (hashable) and pure input
 def aliases_for(spec: FieldSpec) -> tuple[str, ...]:
     """The field's aliases plus ones derived from its name ("invoice_number" -> "invoice
     number", "invoice no", "invoice #"; "total_amount" -> "total amount", "total")."""
@@ -51,10 +54,16 @@ def aliases_for(spec: FieldSpec) -> tuple[str, ...]:
 
 def match_label(text: str, alias: str) -> int | None:
     """Index in ``text`` just past ``alias`` when ``text`` starts with it, else None."""
-    target = squash(alias)
+    return _match_folded(text, _comparable(text), squash(alias))
+
+
+def _comparable(text: str) -> str:
+    """``text`` folded for comparison, index for index (ligatures fall back to lower())."""
     folded = _fold(text)
-    if len(folded) != len(text):  # folding changed lengths (rare ligatures): compare plainly
-        folded = text.lower()
+    return folded if len(folded) == len(text) else text.lower()
+
+
+def _match_folded(text: str, folded: str, target: str) -> int | None:
     position, matched = 0, 0
     while position < len(folded) and matched < len(target):
         ch = folded[position]
@@ -93,18 +102,25 @@ class LabelHit:
 def find_labels(rows: Sequence[Row], specs: Sequence[FieldSpec],
                 skip: set[tuple[int, int]] | None = None) -> list[LabelHit]:
     """Every labelled cell, each given to the field with the most specific alias."""
-    alias_table = [(spec.name, alias) for spec in specs for alias in aliases_for(spec)]
+    # Squash every alias once, and each cell once: this loop runs cells x aliases times.
+    alias_table = [
+        (spec.name, alias, squash(alias)) for spec in specs for alias in aliases_for(spec)
+    ]
     hits = []
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
             if skip and (r, c) in skip:
                 continue
+            folded = _comparable(cell.text)
+            first = next((ch for ch in folded if ch.isalnum() or ch == "#"), "")
             best: LabelHit | None = None
-            for name, alias in alias_table:
-                end = match_label(cell.text, alias)
+            for name, alias, target in alias_table:
+                if target[:1] != first:  # cheap reject: a label starts its cell
+                    continue
+                end = _match_folded(cell.text, folded, target)
                 if end is None:
                     continue
-                specificity = len(squash(alias))
+                specificity = len(target)
                 if best is None or specificity > best.specificity:
                     exact = _fold(cell.text).lstrip(" :#*").startswith(alias.lower())
                     best = LabelHit(name, r, c, end, specificity, exact)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 EngineName = Literal["auto", "local", "llama"]
 
@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest file accepted, in bytes."
     )
-    max_pages: int = Field(2000, ge=1, le=100_000, description="Most pages (or frames) a document may have.")
+    max_pages: int = Field(
+        2000, ge=1, le=100_000, description="Most pages (or frames) a document may have."
+    )
     max_page_pixels: int = Field(
         80_000_000,
         ge=1_000_000,
@@ -76,7 +78,8 @@ class Settings(BaseSettings):
 
     # --- engines -----------------------------------------------------------------------
     engine: EngineName = Field(
-        "auto", description="Default engine: auto (llama if a server answers, else local), local, llama."
+        "auto",
+        description="Default engine: auto (llama if a server answers, else local), local, llama.",
     )
     ocr_timeout_s: float = Field(
         120.0, gt=0, le=3600, description="Time limit for OCR of one page by the local engine."
@@ -95,11 +98,124 @@ class Settings(BaseSettings):
     llm_model: str = Field(
         "meta-llama/Llama-4-Scout-17B-16E-Instruct", description="Model name sent to the server."
     )
+    llm_max_concurrency_per_replica: int = Field(
+        32,
+        ge=1,
+        le=1024,
+        description="Requests in flight to one model-server replica at a time (the client's "
+        "connection pool holds replicas x this many connections).",
+    )
+    llm_connect_timeout_s: float = Field(
+        5.0, gt=0, le=120, description="Time limit to open a connection to the model server."
+    )
+    llm_read_timeout_s: float = Field(
+        180.0,
+        gt=0,
+        le=3600,
+        description="Time limit between bytes of a model-server answer (a whole non-streamed "
+        "completion arrives at once, so this bounds one generation).",
+    )
+    llm_write_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Time limit to send one request body (images included)."
+    )
+    llm_pool_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="Time limit to wait for a free pooled connection."
+    )
+    llm_max_attempts: int = Field(
+        4,
+        ge=1,
+        le=20,
+        description="Most HTTP attempts for one model request (first try plus retries on "
+        "connect errors, timeouts, 429 and 5xx).",
+    )
+    llm_retry_budget_s: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="Most time spent retrying one model request, waits included; past it the "
+        "pages fail.",
+    )
+    llm_backoff_base_s: float = Field(
+        0.5, ge=0, le=60, description="First retry wait (doubles each retry, with jitter)."
+    )
+    llm_backoff_max_s: float = Field(
+        20.0, ge=0, le=600, description="Longest wait between two retries (Retry-After aside)."
+    )
+    llm_health_backoff_s: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="How long a replica that failed its health check is skipped before it "
+        "is probed again (doubles while it keeps failing, up to 8x).",
+    )
+    llm_max_tokens_ceiling: int = Field(
+        8192,
+        ge=64,
+        le=131_072,
+        description="Most completion tokens one request may ask for (truncated answers are "
+        "retried with twice the budget up to this).",
+    )
+    llm_max_images_per_request: int = Field(
+        5,
+        ge=1,
+        le=5,
+        description="Most page images in one request (Meta tested Llama 4 with up to 5; "
+        "vLLM's --limit-mm-per-prompt must allow at least this many).",
+    )
+    llm_confidence_prior: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="Confidence given to a value when the server returns no log-probabilities.",
+    )
 
     # --- tenancy -----------------------------------------------------------------------
-    default_tenant: str = Field("default", min_length=1, description="Tenant used when none is named.")
+    default_tenant: str = Field(
+        "default", min_length=1, description="Tenant used when none is named."
+    )
     default_tier: str = Field("standard", min_length=1, description="Licence tier of new tenants.")
-    default_schema: str = Field("invoice", min_length=1, description="Schema used when none is named.")
+    default_schema: str = Field(
+        "invoice", min_length=1, description="Schema used when none is named."
+    )
+
+    # --- cost and licence --------------------------------------------------------------
+    # (issue 4: pricing, licence tiers, licence policy, quotes; see models/data/*.toml)
+    licensee_country: str | None = Field(
+        None,
+        description="ISO 3166-1 alpha-2 code of the licensee's principal place of business. "
+        "Unset: models whose licence restricts countries (multimodal Llama 4) are refused.",
+    )
+    licensee_monthly_active_users: int | None = Field(
+        None, ge=0, description="Licensee's monthly active users (Llama 4: 700M threshold)."
+    )
+    meta_licence_reference: str | None = Field(
+        None, description="Reference of a separate licence from Meta (licensees above 700M MAU)."
+    )
+    unknown_model_licence: Literal["block", "allow"] = Field(
+        "allow",
+        description="Models not in the catalog have an unknown licence: allow them with the "
+        "warning recorded on every document (the operator chose the model), or block them.",
+    )
+    catalog_file: Path | None = Field(
+        None, description="Model catalog TOML replacing the packaged one."
+    )
+    prices_file: Path | None = Field(
+        None, description="Price list TOML replacing the packaged one."
+    )
+    price_overrides: dict[str, dict[str, Decimal]] = Field(
+        default_factory=dict,
+        description='Per-model price overrides, JSON: {"MODEL": {"input_usd_per_million": '
+        '"0.1", "output_usd_per_million": "0.5"}}; they give the price list a new version.',
+    )
+    tiers_file: Path | None = Field(
+        None, description="Licence tier TOML replacing the packaged one."
+    )
+    quote_prompt_overhead_tokens: int = Field(
+        800, ge=0, description="Quote: prompt tokens of instructions and schema, per page."
+    )
+    quote_completion_tokens_per_page: int = Field(
+        512, ge=0, description="Quote: expected completion tokens per page."
+    )
 
     # --- queue -------------------------------------------------------------------------
     lease_seconds: float = Field(
@@ -112,6 +228,18 @@ class Settings(BaseSettings):
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("licensee_country", mode="before")
+    @classmethod
+    def _country_code(cls, value: object) -> object:
+        # Cost and licence (issue 4): an ISO 3166-1 alpha-2 code, stored in upper case.
+        if isinstance(value, str):
+            value = value.strip().upper() or None
+            if value is not None and not (len(value) == 2 and value.isalpha()):
+                raise ValueError(
+                    "FOLIO_LICENSEE_COUNTRY must be an ISO 3166-1 alpha-2 code, e.g. US"
+                )
         return value
 
     @property

@@ -40,7 +40,11 @@ def merge_pages(
     for result in ordered:
         calls.extend(result.calls)
         if result.failure is not None:
-            failures.append(result.failure)
+            # One failed call fails every page it carried (an image group of up to five).
+            failures.extend(
+                result.failure.model_copy(update={"page_number": number})
+                for number in (result.page_numbers or [result.failure.page_number])
+            )
             continue
         for name, found in result.fields.items():
             if found.value is None:

@@ -1,0 +1,190 @@
+"""End-to-end throughput of Folio with the llama engine against the fake vLLM server.
+
+Run: ``.venv/bin/python bench/throughput.py [--docs 200] [--slots 64] [--prefill-tps 40000]
+[--decode-tps 6000]``. Prints figures; no asserts.
+
+The fake runs in its own process with a stated capacity (see ``tests/fakes/vllm_server``:
+``slots`` requests at once, each holding its slot for
+``slots x (prompt/prefill_tps + completion/decode_tps)`` s). Documents (1-20 pages, half
+born-digital, half scanned) go through intake -> ``run_document`` (prepare, extract, merge,
+check, persist in SQLite) with a hand-built ``Pipeline`` around ``LlamaEngine``. The fake's
+capacity for the same work is ``pages / sum(prompt/prefill_tps + completion/decode_tps)``
+over every call made (retries included), so the ratio says how close Folio keeps the
+server to its limit. Client CPU is ``time.process_time()`` of this process (render workers
+are separate processes and not counted) divided by pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # for tests.hardcases and tests.fakes
+
+from core.settings import Settings  # noqa: E402
+from extractors.llama import LlamaEngine  # noqa: E402
+from extractors.prepare import PagePreparer  # noqa: E402
+from flows.intake import register_file  # noqa: E402
+from flows.pipeline import Pipeline, run_document  # noqa: E402
+from models.extraction import PageExtraction  # noqa: E402
+from models.page import PageRoute, PreparedPage  # noqa: E402
+from models.schemas import ExtractionSchema  # noqa: E402
+from models.usage import EngineCall  # noqa: E402
+from storage.blobs import BlobStore  # noqa: E402
+from storage.database import make_engine, make_session_factory  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from tests import hardcases  # noqa: E402
+
+
+class RecordingEngine:
+    """The llama engine, keeping every call and each page's route for the figures."""
+
+    def __init__(self, engine: LlamaEngine) -> None:
+        self.inner = engine
+        self.name, self.model = engine.name, engine.model
+        self.max_pages_per_call = engine.max_pages_per_call
+        self.calls: list[EngineCall] = []
+        self.routes: dict[tuple[int, int], PageRoute] = {}
+        self.groups: list[tuple[list[PageRoute], list[EngineCall]]] = []
+
+    async def extract(self, pages: Sequence[PreparedPage],
+                      schema: ExtractionSchema) -> PageExtraction:
+        result = await self.inner.extract(pages, schema)
+        self.calls.extend(result.calls)
+        self.groups.append(([p.route for p in pages], result.calls))
+        return result
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def make_documents(folder: Path, count: int, seed: int) -> list[Path]:
+    """``count`` PDFs of 1-20 pages: even ones born-digital, odd ones scanned."""
+    rng = random.Random(seed)
+    paths = []
+    for index in range(count):
+        pages = rng.randint(1, 20)
+        data = (hardcases.digital_pdf(pages, seed=index) if index % 2 == 0
+                else hardcases.scanned_pdf(pages, seed=index))
+        path = folder / f"doc{index:03d}.pdf"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.vllm_server", "--slots", str(args.slots),
+         "--prefill-tps", str(args.prefill_tps), "--decode-tps", str(args.decode_tps)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("LISTENING "):
+        process.kill()
+        raise SystemExit(f"the fake server did not start: {line!r}")
+    return process, line.split()[1]
+
+
+async def run(args: argparse.Namespace, base_url: str, folder: Path,
+              paths: list[Path]) -> None:
+    settings = Settings(
+        _env_file=None, data_dir=folder / "var", engine="llama", llm_base_urls=[base_url],
+        llm_max_concurrency_per_replica=args.slots * 2, page_concurrency=args.page_concurrency,
+        document_concurrency=args.doc_concurrency, render_workers=2, llm_read_timeout_s=600,
+        # The licence policy (when present in this build) needs the licensee's country.
+        **({"licensee_country": "US"} if "licensee_country" in Settings.model_fields else {}),
+    )
+    upgrade(settings)
+    db = make_engine(settings)
+    sessions = make_session_factory(db)
+    blobs = BlobStore(settings.blob_dir)
+    engine = RecordingEngine(LlamaEngine(settings))
+    try:
+        async with PagePreparer(settings) as preparer:
+            pipeline = Pipeline(settings=settings, sessions=sessions, blobs=blobs,
+                                preparer=preparer, engine=engine)  # type: ignore[arg-type]
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            ids = [register_file(p, settings=settings, sessions=sessions, blobs=blobs,
+                                 tenant="bench", schema_name="invoice").document_id
+                   for p in paths]
+            slots = asyncio.Semaphore(args.doc_concurrency)
+
+            async def one(document_id: str) -> str:
+                async with slots:
+                    done = await run_document(pipeline, document_id)
+                    if done.reason and args.verbose:
+                        print(done.status.value, done.reason)  # noqa: T201
+                    return done.status.value
+            statuses = await asyncio.gather(*(one(i) for i in ids))
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    finally:
+        await engine.aclose()
+        db.dispose()
+    report(args, engine, statuses, wall, cpu)
+
+
+def report(args: argparse.Namespace, engine: RecordingEngine, statuses: list[str],
+           wall: float, cpu: float) -> None:
+    pages = sum(len(routes) for routes, _ in engine.groups)
+    if not pages:
+        raise SystemExit(f"no page reached the engine; document statuses: {statuses}")
+    busy = sum((c.prompt_tokens or 0) / args.prefill_tps
+               + (c.completion_tokens or 0) / args.decode_tps for c in engine.calls)
+    capacity = pages / busy if busy else float("nan")
+    rate = pages / wall
+    counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    print(f"fake capacity model: {args.slots} slots, prefill {args.prefill_tps:,.0f} tok/s, "
+          f"decode {args.decode_tps:,.0f} tok/s; client: {args.doc_concurrency} documents x "
+          f"{args.page_concurrency} page groups in flight")
+    print(f"throughput: {len(statuses)} docs, {pages} pages, {rate:.1f} pages/s = "
+          f"{rate / capacity:.2f} of fake capacity ({capacity:.1f} pages/s); client CPU "
+          f"{cpu / pages * 1000:.1f} ms/page; wall {wall:.1f} s; statuses {counts}")
+    failed = [c for c in engine.calls if not c.succeeded]
+    print(f"calls: {len(engine.calls)} ({len(failed)} failed attempts)")
+    for route in (PageRoute.TEXT, PageRoute.IMAGE):
+        real = estimated = n = 0
+        for routes, calls in engine.groups:
+            if routes and all(r is route for r in routes):
+                done = [c for c in calls if c.prompt_tokens is not None]
+                if done:
+                    real += done[-1].prompt_tokens or 0
+                    estimated += done[-1].estimated_prompt_tokens
+                    n += len(routes)
+        if n:
+            print(f"prompt tokens per {route.value}-routed page: {real / n:,.0f} reported by "
+                  f"the server, {estimated / n:,.0f} estimated by Folio ({n} pages)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Folio + llama engine vs the fake vLLM")
+    parser.add_argument("--docs", type=int, default=200)
+    parser.add_argument("--slots", type=int, default=64)
+    parser.add_argument("--prefill-tps", type=float, default=40_000.0)
+    parser.add_argument("--decode-tps", type=float, default=6_000.0)
+    parser.add_argument("--doc-concurrency", type=int, default=64)
+    parser.add_argument("--page-concurrency", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--verbose", action="store_true", help="print every document's reason")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = make_documents(folder, args.docs, args.seed)
+        process, base_url = start_fake(args)
+        try:
+            asyncio.run(run(args, base_url, folder, paths))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

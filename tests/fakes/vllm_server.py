@@ -1,0 +1,316 @@
+"""A protocol-faithful fake of vLLM's OpenAI-compatible server, over real HTTP on 127.0.0.1.
+
+Endpoints: ``GET /health`` (200, empty; 503 when told to be unhealthy), ``GET /v1/models``,
+``POST /v1/chat/completions``. Requests are checked the way vLLM checks them (served model
+name -> 404 "The model `x` does not exist."; message roles and content-part shapes;
+``image_url`` data URLs must decode to images; at most ``max_images`` images -> 400 "At most
+N image(s) may be provided in one prompt."; ``response_format`` shape; prompt plus
+``max_tokens`` within ``max_model_len``). Errors use vLLM's shape
+``{"error": {"message", "type", "param", "code"}}`` with ``code`` the HTTP status.
+``guided_json`` is accepted and ignored, as vLLM >= 0.12 does: such a request gets
+unconstrained prose around the JSON. Answers use vLLM's ``chat.completion`` shape with
+``logprobs.content`` when asked and ``usage.prompt_tokens_details`` (``cached_tokens``,
+``multimodal_tokens.image``) when ``prompt_tokens_details`` is on. See ``vllm_model`` for
+how answers are made.
+
+Faults (``FakeFaults``, set on the server or per request with the test-only header
+``x-fake-faults: <json>``): latency, 503 overload, every-Nth 500, 429 with Retry-After,
+truncation, invalid JSON, schema violation, dropped connection, unhealthy.
+
+Capacity model (``Capacity``, for benchmarks): ``slots`` requests run at once, the rest
+queue. Each running request holds its slot for
+``slots x (prompt_tokens / prefill_tps + completion_tokens / decode_tps)`` seconds: every
+slot gets an equal share of the stated aggregate prefill and decode rates, so the server
+completes at most ``1 / mean(p / prefill_tps + c / decode_tps)`` requests per second,
+however many clients push.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.fakes import vllm_model as fake_model
+from tests.fakes.vllm_checks import RequestError, check_chat_request
+
+DEFAULT_MODEL = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
+# The message text vLLM-based gateways return when the engine queue is full. vLLM itself
+# answers 503 from /health when its engine is dead; the exact wording here is ours.
+BUSY_MESSAGE = "The engine is currently busy: too many requests are waiting. Try again later."
+
+
+@dataclass
+class FakeFaults:
+    """Misbehaviour on demand. Counters (``overloaded`` ...) apply to the next N requests."""
+
+    latency_s: float = 0.0
+    overloaded: int = 0
+    flaky_every: int = 0
+    rate_limited: int = 0
+    retry_after_s: float = 1.0
+    truncate: int = 0
+    invalid_json: int = 0
+    schema_violation: int = 0
+    drop_connection: int = 0
+    healthy: bool = True
+    no_logprobs: bool = False
+    value_logprobs: dict[str, float] = field(default_factory=dict)
+    hallucinate: dict[str, str] = field(default_factory=dict)  # value read -> value answered
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Concurrent slots and aggregate prefill/decode rates (tokens per second)."""
+
+    slots: int = 64
+    prefill_tps: float = 40_000.0
+    decode_tps: float = 6_000.0
+
+    def service_s(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """Seconds one request holds its slot when every slot is busy."""
+        return self.slots * (prompt_tokens / self.prefill_tps
+                             + completion_tokens / self.decode_tps)
+
+
+class FakeVllmServer:
+    """``with FakeVllmServer() as fake: fake.base_url`` -> ``http://127.0.0.1:<port>/v1``."""
+
+    def __init__(self, *, model: str = DEFAULT_MODEL, max_images: int = 5,
+                 max_model_len: int = 131_072, prompt_tokens_details: bool = True,
+                 capacity: Capacity | None = None, faults: FakeFaults | None = None) -> None:
+        self.model = model
+        self.max_images = max_images
+        self.max_model_len = max_model_len
+        self.prompt_tokens_details = prompt_tokens_details
+        self.capacity = capacity
+        self.faults = faults or FakeFaults()
+        self.image_texts: dict[str, str] = {}
+        self.requests: list[dict[str, Any]] = []  # chat bodies received, image data cut
+        self.chat_count = 0
+        self.health_count = 0
+        self._lock = threading.Lock()
+        self._slots: asyncio.Semaphore | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # --- lifecycle ------------------------------------------------------------------
+    def start(self, port: int = 0) -> FakeVllmServer:
+        """Serve in a background thread on 127.0.0.1 (an ephemeral port by default)."""
+        config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="error",
+                                access_log=False, lifespan="off", ws="none", http="h11",
+                                loop="asyncio", timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True,
+                                        name="fake-vllm")
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the fake vLLM server did not start")
+            time.sleep(0.01)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> FakeVllmServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def describe_image(self, jpeg: bytes, text: str) -> None:
+        """Tell the fake what text an image shows (the test drew the image from it)."""
+        import hashlib
+
+        self.image_texts[hashlib.sha256(jpeg).hexdigest()] = text
+
+    # --- the app --------------------------------------------------------------------
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/health", self._health, methods=["GET"]),
+            Route("/v1/models", self._models, methods=["GET"]),
+            Route("/v1/chat/completions", self._chat, methods=["POST"]),
+        ])
+
+    async def _health(self, request: Request) -> Response:
+        self.health_count += 1
+        return Response(status_code=200 if self.faults.healthy else 503)
+
+    async def _models(self, request: Request) -> Response:
+        card = {"id": self.model, "object": "model", "created": int(time.time()),
+                "owned_by": "vllm", "root": self.model, "parent": None,
+                "max_model_len": self.max_model_len, "permission": []}
+        return JSONResponse({"object": "list", "data": [card]})
+
+    def _faults_for(self, request: Request) -> tuple[FakeFaults, bool]:
+        """The faults for this request and whether they came from its header."""
+        header = request.headers.get("x-fake-faults")
+        if header:
+            return replace(FakeFaults(), **json.loads(header)), True
+        return self.faults, False
+
+    def _take(self, faults: FakeFaults, name: str, own: bool) -> bool:
+        """Consume one of the next-N counter ``name``."""
+        with self._lock:
+            left = getattr(faults, name)
+            if left > 0:
+                setattr(faults, name, left - 1)
+                return True
+            return False
+
+    async def _chat(self, request: Request) -> Response:
+        with self._lock:
+            self.chat_count += 1
+            number = self.chat_count
+        faults, own = self._faults_for(request)
+        if faults.latency_s:
+            await asyncio.sleep(faults.latency_s)
+        if self._take(faults, "drop_connection", own):
+            self._drop(request)
+            return Response(status_code=500)
+        if self._take(faults, "rate_limited", own):
+            return _error(429, "Too many requests: rate limit exceeded.", "RateLimitError",
+                          headers={"Retry-After": f"{faults.retry_after_s:g}"})
+        if self._take(faults, "overloaded", own):
+            return _error(503, BUSY_MESSAGE, "ServiceUnavailableError")
+        if faults.flaky_every and number % faults.flaky_every == 0:
+            return _error(500, "Internal server error (flaky fake).", "InternalServerError")
+        try:
+            body = json.loads(await request.body())
+            checked = check_chat_request(body, model=self.model, max_images=self.max_images)
+        except json.JSONDecodeError as exc:
+            return _error(400, f"JSON decode error: {exc}", "BadRequestError")
+        except RequestError as exc:
+            return _error(exc.status, exc.message, exc.err_type, param=exc.param)
+        self.requests.append(checked.logged)
+        prompt_tokens = checked.text_tokens + checked.image_tokens
+        if prompt_tokens + checked.max_tokens > self.max_model_len:
+            return _error(400, (
+                f"This model's maximum context length is {self.max_model_len} tokens. However, "
+                f"you requested {prompt_tokens + checked.max_tokens} tokens ({prompt_tokens} in "
+                f"the messages, {checked.max_tokens} in the completion). Please reduce the "
+                "length of the messages or completion."), "BadRequestError")
+        return await self._complete(body, checked, faults, own, prompt_tokens)
+
+    async def _complete(self, body: dict[str, Any], checked: Any, faults: FakeFaults,
+                        own: bool, prompt_tokens: int) -> Response:
+        pages = fake_model.pages_in(body["messages"])
+        answer, confidences = fake_model.answer_for(
+            checked.answer_schema or {}, checked.schema_name, pages, self.image_texts)
+        if faults.hallucinate:
+            answer = _replace_values(answer, faults.hallucinate)
+        if self._take(faults, "schema_violation", own) and isinstance(answer, dict):
+            answer = {**answer, "comment": "read from the page"}  # a key the schema forbids
+        content, spans = fake_model.serialise(answer)
+        if checked.answer_schema is None:  # no response_format honoured: free prose
+            content = "Here is the information I found in the document:\n" + content
+            spans = {}
+        if self._take(faults, "invalid_json", own):
+            content = content[:-1]  # the closing brace is missing
+        tokens = fake_model.tokens_with_logprobs(content, spans, confidences,
+                                                 faults.value_logprobs)
+        finish = "stop"
+        if len(tokens) > checked.max_tokens:
+            tokens, finish = tokens[:checked.max_tokens], "length"
+        elif self._take(faults, "truncate", own):
+            tokens, finish = tokens[:max(1, len(tokens) // 2)], "length"
+        content = "".join(t for t, _ in tokens)
+        if self.capacity is not None:
+            await self._run_slot(prompt_tokens, len(tokens))
+        choice: dict[str, Any] = {
+            "index": 0, "message": {"role": "assistant", "content": content,
+                                    "tool_calls": [], "reasoning_content": None},
+            "logprobs": None, "finish_reason": finish, "stop_reason": None,
+        }
+        if checked.logprobs and not faults.no_logprobs:
+            choice["logprobs"] = {"content": [
+                {"token": t, "logprob": lp, "bytes": list(t.encode()),
+                 "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode())}]
+                 [:checked.top_logprobs]} for t, lp in tokens]}
+        usage: dict[str, Any] = {"prompt_tokens": prompt_tokens,
+                                 "completion_tokens": len(tokens),
+                                 "total_tokens": prompt_tokens + len(tokens),
+                                 "prompt_tokens_details": None}
+        if self.prompt_tokens_details:
+            usage["prompt_tokens_details"] = {
+                "cached_tokens": 0,
+                "multimodal_tokens": {"image": checked.image_tokens} if checked.images else None}
+        return JSONResponse({
+            "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
+            "created": int(time.time()), "model": self.model, "choices": [choice],
+            "usage": usage, "prompt_logprobs": None,
+        })
+
+    async def _run_slot(self, prompt_tokens: int, completion_tokens: int) -> None:
+        assert self.capacity is not None
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.capacity.slots)
+        async with self._slots:
+            await asyncio.sleep(self.capacity.service_s(prompt_tokens, completion_tokens))
+
+    def _drop(self, request: Request) -> None:
+        """Close this request's TCP connection without an answer."""
+        assert self._server is not None
+        client = request.scope.get("client")
+        for connection in list(self._server.server_state.connections):
+            if getattr(connection, "client", None) == (tuple(client) if client else None):
+                connection.transport.abort()  # type: ignore[union-attr]
+
+
+def _replace_values(node: Any, table: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _replace_values(v, table) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace_values(v, table) for v in node]
+    return table.get(node, node) if isinstance(node, str) else node
+
+
+def _error(status: int, message: str, err_type: str, *, param: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": err_type, "param": param,
+                                   "code": status}}, status_code=status, headers=headers)
+
+
+def main() -> None:
+    """``python -m tests.fakes.vllm_server --slots 64 ...``: serve until killed; prints
+    ``LISTENING <base_url>`` once ready (benchmarks run it as a separate process)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slots", type=int, default=64)
+    parser.add_argument("--prefill-tps", type=float, default=40_000.0)
+    parser.add_argument("--decode-tps", type=float, default=6_000.0)
+    args = parser.parse_args()
+    fake = FakeVllmServer(capacity=Capacity(args.slots, args.prefill_tps, args.decode_tps))
+    fake.start()
+    print(f"LISTENING {fake.base_url}", flush=True)  # noqa: T201
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -28,6 +28,11 @@ app = typer.Typer(help="Folio: documents in, schema-validated JSON out, every co
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+# Cost and licence (issue 4): tenants and their tiers, cost and licence reports.
+tenant_app = typer.Typer(help="Tenants and their licence tiers.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+report_app = typer.Typer(help="Cost and licence reports (computed in SQL).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 err = Console(stderr=True)
 
@@ -75,6 +80,8 @@ def process(
     reprocess: bool = typer.Option(False, "--reprocess", help="Extract again even if already done (new version)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input file (JSON Lines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print each file's policy decision and quote "
+                                 "(tokens, $); register nothing, call no engine."),
 ) -> None:
     """Process documents end to end and print what happened to each."""
     settings = _settings()
@@ -92,10 +99,11 @@ def process(
         engine=engine.value if engine else None,
         password=password,
         reprocess=reprocess,
+        dry_run=dry_run,
     )
     started = time.perf_counter()
     try:
-        if as_json:
+        if as_json or dry_run:
             rows = asyncio.run(run_batch(settings, request))
         else:
             rows = _with_progress(settings, request)
@@ -106,6 +114,9 @@ def process(
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, default=_json_default) + "\n")
+        return
+    if dry_run:
+        _print_quotes(rows)
         return
     _print_table(rows, elapsed)
 
@@ -198,6 +209,244 @@ def show(
         for r in rows:
             items.add_row(*(str(r.get(c, {}).get("value", "")) for c in columns))
         out.print(items)
+
+
+# --- cost and licence (issue 4) ---------------------------------------------------------
+
+
+def _print_quotes(rows: list[dict[str, Any]]) -> None:
+    out = Console()
+    table = Table(title=f"Folio dry run: {len(rows)} file(s); nothing registered, no engine called",
+                  show_lines=True)
+    for column in ("file", "tier", "model", "decision", "pages", "tokens", "quote $",
+                   "hosted $ (indicative)", "reason"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        hosted = (f"{row['hosted_low_usd']:.6f}-{row['hosted_high_usd']:.6f}"
+                  if row.get("hosted_low_usd") is not None else "-")
+        cost = row.get("quoted_cost_usd")
+        table.add_row(
+            Path(row["file"]).name, str(row.get("licence_tier") or "-"), str(row.get("model") or "-"),
+            f"{row.get('status')}" + (" (duplicate)" if row.get("duplicate") else ""),
+            str(row.get("pages") or "-"), f"{row.get('quoted_tokens') or 0:,}",
+            f"{cost:.8f}" if cost is not None else "-", hosted,
+            # Quoted rows: their notes (attribution, undeclared facts) are in --json.
+            "" if row.get("policy_decision") == "allowed" else (row.get("reason") or "")[:300],
+        )
+    out.print(table)
+    total = sum((r.get("quoted_cost_usd") or Decimal(0) for r in rows
+                 if r.get("status") == "quoted"), Decimal(0))
+    out.print(f"total quoted: ${total:.8f} (price list {_first(rows, 'price_version')})")
+
+
+def _first(rows: list[dict[str, Any]], key: str) -> str:
+    return next((str(r[key]) for r in rows if r.get(key)), "-")
+
+
+def _exact_json(value: Any) -> Any:
+    # Reports keep money exact: Decimal as a fixed-point string ("0.01234567"), never a float.
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _open_sessions(settings: Settings) -> Any:
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    upgrade(settings)
+    engine = make_engine(settings)
+    return engine, make_session_factory(engine)
+
+
+def _tiers(settings: Settings) -> Any:
+    from models.tiers import load_tiers
+
+    try:
+        return load_tiers(settings.tiers_file)
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: str = typer.Argument(..., help="Tenant name (unique)."),
+    tier: str = typer.Option(None, "--tier", help="Licence tier (default: FOLIO_DEFAULT_TIER)."),
+) -> None:
+    """Create a tenant on a licence tier."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    tier_name = tier or settings.default_tier
+    try:
+        _tiers(settings).get(tier_name)
+        engine, sessions = _open_sessions(settings)
+        try:
+            with session_scope(sessions) as session:
+                repo.create_tenant(session, name=name, tier=tier_name)
+        finally:
+            engine.dispose()
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    err.print(f"tenant {name} created on tier {tier_name}")
+
+
+@tenant_app.command("set-tier")
+def tenant_set_tier(
+    name: str = typer.Argument(..., help="Tenant name."),
+    tier: str = typer.Argument(..., help="New licence tier (documents already received keep theirs)."),
+) -> None:
+    """Move a tenant to another licence tier."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    try:
+        _tiers(settings).get(tier)
+        engine, sessions = _open_sessions(settings)
+        try:
+            with session_scope(sessions) as session:
+                repo.set_tenant_tier(session, name=name, tier=tier)
+        finally:
+            engine.dispose()
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    err.print(f"tenant {name} is now on tier {tier}")
+
+
+@tenant_app.command("list")
+def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
+    """List tenants with their tier and the tier's limits."""
+    from storage import repository as repo
+
+    settings = _settings()
+    tiers = _tiers(settings)
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            tenants = [(t.name, t.tier, t.created_at) for t in repo.list_tenants(session)]
+    finally:
+        engine.dispose()
+    rows = []
+    for name, tier_name, created in tenants:
+        tier = tiers.tiers.get(tier_name)
+        rows.append({
+            "tenant": name, "tier": tier_name, "created_at": created.isoformat(),
+            "known_tier": tier is not None,
+            "pages_per_month": tier.pages_per_month if tier else None,
+            "usd_per_month": tier.usd_per_month if tier else None,
+            "allowed_models": list(tier.allowed_models) if tier else [],
+        })
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, default=_exact_json) + "\n")
+        return
+    table = Table(title=f"{len(rows)} tenant(s)")
+    for column in ("tenant", "tier", "pages/month", "$/month", "models", "created (UTC)"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        unlimited = "unlimited" if row["known_tier"] else "?"
+        table.add_row(
+            row["tenant"], row["tier"] + ("" if row["known_tier"] else " (unknown tier!)"),
+            f"{row['pages_per_month']:,}" if row["pages_per_month"] is not None else unlimited,
+            f"{row['usd_per_month']:,.2f}" if row["usd_per_month"] is not None else unlimited,
+            ", ".join(row["allowed_models"]), row["created_at"][:19],
+        )
+    Console().print(table)
+
+
+def _instant(value: str | None, option: str) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] {option} {value!r} is not an ISO 8601 date or time")
+        raise typer.Exit(2) from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
+
+
+@report_app.command("costs")
+def report_costs(
+    by: str = typer.Option("tenant,month", "--by",
+                           help="Comma-separated groups: tenant, month, model, tier, status."),
+    since: str = typer.Option(None, "--since", help="From this UTC date/time (ISO 8601), inclusive."),
+    until: str = typer.Option(None, "--until", help="Until this UTC date/time (ISO 8601), exclusive."),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines; money as exact decimal strings."),
+) -> None:
+    """Costs from the usage ledger, grouped in SQL; totals equal the sum of ledger rows."""
+    from storage import repository as repo
+
+    settings = _settings()
+    groups = [g.strip() for g in by.split(",") if g.strip()]
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            rows = repo.cost_report(session, by=groups, since=_instant(since, "--since"),
+                                    until=_instant(until, "--until"))
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, default=_exact_json) + "\n")
+        return
+    table = Table(title="Costs (USD, from the usage ledger)")
+    measures = ("documents", "calls", "failed_calls", "input_tokens", "output_tokens", "cost_usd")
+    for column in (*groups, *measures):
+        table.add_column(column, justify="right" if column in measures else "left")
+    for row in rows:
+        table.add_row(*(str(row[g]) for g in groups),
+                      *(f"{row[m]:,}" if m != "cost_usd" else f"{row[m]:.8f}" for m in measures))
+    total = sum((row["cost_usd"] for row in rows), Decimal(0))
+    table.add_row(*(["total"] + [""] * (len(groups) - 1) if groups else []),
+                  str(sum(r["documents"] for r in rows)), str(sum(r["calls"] for r in rows)),
+                  str(sum(r["failed_calls"] for r in rows)),
+                  f"{sum(r['input_tokens'] for r in rows):,}",
+                  f"{sum(r['output_tokens'] for r in rows):,}", f"{total:.8f}")
+    Console().print(table)
+
+
+@report_app.command("licences")
+def report_licences(
+    since: str = typer.Option(None, "--since", help="Documents received from this UTC date/time."),
+    until: str = typer.Option(None, "--until", help="Documents received before this UTC date/time."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object; money as decimal strings."),
+) -> None:
+    """Documents per tier, model licence and policy decision, and why blocked ones were."""
+    from storage import repository as repo
+
+    settings = _settings()
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            report = repo.licence_report(session, since=_instant(since, "--since"),
+                                         until=_instant(until, "--until"))
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(report, default=_exact_json) + "\n")
+        return
+    out = Console()
+    table = Table(title="Documents by licence tier, model licence and policy decision")
+    for column in ("tier", "model licence", "model", "decision", "documents", "cost $"):
+        table.add_column(column, overflow="fold")
+    for row in report["decisions"]:
+        table.add_row(row["tier"], row["model_licence"], row["model"], row["decision"],
+                      str(row["documents"]), f"{row['cost_usd']:.8f}")
+    out.print(table)
+    blocked = Table(title="Blocked documents by reason")
+    for column in ("tier", "documents", "reason"):
+        blocked.add_column(column, overflow="fold")
+    for row in report["blocked"]:
+        blocked.add_row(row["tier"], str(row["documents"]), row["reason"])
+    out.print(blocked)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from core.settings import Settings
 from flows.intake import IntakeResult, iter_input_files, register_file
+from flows.policy import cost_summary, quote_files
 from flows.results import document_summary
 from models.document import DocumentStatus
 from storage import repository as repo
@@ -35,19 +36,29 @@ class BatchRequest:
     engine: str | None = None
     password: str | None = None
     reprocess: bool = False
+    dry_run: bool = False  # issue 4: quote only; nothing registered, no engine called
 
 
 async def run_batch(
     settings: Settings, request: BatchRequest, *, on_progress: ProgressCallback | None = None
 ) -> list[dict[str, Any]]:
     """Register every file, process those that need it, and describe each file's outcome."""
-    from flows.process import process_documents  # imports Prefect: after configure_prefect
-
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
     blobs = BlobStore(settings.blob_dir)
+    if request.dry_run:  # cost and licence (issue 4): quotes without registering or calling
+        try:
+            return await quote_files(
+                settings, sessions, iter_input_files(request.paths), tenant=request.tenant,
+                schema_name=request.schema_name, engine_name=request.engine,
+                password=request.password,
+            )
+        finally:
+            db.dispose()
     try:
+        from flows.process import process_documents  # imports Prefect: after configure_prefect
+
         intakes: list[IntakeResult | dict[str, Any]] = []
         for path in iter_input_files(request.paths):
             if not path.is_file():
@@ -106,4 +117,5 @@ def _describe(sessions: Any, item: IntakeResult | dict[str, Any]) -> dict[str, A
         return item
     with sessions() as session:
         summary = document_summary(session, item.document_id)
-    return {"file": item.file, **summary, "duplicate": not item.created}
+        costs = cost_summary(session, item.document_id)  # issue 4: policy decision and quote
+    return {"file": item.file, **summary, **costs, "duplicate": not item.created}

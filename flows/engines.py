@@ -26,5 +26,7 @@ async def open_engine(settings: Settings, name: str | None = None) -> Engine:
             "unset it or use --engine local"
         )
     if chosen == "llama":
-        raise ConfigurationError("the llama engine is not available in this build; use --engine local")
+        raise ConfigurationError(
+            "the llama engine is not available in this build; use --engine local"
+        )
     raise ConfigurationError(f"unknown engine {chosen!r}; choose auto, local or llama")

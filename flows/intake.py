@@ -108,8 +108,20 @@ def register_file(
 
 # In a directory, these names are picked up; the bytes still decide the real type.
 SUPPORTED_SUFFIXES = frozenset(
-    {".pdf", ".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".webp", ".gif", ".bmp",
-     ".heic", ".heif"}
+    {
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".gif",
+        ".bmp",
+        ".heic",
+        ".heif",
+    }
 )
 
 
@@ -123,6 +135,10 @@ def iter_input_files(paths: list[Path]) -> list[Path]:
             continue
         for candidate in sorted(path.rglob("*")):
             hidden = any(part.startswith(".") for part in candidate.relative_to(path).parts)
-            if candidate.is_file() and not hidden and candidate.suffix.lower() in SUPPORTED_SUFFIXES:
+            if (
+                candidate.is_file()
+                and not hidden
+                and candidate.suffix.lower() in SUPPORTED_SUFFIXES
+            ):
                 found.append(candidate)
     return found

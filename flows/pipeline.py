@@ -13,7 +13,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,7 @@ from extractors.checks import with_review_flags
 from extractors.engines.base import Engine
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
+from flows import policy as cost_policy  # cost and licence (issue 4)
 from flows.engines import open_engine
 from models.document import DocumentStatus, FileKind
 from models.extraction import DocumentExtraction, PageExtraction, PageFailure
@@ -53,6 +54,9 @@ class Pipeline:
     owner: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
+    # Cost and licence (issue 4): engines documents are routed to by their tier's policy
+    # (opened on first use, closed with the pipeline).
+    fallback_engines: dict[str, Engine] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -63,13 +67,18 @@ async def open_pipeline(settings: Settings, *, engine_name: str | None = None) -
         engine = await open_engine(settings, engine_name)
         try:
             async with PagePreparer(settings) as preparer:
-                yield Pipeline(
+                pipeline = Pipeline(
                     settings=settings,
                     sessions=make_session_factory(db),
                     blobs=BlobStore(settings.blob_dir),
                     preparer=preparer,
                     engine=engine,
                 )
+                try:
+                    yield pipeline
+                finally:
+                    for fallback in pipeline.fallback_engines.values():  # issue 4
+                        await fallback.aclose()
         finally:
             await engine.aclose()
     finally:
@@ -235,11 +244,21 @@ async def _process_claimed(
     password: str | None,
 ) -> tuple[DocumentStatus, str | None, str | None]:
     schema = get_schema(schema_name)
-    engine = pipeline.engine
     path: Path = pipeline.blobs.path(sha256)
     file_kind = kind
 
-    # 1 policy: every document is allowed until licence tiers land (the decision is logged).
+    # 1 policy (issue 4): licence and tier decide allowed / routed / blocked, recorded on the
+    # document; a blocked document ends here, before anything is spent.
+    rules = cost_policy.load_cost_rules(pipeline.settings)
+    decision = cost_policy.policy_step(pipeline, document_id, rules)
+    if decision.blocked:
+        return cost_policy.finish_blocked(
+            pipeline, document_id, reason=decision.reason or "refused by policy",
+            code=decision.code, page_count=None,
+        )
+    engine = cost_policy.engine_for(pipeline, decision)
+    pipeline = replace(pipeline, engine=engine)  # routed documents use the fallback engine
+
     # 2 prepare (inspect first: encrypted, corrupt, empty and oversized files end here).
     try:
         info = await pipeline.preparer.inspect(path, file_kind, password=password)
@@ -256,7 +275,15 @@ async def _process_claimed(
             page_count=info.page_count,
         )
 
-    # 3 quote: the local engine costs nothing; priced engines quote here before spending.
+    # 3 quote (issue 4): estimated tokens and dollars, tier limits and monthly budget; over
+    # a limit -> blocked, not billed.
+    blocked = await cost_policy.quote_step(
+        pipeline, document_id, rules, decision=decision, engine=engine, path=path,
+        kind=file_kind, page_count=info.page_count, schema_name=schema_name, password=password,
+    )
+    if blocked is not None:
+        return blocked
+
     # 4 extract, page by page as they are prepared.
     pages = pipeline.preparer.prepare(
         path, file_kind, password=password, render=_render_mode(engine)  # type: ignore[arg-type]
@@ -268,6 +295,8 @@ async def _process_claimed(
         results, schema=schema, engine=engine.name, model=engine.model, prepare_failures=failures
     )
     checked = with_review_flags(merged, schema)
+    # Cost (issue 4): every call priced from the price list before it becomes a ledger row.
+    checked = checked.model_copy(update={"calls": cost_policy.priced_calls(checked.calls, rules)})
     status, reason = _final_status(checked, info.page_count)
 
     # 7 persist: pages, the new extraction version, one ledger row per call, the status.

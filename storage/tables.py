@@ -121,6 +121,7 @@ class Document(Base):
         # What the sweeper and the workers look for: queued, or processing past the lease.
         sa.Index(None, "status", "lease_expires_at"),
         sa.Index(None, "tenant_id", "created_at"),
+        sa.Index(None, "tenant_id", "quoted_at"),  # monthly budgets (issue 4)
         sa.CheckConstraint(
             "status IN (" + ", ".join(f"'{s.value}'" for s in DocumentStatus) + ")",
             name="status_known",
@@ -196,6 +197,35 @@ class Document(Base):
     )
     finished_at: Mapped[dt.datetime | None] = mapped_column(
         comment="When it reached a final status (UTC)."
+    )
+
+    # --- cost and licence (issue 4; migration 0002) -------------------------------------
+    policy_decision: Mapped[str | None] = mapped_column(
+        sa.String(16), comment="Policy outcome: allowed, routed or blocked; null until decided."
+    )
+    policy_reason: Mapped[str | None] = mapped_column(
+        sa.Text, comment="Why blocked or routed, and the notes of an allowed decision."
+    )
+    model_licence: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="Licence id of the model that processes it (catalog)."
+    )
+    attribution: Mapped[str | None] = mapped_column(
+        sa.String(200), comment="Attribution the model's licence requires (Built with Llama)."
+    )
+    licence_reference: Mapped[str | None] = mapped_column(
+        sa.String(200), comment="Separate model licence relied upon (a Meta licence reference)."
+    )
+    quoted_tokens: Mapped[int | None] = mapped_column(
+        comment="Quote: estimated input plus completion tokens, before any model call."
+    )
+    quoted_cost_usd: Mapped[Decimal | None] = mapped_column(
+        comment="Quote: estimated cost, USD, before any model call."
+    )
+    price_version: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="Price list version of the quote."
+    )
+    quoted_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When the quote was made (UTC): the month its pages count in."
     )
 
 

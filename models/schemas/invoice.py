@@ -62,16 +62,30 @@ class Invoice(BaseModel):
         None,
         description="The invoice's identifier as printed.",
         json_schema_extra={
-            "aliases": ["invoice number", "invoice no", "invoice #", "invoice id", "inv no",
-                        "number", "rechnungsnummer", "facture n"]
+            "aliases": [
+                "invoice number",
+                "invoice no",
+                "invoice #",
+                "invoice id",
+                "inv no",
+                "number",
+                "rechnungsnummer",
+                "facture n",
+            ]
         },
     )
     invoice_date: dt.date | None = Field(
         None,
         description="Date of issue (ISO 8601).",
         json_schema_extra={
-            "aliases": ["invoice date", "date of issue", "issue date", "issued", "date",
-                        "rechnungsdatum"]
+            "aliases": [
+                "invoice date",
+                "date of issue",
+                "issue date",
+                "issued",
+                "date",
+                "rechnungsdatum",
+            ]
         },
     )
     due_date: dt.date | None = Field(
@@ -94,8 +108,15 @@ class Invoice(BaseModel):
         None,
         description="Amount due including tax.",
         json_schema_extra={
-            "aliases": ["total due", "amount due", "total amount", "grand total", "balance due",
-                        "total", "gesamtbetrag"]
+            "aliases": [
+                "total due",
+                "amount due",
+                "total amount",
+                "grand total",
+                "balance due",
+                "total",
+                "gesamtbetrag",
+            ]
         },
     )
     line_items: list[InvoiceLineItem] = Field(

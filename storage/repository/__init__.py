@@ -4,6 +4,21 @@ Arguments after the session are keyword-only. Functions flush but never commit: 
 caller's ``session_scope`` decides where a transaction ends.
 """
 
+# Cost and licence (issue 4): tenants' tiers, policy and quote records, budgets, reports.
+from storage.repository.costs import (
+    TenantExistsError,
+    TenantNotFoundError,
+    create_tenant,
+    document_tenant,
+    find_document,
+    get_tenant,
+    list_tenants,
+    lock_tenant_budget,
+    monthly_usage,
+    record_policy,
+    record_quote,
+    set_tenant_tier,
+)
 from storage.repository.documents import (
     count_final,
     document_ids_with_prefix,
@@ -25,9 +40,25 @@ from storage.repository.extractions import (
 )
 from storage.repository.leases import claim_document, claim_next_documents, renew_lease
 from storage.repository.ledger import add_usage, ledger_for
+from storage.repository.reports import COST_GROUPS, cost_report, licence_report
 from storage.repository.tenants import get_or_create_tenant
 
 __all__ = [
+    "COST_GROUPS",
+    "TenantExistsError",
+    "TenantNotFoundError",
+    "cost_report",
+    "create_tenant",
+    "document_tenant",
+    "find_document",
+    "get_tenant",
+    "licence_report",
+    "list_tenants",
+    "lock_tenant_budget",
+    "monthly_usage",
+    "record_policy",
+    "record_quote",
+    "set_tenant_tier",
     "DocumentNotFoundError",
     "LeaseLostError",
     "add_extraction",

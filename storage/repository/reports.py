@@ -1,0 +1,163 @@
+"""Analyst reports computed in SQL: costs grouped as asked, and licence decisions.
+
+Both reports start from ``documents`` (so blocked documents, which have no ledger rows,
+still appear with cost 0) joined to their usage-ledger rows. A ledger row counts in the
+month it was recorded (UTC); a document without rows in the month it was received.
+Money sums are exact on both databases (see ``storage.repository.costs.usd_sum``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.errors import ConfigurationError
+from storage.repository.costs import usd_sum, usd_value
+from storage.repository.dialect import dialect_name
+from storage.tables import Document, Tenant, UsageLedgerEntry, UtcDateTime
+
+COST_GROUPS = ("tenant", "month", "model", "tier", "status")
+
+# Input tokens as billed (models.pricing.billable_tokens): reported prompt tokens, else
+# reported image tokens, else 0.
+_billed_input = sa.func.coalesce(UsageLedgerEntry.prompt_tokens, UsageLedgerEntry.image_tokens, 0)
+
+
+def _month(session: Session, when: Any) -> Any:
+    if dialect_name(session) == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", when), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", when)  # stored as UTC text without offset
+
+
+def _window(when: Any, since: dt.datetime | None, until: dt.datetime | None) -> list[Any]:
+    conditions = []
+    if since is not None:
+        conditions.append(when >= since)
+    if until is not None:
+        conditions.append(when < until)
+    return conditions
+
+
+def cost_report(
+    session: Session,
+    *,
+    by: Sequence[str],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Costs grouped by ``by`` (any of tenant, month, model, tier, status), in [since, until).
+
+    Each row: the group values, ``documents``, ``calls``, ``failed_calls``,
+    ``input_tokens`` and ``output_tokens`` (as billed: reported prompt tokens, else image
+    tokens; completion tokens) and ``cost_usd`` (Decimal, exact sum of ledger rows).
+    """
+    unknown = [g for g in by if g not in COST_GROUPS]
+    if unknown:
+        raise ConfigurationError(
+            f"cannot group costs by {', '.join(unknown)}; choose from {', '.join(COST_GROUPS)}"
+        )
+    when = sa.func.coalesce(UsageLedgerEntry.created_at, Document.created_at, type_=UtcDateTime())
+    columns = {
+        "tenant": Tenant.name,
+        "month": _month(session, when),
+        "model": sa.func.coalesce(UsageLedgerEntry.model, Document.model),
+        "tier": Document.licence_tier,
+        "status": Document.status,
+    }
+    groups = [columns[g].label(g) for g in dict.fromkeys(by)]
+    statement = (
+        sa.select(
+            *groups,
+            sa.func.count(sa.distinct(Document.id)).label("documents"),
+            sa.func.count(UsageLedgerEntry.id).label("calls"),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((UsageLedgerEntry.error_code.is_not(None), 1), else_=0)), 0
+            ).label("failed_calls"),
+            sa.func.coalesce(sa.func.sum(_billed_input), 0).label("input_tokens"),
+            sa.func.coalesce(
+                sa.func.sum(sa.func.coalesce(UsageLedgerEntry.completion_tokens, 0)), 0
+            ).label("output_tokens"),
+            usd_sum(session, UsageLedgerEntry.cost_usd).label("cost_usd"),
+        )
+        .select_from(Document)
+        .join(Tenant, Tenant.id == Document.tenant_id)
+        .outerjoin(UsageLedgerEntry, UsageLedgerEntry.document_id == Document.id)
+        .where(*_window(when, since, until))
+    )
+    if groups:
+        statement = statement.group_by(*groups).order_by(*groups)
+    rows = []
+    for row in session.execute(statement).mappings():
+        item = dict(row)
+        if "status" in item and item["status"] is not None:
+            item["status"] = str(item["status"])
+        item["cost_usd"] = usd_value(session, item["cost_usd"])
+        for key in ("documents", "calls", "failed_calls", "input_tokens", "output_tokens"):
+            item[key] = int(item[key] or 0)
+        rows.append(item)
+    return rows
+
+
+def licence_report(
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Documents per tier, model licence, model and policy outcome, and why blocked ones were.
+
+    ``{"decisions": [{tier, model_licence, model, decision, documents, cost_usd}],
+    "blocked": [{tier, reason, documents}]}``; documents received in [since, until).
+    """
+    window = _window(Document.created_at, since, until)
+    ledger_cost = (
+        sa.select(
+            UsageLedgerEntry.document_id.label("document_id"),
+            usd_sum(session, UsageLedgerEntry.cost_usd).label("cost"),
+        )
+        .group_by(UsageLedgerEntry.document_id)
+        .subquery()
+    )
+    decision = sa.func.coalesce(Document.policy_decision, "undecided")
+    keys = (
+        Document.licence_tier.label("tier"),
+        sa.func.coalesce(Document.model_licence, "-").label("model_licence"),
+        sa.func.coalesce(Document.model, "-").label("model"),
+        decision.label("decision"),
+    )
+    decisions = session.execute(
+        sa.select(
+            *keys,
+            sa.func.count().label("documents"),
+            sa.func.coalesce(sa.func.sum(ledger_cost.c.cost), 0).label("cost_usd"),
+        )
+        .select_from(Document)
+        .outerjoin(ledger_cost, ledger_cost.c.document_id == Document.id)
+        .where(*window)
+        .group_by(*keys)
+        .order_by(*keys)
+    ).mappings()
+    reason = sa.func.coalesce(Document.policy_reason, Document.reason, "-")
+    blocked = session.execute(
+        sa.select(
+            Document.licence_tier.label("tier"),
+            reason.label("reason"),
+            sa.func.count().label("documents"),
+        )
+        .where(Document.policy_decision == "blocked", *window)
+        .group_by(Document.licence_tier, reason)
+        .order_by(sa.func.count().desc(), Document.licence_tier, reason)
+    ).mappings()
+    return {
+        "decisions": [
+            {**dict(r), "documents": int(r["documents"]),
+             "cost_usd": usd_value(session, r["cost_usd"])}
+            for r in decisions
+        ],
+        "blocked": [{**dict(r), "documents": int(r["documents"])} for r in blocked],
+    }
+

@@ -37,7 +37,9 @@ def create_app(settings: Settings) -> FastAPI:
             with db.connect() as conn:
                 conn.execute(sa.text("select 1"))
         except Exception as exc:  # report, never crash the probe
-            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "database": str(exc)[:200]}, status_code=503
+            )
         return {"status": "ok", "database": "ok"}
 
     return app

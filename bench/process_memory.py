@@ -29,7 +29,9 @@ def make_pdf(pages: int, path: Path) -> None:
     for n in range(1, pages + 1):
         page = doc.new_page(width=595, height=842)
         y = 60
-        page.insert_text((50, y), f"ACME Supplies GmbH - Invoice INV-{n:05d}", fontsize=14, fontname="hebo")
+        page.insert_text(
+            (50, y), f"ACME Supplies GmbH - Invoice INV-{n:05d}", fontsize=14, fontname="hebo"
+        )
         for line in range(40):
             y += 17
             page.insert_text(
@@ -71,8 +73,13 @@ def cmdline(pid: int) -> str:
 def measure(pdf: Path, data_dir: Path) -> tuple[float, int, int, int, str]:
     env = {**os.environ, "FOLIO_DATA_DIR": str(data_dir), "FOLIO_ENGINE": "local"}
     start = time.perf_counter()
-    proc = subprocess.Popen([str(FOLIO), "process", str(pdf), "--json"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(FOLIO), "process", str(pdf), "--json"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     peak_main = peak_workers = peak_server = 0
     while proc.poll() is None:
         main = rss_kib(proc.pid)
@@ -90,7 +97,11 @@ def measure(pdf: Path, data_dir: Path) -> tuple[float, int, int, int, str]:
         time.sleep(0.05)
     out, errors = proc.communicate()
     elapsed = time.perf_counter() - start
-    status = out.decode().strip().splitlines()[-1] if proc.returncode == 0 and out else errors.decode()[-300:]
+    status = (
+        out.decode().strip().splitlines()[-1]
+        if proc.returncode == 0 and out
+        else errors.decode()[-300:]
+    )
     return elapsed, peak_main, peak_workers, peak_server, status
 
 
@@ -102,7 +113,9 @@ def main() -> None:
         for pages in sizes:
             pdf = Path(tmp) / f"digital-{pages}.pdf"
             make_pdf(pages, pdf)
-            elapsed, main_kib, workers_kib, server_kib, last = measure(pdf, Path(tmp) / f"var-{pages}")
+            elapsed, main_kib, workers_kib, server_kib, last = measure(
+                pdf, Path(tmp) / f"var-{pages}"
+            )
             import json
 
             status = json.loads(last).get("status") if last.startswith("{") else last

@@ -52,11 +52,15 @@ def review_flags(extraction: DocumentExtraction, schema: ExtractionSchema) -> li
     if schema.name in _ESSENTIAL and subtotal is not None:
         table_fields = [s for s in schema.fields if s.kind is FieldKind.TABLE]
         rows = extraction.tables.get(table_fields[0].name, []) if table_fields else []
-        amounts = [r["amount"].value for r in rows if "amount" in r and r["amount"].value is not None]
+        amounts = [
+            r["amount"].value for r in rows if "amount" in r and r["amount"].value is not None
+        ]
         if rows and len(amounts) == len(rows):
             lines_sum = sum((Decimal(str(a)) for a in amounts), Decimal("0"))
             if abs(lines_sum - subtotal) > CENT:
-                flags.append(f"lines_mismatch: line items sum to {lines_sum}, subtotal is {subtotal}")
+                flags.append(
+                    f"lines_mismatch: line items sum to {lines_sum}, subtotal is {subtotal}"
+                )
 
     if not schema.free_form:
         try:
@@ -68,7 +72,9 @@ def review_flags(extraction: DocumentExtraction, schema: ExtractionSchema) -> li
     return flags
 
 
-def with_review_flags(extraction: DocumentExtraction, schema: ExtractionSchema) -> DocumentExtraction:
+def with_review_flags(
+    extraction: DocumentExtraction, schema: ExtractionSchema
+) -> DocumentExtraction:
     """The extraction with its rule-based review flags appended (merge flags kept)."""
     flags = [*extraction.review_flags, *review_flags(extraction, schema)]
     return extraction.model_copy(update={"review_flags": flags})

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import BadInputError, FileTooLargeError
 from core.settings import Settings
 from extractors.sniff import sniff_kind
+from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
-from models.schemas import get_schema
+from models.tiers import load_tiers
 from storage import repository as repo
 from storage.blobs import BlobStore
 
@@ -56,7 +57,8 @@ def register_file(
     source: str = "cli",
 ) -> IntakeResult:
     """Register one file as a document (or find the one it already is)."""
-    get_schema(schema_name)  # unknown schema: a configuration error before anything is stored
+    with sessions() as session:
+        resolve_schema(session, schema_name)  # unknown: an error before anything is stored
     size = path.stat().st_size
     kind: FileKind | None = None
     error: BadInputError | None = None
@@ -79,6 +81,8 @@ def register_file(
 
     with sessions.begin() as session:
         tenant_row = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier)
+        # The tier's priority orders the queue (interactive tiers ahead of bulk ones).
+        priority = load_tiers(settings.tiers_file).get(tenant_row.tier).priority
         document, created = repo.register_document(
             session,
             tenant_id=tenant_row.id,
@@ -90,6 +94,7 @@ def register_file(
             size_bytes=size,
             blob_key=blob_key,
             licence_tier=tenant_row.tier,
+            priority=priority,
             source=source,
             status=DocumentStatus.REJECTED if error else DocumentStatus.QUEUED,
             reason=error.message if error else None,

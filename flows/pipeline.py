@@ -23,14 +23,16 @@ from core.logging import get_logger
 from core.settings import Settings
 from extractors.checks import with_review_flags
 from extractors.engines.base import Engine
+from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
 from flows import policy as cost_policy  # cost and licence (issue 4)
 from flows.engines import open_engine
+from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
 from models.extraction import DocumentExtraction, PageExtraction, PageFailure
 from models.page import PageRoute, PreparedPage
-from models.schemas import ExtractionSchema, get_schema
+from models.schemas import ExtractionSchema
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
@@ -101,6 +103,7 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
         "engine": pipeline.engine.name,
         "model": pipeline.engine.model,
         "pipeline_version": PIPELINE_VERSION,
+        "prompt_template": PROMPT_TEMPLATE_VERSION if pipeline.engine.name == "llama" else None,
         "schema": schema.name,
         "schema_version": schema.version,
         "schema_hash": schema.schema_hash,
@@ -113,9 +116,10 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
     }
 
 
-def _render_mode(engine: Engine) -> str:
-    # The local engine reads text layers directly, so digital pages need no image.
-    return "when_needed" if engine.name == "local" else "always"
+def _render_mode(settings: Settings) -> str:
+    # Both engines read a good text layer as text, so by default only pages routed as images
+    # (scans, photos, poor or mixed text layers) are rendered.
+    return settings.render_images
 
 
 def _without_payload(page: PreparedPage) -> PreparedPage:
@@ -183,7 +187,10 @@ def _final_status(extraction: DocumentExtraction, page_count: int) -> tuple[Docu
     failed = sorted({f.page_number for f in extraction.page_failures})
     if failed and len(failed) >= page_count:
         first = extraction.page_failures[0]
-        return DocumentStatus.FAILED, f"all {page_count} page(s) failed; page {first.page_number}: {first.message}"
+        return (
+            DocumentStatus.FAILED,
+            f"all {page_count} page(s) failed; page {first.page_number}: {first.message}",
+        )
     if failed:
         first = extraction.page_failures[0]
         listed = ", ".join(str(n) for n in failed[:10])
@@ -243,7 +250,8 @@ async def _process_claimed(
     schema_name: str,
     password: str | None,
 ) -> tuple[DocumentStatus, str | None, str | None]:
-    schema = get_schema(schema_name)
+    with pipeline.sessions() as session:
+        schema = resolve_schema(session, schema_name)  # built-in, or the latest custom version
     path: Path = pipeline.blobs.path(sha256)
     file_kind = kind
 
@@ -286,7 +294,7 @@ async def _process_claimed(
 
     # 4 extract, page by page as they are prepared.
     pages = pipeline.preparer.prepare(
-        path, file_kind, password=password, render=_render_mode(engine)  # type: ignore[arg-type]
+        path, file_kind, password=password, render=_render_mode(pipeline.settings)  # type: ignore[arg-type]
     )
     metas, results, failures = await _extract_pages(pipeline, pages, schema)
 

@@ -31,6 +31,7 @@ from extractors.engines.local import LocalEngine
 from extractors.prepare import PagePreparer
 from extractors.sniff import sniff_kind
 from extractors.tokens import estimate_text_tokens, fit_tile_grid, image_tokens
+from flows.schemas import resolve_schema
 from models.catalog import ModelCatalog, load_catalog
 from models.document import DocumentStatus, FileKind
 from models.licences import LicenseeFacts
@@ -45,7 +46,7 @@ from models.policy import (
 )
 from models.pricing import PriceList, load_price_list, price_calls
 from models.quote import DocumentQuote, PageEstimate, free_quote, quote_document
-from models.schemas import get_schema
+from models.schemas import ExtractionSchema
 from models.tiers import TierTable, UnknownTierError, load_tiers
 from models.usage import EngineCall
 from storage import repository as repo
@@ -100,8 +101,14 @@ def decide(rules: CostRules, *, tier_name: str, engine: str, model: str | None) 
         tier = rules.tiers.get(tier_name)
     except UnknownTierError as exc:
         return PolicyDecision(
-            outcome=PolicyOutcome.BLOCKED, tier=tier_name, engine=engine, model=entry.name,
-            licence_id=terms.id, requested_model=entry.name, code=exc.code, reason=exc.message,
+            outcome=PolicyOutcome.BLOCKED,
+            tier=tier_name,
+            engine=engine,
+            model=entry.name,
+            licence_id=terms.id,
+            requested_model=entry.name,
+            code=exc.code,
+            reason=exc.message,
         )
     fallback = None
     if tier.fallback_engine == "local":
@@ -110,7 +117,7 @@ def decide(rules: CostRules, *, tier_name: str, engine: str, model: str | None) 
     elif tier.fallback_engine is not None:
         raise ConfigurationError(
             f"tier {tier.name}: fallback_engine {tier.fallback_engine!r} is not supported "
-            "(use \"local\" or leave it empty)"
+            '(use "local" or leave it empty)'
         )
     return decide_model(
         tier=tier, engine=engine, model=entry, terms=terms, facts=rules.facts, fallback=fallback
@@ -122,13 +129,16 @@ def policy_step(pipeline: Pipeline, document_id: str, rules: CostRules) -> Polic
     engine = pipeline.engine
     with pipeline.sessions.begin() as session:
         _tenant, document = repo.document_tenant(session, document_id=document_id)
-        decision = decide(
-            rules, tier_name=document.licence_tier, engine=engine.name, model=engine.model
-        )
+        decision = decide(rules, tier_name=document.licence_tier, engine=engine.name, model=engine.model)
         repo.record_policy(
-            session, document_id=document_id, decision=decision.outcome.value,
-            reason=decision.explanation, engine=decision.engine, model=decision.model,
-            model_licence=decision.licence_id, attribution=decision.attribution,
+            session,
+            document_id=document_id,
+            decision=decision.outcome.value,
+            reason=decision.explanation,
+            engine=decision.engine,
+            model=decision.model,
+            model_licence=decision.licence_id,
+            attribution=decision.attribution,
             licence_reference=decision.licence_reference,
         )
     return decision
@@ -151,8 +161,13 @@ def finish_blocked(
     """End the document ``blocked``: no engine was called, so its cost is the empty sum, 0."""
     with pipeline.sessions.begin() as session:
         repo.finish_document(
-            session, document_id=document_id, status=DocumentStatus.BLOCKED, reason=reason,
-            error_code=code or "policy", page_count=page_count, owner=pipeline.owner,
+            session,
+            document_id=document_id,
+            status=DocumentStatus.BLOCKED,
+            reason=reason,
+            error_code=code or "policy",
+            page_count=page_count,
+            owner=pipeline.owner,
         )
     return DocumentStatus.BLOCKED, reason, code or "policy"
 
@@ -170,16 +185,18 @@ def page_estimate(page: PreparedPage, *, kind: FileKind, settings: Settings) -> 
     if page.route in (PageRoute.IMAGE, PageRoute.BOTH) and page.width_pt and page.height_pt:
         zoom = 1.0 if kind.is_image else settings.render_dpi / 72.0
         grid, _w, _h = fit_tile_grid(
-            page.width_pt * zoom, page.height_pt * zoom,
-            tile_size=settings.tile_size, max_tiles=settings.max_tiles,
+            page.width_pt * zoom,
+            page.height_pt * zoom,
+            tile_size=settings.tile_size,
+            max_tiles=settings.max_tiles,
         )
         image = image_tokens(grid)
     return PageEstimate(page_number=page.page_number, text_tokens=text, image_tokens=image)
 
 
-def prompt_overhead_tokens(settings: Settings, schema_name: str) -> int:
+def prompt_overhead_tokens(settings: Settings, schema: ExtractionSchema) -> int:
     """Per-page prompt overhead of a quote: the instructions plus the schema's JSON Schema."""
-    schema_json = json.dumps(get_schema(schema_name).json_schema(), separators=(",", ":"))
+    schema_json = json.dumps(schema.json_schema(), separators=(",", ":"))
     return settings.quote_prompt_overhead_tokens + estimate_text_tokens(schema_json)
 
 
@@ -193,7 +210,7 @@ async def make_quote(
     path: Path,
     kind: FileKind,
     page_count: int,
-    schema_name: str,
+    schema: ExtractionSchema,
     password: str | None,
 ) -> DocumentQuote:
     """The quote of one document: 0 for the local engine, else from a no-render page pass."""
@@ -204,8 +221,11 @@ async def make_quote(
         async for page in preparer.prepare(path, kind, password=password, render="never")
     ]
     return quote_document(
-        estimates, engine=engine, model=model, prices=rules.prices,
-        prompt_overhead_tokens=prompt_overhead_tokens(settings, schema_name),
+        estimates,
+        engine=engine,
+        model=model,
+        prices=rules.prices,
+        prompt_overhead_tokens=prompt_overhead_tokens(settings, schema),
         completion_tokens_per_page=settings.quote_completion_tokens_per_page,
     )
 
@@ -224,9 +244,19 @@ async def quote_step(
     password: str | None,
 ) -> StepOutcome | None:
     """Step 3: quote, check limits and budget, record the quote. None: go on; else blocked."""
+    with pipeline.sessions() as session:
+        schema = resolve_schema(session, schema_name)
     quote = await make_quote(
-        pipeline.preparer, pipeline.settings, rules, engine=engine.name, model=engine.model,
-        path=path, kind=kind, page_count=page_count, schema_name=schema_name, password=password,
+        pipeline.preparer,
+        pipeline.settings,
+        rules,
+        engine=engine.name,
+        model=engine.model,
+        path=path,
+        kind=kind,
+        page_count=page_count,
+        schema=schema,
+        password=password,
     )
     now = utcnow()
     start, end = calendar_month(now)
@@ -235,22 +265,34 @@ async def quote_step(
         _tenant, document = repo.document_tenant(session, document_id=document_id)
         repo.lock_tenant_budget(session, tenant_id=document.tenant_id)
         pages, usd = repo.monthly_usage(
-            session, tenant_id=document.tenant_id, start=start, end=end,
+            session,
+            tenant_id=document.tenant_id,
+            start=start,
+            end=end,
             exclude_document_id=document_id,
         )
         check = check_budget(
-            tier, usage=MonthlyUsage(month=f"{start:%Y-%m}", pages=pages, usd=usd),
-            document_pages=page_count, quote_usd=quote.cost_usd,
+            tier,
+            usage=MonthlyUsage(month=f"{start:%Y-%m}", pages=pages, usd=usd),
+            document_pages=page_count,
+            quote_usd=quote.cost_usd,
         )
         repo.record_quote(
-            session, document_id=document_id, quoted_tokens=quote.total_tokens,
-            quoted_cost_usd=quote.cost_usd, price_version=quote.price_version, quoted_at=now,
+            session,
+            document_id=document_id,
+            quoted_tokens=quote.total_tokens,
+            quoted_cost_usd=quote.cost_usd,
+            price_version=quote.price_version,
+            quoted_at=now,
             blocked_reason=None if check.allowed else check.reason,
         )
     if check.allowed:
         return None
     return finish_blocked(
-        pipeline, document_id, reason=check.reason or "budget", code=check.code,
+        pipeline,
+        document_id,
+        reason=check.reason or "budget",
+        code=check.code,
         page_count=page_count,
     )
 
@@ -315,7 +357,8 @@ async def quote_files(
     Later files see the pages and dollars of earlier ones, as a real run would.
     """
     rules = load_cost_rules(settings)
-    get_schema(schema_name)
+    with sessions() as session:
+        resolve_schema(session, schema_name)  # unknown schema: an error before any work
     engine, model = planned_engine(settings, engine_name)
     start, end = calendar_month(utcnow())
     with sessions() as session:
@@ -323,24 +366,41 @@ async def quote_files(
         tier_name = tenant_row.tier if tenant_row else settings.default_tier
         pages, usd = (
             repo.monthly_usage(session, tenant_id=tenant_row.id, start=start, end=end)
-            if tenant_row else (0, Decimal(0))
+            if tenant_row
+            else (0, Decimal(0))
         )
     budget = _DryRunBudget(MonthlyUsage(month=f"{start:%Y-%m}", pages=pages, usd=usd))
     rows = []
     async with PagePreparer(settings) as preparer:
         for path in files:
-            row: dict[str, Any] = {"file": str(path), "tenant": tenant, "licence_tier": tier_name,
-                                   "schema": schema_name, "dry_run": True}
+            row: dict[str, Any] = {
+                "file": str(path),
+                "tenant": tenant,
+                "licence_tier": tier_name,
+                "schema": schema_name,
+                "dry_run": True,
+            }
             rows.append(row)
             outcome = await _quote_one(
-                preparer, settings, rules, sessions, path, row, tenant_row_id=(
-                    tenant_row.id if tenant_row else None), tier_name=tier_name,
-                engine=engine, model=model, schema_name=schema_name, password=password,
+                preparer,
+                settings,
+                rules,
+                sessions,
+                path,
+                row,
+                tenant_row_id=(tenant_row.id if tenant_row else None),
+                tier_name=tier_name,
+                engine=engine,
+                model=model,
+                schema_name=schema_name,
+                password=password,
             )
             if outcome is not None:
                 check = check_budget(
-                    rules.tiers.get(tier_name), usage=budget.usage,
-                    document_pages=outcome.pages, quote_usd=outcome.cost_usd,
+                    rules.tiers.get(tier_name),
+                    usage=budget.usage,
+                    document_pages=outcome.pages,
+                    quote_usd=outcome.cost_usd,
                 )
                 if check.allowed:
                     budget.add(outcome.pages, outcome.cost_usd)
@@ -376,9 +436,12 @@ async def _quote_one(
             )
         if existing is not None:
             row.update(
-                document_id=existing.id, duplicate=True, status=str(existing.status),
-                reason="already registered: answered from the database, not processed or "
-                "billed again", pages=existing.page_count, quoted_cost_usd=Decimal(0),
+                document_id=existing.id,
+                duplicate=True,
+                status=str(existing.status),
+                reason="already registered: answered from the database, not processed or billed again",
+                pages=existing.page_count,
+                quoted_cost_usd=Decimal(0),
             )
             return None
     try:
@@ -388,26 +451,45 @@ async def _quote_one(
             kind = sniff_kind(handle.read(2048), name=path.name)
         decision = decide(rules, tier_name=tier_name, engine=engine, model=model)
         row.update(
-            engine=decision.engine, model=decision.model, model_licence=decision.licence_id,
-            policy_decision=decision.outcome.value, reason=decision.explanation,
-            attribution=decision.attribution, duplicate=False,
+            engine=decision.engine,
+            model=decision.model,
+            model_licence=decision.licence_id,
+            policy_decision=decision.outcome.value,
+            reason=decision.explanation,
+            attribution=decision.attribution,
+            duplicate=False,
         )
         if decision.blocked:
             row["status"] = "blocked"
             return None
         info = await preparer.inspect(path, kind, password=password)
+        with sessions() as session:
+            schema = resolve_schema(session, schema_name)
         quote = await make_quote(
-            preparer, settings, rules, engine=decision.engine, model=decision.model, path=path,
-            kind=kind, page_count=info.page_count, schema_name=schema_name, password=password,
+            preparer,
+            settings,
+            rules,
+            engine=decision.engine,
+            model=decision.model,
+            path=path,
+            kind=kind,
+            page_count=info.page_count,
+            schema=schema,
+            password=password,
         )
     except BadInputError as exc:
         row.update(status="rejected", reason=exc.message, error_code=exc.code)
         return None
     row.update(
-        status="quoted", pages=quote.pages, quoted_tokens=quote.total_tokens,
-        quoted_input_tokens=quote.input_tokens, quoted_image_tokens=quote.image_tokens,
-        quoted_completion_tokens=quote.completion_tokens, quoted_cost_usd=quote.cost_usd,
-        price_version=quote.price_version, hosted_low_usd=quote.hosted_low_usd,
+        status="quoted",
+        pages=quote.pages,
+        quoted_tokens=quote.total_tokens,
+        quoted_input_tokens=quote.input_tokens,
+        quoted_image_tokens=quote.image_tokens,
+        quoted_completion_tokens=quote.completion_tokens,
+        quoted_cost_usd=quote.cost_usd,
+        price_version=quote.price_version,
+        hosted_low_usd=quote.hosted_low_usd,
         hosted_high_usd=quote.hosted_high_usd,
     )
     return quote

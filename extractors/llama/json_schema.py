@@ -28,15 +28,38 @@ from core.errors import ConfigurationError
 from models.schemas import ExtractionSchema
 
 # xgrammar's string formats (vLLM's STRING_SUPPORTED_FORMATS, from xgrammar's converter).
-XGRAMMAR_STRING_FORMATS = frozenset({
-    "email", "date", "time", "date-time", "duration", "ipv4", "ipv6", "hostname", "uuid",
-    "uri", "uri-reference", "uri-template", "json-pointer", "relative-json-pointer",
-})
+XGRAMMAR_STRING_FORMATS = frozenset(
+    {
+        "email",
+        "date",
+        "time",
+        "date-time",
+        "duration",
+        "ipv4",
+        "ipv6",
+        "hostname",
+        "uuid",
+        "uri",
+        "uri-reference",
+        "uri-template",
+        "json-pointer",
+        "relative-json-pointer",
+    }
+)
 # Keywords pydantic copies from ``json_schema_extra`` that mean something to Folio only.
 FOLIO_KEYWORDS = frozenset({"aliases", "kind"})
+# Custom schemas' own Folio keywords (``x-folio-aliases``, ``x-folio-kind``) start with this.
+FOLIO_PREFIX = "x-folio-"
 _NOISE = frozenset({"title", "default", "examples"})
-_UNSUPPORTED = ("multipleOf", "uniqueItems", "contains", "minContains", "maxContains",
-                "patternProperties", "propertyNames")
+_UNSUPPORTED = (
+    "multipleOf",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "patternProperties",
+    "propertyNames",
+)
 _SCHEMA_MAPS = ("properties", "$defs", "definitions")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else")
@@ -54,9 +77,10 @@ GENERIC_MODEL_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "key": {"type": "string", "description": "The label, in snake_case."},
-                    "value": {"anyOf": [{"type": "string"}, {"type": "number"},
-                                        {"type": "null"}],
-                              "description": "The value exactly as printed (numbers as numbers)."},
+                    "value": {
+                        "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}],
+                        "description": "The value exactly as printed (numbers as numbers).",
+                    },
                 },
                 "required": ["key", "value"],
                 "additionalProperties": False,
@@ -73,16 +97,26 @@ GENERIC_MODEL_SCHEMA: dict[str, Any] = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "properties": {"cells": {"type": "array", "items": {
-                                "type": "object",
-                                "properties": {
-                                    "column": {"type": "string"},
-                                    "value": {"anyOf": [{"type": "string"}, {"type": "number"},
-                                                        {"type": "null"}]},
-                                },
-                                "required": ["column", "value"],
-                                "additionalProperties": False,
-                            }}},
+                            "properties": {
+                                "cells": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "column": {"type": "string"},
+                                            "value": {
+                                                "anyOf": [
+                                                    {"type": "string"},
+                                                    {"type": "number"},
+                                                    {"type": "null"},
+                                                ]
+                                            },
+                                        },
+                                        "required": ["column", "value"],
+                                        "additionalProperties": False,
+                                    },
+                                }
+                            },
                             "required": ["cells"],
                             "additionalProperties": False,
                         },
@@ -146,7 +180,8 @@ def xgrammar_schema(raw: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise ConfigurationError(
             "the schema uses JSON Schema features vLLM's xgrammar backend cannot enforce: "
-            + "; ".join(problems))
+            + "; ".join(problems)
+        )
     return converted
 
 
@@ -166,6 +201,8 @@ def _convert(node: Any, defs: dict[str, Any], *, depth: int) -> Any:
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in FOLIO_KEYWORDS or key in _NOISE or key in ("$defs", "definitions"):
+            continue
+        if isinstance(key, str) and key.startswith(FOLIO_PREFIX):
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {name: _convert(sub, defs, depth=depth + 1) for name, sub in value.items()}
@@ -203,6 +240,8 @@ def xgrammar_violations(schema: Any, path: str = "$") -> list[str]:
             found.append(f"{path}: {key} is not supported")
     for key in sorted(FOLIO_KEYWORDS & set(schema)):
         found.append(f"{path}: Folio-only keyword {key!r} must be removed")
+    for key in sorted(k for k in schema if isinstance(k, str) and k.startswith(FOLIO_PREFIX)):
+        found.append(f"{path}: Folio-only keyword {key!r} must be removed")
     if "$ref" in schema or "$defs" in schema or "definitions" in schema:
         found.append(f"{path}: $ref/$defs must be inlined")
     if isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1:
@@ -210,8 +249,7 @@ def xgrammar_violations(schema: Any, path: str = "$") -> list[str]:
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt not in XGRAMMAR_STRING_FORMATS:
         found.append(f"{path}: string format {fmt!r} is not in xgrammar's list")
-    if ("pattern" in schema or "format" in schema) and (
-            "minLength" in schema or "maxLength" in schema):
+    if ("pattern" in schema or "format" in schema) and ("minLength" in schema or "maxLength" in schema):
         found.append(f"{path}: pattern/format together with minLength/maxLength")
     for key in _SCHEMA_MAPS:
         sub = schema.get(key)

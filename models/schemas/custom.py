@@ -1,0 +1,292 @@
+"""Custom extraction schemas: users' JSON Schemas (or pydantic models) as ExtractionSchemas.
+
+Only the shapes the engines understand are accepted, so a schema that registers is one the
+local mapper can fill and the llama engine can hold the model to: an object whose
+properties are strings (``format: date`` for dates), numbers (``"x-folio-kind": "money"``
+for amounts), integers, booleans, or arrays of flat objects (tables). Everything else is a
+ConfigurationError naming the property, at registration rather than at extraction time.
+
+Folio-specific keywords: ``x-folio-aliases`` (labels that introduce the value on a page,
+used by the local engine) and ``x-folio-kind`` (``money``, ``address``, ``currency``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from core.errors import ConfigurationError
+from models.schemas.spec import ExtractionSchema, FieldKind
+from models.schemas.types import Money
+
+ALIASES_KEY = "x-folio-aliases"
+KIND_KEY = "x-folio-kind"
+# Kinds a user may ask for explicitly; the rest follow from the JSON type.
+_EXPLICIT_KINDS = {
+    "money": FieldKind.MONEY,
+    "address": FieldKind.ADDRESS,
+    "currency": FieldKind.CURRENCY,
+}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Annotation keywords that say nothing about the value's shape; safe to ignore.
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        ALIASES_KEY,
+        KIND_KEY,
+        "aliases",
+        "kind",
+    }
+)
+_MAX_DEPTH = 16
+# JSON Schema constraint -> pydantic Field argument, per JSON type.
+_NUMERIC = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "multipleOf": "multiple_of",
+}
+_CONSTRAINTS: dict[str, dict[str, str]] = {
+    "string": {"pattern": "pattern", "minLength": "min_length", "maxLength": "max_length"},
+    "number": _NUMERIC,
+    "integer": _NUMERIC,
+    "array": {"minItems": "min_length", "maxItems": "max_length"},
+}
+# Kept in the JSON Schema as written (pydantic has no argument for them); the registration
+# check tells the user whether the llama engine could enforce them.
+_PASSED_THROUGH: dict[str, tuple[str, ...]] = {
+    "array": ("uniqueItems", "contains", "minContains", "maxContains"),
+}
+
+
+def schema_from_json_schema(
+    name: str, version: str | int, json_schema: dict[str, Any], description: str = ""
+) -> ExtractionSchema:
+    """An ExtractionSchema whose model is built from ``json_schema`` (see the module docstring).
+
+    Every field is optional (None when the page does not show it; tables default to empty).
+    Raises ConfigurationError naming the property and the problem for anything unsupported.
+    """
+    if not isinstance(json_schema, dict):
+        raise ConfigurationError(f"schema {name!r}: the JSON Schema must be an object")
+    defs = {**json_schema.get("definitions", {}), **json_schema.get("$defs", {})}
+    root, _ = _resolve(json_schema, defs, path="$", seen=())
+    if root.get("type") != "object" or not isinstance(root.get("properties"), dict):
+        raise ConfigurationError(f"schema {name!r}: the top level must be an object with 'properties'")
+    if not root["properties"]:
+        raise ConfigurationError(f"schema {name!r}: the schema has no properties")
+    model = _object_model(_model_name(name), root, defs, path="", table=False, seen=())
+    text = description or str(root.get("description") or json_schema.get("description") or "")
+    return ExtractionSchema(name=name, version=str(version), description=text, model=model)
+
+
+def schema_from_model(
+    name: str, version: str | int, model_cls: type[BaseModel], description: str = ""
+) -> ExtractionSchema:
+    """An ExtractionSchema for a user's pydantic model, rebuilt through its JSON Schema.
+
+    Rebuilding (rather than using the class as is) applies the same checks and the same
+    all-optional rule as a JSON Schema file, and keeps user code out of the pipeline.
+    """
+    if not (isinstance(model_cls, type) and issubclass(model_cls, BaseModel)):
+        raise ConfigurationError(f"schema {name!r}: {model_cls!r} is not a pydantic model")
+    raw = model_cls.model_json_schema()
+    return schema_from_json_schema(name, version, raw, description or (model_cls.__doc__ or "").strip())
+
+
+def _model_name(name: str) -> str:
+    parts = re.split(r"[^A-Za-z0-9]+", name)
+    return "".join(p[:1].upper() + p[1:] for p in parts if p) or "Custom"
+
+
+def _resolve(
+    node: Any, defs: dict[str, Any], *, path: str, seen: tuple[str, ...]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``node`` with a ``$ref`` (or pydantic's one-branch ``allOf``/nullable ``anyOf``) followed,
+    and the definitions followed to reach it (a cycle is one seen twice on the way down)."""
+    if not isinstance(node, dict):
+        raise ConfigurationError(f"property {path}: expected a JSON Schema object")
+    if "$ref" in node:
+        ref = str(node["$ref"])
+        target = ref.rsplit("/", 1)[-1]
+        if target in seen:
+            raise ConfigurationError(f"property {path}: $ref cycle through {target!r}")
+        if target not in defs:
+            raise ConfigurationError(f"property {path}: unknown $ref {ref!r}")
+        merged = {**defs[target], **{k: v for k, v in node.items() if k != "$ref"}}
+        return _resolve(merged, defs, path=path, seen=(*seen, target))
+    if isinstance(node.get("allOf"), list) and len(node["allOf"]) == 1:
+        rest = {k: v for k, v in node.items() if k != "allOf"}
+        return _resolve({**node["allOf"][0], **rest}, defs, path=path, seen=seen)
+    if isinstance(node.get("anyOf"), list):
+        # ``X | None`` (pydantic's Optional) is accepted: every field is optional anyway.
+        branches = [b for b in node["anyOf"] if b != {"type": "null"}]
+        if len(branches) == 1:
+            rest = {k: v for k, v in node.items() if k != "anyOf"}
+            return _resolve({**branches[0], **rest}, defs, path=path, seen=seen)
+        if _is_pydantic_decimal(branches):
+            rest = {k: v for k, v in node.items() if k != "anyOf"}
+            return {**rest, "type": "number", KIND_KEY: node.get(KIND_KEY, "money")}, seen
+        raise ConfigurationError(f"property {path}: anyOf with several types is not supported")
+    if isinstance(node.get("type"), list):
+        types = [t for t in node["type"] if t != "null"]
+        if len(types) != 1:
+            raise ConfigurationError(f"property {path}: several types {node['type']} not supported")
+        return {**node, "type": types[0]}, seen
+    return node, seen
+
+
+def _is_pydantic_decimal(branches: list[Any]) -> bool:
+    """pydantic writes a Decimal as ``number | string`` (the string with a pattern)."""
+    types = {b.get("type") for b in branches if isinstance(b, dict)}
+    return len(branches) == 2 and types == {"number", "string"}
+
+
+def _object_model(
+    model_name: str,
+    node: dict[str, Any],
+    defs: dict[str, Any],
+    *,
+    path: str,
+    table: bool,
+    seen: tuple[str, ...],
+) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for prop, raw in node["properties"].items():
+        where = f"{path}.{prop}" if path else prop
+        if not _NAME.match(prop):
+            raise ConfigurationError(f"property {where!r}: the name must be a Python identifier")
+        if len(where.split(".")) > _MAX_DEPTH:
+            raise ConfigurationError(f"property {where!r}: nested too deeply")
+        spec, followed = _resolve(raw, defs, path=where, seen=seen)
+        fields[prop] = _field(model_name, prop, spec, defs, where=where, table=table, seen=followed)
+    # Closed objects: the model (and the llama engine's schema) accept only these keys.
+    config = ConfigDict(extra="forbid")
+    doc = str(node.get("description") or "")
+    model = create_model(model_name, __config__=config, __doc__=doc or None, **fields)
+    return model
+
+
+def _field(
+    model_name: str,
+    prop: str,
+    spec: dict[str, Any],
+    defs: dict[str, Any],
+    *,
+    where: str,
+    table: bool,
+    seen: tuple[str, ...],
+) -> tuple[Any, Any]:
+    # A pydantic model written like the built-ins carries plain ``kind``/``aliases``.
+    kind_name = spec.get(KIND_KEY, spec.get("kind"))
+    if kind_name is not None and kind_name not in _EXPLICIT_KINDS:
+        known = ", ".join(sorted(_EXPLICIT_KINDS))
+        raise ConfigurationError(f"property {where!r}: {KIND_KEY} {kind_name!r}; use one of {known}")
+    aliases = spec.get(ALIASES_KEY, spec.get("aliases", []))
+    if not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
+        raise ConfigurationError(f"property {where!r}: {ALIASES_KEY} must be a list of strings")
+    extra: dict[str, Any] = {}
+    if aliases:
+        extra["aliases"] = list(aliases)
+    if kind_name in ("address", "currency"):
+        extra["kind"] = kind_name
+    type_ = spec.get("type")
+    annotation: Any
+    if type_ == "string":
+        fmt = spec.get("format")
+        if fmt == "date":
+            annotation = dt.date
+        elif fmt is None:
+            annotation = str
+        else:
+            raise ConfigurationError(f"property {where!r}: string format {fmt!r} is not supported")
+        if kind_name == "money":
+            raise ConfigurationError(f"property {where!r}: money must be a number")
+    elif type_ == "number":
+        annotation = Money if kind_name == "money" else float
+        if kind_name == "money" and any(k in spec for k in _NUMERIC):
+            # pydantic would put the bound on the number branch of its number-or-string
+            # Decimal schema, and the model could then answer with an unbounded string.
+            raise ConfigurationError(f"property {where!r}: bounds on money are not supported")
+    elif type_ == "integer":
+        annotation = int
+    elif type_ == "boolean":
+        annotation = bool
+    elif type_ == "array":
+        if table:
+            raise ConfigurationError(f"property {where!r}: tables inside tables are not supported")
+        items, followed = _resolve(spec.get("items"), defs, path=f"{where}[]", seen=seen)
+        if items.get("type") != "object" or not isinstance(items.get("properties"), dict):
+            raise ConfigurationError(f"property {where!r}: only arrays of objects (tables) are supported")
+        if not items["properties"]:
+            raise ConfigurationError(f"property {where!r}: a table row needs properties")
+        row = _object_model(
+            f"{model_name}{_model_name(prop)}Row",
+            items,
+            defs,
+            path=where,
+            table=True,
+            seen=followed,
+        )
+        field = Field(
+            default_factory=list,
+            description=spec.get("description") or None,
+            **_with_extra(_constraints(spec, where, "array"), extra),
+        )
+        return list[row], field  # type: ignore[valid-type]
+    elif type_ == "object":
+        raise ConfigurationError(
+            f"property {where!r}: nested objects are not supported (only arrays of objects)"
+        )
+    else:
+        raise ConfigurationError(f"property {where!r}: unsupported type {type_!r}")
+    field = Field(
+        None,
+        description=spec.get("description") or None,
+        **_with_extra(_constraints(spec, where, str(type_)), extra),
+    )
+    return annotation | None, field
+
+
+def _with_extra(kwargs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = {**extra, **kwargs.pop("json_schema_extra", {})}
+    if merged:
+        kwargs["json_schema_extra"] = merged
+    return kwargs
+
+
+def _constraints(spec: dict[str, Any], where: str, type_: str) -> dict[str, Any]:
+    """pydantic Field arguments for the value constraints of ``spec``.
+
+    Constraints are kept (not dropped), so both the model's validation and the JSON Schema
+    sent to the llama engine carry them; the ones vLLM's xgrammar cannot enforce are then
+    refused by the registration check, which names them. Unknown keywords are refused here.
+    """
+    allowed = _CONSTRAINTS.get(type_, {})
+    kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    unknown = []
+    for key, value in spec.items():
+        if key in _ANNOTATIONS or key in ("type", "format", "items", "properties"):
+            continue
+        if key in allowed:
+            kwargs[allowed[key]] = value
+        elif key in _PASSED_THROUGH.get(type_, ()):
+            extra[key] = value
+        else:
+            unknown.append(key)
+    if unknown:
+        raise ConfigurationError(
+            f"property {where!r}: keywords not supported for type {type_!r}: " + ", ".join(sorted(unknown))
+        )
+    if extra:
+        kwargs["json_schema_extra"] = extra
+    return kwargs

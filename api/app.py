@@ -1,45 +1,103 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: routers, problem-details handlers, and the lifetime of
+the database engine, the processing trigger (in-process worker or Prefect) and the sweeper.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
+from api.callbacks import CallbackSender
+from api.problems import install_problem_handlers
+from api.ratelimit import RateLimiter
+from api.routes import documents, health, webhooks
+from api.state import ApiState
+from core.logging import get_logger
 from core.settings import Settings
-from storage.database import make_engine
+from flows.sweeper import sweep_loop
+from flows.trigger import InProcessWorker, PrefectTrigger, prefect_configured
+from storage.blobs import BlobStore
+from storage.database import make_engine, make_session_factory
+
+log = get_logger("api")
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """An app bound to ``settings`` (one database engine for its lifetime)."""
+def create_app(
+    settings: Settings,
+    *,
+    process: bool = True,
+    sweep: bool = True,
+    engine_name: str | None = None,
+) -> FastAPI:
+    """An app bound to ``settings``.
+
+    ``process``: start processing uploads in this process (the in-process worker, or a
+    Prefect deployment run per upload when ``PREFECT_API_URL`` is set); False only registers
+    them. ``sweep``: run the sweeper loop next to the in-process worker. Both start with the
+    app's lifespan (uvicorn runs it; an ASGI test client must enter
+    ``app.router.lifespan_context(app)``).
+    """
     db = make_engine(settings)
+    sessions = make_session_factory(db)
+    state = ApiState(
+        settings=settings,
+        db=db,
+        sessions=sessions,
+        blobs=BlobStore(settings.blob_dir),
+        limiter=RateLimiter(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        db.dispose()
-
-    app = FastAPI(title="Folio", version="0.1.0", lifespan=lifespan)
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["health"])
-    def readyz() -> Any:
-        """The database answers."""
+        callbacks = CallbackSender(settings, sessions)
+        tasks: list[asyncio.Task[None]] = []
         try:
-            with db.connect() as conn:
-                conn.execute(sa.text("select 1"))
-        except Exception as exc:  # report, never crash the probe
-            return JSONResponse(
-                {"status": "unavailable", "database": str(exc)[:200]}, status_code=503
-            )
-        return {"status": "ok", "database": "ok"}
+            if process and prefect_configured():
+                state.trigger = PrefectTrigger(settings)
+            elif process:
+                worker = InProcessWorker(settings, on_finished=callbacks.on_finished, engine_name=engine_name)
+                state.worker = state.trigger = worker
+                tasks.append(asyncio.create_task(worker.run(), name="folio-worker"))
+                await worker.wait_ready()
+                if sweep and worker.pipeline is not None:
+                    tasks.append(
+                        asyncio.create_task(
+                            sweep_loop(worker.pipeline, worker, settings=settings), name="folio-sweeper"
+                        )
+                    )
+            yield
+        finally:
+            for task in reversed(tasks):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await callbacks.drain(timeout=5.0)
+            await callbacks.aclose()
+            state.trigger = state.worker = None
+            db.dispose()
+
+    app = FastAPI(
+        title="Folio",
+        version="0.1.0",
+        summary="Documents in, schema-validated JSON out, every cost on record.",
+        lifespan=lifespan,
+    )
+    app.state.folio = state
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(documents.router)
+    app.include_router(webhooks.router)
+
+    # --- analyst routers (issue 7) ------------------------------------------------------
+    from api.routes import dashboard, query, reports
+
+    app.include_router(query.router)
+    app.include_router(reports.router)
+    app.include_router(dashboard.router)
+    # --- end analyst routers --------------------------------------------------------------
 
     return app

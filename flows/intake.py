@@ -65,8 +65,7 @@ def register_file(
     blob_key: str | None = None
     if size > settings.max_file_bytes:
         error = FileTooLargeError(
-            f"the file is {size:,} bytes; the limit is {settings.max_file_bytes:,} "
-            "(FOLIO_MAX_FILE_BYTES)"
+            f"the file is {size:,} bytes; the limit is {settings.max_file_bytes:,} (FOLIO_MAX_FILE_BYTES)"
         )
         sha256 = _sha256_of(path)
     else:
@@ -80,35 +79,72 @@ def register_file(
             error = exc
 
     with sessions.begin() as session:
-        tenant_row = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier)
-        # The tier's priority orders the queue (interactive tiers ahead of bulk ones).
-        priority = load_tiers(settings.tiers_file).get(tenant_row.tier).priority
-        document, created = repo.register_document(
+        return register_stored(
             session,
-            tenant_id=tenant_row.id,
-            sha256=sha256,
-            schema_name=schema_name,
-            file_name=path.name,
-            kind=kind,
-            media_type=kind.media_type if kind else "application/octet-stream",
-            size_bytes=size,
-            blob_key=blob_key,
-            licence_tier=tenant_row.tier,
-            priority=priority,
-            source=source,
-            status=DocumentStatus.REJECTED if error else DocumentStatus.QUEUED,
-            reason=error.message if error else None,
-            error_code=error.code if error else None,
-        )
-        return IntakeResult(
+            settings=settings,
             file=str(path),
-            document_id=document.id,
+            file_name=path.name,
             sha256=sha256,
-            status=DocumentStatus(document.status),
-            reason=document.reason,
-            created=created,
+            size=size,
+            blob_key=blob_key,
             kind=kind,
+            error=error,
+            tenant=tenant,
+            schema_name=schema_name,
+            source=source,
         )
+
+
+def register_stored(
+    session: Session,
+    *,
+    settings: Settings,
+    file: str,
+    file_name: str,
+    sha256: str,
+    size: int,
+    blob_key: str | None,
+    kind: FileKind | None,
+    error: BadInputError | None,
+    tenant: str,
+    schema_name: str,
+    source: str,
+) -> IntakeResult:
+    """Write the documents row for content already in the blob store (or refused before it:
+    ``blob_key`` None and ``error`` set), inside the caller's transaction.
+
+    ``register_file`` uses it after storing a file; the HTTP API after streaming an upload,
+    so it can add its own columns in the same transaction before the commit.
+    """
+    tenant_row = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier)
+    # The tier's priority orders the queue (interactive tiers ahead of bulk ones).
+    priority = load_tiers(settings.tiers_file).get(tenant_row.tier).priority
+    document, created = repo.register_document(
+        session,
+        tenant_id=tenant_row.id,
+        sha256=sha256,
+        schema_name=schema_name,
+        file_name=file_name,
+        kind=kind,
+        media_type=kind.media_type if kind else "application/octet-stream",
+        size_bytes=size,
+        blob_key=blob_key,
+        licence_tier=tenant_row.tier,
+        priority=priority,
+        source=source,
+        status=DocumentStatus.REJECTED if error else DocumentStatus.QUEUED,
+        reason=error.message if error else None,
+        error_code=error.code if error else None,
+    )
+    return IntakeResult(
+        file=file,
+        document_id=document.id,
+        sha256=sha256,
+        status=DocumentStatus(document.status),
+        reason=document.reason,
+        created=created,
+        kind=kind,
+    )
 
 
 # In a directory, these names are picked up; the bytes still decide the real type.
@@ -140,10 +176,6 @@ def iter_input_files(paths: list[Path]) -> list[Path]:
             continue
         for candidate in sorted(path.rglob("*")):
             hidden = any(part.startswith(".") for part in candidate.relative_to(path).parts)
-            if (
-                candidate.is_file()
-                and not hidden
-                and candidate.suffix.lower() in SUPPORTED_SUFFIXES
-            ):
+            if candidate.is_file() and not hidden and candidate.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(candidate)
     return found

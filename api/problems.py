@@ -1,0 +1,127 @@
+"""Problem details (RFC 9457): every 4xx and 5xx answer is ``application/problem+json``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import BadInputError, ConfigurationError, FolioError
+from core.logging import get_logger
+
+log = get_logger("api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://folio.dev/problems/"
+
+
+class ApiProblem(Exception):
+    """Raised by routes: becomes a problem+json answer with ``status`` and ``detail``."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        type_: str | None = None,
+        title: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.type = type_ or _default_type(status)
+        self.title = title or HTTPStatus(status).phrase
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def _default_type(status: int) -> str:
+    return TYPE_BASE + HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    type_: str | None = None,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {
+        "type": type_ or _default_type(status),
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **(extra or {}),
+    }
+    return JSONResponse(
+        jsonable_encoder(body),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_JSON,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error, ours and the framework's, as problem+json."""
+
+    @app.exception_handler(ApiProblem)
+    async def _problem(_: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.detail,
+            type_=exc.type,
+            title=exc.title,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return problem_response(exc.status_code, detail, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return problem_response(
+            422,
+            f"{where}: {first['msg']}" if where else str(first["msg"]),
+            type_=TYPE_BASE + "validation",
+            title="Request validation failed",
+            extra={"errors": errors},
+        )
+
+    @app.exception_handler(BadInputError)
+    async def _bad_input(_: Request, exc: BadInputError) -> JSONResponse:
+        return problem_response(422, exc.message, type_=TYPE_BASE + exc.code)
+
+    @app.exception_handler(ConfigurationError)
+    async def _configuration(_: Request, exc: ConfigurationError) -> JSONResponse:
+        # Raised for the caller's options too (e.g. an unknown schema name).
+        return problem_response(422, exc.message, type_=TYPE_BASE + exc.code)
+
+    @app.exception_handler(FolioError)
+    async def _folio(_: Request, exc: FolioError) -> JSONResponse:
+        log.error("request failed: %s (%s)", exc.message, exc.code)
+        return problem_response(500, "internal error; see the server log", type_=TYPE_BASE + exc.code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(500, "internal error; see the server log")

@@ -1,0 +1,98 @@
+"""``POST /v1/webhooks/documents``: files pushed by systems holding the shared secret.
+
+The body is the same multipart form as ``POST /v1/documents`` plus a ``tenant`` field naming
+the tenant. The whole body is signed (``X-Folio-Signature: sha256=<hex>`` of
+HMAC-SHA256(FOLIO_WEBHOOK_SECRET, f"{X-Folio-Timestamp}." + body)), so the tenant name is
+covered by the signature and cannot be changed in flight. Bad, missing or stale (outside the
+replay window) signatures answer 401, before the body is parsed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.deps import Caller, StateDep
+from api.ingest import ingest
+from api.problems import ApiProblem
+from api.ratelimit import retry_after_header
+from api.routes.documents import PROBLEMS, UPLOAD_BODY, upload_response
+from api.schemas import Problem, UploadAccepted
+from api.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from api.state import ApiState
+from api.uploads import parse_buffered, read_capped
+from storage import repository as repo
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+_WEBHOOK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    **UPLOAD_BODY["requestBody"]["content"]["multipart/form-data"]["schema"],
+                    "required": ["file", "tenant"],
+                }
+            }
+        },
+    },
+    "parameters": [
+        {"name": TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+        {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+    ],
+}
+_WEBHOOK_BODY["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"] = {
+    **UPLOAD_BODY["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"],
+    "tenant": {"type": "string", "description": "Tenant the file is for."},
+}
+
+
+def _tenant_caller(state: ApiState, name: str) -> Caller:
+    # Only existing tenants: a signed push never creates one.
+    with state.sessions() as session:
+        tenant = repo.get_tenant(session, name=name)
+        if tenant is None:
+            raise ApiProblem(422, f"unknown tenant {name!r}")
+        return Caller(tenant_id=tenant.id, tenant_name=tenant.name)
+
+
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=UploadAccepted,
+    openapi_extra=_WEBHOOK_BODY,
+    responses={200: {"model": UploadAccepted}, **PROBLEMS, 413: {"model": Problem}, 415: {"model": Problem}},
+)
+async def webhook_document(request: Request, state: StateDep) -> Any:
+    """Register a file pushed by a system holding the webhook secret (signed body)."""
+    secret = state.settings.webhook_secret
+    if secret is None:
+        raise ApiProblem(401, "the webhook is not configured (FOLIO_WEBHOOK_SECRET is unset)")
+    body = await read_capped(request, state.settings.max_upload_bytes)
+    try:
+        verify(
+            secret.get_secret_value(),
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            signature=request.headers.get(SIGNATURE_HEADER),
+            body=body,
+            window_s=state.settings.webhook_replay_window_s,
+        )
+    except SignatureError as exc:
+        raise ApiProblem(401, f"bad webhook signature: {exc}") from None
+    form = await parse_buffered(body, request.headers.get("content-type"))
+    try:
+        tenant_name = form.fields.get("tenant", "").strip()
+        if not tenant_name:
+            raise ApiProblem(422, "the form has no 'tenant' field")
+        caller = _tenant_caller(state, tenant_name)
+        wait = state.limiter.acquire(caller.tenant_id)
+        if wait > 0:
+            raise ApiProblem(
+                429, "rate limit exceeded for this tenant", headers={"Retry-After": retry_after_header(wait)}
+            )
+        done = await ingest(state, caller, form, source="webhook")
+    finally:
+        form.close()
+    return upload_response(done.document_id, done.status, done.created)

@@ -1,0 +1,125 @@
+"""The API's own models, separate from the ORM: what callers send and receive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from models.document import DocumentStatus
+from storage.tables import Document
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every 4xx and 5xx answer."""
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong this time, and what to do about it.")
+
+
+class UploadAccepted(BaseModel):
+    """The answer to an upload: the document, new (202) or existing (200)."""
+
+    id: str
+    status: DocumentStatus
+    created: bool = Field(description="False when these bytes were already a document.")
+    location: str
+
+
+class Timings(BaseModel):
+    """When the document moved through the pipeline."""
+
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    processing_seconds: float | None = Field(description="finished_at - started_at.")
+
+
+class DocumentPublic(BaseModel):
+    """One document's state."""
+
+    id: str
+    status: DocumentStatus
+    reason: str | None
+    error_code: str | None
+    schema_name: str
+    file_name: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    page_count: int | None
+    engine: str | None
+    model: str | None
+    cost_usd: Decimal
+    licence_tier: str
+    attempts: int
+    callback_url: str | None
+    timings: Timings
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentPublic:
+        """The public view of an ORM row."""
+        started, finished = document.started_at, document.finished_at
+        return cls(
+            id=document.id,
+            status=document.status,
+            reason=document.reason,
+            error_code=document.error_code,
+            schema_name=document.schema_name,
+            file_name=document.file_name,
+            media_type=document.media_type,
+            size_bytes=document.size_bytes,
+            sha256=document.sha256,
+            page_count=document.page_count,
+            engine=document.engine,
+            model=document.model,
+            cost_usd=document.cost_usd if document.cost_usd is not None else Decimal(0),
+            licence_tier=document.licence_tier,
+            attempts=document.attempts,
+            callback_url=document.callback_url,
+            timings=Timings(
+                created_at=document.created_at,
+                started_at=started,
+                finished_at=finished,
+                processing_seconds=(finished - started).total_seconds() if started and finished else None,
+            ),
+        )
+
+
+class DocumentsPublic(BaseModel):
+    """A page of documents, newest first."""
+
+    data: list[DocumentPublic]
+    count: int = Field(description="Documents matching the filters, all pages together.")
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last.")
+
+
+class FieldPublic(BaseModel):
+    """One extracted field with its evidence."""
+
+    value: Any
+    confidence: float
+    page: int | None
+    source_text: str | None
+    flags: list[str]
+
+
+class ExtractionPublic(BaseModel):
+    """The current extraction of a document."""
+
+    document_id: str
+    status: DocumentStatus
+    version: int
+    schema_name: str
+    engine: str
+    model: str | None
+    fields: dict[str, FieldPublic]
+    tables: dict[str, list[dict[str, FieldPublic]]]
+    review_flags: list[str]
+    page_failures: list[dict[str, Any]]

@@ -1,0 +1,215 @@
+"""Uploads: the request body streamed through a multipart parser with the size cap, the file
+part spooled (memory, then disk past 1 MiB), then sniffed, stored and registered.
+
+The cap (``FOLIO_MAX_UPLOAD_BYTES``) bounds the whole request body: a ``Content-Length``
+over it is refused before anything is read, and the bytes are counted as they arrive, so a
+body without a length (chunked) is refused as soon as it passes the cap.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from starlette.requests import Request
+
+from api.problems import ApiProblem
+
+SPOOL_BYTES = 1 << 20
+MAX_FIELD_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+MAX_PARTS = 16
+FILE_FIELD = "file"
+
+_PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
+
+
+def too_large(limit: int) -> ApiProblem:
+    """The 413 problem for a body over ``limit`` bytes."""
+    return ApiProblem(
+        413, f"the request body is larger than the limit of {limit:,} bytes (FOLIO_MAX_UPLOAD_BYTES)"
+    )
+
+
+async def capped_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
+    """The request body, chunk by chunk; 413 as soon as more than ``limit`` bytes arrived (or
+    at once when ``Content-Length`` says so)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise too_large(limit)
+        if chunk:
+            yield chunk
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The whole body, refused with 413 past ``limit`` (for signed bodies, which must be
+    verified before they are parsed)."""
+    parts = [chunk async for chunk in capped_stream(request, limit)]
+    return b"".join(parts)
+
+
+@dataclass
+class UploadForm:
+    """The parsed multipart form: text fields and the one file (spooled)."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    file: IO[bytes] | None = None
+    file_name: str = "upload"
+    file_size: int = 0
+
+    def close(self) -> None:
+        """Release the spooled file."""
+        if self.file is not None:
+            self.file.close()
+
+
+def boundary_of(content_type: str | None) -> bytes:
+    """The multipart boundary of a Content-Type, or a 415 problem."""
+    value = content_type or ""
+    if not value.lower().startswith("multipart/form-data"):
+        raise ApiProblem(415, "send the file as multipart/form-data with a 'file' part")
+    params = _params(value)
+    boundary = params.get("boundary", "")
+    if not boundary or len(boundary) > 200:
+        raise ApiProblem(400, "multipart/form-data without a valid boundary")
+    return boundary.encode("latin-1")
+
+
+def _params(header: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _PARAM.finditer(header):
+        quoted, bare = match.group(2), match.group(3)
+        value = quoted.replace('\\"', '"') if quoted is not None else bare or ""
+        found[match.group(1).lower()] = value
+    return found
+
+
+def _part_headers(raw: bytes) -> tuple[str, str | None]:
+    """(field name, file name or None) from one part's headers."""
+    name: str | None = None
+    file_name: str | None = None
+    for line in raw.decode("utf-8", "replace").split("\r\n"):
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "content-disposition":
+            params = _params(value)
+            name = params.get("name")
+            file_name = params.get("filename")
+    if name is None:
+        raise ApiProblem(400, "a multipart part has no Content-Disposition name")
+    return name, file_name
+
+
+async def parse_multipart(chunks: AsyncIterator[bytes], boundary: bytes) -> UploadForm:
+    """Parse a multipart/form-data body as it streams: text fields into memory (64 KiB
+    each at most), the ``file`` part into a spooled temporary file."""
+    delimiter = b"\r\n--" + boundary
+    keep = len(delimiter) + 4
+    form = UploadForm()
+    buffer = b"\r\n"  # so the first boundary looks like every later delimiter
+    state = "preamble"
+    name: str | None = None
+    sink: IO[bytes] | None = None
+    text = bytearray()
+    parts = 0
+
+    def emit(data: bytes) -> None:
+        if not data:
+            return
+        if sink is not None:
+            sink.write(data)
+            form.file_size += len(data)
+            return
+        text.extend(data)
+        if len(text) > MAX_FIELD_BYTES:
+            raise ApiProblem(400, f"form field {name!r} is longer than {MAX_FIELD_BYTES} bytes")
+
+    try:
+        async for chunk in chunks:
+            buffer += chunk
+            while True:
+                if state == "preamble":
+                    at = buffer.find(delimiter)
+                    if at < 0:
+                        buffer = buffer[-keep:]
+                        break
+                    buffer = buffer[at + len(delimiter) :]
+                    state = "after_delimiter"
+                elif state == "after_delimiter":
+                    if len(buffer) < 2:
+                        break
+                    if buffer[:2] == b"--":
+                        state = "done"
+                        break
+                    end = buffer.find(b"\r\n")
+                    if end < 0:
+                        break
+                    buffer = buffer[end + 2 :]  # transport padding after the boundary
+                    state = "headers"
+                elif state == "headers":
+                    end = buffer.find(b"\r\n\r\n")
+                    if end < 0:
+                        if len(buffer) > MAX_HEADER_BYTES:
+                            raise ApiProblem(400, "multipart part headers are too long")
+                        break
+                    parts += 1
+                    if parts > MAX_PARTS:
+                        raise ApiProblem(400, f"more than {MAX_PARTS} multipart parts")
+                    name, file_name = _part_headers(buffer[:end])
+                    buffer = buffer[end + 4 :]
+                    if name == FILE_FIELD and file_name is not None:
+                        if form.file is not None:
+                            raise ApiProblem(400, "send exactly one 'file' part")
+                        # Closed by form.close(), after it is stored (or on any error).
+                        sink = form.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+                        form.file_name = file_name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+                    else:
+                        sink = None
+                        text.clear()
+                    state = "body"
+                elif state == "body":
+                    at = buffer.find(delimiter)
+                    if at < 0:
+                        safe = len(buffer) - keep
+                        if safe > 0:
+                            emit(buffer[:safe])
+                            buffer = buffer[safe:]
+                        break
+                    emit(buffer[:at])
+                    buffer = buffer[at + len(delimiter) :]
+                    if sink is None and name is not None:
+                        form.fields[name] = text.decode("utf-8", "replace")
+                    sink = None
+                    state = "after_delimiter"
+                else:  # done: the epilogue is ignored
+                    break
+        if state != "done":
+            raise ApiProblem(400, "the multipart body ended before its closing boundary")
+    except BaseException:
+        form.close()
+        raise
+    if form.file is not None:
+        form.file.seek(0)
+    return form
+
+
+async def parse_upload(request: Request, limit: int) -> UploadForm:
+    """Parse an upload request's multipart body with the size cap."""
+    boundary = boundary_of(request.headers.get("content-type"))
+    return await parse_multipart(capped_stream(request, limit), boundary)
+
+
+async def parse_buffered(body: bytes, content_type: str | None) -> UploadForm:
+    """Parse an already-read multipart body (the signed webhook's)."""
+
+    async def once() -> AsyncIterator[bytes]:
+        yield body
+
+    return await parse_multipart(once(), boundary_of(content_type))

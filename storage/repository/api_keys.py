@@ -1,0 +1,53 @@
+"""API keys: created once (the key is returned, only its sha256 is stored), looked up by hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.tables import ApiKey, utcnow
+
+KEY_PREFIX = "folio_"
+
+
+def hash_api_key(key: str) -> str:
+    """sha256 of an API key, hex: what the database stores and looks up."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_api_key(session: Session, *, tenant_id: int | None) -> tuple[ApiKey, str]:
+    """A new key for ``tenant_id`` (None: an admin key); returns the row and the key itself,
+    which exists nowhere else afterwards."""
+    # 32 random bytes, URL-safe: 43 characters of secret after the prefix.
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(tenant_id=tenant_id, key_hash=hash_api_key(key), prefix=key[:12])
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def find_api_key(session: Session, *, key: str) -> ApiKey | None:
+    """The live (not revoked) key row for ``key``, or None."""
+    digest = hash_api_key(key)
+    row = session.scalars(
+        sa.select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+    ).one_or_none()
+    # The index lookup already matched; the constant-time compare keeps the final decision
+    # free of early-exit timing whatever the database's comparison does.
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
+        return None
+    return row
+
+
+def revoke_api_key(session: Session, *, key_id: int) -> bool:
+    """Revoke a key by id; False if there is no live key with that id."""
+    row = session.get(ApiKey, key_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    session.flush()
+    return True

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from models.extraction import DocumentExtraction
 from models.page import PreparedPage
 from storage.repository.dialect import insert_for
+from storage.repository.errors import DocumentNotFoundError
+from storage.repository.fields import replace_fields
 from storage.tables import Document, Extraction, Page
 
 # Rows per INSERT: keeps the bound parameters under SQLite's limit for the largest documents.
@@ -78,7 +80,11 @@ def add_extraction(
     """
     # Serialise versioning per document: the row lock on PostgreSQL (SQLite ignores FOR
     # UPDATE, but its UPDATE below takes the database write lock before the version is read).
-    session.execute(sa.select(Document.id).where(Document.id == document_id).with_for_update())
+    tenant_id = session.execute(
+        sa.select(Document.tenant_id).where(Document.id == document_id).with_for_update()
+    ).scalar()
+    if tenant_id is None:
+        raise DocumentNotFoundError(f"no document {document_id} to add an extraction to")
     session.execute(
         sa.update(Extraction)
         .where(Extraction.document_id == document_id, Extraction.is_current.is_(True))
@@ -102,15 +108,22 @@ def add_extraction(
     )
     session.add(row)
     session.flush()
+    # Typed field rows (issue 7) in the same transaction: queries never see a version's
+    # JSON without its fields, nor the previous version's fields after it.
+    replace_fields(
+        session,
+        tenant_id=tenant_id,
+        document_id=document_id,
+        extraction_id=row.id,
+        extraction=extraction,
+    )
     return row
 
 
 def current_extraction(session: Session, document_id: str) -> Extraction | None:
     """The current version of the document's result, or None if it has none."""
     return session.scalars(
-        sa.select(Extraction).where(
-            Extraction.document_id == document_id, Extraction.is_current.is_(True)
-        )
+        sa.select(Extraction).where(Extraction.document_id == document_id, Extraction.is_current.is_(True))
     ).one_or_none()
 
 
@@ -118,8 +131,6 @@ def extraction_history(session: Session, document_id: str) -> list[Extraction]:
     """Every stored version of the document's result, oldest first."""
     return list(
         session.scalars(
-            sa.select(Extraction)
-            .where(Extraction.document_id == document_id)
-            .order_by(Extraction.version)
+            sa.select(Extraction).where(Extraction.document_id == document_id).order_by(Extraction.version)
         )
     )

@@ -1,0 +1,428 @@
+"""Analyst queries: documents filtered by metadata and typed field predicates, the field report.
+
+Every value reaches the database as a bound parameter; only column names chosen from fixed
+tables here become SQL. ``tenant_scope`` limits every query to one tenant (None: all, for
+admins). Pages come with an opaque keyset cursor, so page N costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.errors import BadInputError
+from storage.repository.dialect import dialect_name
+from storage.tables import Document, Extraction, ExtractionField, Tenant
+
+OPS = ("eq", "ne", "gt", "ge", "lt", "le", "contains")
+SORTS = ("created_at", "cost_usd", "id")
+# CLI spelling of the operators, longest first so ">=" is not read as ">".
+_WHERE_OPS = (
+    ("!=", "ne"),
+    (">=", "ge"),
+    ("<=", "le"),
+    ("~", "contains"),
+    ("=", "eq"),
+    (">", "gt"),
+    ("<", "lt"),
+)
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+MAX_LIMIT = 1000
+
+
+class QueryError(BadInputError):
+    """A query the caller wrote that Folio cannot run (unknown operator, bad cursor...)."""
+
+    code = "bad_query"
+
+
+@dataclass(frozen=True)
+class FieldPredicate:
+    """``field op value``; the value's form picks the comparison: number, date, else text."""
+
+    field: str
+    op: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise QueryError(f"unknown operator {self.op!r}; use one of {', '.join(OPS)}")
+        if not _FIELD_NAME.match(self.field):
+            raise QueryError(f"bad field name {self.field!r}: use name or table.column")
+
+
+def parse_where(expression: str) -> FieldPredicate:
+    """``'total_amount>10000'`` -> ``FieldPredicate('total_amount', 'gt', '10000')``."""
+    for symbol, op in _WHERE_OPS:
+        name, found, value = expression.partition(symbol)
+        if found and name.strip():
+            return FieldPredicate(name.strip(), op, value.strip())
+    raise QueryError(f"cannot read {expression!r}: write field>value (ops = != > >= < <= ~)")
+
+
+@dataclass
+class DocumentQuery:
+    """Filters, sort and page of a documents query; every filter is optional."""
+
+    schema: str | None = None
+    status: str | None = None
+    tenant: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    engine: str | None = None
+    model: str | None = None
+    licence_tier: str | None = None
+    min_confidence: float | None = None
+    has_review_flags: bool | None = None
+    predicates: Sequence[FieldPredicate] = field(default_factory=tuple)
+    sort: str = "-created_at"
+    cursor: str | None = None
+    limit: int = 100
+
+
+@dataclass
+class QueryPage:
+    """One page of results and the cursor of the next (None on the last page)."""
+
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _typed(value: str) -> tuple[str, Any]:
+    text = value.strip()
+    try:
+        number = Decimal(text)
+        if number.is_finite():
+            return "number", number
+    except InvalidOperation:
+        pass
+    try:
+        return "date", dt.date.fromisoformat(text)
+    except ValueError:
+        return "text", value
+
+
+def _compare(column: Any, op: str, value: Any) -> Any:
+    return {
+        "eq": column == value,
+        "ne": column != value,
+        "gt": column > value,
+        "ge": column >= value,
+        "lt": column < value,
+        "le": column <= value,
+    }[op]
+
+
+def predicate_clause(predicate: FieldPredicate) -> Any:
+    """EXISTS a field row of the document matching the predicate."""
+    table, _, name = predicate.field.rpartition(".")
+    f = ExtractionField
+    conditions = [
+        f.document_id == Document.id,
+        f.name == name,
+        f.table_name == table if table else f.table_name.is_(None),
+    ]
+    kind, value = _typed(predicate.value)
+    if predicate.op == "contains":
+        escaped = predicate.value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(sa.func.lower(f.value_text).like(f"%{escaped}%", escape="\\"))
+    elif kind == "number":
+        conditions.append(_compare(f.value_number, predicate.op, value))
+    elif kind == "date":
+        conditions.append(_compare(f.value_date, predicate.op, value))
+    else:
+        conditions.append(_compare(sa.func.lower(f.value_text), predicate.op, value.lower()))
+    return sa.exists().where(*conditions)
+
+
+def _review_flag_count(session: Session) -> Any:
+    length = "jsonb_array_length" if dialect_name(session) == "postgresql" else "json_array_length"
+    return getattr(sa.func, length)(Extraction.review_flags)
+
+
+def _filters(session: Session, query: DocumentQuery, tenant_scope: int | None) -> list[Any]:
+    conditions: list[Any] = []
+    if tenant_scope is not None:
+        conditions.append(Document.tenant_id == tenant_scope)
+    if query.tenant is not None:
+        conditions.append(Tenant.name == query.tenant)
+    for column, wanted in (
+        (Document.schema_name, query.schema),
+        (Document.status, query.status),
+        (Document.engine, query.engine),
+        (Document.model, query.model),
+        (Document.licence_tier, query.licence_tier),
+    ):
+        if wanted is not None:
+            conditions.append(column == wanted)
+    if query.since is not None:
+        conditions.append(Document.created_at >= query.since)
+    if query.until is not None:
+        conditions.append(Document.created_at < query.until)
+    if query.min_confidence is not None:
+        # Every single field at least this confident (and the document has fields).
+        f = ExtractionField
+        conditions.append(sa.exists().where(f.document_id == Document.id))
+        conditions.append(
+            ~sa.exists().where(
+                f.document_id == Document.id,
+                f.table_name.is_(None),
+                f.confidence < query.min_confidence,
+            )
+        )
+    if query.has_review_flags is not None:
+        flagged = sa.exists().where(
+            Extraction.document_id == Document.id,
+            Extraction.is_current.is_(True),
+            _review_flag_count(session) > 0,
+        )
+        conditions.append(flagged if query.has_review_flags else ~flagged)
+    conditions.extend(predicate_clause(p) for p in query.predicates)
+    return conditions
+
+
+def _sort(query: DocumentQuery) -> tuple[str, bool]:
+    name, descending = query.sort.removeprefix("-"), query.sort.startswith("-")
+    if name not in SORTS:
+        raise QueryError(f"cannot sort by {name!r}; use one of {', '.join(SORTS)} (- for descending)")
+    return name, descending
+
+
+def encode_cursor(sort: str, value: Any, document_id: str) -> str:
+    """An opaque cursor: the sort and the last row's key, base64 JSON."""
+    key = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+    raw = json.dumps([sort, key, document_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str, column: str) -> tuple[Any, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, key, document_id = json.loads(raw)
+        parsers: dict[str, Any] = {"created_at": dt.datetime.fromisoformat, "cost_usd": Decimal, "id": str}
+        value: Any = parsers[column](key)
+    except Exception as exc:  # any malformed cursor is the caller's mistake
+        raise QueryError("bad cursor: pass back next_cursor as it was given") from exc
+    if cursor_sort != sort:
+        raise QueryError("the cursor belongs to another sort order")
+    return value, str(document_id)
+
+
+_COLUMNS = (
+    Document.id.label("document_id"),
+    Tenant.name.label("tenant"),
+    Document.schema_name,
+    Document.status,
+    Document.file_name,
+    Document.page_count,
+    Document.engine,
+    Document.model,
+    Document.licence_tier,
+    Document.cost_usd,
+    Document.created_at,
+    Document.finished_at,
+)
+
+
+def _statement(session: Session, query: DocumentQuery, tenant_scope: int | None) -> Any:
+    return (
+        sa.select(*_COLUMNS)
+        .select_from(Document)
+        .join(Tenant, Tenant.id == Document.tenant_id)
+        .where(*_filters(session, query, tenant_scope))
+    )
+
+
+def _public(row: Any) -> dict[str, Any]:
+    item = dict(row)
+    item["status"] = str(item["status"])
+    return item
+
+
+def fields_of(session: Session, document_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Single-field values (typed) of the current extraction of each document."""
+    f = ExtractionField
+    out: dict[str, dict[str, Any]] = {document_id: {} for document_id in document_ids}
+    if not document_ids:
+        return out
+    rows = session.execute(
+        sa.select(f.document_id, f.name, f.value_text, f.value_number, f.value_date).where(
+            f.document_id.in_(list(document_ids)), f.table_name.is_(None)
+        )
+    )
+    for document_id, name, text, number, date in rows:
+        out[document_id][name] = number if number is not None else date if date else text
+    return out
+
+
+def query_documents(session: Session, *, query: DocumentQuery, tenant_scope: int | None) -> QueryPage:
+    """One page of documents matching ``query``, each with its single fields' values."""
+    column_name, descending = _sort(query)
+    limit = max(1, min(query.limit, MAX_LIMIT))
+    column = {"created_at": Document.created_at, "cost_usd": Document.cost_usd, "id": Document.id}[
+        column_name
+    ]
+    statement = _statement(session, query, tenant_scope)
+    if query.cursor:
+        value, last_id = _decode_cursor(query.cursor, query.sort, column_name)
+        after = (column < value) if descending else (column > value)
+        same = sa.and_(column == value, Document.id < last_id if descending else Document.id > last_id)
+        statement = statement.where(
+            sa.or_(after, same)
+            if column_name != "id"
+            else (Document.id < last_id if descending else Document.id > last_id)
+        )
+    order = [column.desc(), Document.id.desc()] if descending else [column, Document.id]
+    rows = [_public(r) for r in session.execute(statement.order_by(*order).limit(limit + 1)).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    values = fields_of(session, [r["document_id"] for r in rows])
+    for row in rows:
+        row["fields"] = values[row["document_id"]]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        key = last["document_id"] if column_name == "id" else last[column_name]
+        next_cursor = encode_cursor(query.sort, key, last["document_id"])
+    return QueryPage(rows, next_cursor)
+
+
+def iter_documents(
+    session: Session, *, query: DocumentQuery, tenant_scope: int | None, batch: int = 2000
+) -> Iterator[dict[str, Any]]:
+    """Every matching document (no page limit), streamed in batches of ``batch`` rows.
+
+    Memory stays bounded: rows come through a server-side cursor on PostgreSQL
+    (``stream_results``) and ``yield_per`` everywhere; fields are fetched per batch.
+    """
+    column_name, descending = _sort(query)
+    column = {"created_at": Document.created_at, "cost_usd": Document.cost_usd, "id": Document.id}[
+        column_name
+    ]
+    order = [column.desc(), Document.id.desc()] if descending else [column, Document.id]
+    statement = _statement(session, query, tenant_scope).order_by(*order)
+    result = session.execute(statement.execution_options(stream_results=True, yield_per=batch)).mappings()
+    for chunk in result.partitions():
+        rows = [_public(r) for r in chunk]
+        values = fields_of(session, [r["document_id"] for r in rows])
+        for row in rows:
+            row["fields"] = values[row["document_id"]]
+            yield row
+
+
+def field_report(
+    session: Session, *, tenant_scope: int | None, schema: str | None = None
+) -> list[dict[str, Any]]:
+    """Per schema and field: documents, fill rate, mean confidence, review rate.
+
+    ``documents`` counts current extractions of the schema; ``filled`` the documents with a
+    value for the field; ``flagged`` those where the field failed review (flags on it, a
+    review flag naming it, or missing). Sorted by review rate, highest first.
+    """
+    f = ExtractionField
+    scope = [Document.tenant_id == tenant_scope] if tenant_scope is not None else []
+    totals_statement = (
+        sa.select(Extraction.schema_name, sa.func.count().label("documents"))
+        .join(Document, Document.id == Extraction.document_id)
+        .where(Extraction.is_current.is_(True), *scope)
+        .group_by(Extraction.schema_name)
+    )
+    if schema is not None:
+        totals_statement = totals_statement.where(Extraction.schema_name == schema)
+    totals = {name: count for name, count in session.execute(totals_statement)}
+    path = sa.case((f.table_name.is_(None), f.name), else_=f.table_name + "." + f.name)
+    statement = (
+        sa.select(
+            f.schema_name,
+            path.label("field"),
+            sa.func.count(sa.distinct(sa.case((f.value_text.is_not(None), f.document_id)))).label("filled"),
+            sa.func.count(sa.distinct(sa.case((f.flagged.is_(True), f.document_id)))).label("flagged"),
+            sa.func.avg(f.confidence).label("mean_confidence"),
+            sa.func.count().label("values"),
+        )
+        .where(*([f.tenant_id == tenant_scope] if tenant_scope is not None else []))
+        .group_by(f.schema_name, path)
+    )
+    if schema is not None:
+        statement = statement.where(f.schema_name == schema)
+    rows = []
+    for item in session.execute(statement).mappings():
+        documents = int(totals.get(item["schema_name"], 0))
+        mean = item["mean_confidence"]
+        rows.append(
+            {
+                "schema_name": item["schema_name"],
+                "field": item["field"],
+                "documents": documents,
+                "values": int(item["values"]),
+                "filled": int(item["filled"]),
+                "flagged": int(item["flagged"]),
+                "fill_rate": int(item["filled"]) / documents if documents else 0.0,
+                "review_rate": int(item["flagged"]) / documents if documents else 0.0,
+                "mean_confidence": None if mean is None else round(float(mean), 6),
+            }
+        )
+    rows.sort(key=lambda r: (-r["review_rate"], r["schema_name"], r["field"]))
+    return rows
+
+
+def dashboard_series(session: Session, *, tenant_scope: int | None) -> dict[str, list[dict[str, Any]]]:
+    """What the dashboard draws: documents per day and status, cost per day, tenant and
+    model (from ``folio_costs_daily_v``, exact units), and documents and cost per tier."""
+    day = (
+        sa.func.to_char(sa.func.timezone("UTC", Document.created_at), "YYYY-MM-DD")
+        if dialect_name(session) == "postgresql"
+        else sa.func.strftime("%Y-%m-%d", Document.created_at)
+    )
+    scope = [Document.tenant_id == tenant_scope] if tenant_scope is not None else []
+    by_status = session.execute(
+        sa.select(day.label("day"), Document.status, sa.func.count().label("documents"))
+        .where(*scope)
+        .group_by(day, Document.status)
+        .order_by(day, Document.status)
+    ).all()
+    view = sa.table(
+        "folio_costs_daily_v",
+        *(
+            sa.column(c)
+            for c in ("day", "tenant_id", "tenant", "model", "licence_tier", "documents", "cost_units")
+        ),
+    )
+    view_scope = [view.c.tenant_id == tenant_scope] if tenant_scope is not None else []
+    costs = session.execute(
+        sa.select(
+            view.c.day, view.c.tenant, sa.func.coalesce(view.c.model, "-"), sa.func.sum(view.c.cost_units)
+        )
+        .where(*view_scope)
+        .group_by(view.c.day, view.c.tenant, sa.func.coalesce(view.c.model, "-"))
+        .order_by(view.c.day)
+    ).all()
+    tiers = session.execute(
+        sa.select(
+            Document.licence_tier,
+            sa.func.count(),
+            sa.func.sum(sa.cast(sa.func.round(Document.cost_usd * 100000000), sa.BigInteger)),
+        )
+        .where(*scope)
+        .group_by(Document.licence_tier)
+        .order_by(Document.licence_tier)
+    ).all()
+    return {
+        "status_by_day": [{"day": d, "status": str(s), "documents": int(n)} for d, s, n in by_status],
+        "cost_by_day": [
+            {"day": d, "series": f"{t} / {m}", "cost_usd": Decimal(int(u or 0)).scaleb(-8)}
+            for d, t, m, u in costs
+        ],
+        "tiers": [
+            {"tier": t, "documents": int(n), "cost_usd": Decimal(int(u or 0)).scaleb(-8)} for t, n, u in tiers
+        ],
+    }

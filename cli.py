@@ -24,8 +24,11 @@ from core.errors import ConfigurationError
 from core.logging import configure_logging
 from core.settings import Settings
 
-app = typer.Typer(help="Folio: documents in, schema-validated JSON out, every cost on record.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Folio: documents in, schema-validated JSON out, every cost on record.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 # Cost and licence (issue 4): tenants and their tiers, cost and licence reports.
@@ -33,6 +36,9 @@ tenant_app = typer.Typer(help="Tenants and their licence tiers.", no_args_is_hel
 app.add_typer(tenant_app, name="tenant")
 report_app = typer.Typer(help="Cost and licence reports (computed in SQL).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+# Custom extraction schemas (issue 3): register, list and show users' schemas.
+schema_app = typer.Typer(help="Extraction schemas: built-in and custom.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
 
 err = Console(stderr=True)
 
@@ -72,16 +78,29 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 @app.command()
 def process(
     paths: list[Path] = typer.Argument(..., help="Files or directories (every supported file under them)."),
-    schema: str = typer.Option(None, "--schema", "-s", help="invoice, receipt or generic (default: FOLIO_DEFAULT_SCHEMA)."),
+    schema: str = typer.Option(
+        None, "--schema", "-s", help="invoice, receipt or generic (default: FOLIO_DEFAULT_SCHEMA)."
+    ),
     tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name (default: FOLIO_DEFAULT_TENANT)."),
-    engine: EngineChoice = typer.Option(None, "--engine", "-e", help="auto, local or llama (default: FOLIO_ENGINE)."),
-    password: str = typer.Option(None, "--password", help="Password for encrypted PDFs (never stored).",
-                                 envvar="FOLIO_PDF_PASSWORD"),
-    reprocess: bool = typer.Option(False, "--reprocess", help="Extract again even if already done (new version)."),
+    engine: EngineChoice = typer.Option(
+        None, "--engine", "-e", help="auto, local or llama (default: FOLIO_ENGINE)."
+    ),
+    password: str = typer.Option(
+        None,
+        "--password",
+        help="Password for encrypted PDFs (never stored).",
+        envvar="FOLIO_PDF_PASSWORD",
+    ),
+    reprocess: bool = typer.Option(
+        False, "--reprocess", help="Extract again even if already done (new version)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input file (JSON Lines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print each file's policy decision and quote "
-                                 "(tokens, $); register nothing, call no engine."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Print each file's policy decision and quote (tokens, $); register nothing, call no engine.",
+    ),
 ) -> None:
     """Process documents end to end and print what happened to each."""
     settings = _settings()
@@ -134,10 +153,23 @@ def _with_progress(settings: Settings, request: Any) -> list[dict[str, Any]]:
         return asyncio.run(run_batch(settings, request, on_progress=on_progress))
 
 
-_STATUS_STYLE = {"done": "green", "needs_review": "yellow", "partial": "yellow",
-                 "rejected": "red", "failed": "red", "blocked": "magenta"}
-_SHOWN_FIELDS = ("invoice_number", "invoice_date", "vendor_name", "merchant_name", "date",
-                 "total_amount", "currency")
+_STATUS_STYLE = {
+    "done": "green",
+    "needs_review": "yellow",
+    "partial": "yellow",
+    "rejected": "red",
+    "failed": "red",
+    "blocked": "magenta",
+}
+_SHOWN_FIELDS = (
+    "invoice_number",
+    "invoice_date",
+    "vendor_name",
+    "merchant_name",
+    "date",
+    "total_amount",
+    "currency",
+)
 
 
 def _print_table(rows: list[dict[str, Any]], elapsed: float) -> None:
@@ -198,12 +230,20 @@ def show(
     for column in ("field", "value", "confidence", "page", "source text", "flags"):
         table.add_column(column, overflow="fold")
     for name, found in detail["evidence"].items():
-        table.add_row(name, str(found["value"]), f"{found['confidence']:.2f}", str(found["page"] or "-"),
-                      (found["source_text"] or "")[:80], ", ".join(found["flags"]))
+        table.add_row(
+            name,
+            str(found["value"]),
+            f"{found['confidence']:.2f}",
+            str(found["page"] or "-"),
+            (found["source_text"] or "")[:80],
+            ", ".join(found["flags"]),
+        )
     out.print(table)
     for table_name, rows in detail["tables"].items():
         items = Table(title=f"{table_name} ({len(rows)})")
-        columns = sorted({c for r in rows for c in r}, key=lambda c: list(rows[0]).index(c) if c in rows[0] else 99)
+        columns = sorted(
+            {c for r in rows for c in r}, key=lambda c: list(rows[0]).index(c) if c in rows[0] else 99
+        )
         for column in columns:
             items.add_column(column, overflow="fold")
         for r in rows:
@@ -216,26 +256,44 @@ def show(
 
 def _print_quotes(rows: list[dict[str, Any]]) -> None:
     out = Console()
-    table = Table(title=f"Folio dry run: {len(rows)} file(s); nothing registered, no engine called",
-                  show_lines=True)
-    for column in ("file", "tier", "model", "decision", "pages", "tokens", "quote $",
-                   "hosted $ (indicative)", "reason"):
+    table = Table(
+        title=f"Folio dry run: {len(rows)} file(s); nothing registered, no engine called", show_lines=True
+    )
+    for column in (
+        "file",
+        "tier",
+        "model",
+        "decision",
+        "pages",
+        "tokens",
+        "quote $",
+        "hosted $ (indicative)",
+        "reason",
+    ):
         table.add_column(column, overflow="fold")
     for row in rows:
-        hosted = (f"{row['hosted_low_usd']:.6f}-{row['hosted_high_usd']:.6f}"
-                  if row.get("hosted_low_usd") is not None else "-")
+        hosted = (
+            f"{row['hosted_low_usd']:.6f}-{row['hosted_high_usd']:.6f}"
+            if row.get("hosted_low_usd") is not None
+            else "-"
+        )
         cost = row.get("quoted_cost_usd")
         table.add_row(
-            Path(row["file"]).name, str(row.get("licence_tier") or "-"), str(row.get("model") or "-"),
+            Path(row["file"]).name,
+            str(row.get("licence_tier") or "-"),
+            str(row.get("model") or "-"),
             f"{row.get('status')}" + (" (duplicate)" if row.get("duplicate") else ""),
-            str(row.get("pages") or "-"), f"{row.get('quoted_tokens') or 0:,}",
-            f"{cost:.8f}" if cost is not None else "-", hosted,
+            str(row.get("pages") or "-"),
+            f"{row.get('quoted_tokens') or 0:,}",
+            f"{cost:.8f}" if cost is not None else "-",
+            hosted,
             # Quoted rows: their notes (attribution, undeclared facts) are in --json.
             "" if row.get("policy_decision") == "allowed" else (row.get("reason") or "")[:300],
         )
     out.print(table)
-    total = sum((r.get("quoted_cost_usd") or Decimal(0) for r in rows
-                 if r.get("status") == "quoted"), Decimal(0))
+    total = sum(
+        (r.get("quoted_cost_usd") or Decimal(0) for r in rows if r.get("status") == "quoted"), Decimal(0)
+    )
     out.print(f"total quoted: ${total:.8f} (price list {_first(rows, 'price_version')})")
 
 
@@ -332,13 +390,17 @@ def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
     rows = []
     for name, tier_name, created in tenants:
         tier = tiers.tiers.get(tier_name)
-        rows.append({
-            "tenant": name, "tier": tier_name, "created_at": created.isoformat(),
-            "known_tier": tier is not None,
-            "pages_per_month": tier.pages_per_month if tier else None,
-            "usd_per_month": tier.usd_per_month if tier else None,
-            "allowed_models": list(tier.allowed_models) if tier else [],
-        })
+        rows.append(
+            {
+                "tenant": name,
+                "tier": tier_name,
+                "created_at": created.isoformat(),
+                "known_tier": tier is not None,
+                "pages_per_month": tier.pages_per_month if tier else None,
+                "usd_per_month": tier.usd_per_month if tier else None,
+                "allowed_models": list(tier.allowed_models) if tier else [],
+            }
+        )
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, default=_exact_json) + "\n")
@@ -349,10 +411,12 @@ def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
     for row in rows:
         unlimited = "unlimited" if row["known_tier"] else "?"
         table.add_row(
-            row["tenant"], row["tier"] + ("" if row["known_tier"] else " (unknown tier!)"),
+            row["tenant"],
+            row["tier"] + ("" if row["known_tier"] else " (unknown tier!)"),
             f"{row['pages_per_month']:,}" if row["pages_per_month"] is not None else unlimited,
             f"{row['usd_per_month']:,.2f}" if row["usd_per_month"] is not None else unlimited,
-            ", ".join(row["allowed_models"]), row["created_at"][:19],
+            ", ".join(row["allowed_models"]),
+            row["created_at"][:19],
         )
     Console().print(table)
 
@@ -372,8 +436,9 @@ def _instant(value: str | None, option: str) -> Any:
 
 @report_app.command("costs")
 def report_costs(
-    by: str = typer.Option("tenant,month", "--by",
-                           help="Comma-separated groups: tenant, month, model, tier, status."),
+    by: str = typer.Option(
+        "tenant,month", "--by", help="Comma-separated groups: tenant, month, model, tier, status."
+    ),
     since: str = typer.Option(None, "--since", help="From this UTC date/time (ISO 8601), inclusive."),
     until: str = typer.Option(None, "--until", help="Until this UTC date/time (ISO 8601), exclusive."),
     as_json: bool = typer.Option(False, "--json", help="JSON Lines; money as exact decimal strings."),
@@ -386,8 +451,9 @@ def report_costs(
     engine, sessions = _open_sessions(settings)
     try:
         with sessions() as session:
-            rows = repo.cost_report(session, by=groups, since=_instant(since, "--since"),
-                                    until=_instant(until, "--until"))
+            rows = repo.cost_report(
+                session, by=groups, since=_instant(since, "--since"), until=_instant(until, "--until")
+            )
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -402,14 +468,20 @@ def report_costs(
     for column in (*groups, *measures):
         table.add_column(column, justify="right" if column in measures else "left")
     for row in rows:
-        table.add_row(*(str(row[g]) for g in groups),
-                      *(f"{row[m]:,}" if m != "cost_usd" else f"{row[m]:.8f}" for m in measures))
+        table.add_row(
+            *(str(row[g]) for g in groups),
+            *(f"{row[m]:,}" if m != "cost_usd" else f"{row[m]:.8f}" for m in measures),
+        )
     total = sum((row["cost_usd"] for row in rows), Decimal(0))
-    table.add_row(*(["total"] + [""] * (len(groups) - 1) if groups else []),
-                  str(sum(r["documents"] for r in rows)), str(sum(r["calls"] for r in rows)),
-                  str(sum(r["failed_calls"] for r in rows)),
-                  f"{sum(r['input_tokens'] for r in rows):,}",
-                  f"{sum(r['output_tokens'] for r in rows):,}", f"{total:.8f}")
+    table.add_row(
+        *(["total"] + [""] * (len(groups) - 1) if groups else []),
+        str(sum(r["documents"] for r in rows)),
+        str(sum(r["calls"] for r in rows)),
+        str(sum(r["failed_calls"] for r in rows)),
+        f"{sum(r['input_tokens'] for r in rows):,}",
+        f"{sum(r['output_tokens'] for r in rows):,}",
+        f"{total:.8f}",
+    )
     Console().print(table)
 
 
@@ -426,8 +498,9 @@ def report_licences(
     engine, sessions = _open_sessions(settings)
     try:
         with sessions() as session:
-            report = repo.licence_report(session, since=_instant(since, "--since"),
-                                         until=_instant(until, "--until"))
+            report = repo.licence_report(
+                session, since=_instant(since, "--since"), until=_instant(until, "--until")
+            )
     finally:
         engine.dispose()
     if as_json:
@@ -438,8 +511,14 @@ def report_licences(
     for column in ("tier", "model licence", "model", "decision", "documents", "cost $"):
         table.add_column(column, overflow="fold")
     for row in report["decisions"]:
-        table.add_row(row["tier"], row["model_licence"], row["model"], row["decision"],
-                      str(row["documents"]), f"{row['cost_usd']:.8f}")
+        table.add_row(
+            row["tier"],
+            row["model_licence"],
+            row["model"],
+            row["decision"],
+            str(row["documents"]),
+            f"{row['cost_usd']:.8f}",
+        )
     out.print(table)
     blocked = Table(title="Blocked documents by reason")
     for column in ("tier", "documents", "reason"):
@@ -447,6 +526,320 @@ def report_licences(
     for row in report["blocked"]:
         blocked.add_row(row["tier"], str(row["documents"]), row["reason"])
     out.print(blocked)
+
+
+@schema_app.command("add")
+def schema_add(
+    name: str = typer.Argument(..., help="Schema name, used with --schema."),
+    source: str = typer.Argument(..., help="A .json JSON Schema, or path/to/module.py:ClassName."),
+    description: str = typer.Option("", "--description", help="What it extracts (in the prompt)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Register a custom schema (a new version when its content changed)."""
+    from flows.schemas import register_schema
+    from storage.database import session_scope
+
+    settings = _settings()
+    try:
+        engine, sessions = _open_sessions(settings)
+        try:
+            with session_scope(sessions) as session:
+                schema, created = register_schema(session, name=name, source=source, description=description)
+        finally:
+            engine.dispose()
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    row = {
+        "name": schema.name,
+        "version": int(schema.version),
+        "created": created,
+        "fields": [f.name for f in schema.fields],
+        "schema_hash": schema.schema_hash,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(row) + "\n")
+        return
+    verb = "registered" if created else "unchanged:"
+    err.print(
+        f"schema {schema.name} {verb} version {schema.version} "
+        f"({len(row['fields'])} fields: {', '.join(row['fields'])})"
+    )
+
+
+@schema_app.command("list")
+def schema_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
+    """List the built-in schemas and the latest version of each custom one."""
+    from models.schemas import BUILTIN_SCHEMAS
+    from storage import repository as repo
+
+    settings = _settings()
+    rows: list[dict[str, Any]] = [
+        {"name": s.name, "version": s.version, "kind": "built-in", "description": s.description}
+        for s in BUILTIN_SCHEMAS.values()
+    ]
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            rows += [
+                {
+                    "name": r.name,
+                    "version": str(r.version),
+                    "kind": "custom",
+                    "description": r.description,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in repo.list_schemas(session)
+            ]
+    finally:
+        engine.dispose()
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    table = Table(title=f"{len(rows)} schema(s)")
+    for column in ("name", "version", "kind", "description"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["version"], row["kind"], row["description"])
+    Console().print(table)
+
+
+@schema_app.command("show")
+def schema_show(name: str = typer.Argument(..., help="Schema name.")) -> None:
+    """Print a schema's JSON Schema (a custom one as registered, latest version)."""
+    from flows.schemas import resolve_schema
+    from models.schemas import BUILTIN_SCHEMAS
+    from storage import repository as repo
+
+    settings = _settings()
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            if name in BUILTIN_SCHEMAS:
+                document = BUILTIN_SCHEMAS[name].json_schema()
+            else:
+                try:
+                    resolve_schema(session, name)
+                except ConfigurationError as exc:
+                    err.print(f"[red]error:[/red] {exc}")
+                    raise typer.Exit(2) from None
+                row = repo.latest_schema(session, name)
+                assert row is not None  # resolve_schema found it
+                document = row.json_schema
+    finally:
+        engine.dispose()
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+# --- HTTP API (issue 5): API keys and `folio serve` -----------------------------------
+
+key_app = typer.Typer(help="API keys of a tenant (stored hashed; shown once).", no_args_is_help=True)
+tenant_app.add_typer(key_app, name="key")
+
+
+@key_app.command("create")
+def tenant_key_create(
+    tenant: str = typer.Argument(..., help="Tenant the key acts for (created if missing)."),
+    admin: bool = typer.Option(False, "--admin", help="An admin key: reads every tenant's documents."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"tenant": ..., "key": ...}.'),
+) -> None:
+    """Create an API key; the key is printed once and only its sha256 is stored."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    engine, sessions = _open_sessions(settings)
+    try:
+        with session_scope(sessions) as session:
+            tenant_id = None
+            if not admin:
+                tenant_id = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier).id
+            row, key = repo.create_api_key(session, tenant_id=tenant_id)
+            prefix = row.prefix
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps({"tenant": None if admin else tenant, "key": key, "admin": admin}))
+        return
+    err.print(f"{'admin ' if admin else ''}key {prefix}... created for {tenant}; shown once:")
+    print(key)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    engine: EngineChoice = typer.Option(None, "--engine", help="Engine of the in-process worker."),
+) -> None:
+    """Serve the HTTP API with an in-process worker and the sweeper (one process)."""
+    import uvicorn
+
+    from api.app import create_app
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    application = create_app(settings, engine_name=engine.value if engine else None)
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+
+
+# --- analyst queries (issue 7): folio query, folio export, folio report fields -------------
+
+
+def _document_query(
+    where: list[str] | None,
+    schema: str | None,
+    status: str | None,
+    tenant: str | None,
+    since: str | None,
+    until: str | None,
+    sort: str,
+    limit: int,
+) -> Any:
+    from storage import repository as repo
+
+    try:
+        predicates = [repo.parse_where(w) for w in where or []]
+    except repo.QueryError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    return repo.DocumentQuery(
+        schema=schema,
+        status=status,
+        tenant=tenant,
+        since=_instant(since, "--since"),
+        until=_instant(until, "--until"),
+        predicates=predicates,
+        sort=sort,
+        limit=limit,
+    )
+
+
+@app.command()
+def query(
+    where: list[str] = typer.Option(
+        None, "--where", "-w", help="field>value (ops = != > >= < <= ~contains); repeatable."
+    ),
+    schema: str = typer.Option(None, "--schema", "-s", help="Schema name."),
+    status: str = typer.Option(None, "--status", help="Document status."),
+    tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name."),
+    since: str = typer.Option(None, "--since", help="Received from this UTC date/time."),
+    until: str = typer.Option(None, "--until", help="Received before this UTC date/time."),
+    sort: str = typer.Option("-created_at", "--sort", help="created_at, cost_usd or id; - descending."),
+    limit: int = typer.Option(100, "--limit", help="Rows to print (at most 1000)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json (JSON Lines) or csv."),
+) -> None:
+    """Documents whose fields match, e.g. --where 'total_amount>10000' --schema invoice."""
+    from storage import repository as repo
+    from storage.export import COLUMNS, flat
+
+    if fmt not in ("table", "json", "csv"):
+        err.print(f"[red]error:[/red] --format {fmt!r}: use table, json or csv")
+        raise typer.Exit(2)
+    settings = _settings()
+    request = _document_query(where, schema, status, tenant, since, until, sort, limit)
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            rows = repo.query_documents(session, query=request, tenant_scope=None).rows
+    except repo.QueryError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    flats = [flat(r) for r in rows]
+    if fmt == "json":
+        for f in flats:
+            sys.stdout.write(json.dumps({**f, "fields": json.loads(f["fields"])}) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(flats)
+        return
+    table = Table(title=f"{len(flats)} document(s)")
+    for column in ("document", "tenant", "schema", "status", "cost $", "received (UTC)", "fields"):
+        table.add_column(column, overflow="fold")
+    for f in flats:
+        table.add_row(
+            f["document_id"][:8],
+            f["tenant"],
+            f["schema_name"],
+            f["status"],
+            f["cost_usd"],
+            f["created_at"][:19],
+            f["fields"][:120],
+        )
+    Console().print(table)
+
+
+@app.command()
+def export(
+    out: Path = typer.Option(..., "--out", "-o", help="File to write."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv, jsonl or parquet (needs pyarrow)."),
+    where: list[str] = typer.Option(None, "--where", "-w", help="field>value; repeatable."),
+    schema: str = typer.Option(None, "--schema", "-s", help="Schema name."),
+    status: str = typer.Option(None, "--status", help="Document status."),
+    tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name."),
+    since: str = typer.Option(None, "--since", help="Received from this UTC date/time."),
+    until: str = typer.Option(None, "--until", help="Received before this UTC date/time."),
+) -> None:
+    """Every matching document to a file, streamed in batches (bounded memory)."""
+    from storage import repository as repo
+    from storage.export import export_rows
+
+    settings = _settings()
+    request = _document_query(where, schema, status, tenant, since, until, "id", 1)
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            count = export_rows(
+                repo.iter_documents(session, query=request, tenant_scope=None), fmt=fmt, out=out
+            )
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    err.print(f"{count} document(s) written to {out}")
+
+
+@report_app.command("fields")
+def report_fields(
+    schema: str = typer.Option(None, "--schema", "-s", help="Only this schema."),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines."),
+) -> None:
+    """Per field: fill rate, mean confidence, review rate (fields failing review first)."""
+    from storage import repository as repo
+
+    settings = _settings()
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            rows = repo.field_report(session, tenant_scope=None, schema=schema)
+    finally:
+        engine.dispose()
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    table = Table(title="Fields (current extractions)")
+    for column in ("schema", "field", "documents", "fill rate", "mean conf.", "review rate"):
+        table.add_column(column)
+    for r in rows:
+        conf = "-" if r["mean_confidence"] is None else f"{r['mean_confidence']:.2f}"
+        table.add_row(
+            r["schema_name"],
+            r["field"],
+            str(r["documents"]),
+            f"{r['fill_rate']:.1%}",
+            conf,
+            f"{r['review_rate']:.1%}",
+        )
+    Console().print(table)
 
 
 def main() -> None:

@@ -94,9 +94,7 @@ def scan_floor(paths: list[Path], settings: Settings) -> list[float]:
         with Image.open(path) as image:
             _grid, width, height = fit_tile_grid(*image.size)
             image.draft(None, (width, height))
-            small = image.convert("RGB").resize(
-                (width, height), Image.Resampling.LANCZOS, reducing_gap=3.0
-            )
+            small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
             small.save(io.BytesIO(), "JPEG", quality=settings.jpeg_quality)
         times.append(time.perf_counter() - start)
     return times

@@ -29,14 +29,13 @@ def make_pdf(pages: int, path: Path) -> None:
     for n in range(1, pages + 1):
         page = doc.new_page(width=595, height=842)
         y = 60
-        page.insert_text(
-            (50, y), f"ACME Supplies GmbH - Invoice INV-{n:05d}", fontsize=14, fontname="hebo"
-        )
+        page.insert_text((50, y), f"ACME Supplies GmbH - Invoice INV-{n:05d}", fontsize=14, fontname="hebo")
         for line in range(40):
             y += 17
             page.insert_text(
                 (50, y),
-                f"Item {n}-{line:02d} widget, deluxe edition    {line + 1} x 12.50    {12.5 * (line + 1):.2f}",
+                f"Item {n}-{line:02d} widget, deluxe edition    {line + 1} x 12.50    "
+                f"{12.5 * (line + 1):.2f}",
                 fontsize=10,
             )
     doc.save(path, garbage=3, deflate=True)
@@ -97,11 +96,7 @@ def measure(pdf: Path, data_dir: Path) -> tuple[float, int, int, int, str]:
         time.sleep(0.05)
     out, errors = proc.communicate()
     elapsed = time.perf_counter() - start
-    status = (
-        out.decode().strip().splitlines()[-1]
-        if proc.returncode == 0 and out
-        else errors.decode()[-300:]
-    )
+    status = out.decode().strip().splitlines()[-1] if proc.returncode == 0 and out else errors.decode()[-300:]
     return elapsed, peak_main, peak_workers, peak_server, status
 
 
@@ -113,9 +108,7 @@ def main() -> None:
         for pages in sizes:
             pdf = Path(tmp) / f"digital-{pages}.pdf"
             make_pdf(pages, pdf)
-            elapsed, main_kib, workers_kib, server_kib, last = measure(
-                pdf, Path(tmp) / f"var-{pages}"
-            )
+            elapsed, main_kib, workers_kib, server_kib, last = measure(pdf, Path(tmp) / f"var-{pages}")
             import json
 
             status = json.loads(last).get("status") if last.startswith("{") else last

@@ -56,8 +56,7 @@ class RecordingEngine:
         self.routes: dict[tuple[int, int], PageRoute] = {}
         self.groups: list[tuple[list[PageRoute], list[EngineCall]]] = []
 
-    async def extract(self, pages: Sequence[PreparedPage],
-                      schema: ExtractionSchema) -> PageExtraction:
+    async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
         result = await self.inner.extract(pages, schema)
         self.calls.extend(result.calls)
         self.groups.append(([p.route for p in pages], result.calls))
@@ -73,8 +72,11 @@ def make_documents(folder: Path, count: int, seed: int) -> list[Path]:
     paths = []
     for index in range(count):
         pages = rng.randint(1, 20)
-        data = (hardcases.digital_pdf(pages, seed=index) if index % 2 == 0
-                else hardcases.scanned_pdf(pages, seed=index))
+        data = (
+            hardcases.digital_pdf(pages, seed=index)
+            if index % 2 == 0
+            else hardcases.scanned_pdf(pages, seed=index)
+        )
         path = folder / f"doc{index:03d}.pdf"
         path.write_bytes(data)
         paths.append(path)
@@ -83,9 +85,21 @@ def make_documents(folder: Path, count: int, seed: int) -> list[Path]:
 
 def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.vllm_server", "--slots", str(args.slots),
-         "--prefill-tps", str(args.prefill_tps), "--decode-tps", str(args.decode_tps)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.fakes.vllm_server",
+            "--slots",
+            str(args.slots),
+            "--prefill-tps",
+            str(args.prefill_tps),
+            "--decode-tps",
+            str(args.decode_tps),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.startswith("LISTENING "):
@@ -94,12 +108,17 @@ def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     return process, line.split()[1]
 
 
-async def run(args: argparse.Namespace, base_url: str, folder: Path,
-              paths: list[Path]) -> None:
+async def run(args: argparse.Namespace, base_url: str, folder: Path, paths: list[Path]) -> None:
     settings = Settings(
-        _env_file=None, data_dir=folder / "var", engine="llama", llm_base_urls=[base_url],
-        llm_max_concurrency_per_replica=args.slots * 2, page_concurrency=args.page_concurrency,
-        document_concurrency=args.doc_concurrency, render_workers=2, llm_read_timeout_s=600,
+        _env_file=None,
+        data_dir=folder / "var",
+        engine="llama",
+        llm_base_urls=[base_url],
+        llm_max_concurrency_per_replica=args.slots * 2,
+        page_concurrency=args.page_concurrency,
+        document_concurrency=args.doc_concurrency,
+        render_workers=2,
+        llm_read_timeout_s=600,
         # The licence policy (when present in this build) needs the licensee's country.
         **({"licensee_country": "US"} if "licensee_country" in Settings.model_fields else {}),
     )
@@ -110,12 +129,21 @@ async def run(args: argparse.Namespace, base_url: str, folder: Path,
     engine = RecordingEngine(LlamaEngine(settings))
     try:
         async with PagePreparer(settings) as preparer:
-            pipeline = Pipeline(settings=settings, sessions=sessions, blobs=blobs,
-                                preparer=preparer, engine=engine)  # type: ignore[arg-type]
+            pipeline = Pipeline(
+                settings=settings, sessions=sessions, blobs=blobs, preparer=preparer, engine=engine
+            )  # type: ignore[arg-type]
             cpu0, wall0 = time.process_time(), time.perf_counter()
-            ids = [register_file(p, settings=settings, sessions=sessions, blobs=blobs,
-                                 tenant="bench", schema_name="invoice").document_id
-                   for p in paths]
+            ids = [
+                register_file(
+                    p,
+                    settings=settings,
+                    sessions=sessions,
+                    blobs=blobs,
+                    tenant="bench",
+                    schema_name="invoice",
+                ).document_id
+                for p in paths
+            ]
             slots = asyncio.Semaphore(args.doc_concurrency)
 
             async def one(document_id: str) -> str:
@@ -124,6 +152,7 @@ async def run(args: argparse.Namespace, base_url: str, folder: Path,
                     if done.reason and args.verbose:
                         print(done.status.value, done.reason)  # noqa: T201
                     return done.status.value
+
             statuses = await asyncio.gather(*(one(i) for i in ids))
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     finally:
@@ -132,22 +161,29 @@ async def run(args: argparse.Namespace, base_url: str, folder: Path,
     report(args, engine, statuses, wall, cpu)
 
 
-def report(args: argparse.Namespace, engine: RecordingEngine, statuses: list[str],
-           wall: float, cpu: float) -> None:
+def report(
+    args: argparse.Namespace, engine: RecordingEngine, statuses: list[str], wall: float, cpu: float
+) -> None:
     pages = sum(len(routes) for routes, _ in engine.groups)
     if not pages:
         raise SystemExit(f"no page reached the engine; document statuses: {statuses}")
-    busy = sum((c.prompt_tokens or 0) / args.prefill_tps
-               + (c.completion_tokens or 0) / args.decode_tps for c in engine.calls)
+    busy = sum(
+        (c.prompt_tokens or 0) / args.prefill_tps + (c.completion_tokens or 0) / args.decode_tps
+        for c in engine.calls
+    )
     capacity = pages / busy if busy else float("nan")
     rate = pages / wall
     counts = {s: statuses.count(s) for s in sorted(set(statuses))}
-    print(f"fake capacity model: {args.slots} slots, prefill {args.prefill_tps:,.0f} tok/s, "
-          f"decode {args.decode_tps:,.0f} tok/s; client: {args.doc_concurrency} documents x "
-          f"{args.page_concurrency} page groups in flight")
-    print(f"throughput: {len(statuses)} docs, {pages} pages, {rate:.1f} pages/s = "
-          f"{rate / capacity:.2f} of fake capacity ({capacity:.1f} pages/s); client CPU "
-          f"{cpu / pages * 1000:.1f} ms/page; wall {wall:.1f} s; statuses {counts}")
+    print(
+        f"fake capacity model: {args.slots} slots, prefill {args.prefill_tps:,.0f} tok/s, "
+        f"decode {args.decode_tps:,.0f} tok/s; client: {args.doc_concurrency} documents x "
+        f"{args.page_concurrency} page groups in flight"
+    )
+    print(
+        f"throughput: {len(statuses)} docs, {pages} pages, {rate:.1f} pages/s = "
+        f"{rate / capacity:.2f} of fake capacity ({capacity:.1f} pages/s); client CPU "
+        f"{cpu / pages * 1000:.1f} ms/page; wall {wall:.1f} s; statuses {counts}"
+    )
     failed = [c for c in engine.calls if not c.succeeded]
     print(f"calls: {len(engine.calls)} ({len(failed)} failed attempts)")
     for route in (PageRoute.TEXT, PageRoute.IMAGE):
@@ -160,8 +196,10 @@ def report(args: argparse.Namespace, engine: RecordingEngine, statuses: list[str
                     estimated += done[-1].estimated_prompt_tokens
                     n += len(routes)
         if n:
-            print(f"prompt tokens per {route.value}-routed page: {real / n:,.0f} reported by "
-                  f"the server, {estimated / n:,.0f} estimated by Folio ({n} pages)")
+            print(
+                f"prompt tokens per {route.value}-routed page: {real / n:,.0f} reported by "
+                f"the server, {estimated / n:,.0f} estimated by Folio ({n} pages)"
+            )
 
 
 def main() -> None:

@@ -16,9 +16,7 @@ EngineName = Literal["auto", "local", "llama"]
 class Settings(BaseSettings):
     """Every knob of Folio. Each field reads ``FOLIO_<NAME>`` from the environment or ``.env``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="FOLIO_", env_file=".env", extra="ignore", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="FOLIO_", env_file=".env", extra="ignore", frozen=True)
 
     # --- where things live -------------------------------------------------------------
     data_dir: Path = Field(
@@ -32,12 +30,8 @@ class Settings(BaseSettings):
     )
 
     # --- intake limits -----------------------------------------------------------------
-    max_file_bytes: int = Field(
-        200 * 1024 * 1024, ge=1, description="Largest file accepted, in bytes."
-    )
-    max_pages: int = Field(
-        2000, ge=1, le=100_000, description="Most pages (or frames) a document may have."
-    )
+    max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest file accepted, in bytes.")
+    max_pages: int = Field(2000, ge=1, le=100_000, description="Most pages (or frames) a document may have.")
     max_page_pixels: int = Field(
         80_000_000,
         ge=1_000_000,
@@ -132,8 +126,7 @@ class Settings(BaseSettings):
         120.0,
         gt=0,
         le=3600,
-        description="Most time spent retrying one model request, waits included; past it the "
-        "pages fail.",
+        description="Most time spent retrying one model request, waits included; past it the pages fail.",
     )
     llm_backoff_base_s: float = Field(
         0.5, ge=0, le=60, description="First retry wait (doubles each retry, with jitter)."
@@ -170,13 +163,9 @@ class Settings(BaseSettings):
     )
 
     # --- tenancy -----------------------------------------------------------------------
-    default_tenant: str = Field(
-        "default", min_length=1, description="Tenant used when none is named."
-    )
+    default_tenant: str = Field("default", min_length=1, description="Tenant used when none is named.")
     default_tier: str = Field("standard", min_length=1, description="Licence tier of new tenants.")
-    default_schema: str = Field(
-        "invoice", min_length=1, description="Schema used when none is named."
-    )
+    default_schema: str = Field("invoice", min_length=1, description="Schema used when none is named.")
 
     # --- cost and licence --------------------------------------------------------------
     # (issue 4: pricing, licence tiers, licence policy, quotes; see models/data/*.toml)
@@ -196,20 +185,14 @@ class Settings(BaseSettings):
         description="Models not in the catalog have an unknown licence: allow them with the "
         "warning recorded on every document (the operator chose the model), or block them.",
     )
-    catalog_file: Path | None = Field(
-        None, description="Model catalog TOML replacing the packaged one."
-    )
-    prices_file: Path | None = Field(
-        None, description="Price list TOML replacing the packaged one."
-    )
+    catalog_file: Path | None = Field(None, description="Model catalog TOML replacing the packaged one.")
+    prices_file: Path | None = Field(None, description="Price list TOML replacing the packaged one.")
     price_overrides: dict[str, dict[str, Decimal]] = Field(
         default_factory=dict,
         description='Per-model price overrides, JSON: {"MODEL": {"input_usd_per_million": '
         '"0.1", "output_usd_per_million": "0.5"}}; they give the price list a new version.',
     )
-    tiers_file: Path | None = Field(
-        None, description="Licence tier TOML replacing the packaged one."
-    )
+    tiers_file: Path | None = Field(None, description="Licence tier TOML replacing the packaged one.")
     quote_prompt_overhead_tokens: int = Field(
         800, ge=0, description="Quote: prompt tokens of instructions and schema, per page."
     )
@@ -223,11 +206,87 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level for Folio's own loggers.")
 
+    # --- api ---------------------------------------------------------------------------
+    # (issue 5: the HTTP API, its webhook, callbacks, the in-process worker and sweeper)
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024,
+        ge=1024,
+        description="Largest HTTP request body accepted by the upload routes, in bytes "
+        "(checked on Content-Length and counted while streaming: 413 past it).",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret of the signed inbound webhook and of outbound callback "
+        "signatures (HMAC-SHA256). Unset: the webhook answers 401 and callbacks are refused.",
+    )
+    webhook_replay_window_s: float = Field(
+        300.0, gt=0, le=3600, description="How far a signed timestamp may be from now, seconds."
+    )
+    callback_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names callbacks may be sent to (comma-separated; exact match, or "
+        "'.example.com' for any subdomain). Empty: no callbacks.",
+    )
+    callback_allow_http_loopback: bool = Field(
+        False,
+        description="Tests only: allow http:// callbacks to loopback addresses (127.0.0.1).",
+    )
+    callback_max_attempts: int = Field(
+        5, ge=1, le=20, description="Most delivery attempts of one callback event."
+    )
+    callback_backoff_base_s: float = Field(
+        1.0, ge=0, le=600, description="First wait between callback attempts (doubles, capped)."
+    )
+    callback_backoff_max_s: float = Field(
+        60.0, ge=0, le=3600, description="Longest wait between two callback attempts."
+    )
+    callback_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Time limit of one callback HTTP request."
+    )
+    rate_limit_per_second: float = Field(
+        50.0,
+        ge=0,
+        description="Requests per second each tenant may make (token bucket, in memory, one "
+        "process); 0 turns the limit off.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests a tenant may make at once before the rate applies."
+    )
+    admin_key_hash: str | None = Field(
+        None,
+        description="sha256 (hex) of an admin API key; admin keys can also be created with "
+        "`folio tenant key create NAME --admin`.",
+    )
+    worker_queue_size: int = Field(
+        1000,
+        ge=1,
+        description="Document ids the in-process worker holds before it drops "
+        "triggers (the sweeper finds dropped ones).",
+    )
+    sweep_queued_after_s: float = Field(
+        60.0, ge=0, description="A document queued this long without a worker is swept."
+    )
+    sweep_interval_s: float = Field(
+        30.0, gt=0, description="How often the sweeper looks for lost or stuck documents."
+    )
+    prefect_deployment: str = Field(
+        "process-document/folio",
+        description="Deployment triggered per upload when PREFECT_API_URL is set.",
+    )
+
     @field_validator("llm_base_urls", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("callback_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        # issue 5: comma-separated host names, compared in lower case.
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("licensee_country", mode="before")
@@ -237,9 +296,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.strip().upper() or None
             if value is not None and not (len(value) == 2 and value.isalpha()):
-                raise ValueError(
-                    "FOLIO_LICENSEE_COUNTRY must be an ISO 3166-1 alpha-2 code, e.g. US"
-                )
+                raise ValueError("FOLIO_LICENSEE_COUNTRY must be an ISO 3166-1 alpha-2 code, e.g. US")
         return value
 
     @property

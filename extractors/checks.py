@@ -46,21 +46,17 @@ def review_flags(extraction: DocumentExtraction, schema: ExtractionSchema) -> li
     subtotal = _money(extraction, "subtotal")
     tax = _money(extraction, "tax_amount")
     total = _money(extraction, "total_amount")
-    if subtotal is not None and tax is not None and total is not None:
-        if abs(subtotal + tax - total) > CENT:
-            flags.append(f"totals_mismatch: subtotal {subtotal} + tax {tax} != total {total}")
+    known = subtotal is not None and tax is not None and total is not None
+    if known and abs(subtotal + tax - total) > CENT:  # type: ignore[operator]
+        flags.append(f"totals_mismatch: subtotal {subtotal} + tax {tax} != total {total}")
     if schema.name in _ESSENTIAL and subtotal is not None:
         table_fields = [s for s in schema.fields if s.kind is FieldKind.TABLE]
         rows = extraction.tables.get(table_fields[0].name, []) if table_fields else []
-        amounts = [
-            r["amount"].value for r in rows if "amount" in r and r["amount"].value is not None
-        ]
+        amounts = [r["amount"].value for r in rows if "amount" in r and r["amount"].value is not None]
         if rows and len(amounts) == len(rows):
             lines_sum = sum((Decimal(str(a)) for a in amounts), Decimal("0"))
             if abs(lines_sum - subtotal) > CENT:
-                flags.append(
-                    f"lines_mismatch: line items sum to {lines_sum}, subtotal is {subtotal}"
-                )
+                flags.append(f"lines_mismatch: line items sum to {lines_sum}, subtotal is {subtotal}")
 
     if not schema.free_form:
         try:
@@ -72,9 +68,7 @@ def review_flags(extraction: DocumentExtraction, schema: ExtractionSchema) -> li
     return flags
 
 
-def with_review_flags(
-    extraction: DocumentExtraction, schema: ExtractionSchema
-) -> DocumentExtraction:
+def with_review_flags(extraction: DocumentExtraction, schema: ExtractionSchema) -> DocumentExtraction:
     """The extraction with its rule-based review flags appended (merge flags kept)."""
     flags = [*extraction.review_flags, *review_flags(extraction, schema)]
     return extraction.model_copy(update={"review_flags": flags})

@@ -198,8 +198,6 @@ def prepare_image_page(
         except _DECODE_ERRORS as exc:
             raise CorruptDocumentError(f"the image is truncated or damaged ({exc})") from None
         if converted.size != (width, height):
-            converted = converted.resize(
-                (width, height), Image.Resampling.LANCZOS, reducing_gap=3.0
-            )
+            converted = converted.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
         page.image = encode_page_image(converted, grid, spec.jpeg_quality)
         return page

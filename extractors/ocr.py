@@ -78,10 +78,18 @@ def _segments(raw: list[Any]) -> list[_Segment]:
         mx, my = sum(xs) / 4, sum(ys) / 4
         text = str(item[1]).strip()
         if text:
-            segments.append(_Segment(
-                text=text, score=float(item[2]), x0=min(xs), y0=min(ys), x1=max(xs), y1=max(ys),
-                cx=mx * cos - my * sin, cy=mx * sin + my * cos,
-            ))
+            segments.append(
+                _Segment(
+                    text=text,
+                    score=float(item[2]),
+                    x0=min(xs),
+                    y0=min(ys),
+                    x1=max(xs),
+                    y1=max(ys),
+                    cx=mx * cos - my * sin,
+                    cy=mx * sin + my * cos,
+                )
+            )
     return segments
 
 
@@ -134,6 +142,5 @@ def ocr_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
             min(1.0, max(s.x1 for s in line) / width),
             min(1.0, max(s.y1 for s in line) / height),
         )
-        lines.append(TextLine(text=_join(line), bbox=bbox,
-                              confidence=max(0.0, min(1.0, confidence))))
+        lines.append(TextLine(text=_join(line), bbox=bbox, confidence=max(0.0, min(1.0, confidence))))
     return lines

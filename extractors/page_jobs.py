@@ -89,10 +89,6 @@ PageLikeJob = PageJob | SleepJob | CrashJob
 WorkerJob = InspectJob | PageLikeJob
 
 
-def failed_page(
-    page_number: int, code: str, message: str, *, prepare_ms: float = 0.0
-) -> PreparedPage:
+def failed_page(page_number: int, code: str, message: str, *, prepare_ms: float = 0.0) -> PreparedPage:
     """The ``PreparedPage`` that stands for a page that could not be prepared."""
-    return PreparedPage(
-        page_number=page_number, error_code=code, error=message, prepare_ms=prepare_ms
-    )
+    return PreparedPage(page_number=page_number, error_code=code, error=message, prepare_ms=prepare_ms)

@@ -33,15 +33,11 @@ def open_pdf(path: Path, password: str | None) -> pymupdf.Document:
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
-        raise CorruptDocumentError(
-            f"the PDF is damaged and cannot be opened ({_first_line(exc)})"
-        ) from None
+        raise CorruptDocumentError(f"the PDF is damaged and cannot be opened ({_first_line(exc)})") from None
     if doc.needs_pass:
         if password is None:
             doc.close()
-            raise EncryptedDocumentError(
-                "the PDF is encrypted; supply its password with --password"
-            )
+            raise EncryptedDocumentError("the PDF is encrypted; supply its password with --password")
         if not doc.authenticate(password):
             doc.close()
             raise EncryptedDocumentError(
@@ -114,15 +110,11 @@ def render_pdf_page(
     if width * height > spec.max_page_pixels:
         shrink = math.sqrt(spec.max_page_pixels / (width * height))
         width, height = max(1, int(width * shrink)), max(1, int(height * shrink))
-        grid, width, height = fit_tile_grid(
-            width, height, tile_size=spec.tile_size, max_tiles=spec.max_tiles
-        )
+        grid, width, height = fit_tile_grid(width, height, tile_size=spec.tile_size, max_tiles=spec.max_tiles)
     matrix = pymupdf.Matrix(width / rect.width, height / rect.height)
     source = page if display_list is None else display_list
     pix = source.get_pixmap(matrix=matrix, colorspace=pymupdf.csRGB, alpha=False)
-    image = Image.frombuffer(
-        "RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1
-    )
+    image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
     if image.size != (width, height):
         # MuPDF rounds the pixel box outwards; one stray pixel could need one more tile.
         image = image.crop((0, 0, min(width, pix.width), min(height, pix.height)))

@@ -82,9 +82,7 @@ class PagePreparer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self._pool.close()
 
-    async def inspect(
-        self, path: Path, kind: FileKind, *, password: str | None = None
-    ) -> DocumentInfo:
+    async def inspect(self, path: Path, kind: FileKind, *, password: str | None = None) -> DocumentInfo:
         """Open the file in a worker and count its pages.
 
         Raises ``EncryptedDocumentError`` (no or wrong password), ``CorruptDocumentError``,

@@ -43,9 +43,7 @@ MIN_TEXT_COVERAGE_ON_IMAGE = 0.02
 """On a page mostly covered by images, text boxes covering less than this are POOR."""
 
 # U+FFFD, C0/C1 controls (whitespace aside), surrogates, private use (BMP and planes 15-16).
-_BAD_GLYPH = re.compile(
-    r"[\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff]"
-)
+_BAD_GLYPH = re.compile(r"[\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff]")
 _BLOCK_AND_LINE = operator.itemgetter(5, 6)  # of an extractWORDS tuple
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{4,}")
 _VOWEL = re.compile("[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ]", re.IGNORECASE)
@@ -72,9 +70,7 @@ class _Piece:
     text: str
 
 
-def judge_text_quality(
-    text: str, *, text_coverage: float = 1.0, image_coverage: float = 0.0
-) -> TextQuality:
+def judge_text_quality(text: str, *, text_coverage: float = 1.0, image_coverage: float = 0.0) -> TextQuality:
     """Verdict on a text layer: EMPTY (next to nothing), POOR (garbled or token), or GOOD.
 
     POOR when: many unknown glyphs (U+FFFD, private use, control characters: a font without
@@ -161,9 +157,7 @@ def _text_page(page: pymupdf.Page, display_list: pymupdf.DisplayList | None) -> 
     return textpage if isinstance(textpage, pymupdf.TextPage) else pymupdf.TextPage(textpage)
 
 
-def read_text_layer(
-    page: pymupdf.Page, display_list: pymupdf.DisplayList | None = None
-) -> TextLayer:
+def read_text_layer(page: pymupdf.Page, display_list: pymupdf.DisplayList | None = None) -> TextLayer:
     """Read ``page``'s text layer: lines in reading order, boxes normalised to 0..1 (origin
     top-left of the page as displayed, rotation applied), quality verdict and route.
 

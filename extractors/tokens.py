@@ -115,7 +115,5 @@ def estimate_text_tokens(text: str) -> int:
             other += 1
         else:
             latin += 1  # symbols and punctuation outside Latin-1 behave like Latin text
-    total = (
-        latin / _CHARS_PER_TOKEN_LATIN + other / _CHARS_PER_TOKEN_OTHER + cjk / _CHARS_PER_TOKEN_CJK
-    )
+    total = latin / _CHARS_PER_TOKEN_LATIN + other / _CHARS_PER_TOKEN_OTHER + cjk / _CHARS_PER_TOKEN_CJK
     return math.ceil(total)

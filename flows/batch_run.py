@@ -50,8 +50,12 @@ async def run_batch(
     if request.dry_run:  # cost and licence (issue 4): quotes without registering or calling
         try:
             return await quote_files(
-                settings, sessions, iter_input_files(request.paths), tenant=request.tenant,
-                schema_name=request.schema_name, engine_name=request.engine,
+                settings,
+                sessions,
+                iter_input_files(request.paths),
+                tenant=request.tenant,
+                schema_name=request.schema_name,
+                engine_name=request.engine,
                 password=request.password,
             )
         finally:
@@ -62,12 +66,25 @@ async def run_batch(
         intakes: list[IntakeResult | dict[str, Any]] = []
         for path in iter_input_files(request.paths):
             if not path.is_file():
-                intakes.append({"file": str(path), "document_id": None, "status": "rejected",
-                                "reason": "no such file", "schema": request.schema_name})
+                intakes.append(
+                    {
+                        "file": str(path),
+                        "document_id": None,
+                        "status": "rejected",
+                        "reason": "no such file",
+                        "schema": request.schema_name,
+                    }
+                )
                 continue
             intakes.append(
-                register_file(path, settings=settings, sessions=sessions, blobs=blobs,
-                              tenant=request.tenant, schema_name=request.schema_name)
+                register_file(
+                    path,
+                    settings=settings,
+                    sessions=sessions,
+                    blobs=blobs,
+                    tenant=request.tenant,
+                    schema_name=request.schema_name,
+                )
             )
         to_run = _documents_to_run(sessions, intakes, reprocess=request.reprocess)
         if to_run:

@@ -53,9 +53,7 @@ class Pipeline:
     blobs: BlobStore
     preparer: PagePreparer
     engine: Engine
-    owner: str = field(
-        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    )
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     # Cost and licence (issue 4): engines documents are routed to by their tier's policy
     # (opened on first use, closed with the pipeline).
     fallback_engines: dict[str, Engine] = field(default_factory=dict)
@@ -150,7 +148,8 @@ async def _extract_pages(
             return PageExtraction(
                 page_numbers=[p.page_number for p in batch],
                 failure=PageFailure(
-                    page_number=batch[0].page_number, code="engine_error",
+                    page_number=batch[0].page_number,
+                    code="engine_error",
                     message=f"{type(exc).__name__}: {exc}",
                 ),
             )
@@ -165,8 +164,11 @@ async def _extract_pages(
         metas.append(_without_payload(page))
         if page.failed:
             failures.append(
-                PageFailure(page_number=page.page_number, code=page.error_code or "page_failed",
-                            message=page.error or "the page could not be prepared")
+                PageFailure(
+                    page_number=page.page_number,
+                    code=page.error_code or "page_failed",
+                    message=page.error or "the page could not be prepared",
+                )
             )
             continue
         group.append(page)
@@ -204,9 +206,7 @@ def _final_status(extraction: DocumentExtraction, page_count: int) -> tuple[Docu
     return DocumentStatus.DONE, None
 
 
-async def run_document(
-    pipeline: Pipeline, document_id: str, *, password: str | None = None
-) -> DocumentRun:
+async def run_document(pipeline: Pipeline, document_id: str, *, password: str | None = None) -> DocumentRun:
     """Process one document to a final status. Never raises for the document's own faults."""
     with pipeline.sessions.begin() as session:
         claimed = repo.claim_document(
@@ -223,7 +223,11 @@ async def run_document(
 
     try:
         status, reason, code = await _process_claimed(
-            pipeline, document_id, kind=kind, sha256=sha256, schema_name=schema_name,
+            pipeline,
+            document_id,
+            kind=kind,
+            sha256=sha256,
+            schema_name=schema_name,
             password=password,
         )
     except Exception as exc:  # a worker never dies of a file: record it and go on
@@ -234,8 +238,12 @@ async def run_document(
         code = internal.code if internal else "internal"
         with pipeline.sessions.begin() as session:
             repo.finish_document(
-                session, document_id=document_id, status=status, reason=reason,
-                error_code=code, owner=pipeline.owner,
+                session,
+                document_id=document_id,
+                status=status,
+                reason=reason,
+                error_code=code,
+                owner=pipeline.owner,
             )
     log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
     return DocumentRun(document_id, status, reason, True)
@@ -261,8 +269,11 @@ async def _process_claimed(
     decision = cost_policy.policy_step(pipeline, document_id, rules)
     if decision.blocked:
         return cost_policy.finish_blocked(
-            pipeline, document_id, reason=decision.reason or "refused by policy",
-            code=decision.code, page_count=None,
+            pipeline,
+            document_id,
+            reason=decision.reason or "refused by policy",
+            code=decision.code,
+            page_count=None,
         )
     engine = cost_policy.engine_for(pipeline, decision)
     pipeline = replace(pipeline, engine=engine)  # routed documents use the fallback engine
@@ -273,28 +284,45 @@ async def _process_claimed(
     except BadInputError as exc:
         with pipeline.sessions.begin() as session:
             repo.finish_document(
-                session, document_id=document_id, status=DocumentStatus.REJECTED,
-                reason=exc.message, error_code=exc.code, owner=pipeline.owner,
+                session,
+                document_id=document_id,
+                status=DocumentStatus.REJECTED,
+                reason=exc.message,
+                error_code=exc.code,
+                owner=pipeline.owner,
             )
         return DocumentStatus.REJECTED, exc.message, exc.code
     with pipeline.sessions.begin() as session:
         repo.set_document_status(
-            session, document_id=document_id, status=DocumentStatus.PROCESSING,
+            session,
+            document_id=document_id,
+            status=DocumentStatus.PROCESSING,
             page_count=info.page_count,
         )
 
     # 3 quote (issue 4): estimated tokens and dollars, tier limits and monthly budget; over
     # a limit -> blocked, not billed.
     blocked = await cost_policy.quote_step(
-        pipeline, document_id, rules, decision=decision, engine=engine, path=path,
-        kind=file_kind, page_count=info.page_count, schema_name=schema_name, password=password,
+        pipeline,
+        document_id,
+        rules,
+        decision=decision,
+        engine=engine,
+        path=path,
+        kind=file_kind,
+        page_count=info.page_count,
+        schema_name=schema_name,
+        password=password,
     )
     if blocked is not None:
         return blocked
 
     # 4 extract, page by page as they are prepared.
     pages = pipeline.preparer.prepare(
-        path, file_kind, password=password, render=_render_mode(pipeline.settings)  # type: ignore[arg-type]
+        path,
+        file_kind,
+        password=password,
+        render=_render_mode(pipeline.settings),  # type: ignore[arg-type]
     )
     metas, results, failures = await _extract_pages(pipeline, pages, schema)
 
@@ -311,16 +339,21 @@ async def _process_claimed(
     with pipeline.sessions.begin() as session:
         repo.save_pages(session, document_id=document_id, pages=metas)
         extraction = repo.add_extraction(
-            session, document_id=document_id, extraction=checked,
+            session,
+            document_id=document_id,
+            extraction=checked,
             fingerprint=_fingerprint(pipeline, schema),
         )
-        repo.add_usage(
-            session, document_id=document_id, extraction_id=extraction.id, calls=checked.calls
-        )
+        repo.add_usage(session, document_id=document_id, extraction_id=extraction.id, calls=checked.calls)
         repo.finish_document(
-            session, document_id=document_id, status=status, reason=reason,
+            session,
+            document_id=document_id,
+            status=status,
+            reason=reason,
             error_code=None if status is DocumentStatus.DONE else status.value,
-            engine=engine.name, model=engine.model, page_count=info.page_count,
+            engine=engine.name,
+            model=engine.model,
+            page_count=info.page_count,
             owner=pipeline.owner,
         )
     return status, reason, None

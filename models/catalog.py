@@ -70,9 +70,7 @@ class ModelCatalog(BaseModel):
 def parse_catalog(data: dict[str, Any]) -> ModelCatalog:
     """A catalog from the parsed TOML document (raises ConfigurationError when malformed)."""
     try:
-        licences = {
-            key: LicenceTerms(id=key, **value) for key, value in data.get("licences", {}).items()
-        }
+        licences = {key: LicenceTerms(id=key, **value) for key, value in data.get("licences", {}).items()}
         models = {name: ModelEntry(name=name, **value) for name, value in data["models"].items()}
         catalog = ModelCatalog(version=str(data["version"]), models=models, licences=licences)
     except (KeyError, TypeError, ValueError) as exc:
@@ -104,10 +102,6 @@ def read_data_toml(path: Path | None, packaged: str, what: str) -> dict[str, Any
             text = resources.files("models").joinpath("data", packaged).read_text(encoding="utf-8")
         return tomllib.loads(text, parse_float=Decimal)
     except FileNotFoundError:
-        raise ConfigurationError(
-            f"the {what} file {path} does not exist", code="data_file"
-        ) from None
+        raise ConfigurationError(f"the {what} file {path} does not exist", code="data_file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(
-            f"the {what} file is not valid TOML: {exc}", code="data_file"
-        ) from None
+        raise ConfigurationError(f"the {what} file is not valid TOML: {exc}", code="data_file") from None

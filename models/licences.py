@@ -96,9 +96,7 @@ def normalise_country(code: str | None) -> str | None:
     return _COUNTRY_ALIASES.get(upper, upper)
 
 
-def check_licence(
-    terms: LicenceTerms, *, model: str, multimodal: bool, facts: LicenseeFacts
-) -> LicenceCheck:
+def check_licence(terms: LicenceTerms, *, model: str, multimodal: bool, facts: LicenseeFacts) -> LicenceCheck:
     """Check ``model`` (under ``terms``) against the licensee ``facts``."""
     notes: list[str] = []
 

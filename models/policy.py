@@ -88,14 +88,23 @@ def _allowed(
     check = check_licence(terms, model=model.name, multimodal=model.multimodal, facts=facts)
     notes = list(check.notes)
     if check.attribution:
-        shown_by = "Folio shows it on results" if tier.attribution_required else (
-            "the tenant displays it in its own product"
+        shown_by = (
+            "Folio shows it on results"
+            if tier.attribution_required
+            else ("the tenant displays it in its own product")
         )
         notes.append(f"tier {tier.name}: {shown_by}")
     return PolicyDecision(
-        outcome=outcome, tier=tier.name, engine=engine, model=model.name,
-        licence_id=terms.id, requested_model=requested, code=code, reason=reason,
-        notes=tuple(notes), attribution=check.attribution,
+        outcome=outcome,
+        tier=tier.name,
+        engine=engine,
+        model=model.name,
+        licence_id=terms.id,
+        requested_model=requested,
+        code=code,
+        reason=reason,
+        notes=tuple(notes),
+        attribution=check.attribution,
         licence_reference=check.licence_reference,
     )
 
@@ -117,22 +126,41 @@ def decide_model(
     """
     code, reason = _refusal(tier, model, terms, facts)
     if code is None:
-        return _allowed(PolicyOutcome.ALLOWED, tier=tier, engine=engine, model=model,
-                        terms=terms, facts=facts, requested=model.name)
+        return _allowed(
+            PolicyOutcome.ALLOWED,
+            tier=tier,
+            engine=engine,
+            model=model,
+            terms=terms,
+            facts=facts,
+            requested=model.name,
+        )
     if fallback is not None and fallback[1].name != model.name:
         fb_engine, fb_model, fb_terms = fallback
         fb_code, fb_reason = _refusal(tier, fb_model, fb_terms, facts)
         if fb_code is None:
             return _allowed(
-                PolicyOutcome.ROUTED, tier=tier, engine=fb_engine, model=fb_model,
-                terms=fb_terms, facts=facts, requested=model.name, code=code,
+                PolicyOutcome.ROUTED,
+                tier=tier,
+                engine=fb_engine,
+                model=fb_model,
+                terms=fb_terms,
+                facts=facts,
+                requested=model.name,
+                code=code,
                 reason=f"{reason}; routed to the {fb_engine} engine ({fb_model.name}), "
                 f"the fallback of tier {tier.name}",
             )
         reason = f"{reason}; the fallback {fb_engine} engine is refused too: {fb_reason}"
     return PolicyDecision(
-        outcome=PolicyOutcome.BLOCKED, tier=tier.name, engine=engine, model=model.name,
-        licence_id=terms.id, requested_model=model.name, code=code, reason=reason,
+        outcome=PolicyOutcome.BLOCKED,
+        tier=tier.name,
+        engine=engine,
+        model=model.name,
+        licence_id=terms.id,
+        requested_model=model.name,
+        code=code,
+        reason=reason,
     )
 
 
@@ -186,7 +214,8 @@ def check_budget(
     limit = tier.max_pages_per_document
     if limit is not None and document_pages > limit:
         return BudgetCheck(
-            allowed=False, code="tier_document_pages",
+            allowed=False,
+            code="tier_document_pages",
             reason=f"tier {tier.name} allows at most {limit:,} pages per document; "
             f"this document has {document_pages:,}",
         )
@@ -194,7 +223,8 @@ def check_budget(
     if pages_limit is not None and usage.pages + document_pages > pages_limit:
         over = usage.pages + document_pages - pages_limit
         return BudgetCheck(
-            allowed=False, code="budget_pages",
+            allowed=False,
+            code="budget_pages",
             reason=f"monthly pages {pages_limit:,} would be exceeded by {over:,}: "
             f"{usage.pages:,} used + {document_pages:,} this document "
             f"(tier {tier.name}, {usage.month} UTC)",
@@ -203,7 +233,8 @@ def check_budget(
     if usd_limit is not None and usage.usd + quote_usd > usd_limit:
         over_usd = usage.usd + quote_usd - usd_limit
         return BudgetCheck(
-            allowed=False, code="budget_usd",
+            allowed=False,
+            code="budget_usd",
             reason=f"monthly dollars {format_usd(usd_limit)} would be exceeded by "
             f"{format_usd(over_usd)}: {format_usd(usage.usd)} used + "
             f"{format_usd(quote_usd)} this document (tier {tier.name}, {usage.month} UTC)",

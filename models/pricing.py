@@ -106,12 +106,10 @@ class ModelPrice(BaseModel):
             return None
         return HostedRange(
             low=quantize_usd(
-                (input_tokens * self.hosted_input.low + output_tokens * self.hosted_output.low)
-                / MILLION
+                (input_tokens * self.hosted_input.low + output_tokens * self.hosted_output.low) / MILLION
             ),
             high=quantize_usd(
-                (input_tokens * self.hosted_input.high + output_tokens * self.hosted_output.high)
-                / MILLION
+                (input_tokens * self.hosted_input.high + output_tokens * self.hosted_output.high) / MILLION
             ),
         )
 
@@ -261,13 +259,11 @@ def price_call(call: EngineCall, prices: PriceList) -> EngineCall:
     price = prices.price_for(call.model)
     if price is None:
         return call.model_copy(
-            update={"cost_usd": Decimal(0).quantize(MONEY_QUANTUM),
-                    "price_version": prices.unpriced_version}
+            update={"cost_usd": Decimal(0).quantize(MONEY_QUANTUM), "price_version": prices.unpriced_version}
         )
     input_tokens, output_tokens = billable_tokens(call)
     return call.model_copy(
-        update={"cost_usd": price.cost(input_tokens, output_tokens),
-                "price_version": prices.version}
+        update={"cost_usd": price.cost(input_tokens, output_tokens), "price_version": prices.version}
     )
 
 

@@ -59,9 +59,7 @@ class TierTable(BaseModel):
         """The tier called ``name``; ``UnknownTierError`` listing the tiers otherwise."""
         tier = self.tiers.get(name)
         if tier is None:
-            raise UnknownTierError(
-                f"unknown licence tier {name!r}; the tiers are: {', '.join(self.tiers)}"
-            )
+            raise UnknownTierError(f"unknown licence tier {name!r}; the tiers are: {', '.join(self.tiers)}")
         return tier
 
 

@@ -93,9 +93,7 @@ class BlobStore:
                 for chunk in chunks:
                     size += len(chunk)
                     if max_bytes is not None and size > max_bytes:
-                        raise FileTooLargeError(
-                            f"file is larger than the limit of {max_bytes:,} bytes"
-                        )
+                        raise FileTooLargeError(f"file is larger than the limit of {max_bytes:,} bytes")
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()

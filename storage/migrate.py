@@ -32,7 +32,7 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
+def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the database of ``settings`` up to ``revision`` (default: the newest)."""
     _run(settings, "upgrade", revision)
 

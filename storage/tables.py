@@ -122,6 +122,7 @@ class Document(Base):
         sa.Index(None, "status", "lease_expires_at"),
         sa.Index(None, "tenant_id", "created_at"),
         sa.Index(None, "tenant_id", "quoted_at"),  # monthly budgets (issue 4)
+        sa.Index(None, "tenant_id", "idempotency_key", unique=True),  # issue 5; NULLs never clash
         sa.CheckConstraint(
             "status IN (" + ", ".join(f"'{s.value}'" for s in DocumentStatus) + ")",
             name="status_known",
@@ -135,26 +136,20 @@ class Document(Base):
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id"), comment="Owning tenant.")
     sha256: Mapped[str] = mapped_column(sa.String(64), comment="sha256 of the file, hex.")
     schema_name: Mapped[str] = mapped_column(sa.String(100), comment="Extraction schema requested.")
-    file_name: Mapped[str] = mapped_column(
-        sa.String(500), comment="Original file name, for display only."
-    )
+    file_name: Mapped[str] = mapped_column(sa.String(500), comment="Original file name, for display only.")
     kind: Mapped[FileKind | None] = mapped_column(
         StrEnumType(FileKind, 16),
         comment="Real file type sniffed from the bytes; null if it could not be told.",
     )
     media_type: Mapped[str] = mapped_column(sa.String(100), comment="Media type of the file.")
     size_bytes: Mapped[int] = mapped_column(sa.BigInteger, comment="File size in bytes.")
-    page_count: Mapped[int | None] = mapped_column(
-        comment="Pages (or frames); null until inspected."
-    )
+    page_count: Mapped[int | None] = mapped_column(comment="Pages (or frames); null until inspected.")
     status: Mapped[DocumentStatus] = mapped_column(
         StrEnumType(DocumentStatus, 20),
         default=DocumentStatus.QUEUED,
         comment="Lifecycle status (queued, processing, done, partial, ...).",
     )
-    reason: Mapped[str | None] = mapped_column(
-        sa.Text, comment="Why the document ended in its status."
-    )
+    reason: Mapped[str | None] = mapped_column(sa.Text, comment="Why the document ended in its status.")
     error_code: Mapped[str | None] = mapped_column(
         sa.String(64), comment="Stable error code when it failed or was refused."
     )
@@ -173,9 +168,7 @@ class Document(Base):
     blob_key: Mapped[str | None] = mapped_column(
         sa.String(200), comment="Blob store key; null if rejected before storage."
     )
-    source: Mapped[str] = mapped_column(
-        sa.String(16), comment="Where it came from: cli, api, batch."
-    )
+    source: Mapped[str] = mapped_column(sa.String(16), comment="Where it came from: cli, api, batch.")
     priority: Mapped[int] = mapped_column(
         default=0, server_default=sa.text("0"), comment="Higher is claimed first."
     )
@@ -192,12 +185,8 @@ class Document(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, comment="Last change of the row (UTC)."
     )
-    started_at: Mapped[dt.datetime | None] = mapped_column(
-        comment="When the latest attempt started (UTC)."
-    )
-    finished_at: Mapped[dt.datetime | None] = mapped_column(
-        comment="When it reached a final status (UTC)."
-    )
+    started_at: Mapped[dt.datetime | None] = mapped_column(comment="When the latest attempt started (UTC).")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(comment="When it reached a final status (UTC).")
 
     # --- cost and licence (issue 4; migration 0002) -------------------------------------
     policy_decision: Mapped[str | None] = mapped_column(
@@ -226,6 +215,14 @@ class Document(Base):
     )
     quoted_at: Mapped[dt.datetime | None] = mapped_column(
         comment="When the quote was made (UTC): the month its pages count in."
+    )
+
+    # --- HTTP API (issue 5; migration 0004) ---------------------------------------------
+    callback_url: Mapped[str | None] = mapped_column(
+        sa.String(2000), comment="Where the final status is posted (signed), if anywhere."
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(
+        sa.String(200), comment="The uploader's idempotency key, unique per tenant."
     )
 
 
@@ -259,9 +256,7 @@ class Page(Base):
     tiles: Mapped[int | None] = mapped_column(comment="Llama 4 tiles of the rendered image.")
     prepare_ms: Mapped[float] = mapped_column(comment="Time to prepare the page, ms.")
     status: Mapped[str] = mapped_column(sa.String(16), comment="ok or failed.")
-    error_code: Mapped[str | None] = mapped_column(
-        sa.String(64), comment="Why the page failed, as a code."
-    )
+    error_code: Mapped[str | None] = mapped_column(sa.String(64), comment="Why the page failed, as a code.")
     error: Mapped[str | None] = mapped_column(sa.Text, comment="Why the page failed, in words.")
 
 
@@ -340,4 +335,115 @@ class UsageLedgerEntry(Base):
     error: Mapped[str | None] = mapped_column(sa.Text, comment="Error message, if failed.")
     created_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, index=True, comment="When the call was recorded (UTC)."
+    )
+
+
+class ExtractionSchemaVersion(Base):
+    """One version of a user-registered extraction schema (issue 3; migration 0003)."""
+
+    __tablename__ = "extraction_schemas"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "version"),
+        {"comment": "Custom extraction schemas, versioned by name; the latest is in force."},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Schema version row number.")
+    name: Mapped[str] = mapped_column(sa.String(100), comment="Schema name, as in --schema.")
+    version: Mapped[int] = mapped_column(comment="1, 2, ... per name.")
+    description: Mapped[str] = mapped_column(sa.Text, comment="What the schema extracts.")
+    # Plain JSON, not JSONB, on PostgreSQL: JSONB reorders keys, and the order of
+    # ``properties`` is the order of the fields (in the prompt, in results).
+    json_schema: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON(), comment="The JSON Schema as registered, key order kept."
+    )
+    schema_hash: Mapped[str] = mapped_column(
+        sa.String(64), comment="sha256 of the canonical JSON Schema and description."
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, comment="When registered (UTC).")
+
+
+class ExtractionField(Base):
+    """One value of a document's current extraction, typed for filtering (issue 7; 0005).
+
+    Single fields have ``table_name`` null; table cells carry the table's name and the row
+    index. Rows are replaced whenever a new extraction version becomes current, so this
+    table only ever describes current results (the JSON in ``extractions`` keeps history).
+    """
+
+    __tablename__ = "extraction_fields"
+    __table_args__ = (
+        sa.Index(None, "tenant_id", "schema_name", "name", "value_number"),
+        sa.Index(None, "name", "value_number"),
+        sa.Index(None, "name", "value_date"),
+        sa.Index(None, "name", "value_text"),
+        {"comment": "Typed values of current extractions, one row per field or table cell."},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Field row number.")
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id"), comment="Owning tenant.")
+    document_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True, comment="Document."
+    )
+    extraction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("extractions.id", ondelete="CASCADE"),
+        index=True,
+        comment="Extraction (current version) the value belongs to.",
+    )
+    schema_name: Mapped[str] = mapped_column(sa.String(100), comment="Extraction schema name.")
+    table_name: Mapped[str | None] = mapped_column(
+        sa.String(100), comment="Table the cell belongs to; null for a single field."
+    )
+    row_index: Mapped[int | None] = mapped_column(comment="0-based table row; null for a field.")
+    name: Mapped[str] = mapped_column(sa.String(100), comment="Field (or table column) name.")
+    value_text: Mapped[str | None] = mapped_column(
+        sa.String(600), comment="The value as text (cut at 600 characters); null if not found."
+    )
+    value_number: Mapped[Decimal | None] = mapped_column(
+        sa.Numeric(24, 8), comment="The value as a number, when it is one."
+    )
+    value_date: Mapped[dt.date | None] = mapped_column(
+        sa.Date, comment="The value as a date, when it is an ISO 8601 date."
+    )
+    confidence: Mapped[float | None] = mapped_column(comment="Engine confidence 0..1.")
+    page: Mapped[int | None] = mapped_column(comment="1-based page the value came from.")
+    flagged: Mapped[bool] = mapped_column(
+        comment="True when the field carries flags or a review flag names it."
+    )
+
+
+class ApiKey(Base):
+    """An API key, stored only as its sha256 (issue 5; migration 0004)."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = {"comment": "API keys: sha256 of each key; the key itself is never stored."}
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Key number.")
+    tenant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tenants.id"), comment="Tenant the key acts for; null for an admin key."
+    )
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, comment="sha256 of the key, hex.")
+    prefix: Mapped[str] = mapped_column(sa.String(16), comment="First characters, for display.")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, comment="When created (UTC).")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When revoked (UTC); a revoked key is refused."
+    )
+
+
+class CallbackDelivery(Base):
+    """One attempt to deliver a document's final-status event (issue 5; migration 0004)."""
+
+    __tablename__ = "callback_deliveries"
+    __table_args__ = {"comment": "Outbound callback attempts, one row each."}
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Attempt row number.")
+    document_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("documents.id"), index=True, comment="Document the event is about."
+    )
+    url: Mapped[str] = mapped_column(sa.String(2000), comment="Where it was posted.")
+    event: Mapped[str] = mapped_column(sa.String(64), comment="Event name, e.g. document.finished.")
+    attempt: Mapped[int] = mapped_column(comment="1, 2, ... per event.")
+    status_code: Mapped[int | None] = mapped_column(comment="HTTP status answered; null if none.")
+    error: Mapped[str | None] = mapped_column(sa.Text, comment="Why the attempt failed, if it did.")
+    delivered_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, comment="When the attempt was made (UTC)."
     )

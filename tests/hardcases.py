@@ -128,9 +128,7 @@ def corrupt_pdf() -> bytes:
 def encrypted_pdf(*, user_password: str, owner_password: str) -> bytes:
     """A digital PDF encrypted with AES-256."""
     doc = pymupdf.open(stream=digital_pdf(2))
-    return doc.tobytes(
-        encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=user_password, owner_pw=owner_password
-    )
+    return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=user_password, owner_pw=owner_password)
 
 
 def zero_page_pdf() -> bytes:
@@ -233,13 +231,9 @@ FRAME_SIZES = [(400, 300), (300, 500), (640, 480)]
 
 def multiframe_tiff() -> bytes:
     """A 3-frame TIFF; frame i has size FRAME_SIZES[i] and colour FRAME_COLORS[i]."""
-    frames = [
-        Image.new("RGB", size, color) for size, color in zip(FRAME_SIZES, FRAME_COLORS, strict=True)
-    ]
+    frames = [Image.new("RGB", size, color) for size, color in zip(FRAME_SIZES, FRAME_COLORS, strict=True)]
     buffer = io.BytesIO()
-    frames[0].save(
-        buffer, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate"
-    )
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
     return buffer.getvalue()
 
 
@@ -268,9 +262,7 @@ def polyglot_png_with_pdf_header() -> bytes:
     return header + rest[:ihdr_end] + text + rest[ihdr_end:]
 
 
-def heic_image(
-    size: tuple[int, int] = (320, 240), color: tuple[int, int, int] = (255, 0, 0)
-) -> bytes:
+def heic_image(size: tuple[int, int] = (320, 240), color: tuple[int, int, int] = (255, 0, 0)) -> bytes:
     """A HEIC image (needs pillow-heif with an encoder)."""
     import pillow_heif
 

@@ -51,7 +51,8 @@ def test_tenants_are_created_listed_and_moved_between_tiers(tmp_path: Path):
     listed = [json.loads(line) for line in folio(data, "tenant", "list", "--json").stdout.splitlines()]
     free = load_tiers().get("free")
     assert [(r["tenant"], r["tier"]) for r in listed] == [
-        ("acme", "free"), ("beta", Settings(_env_file=None).default_tier)
+        ("acme", "free"),
+        ("beta", Settings(_env_file=None).default_tier),
     ]
     assert listed[0]["pages_per_month"] == free.pages_per_month
     assert Decimal(listed[0]["usd_per_month"]) == free.usd_per_month
@@ -73,32 +74,70 @@ def seed_ledger(settings: Settings) -> dict[str, Decimal]:
             tenant = repo.create_tenant(session, name=name, tier=tier)
             for n in range(count):
                 document, _ = repo.register_document(
-                    session, tenant_id=tenant.id, sha256=uuid.uuid4().hex * 2,
-                    schema_name="invoice", file_name=f"{n}.pdf", kind=FileKind.PDF,
-                    media_type="application/pdf", size_bytes=1, blob_key=None,
-                    licence_tier=tier, source="cli",
+                    session,
+                    tenant_id=tenant.id,
+                    sha256=uuid.uuid4().hex * 2,
+                    schema_name="invoice",
+                    file_name=f"{n}.pdf",
+                    kind=FileKind.PDF,
+                    media_type="application/pdf",
+                    size_bytes=1,
+                    blob_key=None,
+                    licence_tier=tier,
+                    source="cli",
                 )
-                calls = [EngineCall(engine="llama", model=model, prompt_tokens=1000 * (n + 1) + 7,
-                                    completion_tokens=333 * n, error_code="truncated" if n else None),
-                         EngineCall(engine="llama", model=model, prompt_tokens=2467, attempt=2)]
-                repo.add_usage(session, document_id=document.id, extraction_id=None,
-                               calls=price_calls(calls, prices))
-                repo.record_policy(session, document_id=document.id, decision="allowed",
-                                   reason=None, engine="llama", model=model,
-                                   model_licence="llama4-community",
-                                   attribution="Built with Llama", licence_reference=None)
+                calls = [
+                    EngineCall(
+                        engine="llama",
+                        model=model,
+                        prompt_tokens=1000 * (n + 1) + 7,
+                        completion_tokens=333 * n,
+                        error_code="truncated" if n else None,
+                    ),
+                    EngineCall(engine="llama", model=model, prompt_tokens=2467, attempt=2),
+                ]
+                repo.add_usage(
+                    session, document_id=document.id, extraction_id=None, calls=price_calls(calls, prices)
+                )
+                repo.record_policy(
+                    session,
+                    document_id=document.id,
+                    decision="allowed",
+                    reason=None,
+                    engine="llama",
+                    model=model,
+                    model_licence="llama4-community",
+                    attribution="Built with Llama",
+                    licence_reference=None,
+                )
                 repo.finish_document(session, document_id=document.id, status=DocumentStatus.DONE)
         blocked, _ = repo.register_document(
-            session, tenant_id=tenant.id, sha256="f" * 64, schema_name="invoice",
-            file_name="b.pdf", kind=FileKind.PDF, media_type="application/pdf", size_bytes=1,
-            blob_key=None, licence_tier="free", source="cli",
+            session,
+            tenant_id=tenant.id,
+            sha256="f" * 64,
+            schema_name="invoice",
+            file_name="b.pdf",
+            kind=FileKind.PDF,
+            media_type="application/pdf",
+            size_bytes=1,
+            blob_key=None,
+            licence_tier="free",
+            source="cli",
         )
-        repo.record_policy(session, document_id=blocked.id, decision="blocked",
-                           reason="over budget", engine="llama", model=MAVERICK,
-                           model_licence="llama4-community", attribution=None,
-                           licence_reference=None)
-        repo.finish_document(session, document_id=blocked.id, status=DocumentStatus.BLOCKED,
-                             reason="over budget")
+        repo.record_policy(
+            session,
+            document_id=blocked.id,
+            decision="blocked",
+            reason="over budget",
+            engine="llama",
+            model=MAVERICK,
+            model_licence="llama4-community",
+            attribution=None,
+            licence_reference=None,
+        )
+        repo.finish_document(
+            session, document_id=blocked.id, status=DocumentStatus.BLOCKED, reason="over budget"
+        )
     # The independent side: every ledger row read back and summed here, per tenant.
     totals: dict[str, Decimal] = {}
     with sessions() as session:
@@ -106,7 +145,8 @@ def seed_ledger(settings: Settings) -> dict[str, Decimal]:
             for document in repo.list_documents(session, tenant_id=tenant.id):
                 rows = repo.ledger_for(session, document.id)
                 totals[tenant.name] = totals.get(tenant.name, Decimal(0)) + sum(
-                    (r.cost_usd for r in rows), Decimal(0))
+                    (r.cost_usd for r in rows), Decimal(0)
+                )
     db.dispose()
     return totals
 
@@ -124,7 +164,10 @@ def test_cost_report_totals_equal_the_ledger_rows(tmp_path: Path):
     assert by_tenant == totals and all(v > 0 for v in totals.values())
     [blocked] = [r for r in rows if r["status"] == "blocked"]
     assert (blocked["tenant"], blocked["model"], blocked["documents"], blocked["calls"]) == (
-        "beta", MAVERICK, 1, 0
+        "beta",
+        MAVERICK,
+        1,
+        0,
     )
     assert Decimal(blocked["cost_usd"]) == 0
     assert sum(r["failed_calls"] for r in rows) == 2 + 1  # n = 1, 2 for acme; n = 1 for beta
@@ -148,16 +191,21 @@ def test_dry_run_quotes_without_registering_or_calling_an_engine(tmp_path: Path)
     (inbox / "two.pdf").write_bytes(invoice_pdf(make_invoice_truth(41), pages=2))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FOLIO_", "PREFECT_"))}
     # A llama engine is configured but no server exists: a dry run must not need one.
-    env.update(FOLIO_DATA_DIR=str(tmp_path / "var"), FOLIO_ENGINE="llama",
-               FOLIO_LICENSEE_COUNTRY="US")
-    result = subprocess.run([str(FOLIO), "process", str(inbox), "--dry-run", "--json"], env=env,
-                            capture_output=True, text=True, timeout=300)
+    env.update(FOLIO_DATA_DIR=str(tmp_path / "var"), FOLIO_ENGINE="llama", FOLIO_LICENSEE_COUNTRY="US")
+    result = subprocess.run(
+        [str(FOLIO), "process", str(inbox), "--dry-run", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["status"] == "quoted" and row["pages"] == 2 and row["model"] == SCOUT
     price = load_price_list().price_for(SCOUT)
-    exact = (row["quoted_input_tokens"] * Fraction(str(price.input_usd_per_million))
-             + row["quoted_completion_tokens"] * Fraction(str(price.output_usd_per_million)))
+    exact = row["quoted_input_tokens"] * Fraction(str(price.input_usd_per_million)) + row[
+        "quoted_completion_tokens"
+    ] * Fraction(str(price.output_usd_per_million))
     assert abs(Fraction(str(row["quoted_cost_usd"])) - exact / 1_000_000) <= Fraction(1, 2 * 10**8)
     assert row["quoted_tokens"] == row["quoted_input_tokens"] + row["quoted_completion_tokens"]
     assert row["price_version"] == load_price_list().version

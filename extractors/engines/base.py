@@ -23,8 +23,6 @@ class Engine(Protocol):
     model: str | None
     max_pages_per_call: int
 
-    async def extract(
-        self, pages: Sequence[PreparedPage], schema: ExtractionSchema
-    ) -> PageExtraction: ...
+    async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction: ...
 
     async def aclose(self) -> None: ...

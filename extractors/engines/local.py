@@ -39,16 +39,19 @@ class LocalEngine:
         self._ocr_slots = asyncio.Semaphore(ocr_concurrency())
         self._log = get_logger(__name__)
 
-    async def extract(self, pages: Sequence[PreparedPage],
-                      schema: ExtractionSchema) -> PageExtraction:
+    async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
         """Fields of one page; a page that cannot be read comes back as ``failure``."""
         if len(pages) != self.max_pages_per_call:
             raise InternalError(f"local engine takes one page per call, got {len(pages)}")
         page = pages[0]
         started = time.perf_counter()
         if page.failed:
-            return self._failed(page, started, page.error_code or "prepare_failed",
-                                page.error or "the page could not be prepared")
+            return self._failed(
+                page,
+                started,
+                page.error_code or "prepare_failed",
+                page.error or "the page could not be prepared",
+            )
         try:
             lines = await self._lines(page)
             result = map_page(lines, schema, page_number=page.page_number)
@@ -83,36 +86,39 @@ class LocalEngine:
         await self._ocr_slots.acquire()
         # The slot is released when the thread ends, not at the timeout: a thread cannot be
         # stopped, and releasing early would pile more OCR onto cores it still occupies.
-        job = asyncio.ensure_future(
-            asyncio.to_thread(self._ocr, image.jpeg, image.width, image.height))
+        job = asyncio.ensure_future(asyncio.to_thread(self._ocr, image.jpeg, image.width, image.height))
         job.add_done_callback(self._release)
         try:
             return await asyncio.wait_for(asyncio.shield(job), self._settings.ocr_timeout_s)
         except TimeoutError:
             raise PageTimeoutError(
-                f"OCR of page {page.page_number} took longer than "
-                f"{self._settings.ocr_timeout_s:g} s") from None
+                f"OCR of page {page.page_number} took longer than {self._settings.ocr_timeout_s:g} s"
+            ) from None
         except FolioError:
             raise
         except Exception as exc:  # onnxruntime / OpenCV trouble inside the OCR thread
-            raise FolioError(f"OCR failed: {type(exc).__name__}: {exc}",
-                             code="ocr_failed") from exc
+            raise FolioError(f"OCR failed: {type(exc).__name__}: {exc}", code="ocr_failed") from exc
 
     def _release(self, job: asyncio.Future[list[TextLine]]) -> None:
         self._ocr_slots.release()
         if not job.cancelled() and job.exception() is not None:
             self._log.debug("OCR thread ended with %r", job.exception())
 
-    def _call(self, page: PreparedPage, started: float, *, error_code: str | None = None,
-              error: str | None = None) -> EngineCall:
+    def _call(
+        self, page: PreparedPage, started: float, *, error_code: str | None = None, error: str | None = None
+    ) -> EngineCall:
         return EngineCall(
-            engine=self.name, model=self.model, page_numbers=[page.page_number],
-            latency_ms=(time.perf_counter() - started) * 1000, cost_usd=Decimal("0"),
-            finish_reason=None if error_code else "stop", error_code=error_code, error=error,
+            engine=self.name,
+            model=self.model,
+            page_numbers=[page.page_number],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            cost_usd=Decimal("0"),
+            finish_reason=None if error_code else "stop",
+            error_code=error_code,
+            error=error,
         )
 
-    def _failed(self, page: PreparedPage, started: float, code: str,
-                message: str) -> PageExtraction:
+    def _failed(self, page: PreparedPage, started: float, code: str, message: str) -> PageExtraction:
         return PageExtraction(
             page_numbers=[page.page_number],
             failure=PageFailure(page_number=page.page_number, code=code, message=message),
@@ -124,8 +130,7 @@ def _lines_from_text(text: str) -> list[TextLine]:
     """Lines without boxes (a text layer given as plain text): stacked one per row."""
     rows = [row for row in text.splitlines() if row.strip()]
     step = 1.0 / max(len(rows), 1)
-    return [TextLine(text=row, bbox=(0.0, i * step, 1.0, (i + 0.8) * step))
-            for i, row in enumerate(rows)]
+    return [TextLine(text=row, bbox=(0.0, i * step, 1.0, (i + 0.8) * step)) for i, row in enumerate(rows)]
 
 
 def _covered(line: TextLine, others: Sequence[TextLine]) -> bool:

@@ -37,10 +37,16 @@ def _typed(text: str, day_first: bool) -> FieldScalar:
 def _field(value: FieldScalar, cells: Sequence[Cell], page: int, quality: float) -> ExtractedField:
     ocr = sum(c.confidence for c in cells) / len(cells)
     return ExtractedField(
-        value=value, confidence=round(min(1.0, ocr * quality), 4), page=page,
+        value=value,
+        confidence=round(min(1.0, ocr * quality), 4),
+        page=page,
         source_text=" ".join(dict.fromkeys(c.text for c in cells)),
-        bbox=(min(c.x0 for c in cells), min(c.y0 for c in cells),
-              max(c.x1 for c in cells), max(c.y1 for c in cells)),
+        bbox=(
+            min(c.x0 for c in cells),
+            min(c.y0 for c in cells),
+            max(c.x1 for c in cells),
+            max(c.y1 for c in cells),
+        ),
     )
 
 
@@ -49,17 +55,21 @@ def _is_plain_label(cell: Cell) -> bool:
     return 1 <= len(words) <= 4 and not re.search(r"[\d:]", cell.text) and cell.text[0].isupper()
 
 
-def _value_cell(rows: Sequence[Row], r: int, c: int, used: set[int],
-                unit: float) -> Cell | None:
+def _value_cell(rows: Sequence[Row], r: int, c: int, used: set[int], unit: float) -> Cell | None:
     """The value of an empty "Label:" cell: the next cell on its row unless that is a label
     itself, else the cell under it on the next row."""
     row, cell = rows[r], rows[r].cells[c]
     if c + 1 < len(row.cells) and not _PAIR.match(row.cells[c + 1].text):
         return row.cells[c + 1]
     if r + 1 < len(rows) and rows[r + 1].y0 - row.y1 <= 1.5 * unit:
-        return next((v for v in rows[r + 1].cells
-                     if v.overlaps_x(cell) > 0 and id(v) not in used
-                     and not _PAIR.match(v.text)), None)
+        return next(
+            (
+                v
+                for v in rows[r + 1].cells
+                if v.overlaps_x(cell) > 0 and id(v) not in used and not _PAIR.match(v.text)
+            ),
+            None,
+        )
     return None
 
 
@@ -74,11 +84,14 @@ def map_free_form(lines: Sequence[TextLine], *, page_number: int) -> PageExtract
         keys = {column: snake_case(column) for column in raw.columns}
         table_rows = []
         for body in raw.rows:
-            table_rows.append({
-                keys[column]: _field(_typed(" ".join(c.text for c in cells), day_first), cells,
-                                     page_number, raw.quality)
-                for column, cells in body.items()
-            })
+            table_rows.append(
+                {
+                    keys[column]: _field(
+                        _typed(" ".join(c.text for c in cells), day_first), cells, page_number, raw.quality
+                    )
+                    for column, cells in body.items()
+                }
+            )
             used.update(id(c) for cells in body.values() for c in cells)
         tables[f"table_{number}"] = table_rows
     fields: dict[str, ExtractedField] = {}
@@ -109,11 +122,13 @@ def map_free_form(lines: Sequence[TextLine], *, page_number: int) -> PageExtract
         if r + 1 < len(rows) and len(row.cells) >= 2 and all(map(_is_plain_label, row.cells)):
             below = rows[r + 1]
             aligned = len(below.cells) == len(row.cells) and all(
-                re.search(r"\d", v.text) for v in below.cells)
+                re.search(r"\d", v.text) for v in below.cells
+            )
             if aligned and below.y0 - row.y1 <= 1.5 * unit:
                 for cell in row.cells:
-                    under = next((v for v in below.cells
-                                  if v.overlaps_x(cell) > 0 and id(v) not in used), None)
+                    under = next(
+                        (v for v in below.cells if v.overlaps_x(cell) > 0 and id(v) not in used), None
+                    )
                     if under is not None and id(cell) not in used:
                         put(cell.text, _typed(under.text, day_first), [cell, under], 0.93)
                         used.update((id(cell), id(under)))

@@ -99,13 +99,12 @@ class LabelHit:
     exact: bool  # the cell spelled the alias with its spaces (not an OCR-glued form)
 
 
-def find_labels(rows: Sequence[Row], specs: Sequence[FieldSpec],
-                skip: set[tuple[int, int]] | None = None) -> list[LabelHit]:
+def find_labels(
+    rows: Sequence[Row], specs: Sequence[FieldSpec], skip: set[tuple[int, int]] | None = None
+) -> list[LabelHit]:
     """Every labelled cell, each given to the field with the most specific alias."""
     # Squash every alias once, and each cell once: this loop runs cells x aliases times.
-    alias_table = [
-        (spec.name, alias, squash(alias)) for spec in specs for alias in aliases_for(spec)
-    ]
+    alias_table = [(spec.name, alias, squash(alias)) for spec in specs for alias in aliases_for(spec)]
     hits = []
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
@@ -138,14 +137,15 @@ class ValueCandidate:
     quality: float  # 1.0 same cell, 0.97 next cell on the row, 0.93 below the label
 
 
-def value_candidates(rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]],
-                     unit: float) -> list[ValueCandidate]:
+def value_candidates(
+    rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]], unit: float
+) -> list[ValueCandidate]:
     """Where a label's value may be, best first: after the label in its own cell, the next
     cell to the right, then the cell under the label within about two lines."""
     row = rows[hit.row]
     cell = row.cells[hit.cell]
     out = []
-    rest = strip_label_noise(cell.text[hit.end:])
+    rest = strip_label_noise(cell.text[hit.end :])
     if rest:
         out.append(ValueCandidate(rest, (cell,), 1.0))
     if hit.cell + 1 < len(row.cells) and (hit.row, hit.cell + 1) not in label_cells:

@@ -86,9 +86,16 @@ def split_cells(line: TextLine) -> list[Cell]:
         stripped = piece.strip()
         if stripped:
             lead = len(piece) - len(piece.lstrip())
-            cells.append(Cell(stripped, x0 + width * (start + lead),
-                              y0, x0 + width * (start + lead + len(stripped)), y1,
-                              line.confidence))
+            cells.append(
+                Cell(
+                    stripped,
+                    x0 + width * (start + lead),
+                    y0,
+                    x0 + width * (start + lead + len(stripped)),
+                    y1,
+                    line.confidence,
+                )
+            )
         if gap:
             start = gap.end()
     return cells

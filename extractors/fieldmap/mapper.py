@@ -44,11 +44,23 @@ from models.schemas import ExtractionSchema, FieldKind, FieldSpec
 MAPPER_VERSION = "fieldmap-1"
 # Who issued the document: a "<word>_name" field of these is the prominent top line.
 ISSUER_WORDS = frozenset(
-    ["vendor", "merchant", "seller", "supplier", "company", "issuer", "store", "shop", "business",
-     "biller"]
+    ["vendor", "merchant", "seller", "supplier", "company", "issuer", "store", "shop", "business", "biller"]
 )
-TITLE_WORDS = ("invoice", "tax invoice", "receipt", "bill", "statement", "quote", "quotation",
-               "credit note", "rechnung", "facture", "order", "sales receipt", "pro forma")
+TITLE_WORDS = (
+    "invoice",
+    "tax invoice",
+    "receipt",
+    "bill",
+    "statement",
+    "quote",
+    "quotation",
+    "credit note",
+    "rechnung",
+    "facture",
+    "order",
+    "sales receipt",
+    "pro forma",
+)
 
 
 class PageContext:
@@ -83,21 +95,28 @@ class PageContext:
         text = text.strip(" :;,")
         return text if re.search(r"\w", text) else None
 
-    def field(self, value: FieldScalar, cells: Sequence[Cell], quality: float,
-              flags: Sequence[str] = ()) -> ExtractedField:
+    def field(
+        self, value: FieldScalar, cells: Sequence[Cell], quality: float, flags: Sequence[str] = ()
+    ) -> ExtractedField:
         """An ExtractedField with confidence, source text and box from its cells."""
         ocr = sum(c.confidence for c in cells) / len(cells)
         source = " ".join(dict.fromkeys(c.text for c in cells))
         return ExtractedField(
-            value=value, confidence=round(max(0.0, min(1.0, ocr * quality)), 4),
-            page=self.page_number, source_text=source, flags=list(flags),
-            bbox=(min(c.x0 for c in cells), min(c.y0 for c in cells),
-                  max(c.x1 for c in cells), max(c.y1 for c in cells)),
+            value=value,
+            confidence=round(max(0.0, min(1.0, ocr * quality)), 4),
+            page=self.page_number,
+            source_text=source,
+            flags=list(flags),
+            bbox=(
+                min(c.x0 for c in cells),
+                min(c.y0 for c in cells),
+                max(c.x1 for c in cells),
+                max(c.y1 for c in cells),
+            ),
         )
 
 
-def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *,
-             page_number: int) -> PageExtraction:
+def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number: int) -> PageExtraction:
     """The fields and tables ``schema`` asks for, read from one page's lines."""
     if schema.free_form:
         from extractors.fieldmap.freeform import map_free_form
@@ -131,12 +150,12 @@ def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *,
         found = _read_address(ctx, spec, [h for h in hits if h.field == spec.name], fields)
         if found is not None:
             fields[spec.name] = found
-    return PageExtraction(page_numbers=[page_number], fields=fields,
-                          tables={k: v for k, v in tables.items() if v})
+    return PageExtraction(
+        page_numbers=[page_number], fields=fields, tables={k: v for k, v in tables.items() if v}
+    )
 
 
-def _read_labelled(ctx: PageContext, spec: FieldSpec,
-                   hits: list[LabelHit]) -> ExtractedField | None:
+def _read_labelled(ctx: PageContext, spec: FieldSpec, hits: list[LabelHit]) -> ExtractedField | None:
     for hit in sorted(hits, key=lambda h: (-h.specificity, h.row, h.cell)):
         for candidate in value_candidates(ctx.rows, hit, ctx.label_cells, ctx.unit):
             value = ctx.typed(spec.kind, candidate.text)
@@ -160,13 +179,11 @@ def _read_currency(ctx: PageContext) -> ExtractedField | None:
 
 def _is_issuer_name(spec: FieldSpec) -> bool:
     words = spec.name.lower().split("_")
-    return spec.kind == FieldKind.TEXT and words[-1] == "name" and bool(
-        ISSUER_WORDS.intersection(words[:-1]))
+    return spec.kind == FieldKind.TEXT and words[-1] == "name" and bool(ISSUER_WORDS.intersection(words[:-1]))
 
 
 def _is_title(text: str) -> bool:
-    return any(match_label(text, word) is not None and len(text) <= len(word) + 12
-               for word in TITLE_WORDS)
+    return any(match_label(text, word) is not None and len(text) <= len(word) + 12 for word in TITLE_WORDS)
 
 
 def _read_issuer_name(ctx: PageContext) -> ExtractedField | None:
@@ -188,15 +205,16 @@ def _read_issuer_name(ctx: PageContext) -> ExtractedField | None:
     return ctx.field(best.text, [best], 0.8)
 
 
-def _read_address(ctx: PageContext, spec: FieldSpec, hits: list[LabelHit],
-                  fields: dict[str, ExtractedField]) -> ExtractedField | None:
+def _read_address(
+    ctx: PageContext, spec: FieldSpec, hits: list[LabelHit], fields: dict[str, ExtractedField]
+) -> ExtractedField | None:
     """An address: after its own label, else the lines under its party's name."""
     for hit in sorted(hits, key=lambda h: (-h.specificity, h.row)):
         candidates = value_candidates(ctx.rows, hit, ctx.label_cells, ctx.unit)
         if candidates:
             first = candidates[0]
             lines = [*first.cells, *_lines_below(ctx, first.cells[-1])]
-            text = ", ".join([first.text, *(c.text for c in lines[len(first.cells):])])
+            text = ", ".join([first.text, *(c.text for c in lines[len(first.cells) :])])
             return ctx.field(text, lines, first.quality)
     party = spec.name.removesuffix("_address")
     name_field = fields.get(f"{party}_name")
@@ -228,8 +246,7 @@ def _lines_below(ctx: PageContext, anchor: Cell, limit: int = 4) -> list[Cell]:
             continue
         if row.y0 - previous.y1 > max(previous.height, ctx.unit):
             break
-        match = next(((c, cell) for c, cell in enumerate(row.cells)
-                      if cell.overlaps_x(anchor) > 0), None)
+        match = next(((c, cell) for c, cell in enumerate(row.cells) if cell.overlaps_x(anchor) > 0), None)
         if match is None:
             break
         c, cell = match
@@ -240,8 +257,9 @@ def _lines_below(ctx: PageContext, anchor: Cell, limit: int = 4) -> list[Cell]:
     return out
 
 
-def _read_table(ctx: PageContext, spec: FieldSpec, scalars: Sequence[FieldSpec],
-                is_stop: Callable[[Cell], bool]) -> list[ExtractedRow]:
+def _read_table(
+    ctx: PageContext, spec: FieldSpec, scalars: Sequence[FieldSpec], is_stop: Callable[[Cell], bool]
+) -> list[ExtractedRow]:
     found = find_header_tables(ctx.rows, spec.columns, is_stop, ctx.unit)
     raw: RawTable | None = found[0][1] if found else None
     if raw is None:
@@ -269,17 +287,14 @@ def _read_table(ctx: PageContext, spec: FieldSpec, scalars: Sequence[FieldSpec],
     return out
 
 
-def _infer_single_quantity(row: ExtractedRow, kinds: dict[str, FieldKind], *,
-                           header: bool) -> None:
+def _infer_single_quantity(row: ExtractedRow, kinds: dict[str, FieldKind], *, header: bool) -> None:
     """A receipt line with no "2 x" prints one unit: quantity 1, unit price = amount."""
     if header:
         return
-    quantity = next((n for n, k in kinds.items() if k in (FieldKind.NUMBER, FieldKind.INTEGER)),
-                    None)
+    quantity = next((n for n, k in kinds.items() if k in (FieldKind.NUMBER, FieldKind.INTEGER)), None)
     unit = next((n for n in kinds if "price" in n or "unit" in n), None)
     amount = next((n for n in reversed(list(kinds)) if "amount" in n or "total" in n), None)
     if quantity and unit and amount and amount in row and quantity not in row:
         source = row[amount]
-        row[quantity] = source.model_copy(update={"value": 1.0, "confidence": 0.6,
-                                                  "flags": ["inferred"]})
+        row[quantity] = source.model_copy(update={"value": 1.0, "confidence": 0.6, "flags": ["inferred"]})
         row[unit] = source.model_copy(update={"confidence": 0.6, "flags": ["inferred"]})

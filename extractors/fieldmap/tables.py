@@ -22,8 +22,20 @@ from extractors.fieldmap.values import find_amounts, parse_number
 from models.schemas import FieldKind, FieldSpec
 
 _QTY_TIMES = re.compile(r"^\s*(?P<qty>\d+(?:[.,]\d+)?)\s*[xX×*@]\s*(?P<unit>.+)$")
-TOTAL_WORDS = ("subtotal", "sub total", "total", "tax", "vat", "balance", "amount due",
-               "grand total", "sum", "summe", "mwst", "net total")
+TOTAL_WORDS = (
+    "subtotal",
+    "sub total",
+    "total",
+    "tax",
+    "vat",
+    "balance",
+    "amount due",
+    "grand total",
+    "sum",
+    "summe",
+    "mwst",
+    "net total",
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,9 @@ def _has_number(cells: Sequence[Cell]) -> bool:
     return any(re.search(r"\d", c.text) for c in cells)
 
 
-def find_header_tables(rows: Sequence[Row], columns: Sequence[FieldSpec],
-                       is_stop: Callable[[Cell], bool], unit: float) -> list[tuple[int, RawTable]]:
+def find_header_tables(
+    rows: Sequence[Row], columns: Sequence[FieldSpec], is_stop: Callable[[Cell], bool], unit: float
+) -> list[tuple[int, RawTable]]:
     """Tables introduced by a header row naming at least two columns; (header row, table)."""
     tables = []
     r = 0
@@ -71,8 +84,7 @@ def find_header_tables(rows: Sequence[Row], columns: Sequence[FieldSpec],
             r += 1
             continue
         anchors = {n: c for n, c in zip(names, rows[r].cells, strict=True) if n}
-        text_column = next((s.name for s in columns if s.kind == FieldKind.TEXT
-                            and s.name in anchors), None)
+        text_column = next((s.name for s in columns if s.kind == FieldKind.TEXT and s.name in anchors), None)
         body: list[dict[str, tuple[Cell, ...]]] = []
         bottom = rows[r].y1
         end = r + 1
@@ -100,14 +112,14 @@ def find_header_tables(rows: Sequence[Row], columns: Sequence[FieldSpec],
     return tables
 
 
-def find_item_lines(rows: Sequence[Row], columns: Sequence[FieldSpec],
-                    is_label: Callable[[Cell], bool]) -> RawTable | None:
+def find_item_lines(
+    rows: Sequence[Row], columns: Sequence[FieldSpec], is_label: Callable[[Cell], bool]
+) -> RawTable | None:
     """Receipt-style items without a header ("Coffee   2 x 3.50   7.00"), above the totals."""
     kinds = {spec.kind: spec.name for spec in reversed(columns)}
     names = [spec.name for spec in columns]
     description = kinds.get(FieldKind.TEXT)
-    amount = next((n for n in reversed(names) if "amount" in n or "total" in n),
-                  kinds.get(FieldKind.MONEY))
+    amount = next((n for n in reversed(names) if "amount" in n or "total" in n), kinds.get(FieldKind.MONEY))
     unit_price = next((n for n in names if "price" in n or "unit" in n), None)
     quantity = kinds.get(FieldKind.NUMBER) or kinds.get(FieldKind.INTEGER)
     if description is None or amount is None:
@@ -122,7 +134,7 @@ def find_item_lines(rows: Sequence[Row], columns: Sequence[FieldSpec],
         amounts = find_amounts(last.text)
         if len(amounts) != 1 or not amounts[0].has_decimals:
             continue
-        if squash(last.text[: amounts[0].start] + last.text[amounts[0].end:]):
+        if squash(last.text[: amounts[0].start] + last.text[amounts[0].end :]):
             continue  # the last cell holds more than an amount: not an item line
         item: dict[str, tuple[Cell, ...]] = {description: (first,), amount: (last,)}
         middle = row.cells[1:-1]
@@ -135,8 +147,7 @@ def find_item_lines(rows: Sequence[Row], columns: Sequence[FieldSpec],
         body.append(item)
     if not body:
         return None
-    return RawTable(tuple(c for c in (description, quantity, unit_price, amount) if c),
-                    tuple(body), 0.85)
+    return RawTable(tuple(c for c in (description, quantity, unit_price, amount) if c), tuple(body), 0.85)
 
 
 def find_free_tables(rows: Sequence[Row], unit: float) -> list[tuple[int, RawTable]]:
@@ -153,9 +164,13 @@ def find_free_tables(rows: Sequence[Row], unit: float) -> list[tuple[int, RawTab
         anchors = {c.text: c for c in header}
         body = []
         end, bottom = r + 1, rows[r].y1
-        while end < len(rows) and rows[end].y0 - bottom <= 2.2 * unit and len(
-                rows[end].cells) >= 2 and _has_number(rows[end].cells) and not rows[
-                end].cells[0].text.rstrip().endswith(":"):
+        while (
+            end < len(rows)
+            and rows[end].y0 - bottom <= 2.2 * unit
+            and len(rows[end].cells) >= 2
+            and _has_number(rows[end].cells)
+            and not rows[end].cells[0].text.rstrip().endswith(":")
+        ):
             cells_by_column: dict[str, tuple[Cell, ...]] = {}
             for cell in rows[end].cells:
                 column = _assign(cell, anchors)
@@ -168,4 +183,3 @@ def find_free_tables(rows: Sequence[Row], unit: float) -> list[tuple[int, RawTab
         else:
             r += 1
     return tables
-

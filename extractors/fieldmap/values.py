@@ -24,11 +24,42 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 CURRENCY_CODES = frozenset(
-    ["EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
-     "HUF", "CNY", "INR", "SGD", "HKD", "ZAR", "MXN", "BRL"]
+    [
+        "EUR",
+        "USD",
+        "GBP",
+        "CHF",
+        "JPY",
+        "CAD",
+        "AUD",
+        "NZD",
+        "SEK",
+        "NOK",
+        "DKK",
+        "PLN",
+        "CZK",
+        "HUF",
+        "CNY",
+        "INR",
+        "SGD",
+        "HKD",
+        "ZAR",
+        "MXN",
+        "BRL",
+    ]
 )
-_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "$": "USD", "US$": "USD", "C$": "CAD",
-            "A$": "AUD", "Fr.": "CHF", "SFr.": "CHF", "SFr": "CHF"}
+_SYMBOLS = {
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "$": "USD",
+    "US$": "USD",
+    "C$": "CAD",
+    "A$": "AUD",
+    "Fr.": "CHF",
+    "SFr.": "CHF",
+    "SFr": "CHF",
+}
 _CODES = "|".join(sorted(CURRENCY_CODES))
 
 _MONTHS = {
@@ -48,14 +79,25 @@ _MONTHS = {
 _MONTH_NAME = r"(?P<mon>[A-Za-zÀ-ÿ]{3,9})\.?"
 _DATE_PATTERNS = (
     ("ymd", re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
-    ("num", re.compile(
-        r"(?<![\d.])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d])")),
-    ("dmy", re.compile(
-        r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?[\s-]*" + _MONTH_NAME
-        + r",?[\s-]*(?P<y>\d{4}|\d{2})(?!\d)")),
-    ("mdy", re.compile(
-        r"(?<![A-Za-z])" + _MONTH_NAME + r"[\s-]*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[\s-]*"
-        r"(?P<y>\d{4})(?!\d)")),
+    (
+        "num",
+        re.compile(r"(?<![\d.])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d])"),
+    ),
+    (
+        "dmy",
+        re.compile(
+            r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?[\s-]*"
+            + _MONTH_NAME
+            + r",?[\s-]*(?P<y>\d{4}|\d{2})(?!\d)"
+        ),
+    ),
+    (
+        "mdy",
+        re.compile(
+            r"(?<![A-Za-z])" + _MONTH_NAME + r"[\s-]*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[\s-]*"
+            r"(?P<y>\d{4})(?!\d)"
+        ),
+    ),
 )
 
 _NUMBER = (
@@ -68,8 +110,7 @@ _NUMBER = (
 _AMOUNT = re.compile(
     r"(?P<open>\()?(?P<pre_sign>[-−])?\s?"
     r"(?P<pre_cur>US\$|C\$|A\$|SFr\.?|Fr\.|[$€£¥]|(?<![A-Za-z])(?:" + _CODES + r"))?\s?"
-    r"(?P<sign>[-−])?" + _NUMBER
-    + r"\s?(?P<post_cur>[€£¥$]|(?:" + _CODES + r")(?![A-Za-z]))?"
+    r"(?P<sign>[-−])?" + _NUMBER + r"\s?(?P<post_cur>[€£¥$]|(?:" + _CODES + r")(?![A-Za-z]))?"
     r"(?P<post_sign>-(?!\d))?(?P<close>\))?"
 )
 _PLAIN_NUMBER = re.compile(r"(?<![\d.,])[-−]?\d+(?:[.,]\d+)?(?![\d])(?![.,]\d)")
@@ -183,14 +224,12 @@ def find_amounts(text: str) -> list[AmountMatch]:
             value, has_decimals = _to_decimal(m["num"])
         except InvalidOperation:
             continue
-        negative = bool(m["pre_sign"] or m["sign"] or m["post_sign"]
-                        or (m["open"] and m["close"]))
+        negative = bool(m["pre_sign"] or m["sign"] or m["post_sign"] or (m["open"] and m["close"]))
         symbol = m["pre_cur"] or m["post_cur"]
         currency = None
         if symbol:
             currency = symbol if symbol in CURRENCY_CODES else _SYMBOLS.get(symbol)
-        found.append(AmountMatch(-value if negative else value, currency, m.start(), m.end(),
-                                 has_decimals))
+        found.append(AmountMatch(-value if negative else value, currency, m.start(), m.end(), has_decimals))
     return found
 
 

@@ -79,15 +79,22 @@ def health_url(base_url: str) -> str:
 class VllmClient:
     """Talks to one or more vLLM replicas; create once per engine, close with ``aclose``."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
-                 sleep: Sleep = asyncio.sleep, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         if not settings.llm_base_urls:
             raise ConfigurationError("no model server configured: set FOLIO_LLM_BASE_URLS")
         self._settings = settings
         per_replica = settings.llm_max_concurrency_per_replica
         self.replicas = [
-            Replica(base_url=url.rstrip("/"), health_url=health_url(url),
-                    slots=asyncio.Semaphore(per_replica))
+            Replica(
+                base_url=url.rstrip("/"), health_url=health_url(url), slots=asyncio.Semaphore(per_replica)
+            )
             for url in settings.llm_base_urls
         ]
         pool = len(self.replicas) * per_replica
@@ -97,10 +104,12 @@ class VllmClient:
         self._http = httpx.AsyncClient(
             transport=transport,
             headers=headers,
-            timeout=httpx.Timeout(connect=settings.llm_connect_timeout_s,
-                                  read=settings.llm_read_timeout_s,
-                                  write=settings.llm_write_timeout_s,
-                                  pool=settings.llm_pool_timeout_s),
+            timeout=httpx.Timeout(
+                connect=settings.llm_connect_timeout_s,
+                read=settings.llm_read_timeout_s,
+                write=settings.llm_write_timeout_s,
+                pool=settings.llm_pool_timeout_s,
+            ),
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         )
         self._sleep = sleep
@@ -126,11 +135,16 @@ class VllmClient:
         for number in range(1, s.llm_max_attempts + 1):
             replica = await self._pick(avoid)
             if replica is None:
-                attempt = Attempt(replica="", latency_ms=0.0, http_status=None,
-                                  error=ModelTransportError(
-                                      "no model-server replica passes its health check "
-                                      f"({', '.join(r.health_url for r in self.replicas)})",
-                                      code=codes.NO_REPLICA))
+                attempt = Attempt(
+                    replica="",
+                    latency_ms=0.0,
+                    http_status=None,
+                    error=ModelTransportError(
+                        "no model-server replica passes its health check "
+                        f"({', '.join(r.health_url for r in self.replicas)})",
+                        code=codes.NO_REPLICA,
+                    ),
+                )
             else:
                 attempt = await self._attempt(replica, payload)
             outcome.attempts.append(attempt)
@@ -190,8 +204,11 @@ class VllmClient:
         replica.failures += 1
         growth = min(_HEALTH_BACKOFF_GROWTH, 2 ** (replica.failures - 1))
         replica.next_probe = time.monotonic() + self._settings.llm_health_backoff_s * growth
-        self._log.warning("model server %s is down; next health check in %.1f s",
-                          replica.base_url, replica.next_probe - time.monotonic())
+        self._log.warning(
+            "model server %s is down; next health check in %.1f s",
+            replica.base_url,
+            replica.next_probe - time.monotonic(),
+        )
 
     async def _attempt(self, replica: Replica, payload: bytes) -> Attempt:
         replica.outstanding += 1
@@ -204,30 +221,43 @@ class VllmClient:
                     response = await self._http.post(url, content=payload)
                 except httpx.ConnectError as exc:
                     self._mark_down(replica)
-                    return self._failed(replica, started, ModelTransportError(
-                        f"cannot connect to {url}: {exc}", code=codes.CONNECT_ERROR))
+                    return self._failed(
+                        replica,
+                        started,
+                        ModelTransportError(f"cannot connect to {url}: {exc}", code=codes.CONNECT_ERROR),
+                    )
                 except httpx.TimeoutException as exc:
-                    return self._failed(replica, started, ModelTransportError(
-                        f"{type(exc).__name__} after {_elapsed(started):.0f} ms from {url}",
-                        code=codes.TIMEOUT))
+                    return self._failed(
+                        replica,
+                        started,
+                        ModelTransportError(
+                            f"{type(exc).__name__} after {_elapsed(started):.0f} ms from {url}",
+                            code=codes.TIMEOUT,
+                        ),
+                    )
                 except httpx.HTTPError as exc:  # dropped connection, protocol error
-                    return self._failed(replica, started, ModelTransportError(
-                        f"{url} closed the connection without an answer: "
-                        f"{type(exc).__name__}: {exc}", code=codes.DISCONNECTED))
+                    return self._failed(
+                        replica,
+                        started,
+                        ModelTransportError(
+                            f"{url} closed the connection without an answer: {type(exc).__name__}: {exc}",
+                            code=codes.DISCONNECTED,
+                        ),
+                    )
                 latency = _elapsed(started)
         finally:
             replica.outstanding -= 1
         if response.status_code != 200:
-            error = ModelHTTPError(response.status_code, response.text, url=url,
-                                   retry_after_s=_retry_after(response))
+            error = ModelHTTPError(
+                response.status_code, response.text, url=url, retry_after_s=_retry_after(response)
+            )
             return Attempt(replica.base_url, latency, response.status_code, error=error)
         try:
             parsed = response.json()
             if not isinstance(parsed, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
-            error = ModelHTTPError(502, f"unreadable 200 answer ({exc}): {response.text[:300]}",
-                                   url=url)
+            error = ModelHTTPError(502, f"unreadable 200 answer ({exc}): {response.text[:300]}", url=url)
             return Attempt(replica.base_url, latency, 200, error=error)
         return Attempt(replica.base_url, latency, 200, response=parsed)
 

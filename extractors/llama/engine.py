@@ -51,8 +51,7 @@ class LlamaEngine:
 
     name = "llama"
 
-    def __init__(self, settings: Settings, *,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         """``transport`` replaces the HTTP transport (tests may pass an ASGI transport)."""
         self._settings = settings
         self.model: str | None = settings.llm_model
@@ -64,22 +63,26 @@ class LlamaEngine:
         """Close the connection pool."""
         await self.client.aclose()
 
-    async def extract(self, pages: Sequence[PreparedPage],
-                      schema: ExtractionSchema) -> PageExtraction:
+    async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
         """Fields of ``pages``; a group that cannot be read comes back as ``failure``."""
         numbers = [p.page_number for p in pages]
         broken = [p for p in pages if p.failed]
         if not pages or broken:
             first = broken[0] if broken else None
-            return PageExtraction(page_numbers=numbers, failure=PageFailure(
-                page_number=first.page_number if first else 1,
-                code=(first.error_code if first else None) or "prepare_failed",
-                message=(first.error if first else None) or "no page to extract"))
+            return PageExtraction(
+                page_numbers=numbers,
+                failure=PageFailure(
+                    page_number=first.page_number if first else 1,
+                    code=(first.error_code if first else None) or "prepare_failed",
+                    message=(first.error if first else None) or "no page to extract",
+                ),
+            )
         calls: list[EngineCall] = []
         return await self._extract(list(pages), schema, calls)
 
-    async def _extract(self, pages: list[PreparedPage], schema: ExtractionSchema,
-                       calls: list[EngineCall]) -> PageExtraction:
+    async def _extract(
+        self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall]
+    ) -> PageExtraction:
         numbers = [p.page_number for p in pages]
         try:
             request = build_request(pages, schema, settings=self._settings)
@@ -96,8 +99,7 @@ class LlamaEngine:
                     try:
                         completion = read_completion(attempt.response)
                     except UnreadableResponseError as exc:
-                        call = call.model_copy(update={"error_code": codes.SERVER_ERROR,
-                                                       "error": str(exc)})
+                        call = call.model_copy(update={"error_code": codes.SERVER_ERROR, "error": str(exc)})
                         calls.append(call)
                         return _failure(numbers, codes.SERVER_ERROR, str(exc), calls)
                     call = _with_usage(call, completion)
@@ -111,16 +113,20 @@ class LlamaEngine:
                 return _failure(numbers, error.code, message, calls)
 
             if completion.finish_reason == "length":
-                calls[-1] = _mark(calls[-1], codes.TRUNCATED,
-                                  f"answer cut at max_tokens={request.max_tokens}")
+                calls[-1] = _mark(
+                    calls[-1], codes.TRUNCATED, f"answer cut at max_tokens={request.max_tokens}"
+                )
                 if request.max_tokens < ceiling:
                     request = request.with_max_tokens(min(ceiling, 2 * request.max_tokens))
                     continue
                 if len(pages) > 1:
                     return await self._split(pages, schema, calls)
-                return _failure(numbers, codes.TRUNCATED,
-                                f"the answer did not fit in {ceiling} tokens "
-                                "(FOLIO_LLM_MAX_TOKENS_CEILING)", calls)
+                return _failure(
+                    numbers,
+                    codes.TRUNCATED,
+                    f"the answer did not fit in {ceiling} tokens (FOLIO_LLM_MAX_TOKENS_CEILING)",
+                    calls,
+                )
             try:
                 per_page = parse_answer(completion.content, schema, request.page_numbers)
             except InvalidOutputError as exc:
@@ -129,29 +135,39 @@ class LlamaEngine:
                     repaired = True
                     request = request.repair(completion.content or "", str(exc))
                     continue
-                return _failure(numbers, codes.INVALID_OUTPUT,
-                                f"the answer broke the schema again after a repair: {exc}", calls)
+                return _failure(
+                    numbers,
+                    codes.INVALID_OUTPUT,
+                    f"the answer broke the schema again after a repair: {exc}",
+                    calls,
+                )
             return self._result(pages, schema, per_page, completion, calls)
 
-    async def _split(self, pages: list[PreparedPage], schema: ExtractionSchema,
-                     calls: list[EngineCall]) -> PageExtraction:
+    async def _split(
+        self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall]
+    ) -> PageExtraction:
         """Truncated at the ceiling with several pages: halves, one after the other."""
         middle = len(pages) // 2
-        parts = [await self._extract(half, schema, calls) for half in (pages[:middle],
-                                                                        pages[middle:])]
+        parts = [await self._extract(half, schema, calls) for half in (pages[:middle], pages[middle:])]
         numbers = [p.page_number for p in pages]
         failed = [p for p in parts if p.failure is not None]
         if failed:
             first = failed[0].failure
             assert first is not None
             # PageExtraction holds one outcome: the whole group fails, naming what failed.
-            return _failure(numbers, first.code,
-                            f"pages {numbers}: {first.message}", calls, at=first.page_number)
+            return _failure(
+                numbers, first.code, f"pages {numbers}: {first.message}", calls, at=first.page_number
+            )
         return _combine(numbers, parts, calls)
 
-    def _result(self, pages: list[PreparedPage], schema: ExtractionSchema,
-                per_page: dict[int, dict], completion: Completion,
-                calls: list[EngineCall]) -> PageExtraction:
+    def _result(
+        self,
+        pages: list[PreparedPage],
+        schema: ExtractionSchema,
+        per_page: dict[int, dict],
+        completion: Completion,
+        calls: list[EngineCall],
+    ) -> PageExtraction:
         content = completion.content or ""
         spans = leaf_spans(content)
         confidence = TokenConfidence(content, completion, self._settings.llm_confidence_prior)
@@ -159,44 +175,53 @@ class LlamaEngine:
         for page in pages:
             prefix = (f"page_{page.page_number}",) if len(pages) > 1 else ()
             fields, tables = PageFields(page, spans, prefix, confidence).build(
-                schema, per_page[page.page_number])
-            parts.append(PageExtraction(page_numbers=[page.page_number], fields=fields,
-                                        tables=tables))
+                schema, per_page[page.page_number]
+            )
+            parts.append(PageExtraction(page_numbers=[page.page_number], fields=fields, tables=tables))
         return _combine([p.page_number for p in pages], parts, calls)
 
     def _call(self, request: ModelRequest, attempt: Attempt, number: int) -> EngineCall:
         error = attempt.error
         return EngineCall(
-            engine=self.name, model=self.model, page_numbers=list(request.page_numbers),
-            attempt=number, estimated_prompt_tokens=request.estimated_prompt_tokens,
+            engine=self.name,
+            model=self.model,
+            page_numbers=list(request.page_numbers),
+            attempt=number,
+            estimated_prompt_tokens=request.estimated_prompt_tokens,
             estimated_image_tokens=request.estimated_image_tokens,
-            latency_ms=attempt.latency_ms, http_status=attempt.http_status,
-            error_code=error.code if error else None, error=error.message if error else None,
+            latency_ms=attempt.latency_ms,
+            http_status=attempt.http_status,
+            error_code=error.code if error else None,
+            error=error.message if error else None,
         )
 
 
 def _with_usage(call: EngineCall, completion: Completion) -> EngineCall:
-    return call.model_copy(update={
-        "prompt_tokens": completion.prompt_tokens,
-        "completion_tokens": completion.completion_tokens,
-        "image_tokens": completion.image_tokens,
-        "finish_reason": completion.finish_reason,
-    })
+    return call.model_copy(
+        update={
+            "prompt_tokens": completion.prompt_tokens,
+            "completion_tokens": completion.completion_tokens,
+            "image_tokens": completion.image_tokens,
+            "finish_reason": completion.finish_reason,
+        }
+    )
 
 
 def _mark(call: EngineCall, code: str, message: str) -> EngineCall:
     return call.model_copy(update={"error_code": code, "error": message[:2000]})
 
 
-def _failure(numbers: list[int], code: str, message: str, calls: list[EngineCall], *,
-             at: int | None = None) -> PageExtraction:
+def _failure(
+    numbers: list[int], code: str, message: str, calls: list[EngineCall], *, at: int | None = None
+) -> PageExtraction:
     return PageExtraction(
-        page_numbers=numbers, calls=list(calls),
-        failure=PageFailure(page_number=at or numbers[0], code=code, message=message))
+        page_numbers=numbers,
+        calls=list(calls),
+        failure=PageFailure(page_number=at or numbers[0], code=code, message=message),
+    )
 
 
-def _combine(numbers: list[int], parts: Sequence[PageExtraction],
-             calls: list[EngineCall]) -> PageExtraction:
+def _combine(numbers: list[int], parts: Sequence[PageExtraction], calls: list[EngineCall]) -> PageExtraction:
     """Pages of one group as one result: the earliest page's value of a field wins (a later
     different value flags it ``conflict``), table rows concatenated in page order."""
     fields: dict[str, ExtractedField] = {}

@@ -24,13 +24,15 @@ INVALID_OUTPUT = "invalid_output"  # not JSON, or JSON that breaks the schema
 class ModelHTTPError(ModelServerError):
     """The server answered with an error status; ``body`` is what it said."""
 
-    def __init__(self, status_code: int, body: str, *, url: str,
-                 retry_after_s: float | None = None) -> None:
+    def __init__(self, status_code: int, body: str, *, url: str, retry_after_s: float | None = None) -> None:
         code = _code_for(status_code)
         retryable = status_code == 429 or status_code >= 500
         super().__init__(
             f"HTTP {status_code} from {url}: {server_message(body)}",
-            status_code=status_code, body=body, retryable=retryable, code=code,
+            status_code=status_code,
+            body=body,
+            retryable=retryable,
+            code=code,
         )
         self.retry_after_s = retry_after_s
 

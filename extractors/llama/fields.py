@@ -30,18 +30,25 @@ _HALF_CENT = Decimal("0.005")
 class PageFields:
     """Builds one page's fields and tables from the model's values for that page."""
 
-    def __init__(self, page: PreparedPage, spans: dict[Path, tuple[int, int]],
-                 prefix: Path, confidence: TokenConfidence) -> None:
+    def __init__(
+        self,
+        page: PreparedPage,
+        spans: dict[Path, tuple[int, int]],
+        prefix: Path,
+        confidence: TokenConfidence,
+    ) -> None:
         self._page = page
         self._spans = spans
         self._prefix = prefix
         self._confidence = confidence
         self._grounding = page.route is PageRoute.TEXT and bool(page.text.strip())
         self._lines = list(page.lines) or [
-            TextLine(text=row, bbox=(0.0, 0.0, 1.0, 1.0)) for row in page.text.splitlines()]
+            TextLine(text=row, bbox=(0.0, 0.0, 1.0, 1.0)) for row in page.text.splitlines()
+        ]
 
-    def build(self, schema: ExtractionSchema, values: dict[str, Any]
-              ) -> tuple[dict[str, ExtractedField], dict[str, list[ExtractedRow]]]:
+    def build(
+        self, schema: ExtractionSchema, values: dict[str, Any]
+    ) -> tuple[dict[str, ExtractedField], dict[str, list[ExtractedRow]]]:
         """Fields (null values left out) and tables (rows with at least one value)."""
         if schema.free_form:
             return self._free_form(values)
@@ -62,14 +69,18 @@ class PageFields:
         for index, raw in enumerate(raw_rows):
             if not isinstance(raw, dict):
                 continue
-            row = {col.name: self._field(raw[col.name], col.kind, (*path, index, col.name))
-                   for col in spec.columns if raw.get(col.name) is not None}
+            row = {
+                col.name: self._field(raw[col.name], col.kind, (*path, index, col.name))
+                for col in spec.columns
+                if raw.get(col.name) is not None
+            }
             if row:
                 rows.append(row)
         return rows
 
-    def _free_form(self, values: dict[str, Any]
-                   ) -> tuple[dict[str, ExtractedField], dict[str, list[ExtractedRow]]]:
+    def _free_form(
+        self, values: dict[str, Any]
+    ) -> tuple[dict[str, ExtractedField], dict[str, list[ExtractedRow]]]:
         fields: dict[str, ExtractedField] = {}
         for index, pair in enumerate(values.get("fields", [])):
             key = snake_case(str(pair.get("key", "")))
@@ -85,8 +96,9 @@ class PageFields:
                     if cell.get("value") is None:
                         continue
                     path = ("tables", t_index, "rows", r_index, "cells", c_index, "value")
-                    cells.setdefault(snake_case(str(cell.get("column", ""))),
-                                     self._field(cell["value"], None, path))
+                    cells.setdefault(
+                        snake_case(str(cell.get("column", ""))), self._field(cell["value"], None, path)
+                    )
                 if cells:
                     rows.append(cells)
             if rows:
@@ -99,7 +111,9 @@ class PageFields:
         line, found = self._find(scalar, kind)
         flags = [UNGROUNDED] if self._grounding and not found else []
         return ExtractedField(
-            value=scalar, confidence=confidence, page=self._page.page_number,
+            value=scalar,
+            confidence=confidence,
+            page=self._page.page_number,
             source_text=line.text if line is not None else None,
             bbox=line.bbox if line is not None and self._page.lines else None,
             flags=flags,
@@ -153,8 +167,7 @@ def _has_amount(text: str, number: Decimal) -> bool:
 
 
 def _has_date(text: str, day: dt.date) -> bool:
-    return any(m.value == day for first in (True, False)
-               for m in find_dates(text, day_first=first))
+    return any(m.value == day for first in (True, False) for m in find_dates(text, day_first=first))
 
 
 def _has_currency(text: str, code: str) -> bool:

@@ -78,8 +78,7 @@ class ModelRequest:
             "max_tokens": self.max_tokens,
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": self.schema_name, "schema": self.answer_schema,
-                                "strict": True},
+                "json_schema": {"name": self.schema_name, "schema": self.answer_schema, "strict": True},
             },
             "logprobs": True,
             "top_logprobs": 1,
@@ -95,13 +94,12 @@ class ModelRequest:
             "Your previous answer could not be used: " + problem + "\n"
             "Answer again with one JSON object that matches the schema exactly."
         )
-        added = ({"role": "assistant", "content": previous_output},
-                 {"role": "user", "content": note})
+        added = ({"role": "assistant", "content": previous_output}, {"role": "user", "content": note})
         extra = estimate_text_tokens(previous_output) + estimate_text_tokens(note)
         return replace(
-            self, messages=(*self.messages, *added),
-            estimated_prompt_tokens=self.estimated_prompt_tokens + extra
-            + 2 * _TOKENS_PER_MESSAGE,
+            self,
+            messages=(*self.messages, *added),
+            estimated_prompt_tokens=self.estimated_prompt_tokens + extra + 2 * _TOKENS_PER_MESSAGE,
         )
 
 
@@ -117,8 +115,9 @@ def sends_text(page: PreparedPage) -> bool:
     return bool(page.text.strip()) and page.route is not PageRoute.IMAGE
 
 
-def build_request(pages: Sequence[PreparedPage], schema: ExtractionSchema, *,
-                  settings: Settings) -> ModelRequest:
+def build_request(
+    pages: Sequence[PreparedPage], schema: ExtractionSchema, *, settings: Settings
+) -> ModelRequest:
     """The request for ``pages`` (at most ``llm_max_images_per_request`` images).
 
     Raises NoContentError when a page has nothing to send.
@@ -159,8 +158,7 @@ def build_request(pages: Sequence[PreparedPage], schema: ExtractionSchema, *,
     )
 
 
-def size_max_tokens(schema: ExtractionSchema, pages: Sequence[PreparedPage], *,
-                    ceiling: int) -> int:
+def size_max_tokens(schema: ExtractionSchema, pages: Sequence[PreparedPage], *, ceiling: int) -> int:
     """A completion budget that holds the answer for ``pages`` with a margin, capped.
 
     Per page: a fixed part, every scalar field (key plus value), and for each table the
@@ -194,8 +192,7 @@ def _expected_rows(page: PreparedPage) -> int:
 def _instructions(schema: ExtractionSchema, numbers: tuple[int, ...]) -> str:
     lines = [f"Extract a {schema.name} ({schema.description}) with these fields:"]
     if schema.free_form:
-        lines.append("- fields: every labelled value, as {key, value} with the label in "
-                     "snake_case")
+        lines.append("- fields: every labelled value, as {key, value} with the label in snake_case")
         lines.append("- tables: every table, as {name, rows: [{cells: [{column, value}]}]}")
     for spec in schema.fields:
         lines.append(_describe(spec))
@@ -205,21 +202,22 @@ def _instructions(schema: ExtractionSchema, numbers: tuple[int, ...]) -> str:
         keys = ", ".join(f"page_{n}" for n in numbers)
         lines.append(
             f"The pages {', '.join(map(str, numbers))} of one document follow. Answer with one "
-            f"object per page under {keys}, each holding only what that page shows.")
+            f"object per page under {keys}, each holding only what that page shows."
+        )
     return "\n".join(lines)
 
 
 def _describe(spec: FieldSpec) -> str:
     what = spec.description or spec.name.replace("_", " ")
     if spec.kind is FieldKind.TABLE:
-        columns = "; ".join(f"{c.name} ({c.kind.value}): {c.description or c.name}"
-                            for c in spec.columns)
+        columns = "; ".join(f"{c.name} ({c.kind.value}): {c.description or c.name}" for c in spec.columns)
         return f"- {spec.name} (table, one row per printed line): {what} Columns: {columns}"
     return f"- {spec.name} ({spec.kind.value}): {what}"
 
 
 def redacted(body: dict[str, Any]) -> str:
     """``body`` as JSON with image data cut short (for logs and error messages)."""
+
     def cut(node: Any) -> Any:
         if isinstance(node, dict):
             return {k: cut(v) for k, v in node.items()}
@@ -228,4 +226,5 @@ def redacted(body: dict[str, Any]) -> str:
         if isinstance(node, str) and node.startswith("data:") and len(node) > 64:
             return node[:40] + f"...({len(node)} chars)"
         return node
+
     return json.dumps(cut(body))

@@ -55,10 +55,9 @@ def read_completion(body: dict[str, Any]) -> Completion:
         raise UnreadableResponseError(f"no choices[0] in the answer: {exc!r}") from None
     token_bytes: list[bytes] = []
     logprobs: list[float] = []
-    for entry in ((choice.get("logprobs") or {}).get("content") or []):
+    for entry in (choice.get("logprobs") or {}).get("content") or []:
         raw = entry.get("bytes")
-        token_bytes.append(bytes(raw) if isinstance(raw, list) else
-                           str(entry.get("token", "")).encode())
+        token_bytes.append(bytes(raw) if isinstance(raw, list) else str(entry.get("token", "")).encode())
         logprobs.append(float(entry.get("logprob", -9999.0)))
     usage = body.get("usage") or {}
     details = usage.get("prompt_tokens_details") or {}
@@ -111,8 +110,9 @@ class GenericAnswer(BaseModel):
     tables: list[_GenericTable]
 
 
-def parse_answer(content: str | None, schema: ExtractionSchema,
-                 page_numbers: tuple[int, ...]) -> dict[int, dict[str, Any]]:
+def parse_answer(
+    content: str | None, schema: ExtractionSchema, page_numbers: tuple[int, ...]
+) -> dict[int, dict[str, Any]]:
     """Each page's values as the model wrote them, checked with pydantic.
 
     Raises InvalidOutputError with a message meant for the model (the repair turn).
@@ -131,7 +131,8 @@ def parse_answer(content: str | None, schema: ExtractionSchema,
         expected = {f"page_{n}" for n in page_numbers}
         if set(parsed) != expected:
             raise InvalidOutputError(
-                f"the answer must have exactly the keys {sorted(expected)}, got {sorted(parsed)}")
+                f"the answer must have exactly the keys {sorted(expected)}, got {sorted(parsed)}"
+            )
         per_page = {n: parsed[f"page_{n}"] for n in page_numbers}
     for number, values in per_page.items():
         if not isinstance(values, dict):
@@ -204,8 +205,7 @@ class TokenConfidence:
     def __init__(self, content: str, completion: Completion, prior: float) -> None:
         self._prior = prior
         self._content = content
-        self._ok = bool(completion.token_bytes) and b"".join(completion.token_bytes) == \
-            content.encode()
+        self._ok = bool(completion.token_bytes) and b"".join(completion.token_bytes) == content.encode()
         self._starts: list[int] = []
         self._ends: list[int] = []
         offset = 0
@@ -224,12 +224,15 @@ class TokenConfidence:
         """Confidence of the tokens covering ``span`` (the prior when unknown)."""
         if not self._ok or span is None:
             return self._prior
-        start = len(self._content[:span[0]].encode())
-        end = len(self._content[:span[1]].encode())
+        start = len(self._content[: span[0]].encode())
+        end = len(self._content[: span[1]].encode())
         if end <= start:  # an empty string: the closing quote's token carries the decision
             end = start + 1
-        picked = [lp for s, e, lp in zip(self._starts, self._ends, self._logprobs, strict=True)
-                  if s < end and e > start]
+        picked = [
+            lp
+            for s, e, lp in zip(self._starts, self._ends, self._logprobs, strict=True)
+            if s < end and e > start
+        ]
         if not picked:
             return self._prior
         return round(min(1.0, max(0.0, math.exp(sum(picked) / len(picked)))), 4)

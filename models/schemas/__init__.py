@@ -11,9 +11,7 @@ from models.schemas.spec import ExtractionSchema, FieldKind, FieldSpec, field_sp
 BUILTIN_SCHEMAS: dict[str, ExtractionSchema] = {
     s.name: s
     for s in (
-        ExtractionSchema(
-            name="invoice", version="1", description="A supplier invoice.", model=Invoice
-        ),
+        ExtractionSchema(name="invoice", version="1", description="A supplier invoice.", model=Invoice),
         ExtractionSchema(name="receipt", version="1", description="A till receipt.", model=Receipt),
         ExtractionSchema(
             name="generic",

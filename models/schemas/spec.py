@@ -49,9 +49,7 @@ class ExtractionSchema(BaseModel):
     version: str
     description: str
     model: type[BaseModel]
-    free_form: bool = Field(
-        False, description="True for 'generic': any labelled value becomes a field."
-    )
+    free_form: bool = Field(False, description="True for 'generic': any labelled value becomes a field.")
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:

@@ -4,6 +4,10 @@ Arguments after the session are keyword-only. Functions flush but never commit: 
 caller's ``session_scope`` decides where a transaction ends.
 """
 
+# The HTTP API (issue 5): api_keys, callbacks, uploads.
+from storage.repository.api_keys import create_api_key, find_api_key, hash_api_key, revoke_api_key
+from storage.repository.callbacks import deliveries_for, record_delivery
+
 # Cost and licence (issue 4): tenants' tiers, policy and quote records, budgets, reports.
 from storage.repository.costs import (
     TenantExistsError,
@@ -41,9 +45,39 @@ from storage.repository.extractions import (
 from storage.repository.leases import claim_document, claim_next_documents, renew_lease
 from storage.repository.ledger import add_usage, ledger_for
 from storage.repository.reports import COST_GROUPS, cost_report, licence_report
+
+# Custom extraction schemas (issue 3).
+from storage.repository.schemas import (
+    add_schema_version,
+    latest_schema,
+    list_schemas,
+    schema_content_hash,
+)
 from storage.repository.tenants import get_or_create_tenant
+from storage.repository.uploads import (
+    DocumentPage,
+    find_by_idempotency_key,
+    page_documents,
+    set_upload_options,
+    stale_document_ids,
+)
 
 __all__ = [
+    "DocumentPage",
+    "create_api_key",
+    "deliveries_for",
+    "find_api_key",
+    "find_by_idempotency_key",
+    "hash_api_key",
+    "page_documents",
+    "record_delivery",
+    "revoke_api_key",
+    "set_upload_options",
+    "stale_document_ids",
+    "add_schema_version",
+    "latest_schema",
+    "list_schemas",
+    "schema_content_hash",
     "COST_GROUPS",
     "TenantExistsError",
     "TenantNotFoundError",
@@ -81,4 +115,31 @@ __all__ = [
     "renew_lease",
     "save_pages",
     "set_document_status",
+]
+
+# Analyst queries (issue 7): typed field rows, document queries, the field report.
+from storage.repository.fields import field_rows, replace_fields, typed_value  # noqa: E402
+from storage.repository.queries import (  # noqa: E402
+    DocumentQuery,
+    FieldPredicate,
+    QueryError,
+    QueryPage,
+    field_report,
+    iter_documents,
+    parse_where,
+    query_documents,
+)
+
+__all__ += [
+    "QueryPage",
+    "DocumentQuery",
+    "FieldPredicate",
+    "QueryError",
+    "field_report",
+    "field_rows",
+    "iter_documents",
+    "parse_where",
+    "query_documents",
+    "replace_fields",
+    "typed_value",
 ]

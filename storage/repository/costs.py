@@ -42,9 +42,7 @@ class TenantNotFoundError(ConfigurationError):
 def usd_sum(session: Session, column: Any) -> Any:
     """A SQL expression summing a money ``column`` exactly; read it with :func:`usd_value`."""
     if dialect_name(session) == "sqlite":
-        return sa.func.coalesce(
-            sa.func.sum(sa.cast(sa.func.round(column * _USD_UNITS), sa.BigInteger)), 0
-        )
+        return sa.func.coalesce(sa.func.sum(sa.cast(sa.func.round(column * _USD_UNITS), sa.BigInteger)), 0)
     return sa.func.coalesce(sa.func.sum(column), 0)
 
 
@@ -187,9 +185,7 @@ def monthly_usage(
     ]
     if exclude_document_id is not None:
         counted.append(Document.id != exclude_document_id)
-    pages = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Document.page_count), 0)).where(*counted)
-    )
+    pages = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Document.page_count), 0)).where(*counted))
     ledger = session.scalar(
         sa.select(usd_sum(session, UsageLedgerEntry.cost_usd))
         .join(Document, Document.id == UsageLedgerEntry.document_id)
@@ -207,9 +203,7 @@ def monthly_usage(
     return int(pages or 0), usd_value(session, ledger) + usd_value(session, in_flight)
 
 
-def find_document(
-    session: Session, *, tenant_id: int, sha256: str, schema_name: str
-) -> Document | None:
+def find_document(session: Session, *, tenant_id: int, sha256: str, schema_name: str) -> Document | None:
     """The document registered for (tenant, sha256, schema), or None (for dry runs)."""
     return session.scalars(
         sa.select(Document).where(

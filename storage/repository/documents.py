@@ -81,9 +81,7 @@ def register_document(
     return document, created
 
 
-def get_document(
-    session: Session, document_id: str, *, tenant_id: int | None = None
-) -> Document | None:
+def get_document(session: Session, document_id: str, *, tenant_id: int | None = None) -> Document | None:
     """The document, or None; with ``tenant_id``, only if it belongs to that tenant."""
     statement = sa.select(Document).where(Document.id == document_id)
     if tenant_id is not None:
@@ -200,27 +198,21 @@ def finish_document(
     conditions = [Document.lease_owner == owner] if owner is not None else []
     if not _update_one(session, document_id, values, *conditions):
         holder = session.scalar(sa.select(Document.lease_owner).where(Document.id == document_id))
-        raise LeaseLostError(
-            f"document {document_id} is no longer leased to {owner!r} (held by {holder!r})"
-        )
+        raise LeaseLostError(f"document {document_id} is no longer leased to {owner!r} (held by {holder!r})")
     return reload_document(session, document_id)
 
 
 def reload_document(session: Session, document_id: str) -> Document:
     """The document as the database has it now (refreshing any copy the session holds)."""
     document = session.scalars(
-        sa.select(Document)
-        .where(Document.id == document_id)
-        .execution_options(populate_existing=True)
+        sa.select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
     ).one_or_none()
     if document is None:
         raise DocumentNotFoundError(f"document {document_id} does not exist")
     return document
 
 
-def _update_one(
-    session: Session, document_id: str, values: dict[str, Any], *conditions: Any
-) -> bool:
+def _update_one(session: Session, document_id: str, values: dict[str, Any], *conditions: Any) -> bool:
     """UPDATE one document; False when extra ``conditions`` kept it from matching.
 
     Raises ``DocumentNotFoundError`` when the document does not exist at all.

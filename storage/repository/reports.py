@@ -78,9 +78,9 @@ def cost_report(
                 sa.func.sum(sa.case((UsageLedgerEntry.error_code.is_not(None), 1), else_=0)), 0
             ).label("failed_calls"),
             sa.func.coalesce(sa.func.sum(_billed_input), 0).label("input_tokens"),
-            sa.func.coalesce(
-                sa.func.sum(sa.func.coalesce(UsageLedgerEntry.completion_tokens, 0)), 0
-            ).label("output_tokens"),
+            sa.func.coalesce(sa.func.sum(sa.func.coalesce(UsageLedgerEntry.completion_tokens, 0)), 0).label(
+                "output_tokens"
+            ),
             usd_sum(session, UsageLedgerEntry.cost_usd).label("cost_usd"),
         )
         .select_from(Document)
@@ -154,10 +154,8 @@ def licence_report(
     ).mappings()
     return {
         "decisions": [
-            {**dict(r), "documents": int(r["documents"]),
-             "cost_usd": usd_value(session, r["cost_usd"])}
+            {**dict(r), "documents": int(r["documents"]), "cost_usd": usd_value(session, r["cost_usd"])}
             for r in decisions
         ],
         "blocked": [{**dict(r), "documents": int(r["documents"])} for r in blocked],
     }
-

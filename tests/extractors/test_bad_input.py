@@ -87,9 +87,7 @@ BAD_CASES: list[tuple[str, Callable[[], bytes], FileKind, str | None, type[BadIn
 ]
 
 
-async def _pages(
-    preparer: PagePreparer, path: Path, kind: FileKind, **options: object
-) -> list[PreparedPage]:
+async def _pages(preparer: PagePreparer, path: Path, kind: FileKind, **options: object) -> list[PreparedPage]:
     return [page async for page in preparer.prepare(path, kind, **options)]
 
 
@@ -170,9 +168,7 @@ def test_too_many_pages_is_rejected_with_the_limit(tmp_path: Path) -> None:
         asyncio.run(run())
 
 
-def test_repairable_truncated_pdf_keeps_its_surviving_pages(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_repairable_truncated_pdf_keeps_its_surviving_pages(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "cut.pdf"
     path.write_bytes(hardcases.truncated_pdf(0.8))
 

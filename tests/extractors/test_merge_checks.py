@@ -58,18 +58,14 @@ def test_failed_pages_are_kept_as_failures_and_their_calls_counted():
         page_numbers=[2], failure=PageFailure(page_number=2, code="page_timeout", message="slow")
     )
     prep = PageFailure(page_number=3, code="render_error", message="broken")
-    merged = merge_pages(
-        [bad, ok], schema=INVOICE, engine="local", model=None, prepare_failures=[prep]
-    )
+    merged = merge_pages([bad, ok], schema=INVOICE, engine="local", model=None, prepare_failures=[prep])
     assert [f.page_number for f in merged.page_failures] == [2, 3]
 
 
 cents = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2)
 
 
-@given(
-    subtotal=cents, tax=cents, error=st.sampled_from([Decimal("0"), Decimal("0.05"), Decimal("1")])
-)
+@given(subtotal=cents, tax=cents, error=st.sampled_from([Decimal("0"), Decimal("0.05"), Decimal("1")]))
 def test_totals_rule_flags_exactly_the_inconsistent_sums(subtotal, tax, error):
     total = subtotal + tax + error
     page = PageExtraction(

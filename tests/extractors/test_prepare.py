@@ -23,9 +23,7 @@ from models.page import PageRoute, PreparedPage, TextQuality
 from tests import hardcases
 
 
-def _prepare(
-    settings: Settings, path: Path, kind: FileKind, **options: object
-) -> list[PreparedPage]:
+def _prepare(settings: Settings, path: Path, kind: FileKind, **options: object) -> list[PreparedPage]:
     async def run() -> list[PreparedPage]:
         async with PagePreparer(settings) as preparer:
             return [page async for page in preparer.prepare(path, kind, **options)]
@@ -79,9 +77,7 @@ def test_digital_pdf_pages_come_as_text_in_order_with_lines_and_boxes(
         assert page.prepare_ms > 0
 
 
-def test_render_always_sizes_the_image_for_the_tile_grid(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_render_always_sizes_the_image_for_the_tile_grid(settings: Settings, tmp_path: Path) -> None:
     path = _write(tmp_path, "invoice.pdf", hardcases.digital_pdf(2))
     pages = _prepare(settings, path, FileKind.PDF, render="always")
     for page in pages:
@@ -97,13 +93,9 @@ def test_render_always_sizes_the_image_for_the_tile_grid(
         assert sum(histogram[:128]) > 0 and sum(histogram[200:]) > 0.8 * sum(histogram)
 
 
-def test_scanned_and_mixed_pages_are_routed_by_their_content(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_scanned_and_mixed_pages_are_routed_by_their_content(settings: Settings, tmp_path: Path) -> None:
     scanned = _prepare(settings, _write(tmp_path, "s.pdf", hardcases.scanned_pdf(2)), FileKind.PDF)
-    assert [(p.text_quality, p.route) for p in scanned] == [
-        (TextQuality.EMPTY, PageRoute.IMAGE)
-    ] * 2
+    assert [(p.text_quality, p.route) for p in scanned] == [(TextQuality.EMPTY, PageRoute.IMAGE)] * 2
     assert all(p.image is not None for p in scanned)
 
     mixed = _prepare(settings, _write(tmp_path, "m.pdf", hardcases.mixed_pdf()), FileKind.PDF)
@@ -116,25 +108,19 @@ def test_scanned_and_mixed_pages_are_routed_by_their_content(
 
 
 def test_render_never_gives_no_images_even_for_scans(settings: Settings, tmp_path: Path) -> None:
-    pages = _prepare(
-        settings, _write(tmp_path, "m.pdf", hardcases.mixed_pdf()), FileKind.PDF, render="never"
-    )
+    pages = _prepare(settings, _write(tmp_path, "m.pdf", hardcases.mixed_pdf()), FileKind.PDF, render="never")
     assert [p.image for p in pages] == [None, None, None]
     assert pages[1].route is PageRoute.IMAGE
 
 
-def test_font_without_unicode_map_is_poor_text_and_rendered(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_font_without_unicode_map_is_poor_text_and_rendered(settings: Settings, tmp_path: Path) -> None:
     path = _write(tmp_path, "garbled.pdf", hardcases.garbled_font_pdf())
     (page,) = _prepare(settings, path, FileKind.PDF)
     assert page.text_quality is TextQuality.POOR and page.route is PageRoute.IMAGE
     assert page.image is not None
 
 
-def test_rotated_page_boxes_follow_the_page_as_displayed(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_rotated_page_boxes_follow_the_page_as_displayed(settings: Settings, tmp_path: Path) -> None:
     doc = pymupdf.open()
     page = doc.new_page(width=600, height=800)
     page.insert_text((40, 60), "Rotated invoice number 4711", fontsize=14)
@@ -147,9 +133,7 @@ def test_rotated_page_boxes_follow_the_page_as_displayed(
     assert x0 > 0.8 and y0 < 0.1 and y1 - y0 > x1 - x0  # a vertical strip, top right
 
 
-def test_page_numbers_select_pages_and_bad_numbers_are_refused(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_page_numbers_select_pages_and_bad_numbers_are_refused(settings: Settings, tmp_path: Path) -> None:
     path = _write(tmp_path, "invoice.pdf", hardcases.digital_pdf(5))
     pages = _prepare(settings, path, FileKind.PDF, page_numbers=[2, 5])
     assert [p.lines[0].text for p in pages] == ["INVOICE No. 1002", "INVOICE No. 1005"]
@@ -186,9 +170,7 @@ def test_cmyk_16bit_and_transparent_palette_images_become_rgb_or_gray(
     red, green, blue = _decoded(cmyk[0]).getpixel((150, 100))
     assert red > 200 and green < 60 and blue < 60
 
-    gray = _prepare(
-        settings, _write(tmp_path, "g.png", hardcases.gray16_png(512, 64)), FileKind.PNG
-    )
+    gray = _prepare(settings, _write(tmp_path, "g.png", hardcases.gray16_png(512, 64)), FileKind.PNG)
     picture = _decoded(gray[0]).convert("L")
     for x in (20, 256, 490):  # the 16-bit ramp, reduced to 8 bits
         assert abs(picture.getpixel((x, 32)) - round(x / 511 * 255)) <= 6
@@ -202,9 +184,7 @@ def test_cmyk_16bit_and_transparent_palette_images_become_rgb_or_gray(
 
 
 def test_every_tiff_frame_is_a_page(settings: Settings, tmp_path: Path) -> None:
-    pages = _prepare(
-        settings, _write(tmp_path, "f.tif", hardcases.multiframe_tiff()), FileKind.TIFF
-    )
+    pages = _prepare(settings, _write(tmp_path, "f.tif", hardcases.multiframe_tiff()), FileKind.TIFF)
     assert [p.page_number for p in pages] == [1, 2, 3]
     for page, size, color in zip(pages, hardcases.FRAME_SIZES, hardcases.FRAME_COLORS, strict=True):
         assert (page.width_pt, page.height_pt) == size

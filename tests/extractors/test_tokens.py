@@ -57,9 +57,7 @@ def test_letter_page_at_144_dpi_uses_the_grid_with_the_largest_scale() -> None:
     width, height = 8.5 * 144, 11 * 144  # 1224 x 1584 px: 4 x 5 tiles, more than 16
     grid, target_w, target_h = fit_tile_grid(width, height)
     candidates = {
-        (c, r): _scale_allowed(c, r, 1224, 1584, 336)
-        for c in range(1, 17)
-        for r in range(1, 16 // c + 1)
+        (c, r): _scale_allowed(c, r, 1224, 1584, 336) for c in range(1, 17) for r in range(1, 16 // c + 1)
     }
     best_scale = max(candidates.values())
     assert target_w == math.floor(1224 * best_scale)
@@ -97,8 +95,6 @@ def test_other_scripts_cost_more_tokens_per_character() -> None:
     cyrillic = "счёт итоговая сумма!"  # 20 characters
     chinese = "发票总金额发票总金额发票总金额发票总金额"  # 20 characters
     assert len(latin) == len(cyrillic) == len(chinese) == 20
-    assert (
-        estimate_text_tokens(latin) < estimate_text_tokens(cyrillic) < estimate_text_tokens(chinese)
-    )
+    assert estimate_text_tokens(latin) < estimate_text_tokens(cyrillic) < estimate_text_tokens(chinese)
     assert estimate_text_tokens(chinese) == 20
     assert estimate_text_tokens("") == 0

@@ -21,8 +21,9 @@ _TOKENS_PER_REQUEST = 3
 class RequestError(Exception):
     """A request vLLM would refuse."""
 
-    def __init__(self, message: str, *, status: int = 400, err_type: str = "BadRequestError",
-                 param: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int = 400, err_type: str = "BadRequestError", param: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -50,8 +51,12 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
     if not isinstance(body, dict):
         raise RequestError("Input should be a valid dictionary or object")
     if body.get("model") != model:
-        raise RequestError(f"The model `{body.get('model')}` does not exist.", status=404,
-                           err_type="NotFoundError", param="model")
+        raise RequestError(
+            f"The model `{body.get('model')}` does not exist.",
+            status=404,
+            err_type="NotFoundError",
+            param="model",
+        )
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestError("messages: Field required (a non-empty list)", param="messages")
@@ -59,16 +64,16 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
     text_tok = _TOKENS_PER_REQUEST
     for index, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in ROLES:
-            raise RequestError(f"messages.{index}.role: unknown or missing role",
-                               param="messages")
+            raise RequestError(f"messages.{index}.role: unknown or missing role", param="messages")
         text_tok += _TOKENS_PER_MESSAGE
         content = message.get("content")
         if isinstance(content, str):
             text_tok += count_tokens(content)
             continue
         if not isinstance(content, list):
-            raise RequestError(f"messages.{index}.content: must be a string or a list of parts",
-                               param="messages")
+            raise RequestError(
+                f"messages.{index}.content: must be a string or a list of parts", param="messages"
+            )
         for part in content:
             kind = part.get("type") if isinstance(part, dict) else None
             if kind == "text" and isinstance(part.get("text"), str):
@@ -79,8 +84,9 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
                 images += 1
                 image_tok += image_tokens(width, height)
             else:
-                raise RequestError(f"messages.{index}.content: unknown content part {kind!r}",
-                                   param="messages")
+                raise RequestError(
+                    f"messages.{index}.content: unknown content part {kind!r}", param="messages"
+                )
     if images > max_images:
         message = f"At most {max_images} image(s) may be provided in one prompt."
         raise RequestError(message + " Set `--limit-mm-per-prompt` to increase this limit.")
@@ -90,13 +96,18 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
     logprobs = body.get("logprobs") is True
     top = body.get("top_logprobs") or 0
     if top and not logprobs:
-        raise RequestError("when using `top_logprobs`, `logprobs` must be set to true.",
-                           param="top_logprobs")
+        raise RequestError("when using `top_logprobs`, `logprobs` must be set to true.", param="top_logprobs")
     name, answer_schema = _response_format(body.get("response_format"))
     return CheckedRequest(
-        max_tokens=max_tokens, logprobs=logprobs, top_logprobs=int(top), schema_name=name,
-        answer_schema=answer_schema, images=images, image_tokens=image_tok,
-        text_tokens=text_tok, logged=_logged(body),
+        max_tokens=max_tokens,
+        logprobs=logprobs,
+        top_logprobs=int(top),
+        schema_name=name,
+        answer_schema=answer_schema,
+        images=images,
+        image_tokens=image_tok,
+        text_tokens=text_tok,
+        logged=_logged(body),
     )
 
 
@@ -105,25 +116,26 @@ def _response_format(value: Any) -> tuple[str, dict[str, Any] | None]:
     if value is None:
         return "", None
     if not isinstance(value, dict) or value.get("type") not in RESPONSE_FORMATS:
-        raise RequestError("response_format.type must be one of "
-                           + ", ".join(sorted(RESPONSE_FORMATS)), param="response_format")
+        raise RequestError(
+            "response_format.type must be one of " + ", ".join(sorted(RESPONSE_FORMATS)),
+            param="response_format",
+        )
     if value["type"] != "json_schema":
         return "", None
     spec = value.get("json_schema")
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        raise RequestError("response_format.json_schema: Field required (with a name)",
-                           param="response_format")
+        raise RequestError(
+            "response_format.json_schema: Field required (with a name)", param="response_format"
+        )
     schema = spec.get("schema")
     if schema is not None and not isinstance(schema, dict):
-        raise RequestError("response_format.json_schema.schema must be an object",
-                           param="response_format")
+        raise RequestError("response_format.json_schema.schema must be an object", param="response_format")
     return spec["name"], schema or {}
 
 
 def _decode_image(url: Any) -> tuple[int, int, bytes]:
     if not isinstance(url, str) or not url.startswith("data:"):
-        raise RequestError("the fake server fetches no remote images; send a data URL",
-                           param="messages")
+        raise RequestError("the fake server fetches no remote images; send a data URL", param="messages")
     header, _, payload = url.partition(",")
     if not header.startswith("data:image/") or not header.endswith(";base64"):
         raise RequestError(f"Invalid data URL header: {header[:60]!r}", param="messages")
@@ -133,8 +145,7 @@ def _decode_image(url: Any) -> tuple[int, int, bytes]:
             width, height = image.size
             image.verify()
     except (binascii.Error, UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise RequestError(f"Failed to load image: {type(exc).__name__}: {exc}",
-                           param="messages") from None
+        raise RequestError(f"Failed to load image: {type(exc).__name__}: {exc}", param="messages") from None
     return width, height, data
 
 
@@ -147,4 +158,5 @@ def _logged(body: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node, str) and node.startswith("data:image/"):
             return f"<image data URL, {len(node)} chars>"
         return node
+
     return cut(body)

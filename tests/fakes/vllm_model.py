@@ -66,7 +66,7 @@ def pages_in(messages: list[dict[str, Any]]) -> dict[int, PageSeen]:
             if part.get("type") == "text":
                 text = part.get("text", "")
                 if m := _PAGE_TEXT.match(text):
-                    pages.setdefault(int(m.group(1)), PageSeen()).text = text[m.end():]
+                    pages.setdefault(int(m.group(1)), PageSeen()).text = text[m.end() :]
                 pending = int(m.group(1)) if (m := _PAGE_IMAGE.match(text)) else None
             elif part.get("type") == "image_url" and pending is not None:
                 pages.setdefault(pending, PageSeen()).images.append(part["_decoded"])
@@ -78,15 +78,12 @@ def pages_in(messages: list[dict[str, Any]]) -> dict[int, PageSeen]:
 def _lines(text: str) -> list[TextLine]:
     rows = [row for row in text.splitlines() if row.strip()]
     step = 1.0 / max(len(rows), 1)
-    return [TextLine(text=row, bbox=(0.0, i * step, 1.0, (i + 0.8) * step))
-            for i, row in enumerate(rows)]
+    return [TextLine(text=row, bbox=(0.0, i * step, 1.0, (i + 0.8) * step)) for i, row in enumerate(rows)]
 
 
-def read_page(seen: PageSeen, schema_name: str, image_texts: dict[str, str],
-              number: int) -> PageExtraction:
+def read_page(seen: PageSeen, schema_name: str, image_texts: dict[str, str], number: int) -> PageExtraction:
     """The mapper's reading of everything the fake can read on one page."""
-    texts = [seen.text] + [image_texts.get(hashlib.sha256(img).hexdigest(), "")
-                           for img in seen.images]
+    texts = [seen.text] + [image_texts.get(hashlib.sha256(img).hexdigest(), "") for img in seen.images]
     schema = BUILTIN_SCHEMAS.get(schema_name)
     joined = "\n".join(t for t in texts if t.strip())
     if schema is None or not joined:
@@ -94,8 +91,9 @@ def read_page(seen: PageSeen, schema_name: str, image_texts: dict[str, str],
     return map_page(_lines(joined), schema, page_number=number)
 
 
-def answer_for(answer_schema: dict[str, Any], schema_name: str, pages: dict[int, PageSeen],
-               image_texts: dict[str, str]) -> tuple[Any, dict[tuple, float]]:
+def answer_for(
+    answer_schema: dict[str, Any], schema_name: str, pages: dict[int, PageSeen], image_texts: dict[str, str]
+) -> tuple[Any, dict[tuple, float]]:
     """An instance of ``answer_schema`` filled from the pages, with each value's confidence."""
     confidences: dict[tuple, float] = {}
     props = answer_schema.get("properties") or {}
@@ -106,8 +104,7 @@ def answer_for(answer_schema: dict[str, Any], schema_name: str, pages: dict[int,
             assert m is not None
             number = int(m.group(1))
             reading = read_page(pages.get(number, PageSeen()), schema_name, image_texts, number)
-            out[m.group(0)] = _fill(props[m.group(0)], schema_name, reading, confidences,
-                                    (m.group(0),))
+            out[m.group(0)] = _fill(props[m.group(0)], schema_name, reading, confidences, (m.group(0),))
         return out, confidences
     readings = [read_page(seen, schema_name, image_texts, n) for n, seen in sorted(pages.items())]
     merged = PageExtraction(page_numbers=sorted(pages))
@@ -119,8 +116,13 @@ def answer_for(answer_schema: dict[str, Any], schema_name: str, pages: dict[int,
     return _fill(answer_schema, schema_name, merged, confidences, ()), confidences
 
 
-def _fill(schema: dict[str, Any], schema_name: str, reading: PageExtraction,
-          confidences: dict[tuple, float], path: tuple) -> dict[str, Any]:
+def _fill(
+    schema: dict[str, Any],
+    schema_name: str,
+    reading: PageExtraction,
+    confidences: dict[tuple, float],
+    path: tuple,
+) -> dict[str, Any]:
     if schema_name == "generic" or BUILTIN_SCHEMAS.get(schema_name) is None:
         return _fill_generic(reading, confidences, path)
     spec = BUILTIN_SCHEMAS[schema_name]
@@ -129,27 +131,36 @@ def _fill(schema: dict[str, Any], schema_name: str, reading: PageExtraction,
         if field_spec.kind is FieldKind.TABLE:
             rows = []
             for r, row in enumerate(reading.tables.get(field_spec.name, [])):
-                rows.append({c.name: _value(row.get(c.name), confidences,
-                                            (*path, field_spec.name, r, c.name))
-                             for c in field_spec.columns})
+                rows.append(
+                    {
+                        c.name: _value(row.get(c.name), confidences, (*path, field_spec.name, r, c.name))
+                        for c in field_spec.columns
+                    }
+                )
             out[field_spec.name] = rows
         else:
-            out[field_spec.name] = _value(reading.fields.get(field_spec.name), confidences,
-                                          (*path, field_spec.name))
+            out[field_spec.name] = _value(
+                reading.fields.get(field_spec.name), confidences, (*path, field_spec.name)
+            )
     return {k: out[k] for k in schema.get("properties", out)}
 
 
-def _fill_generic(reading: PageExtraction, confidences: dict[tuple, float],
-                  path: tuple) -> dict[str, Any]:
-    fields = [{"key": k, "value": _value(f, confidences, (*path, "fields", i, "value"))}
-              for i, (k, f) in enumerate(reading.fields.items())]
+def _fill_generic(reading: PageExtraction, confidences: dict[tuple, float], path: tuple) -> dict[str, Any]:
+    fields = [
+        {"key": k, "value": _value(f, confidences, (*path, "fields", i, "value"))}
+        for i, (k, f) in enumerate(reading.fields.items())
+    ]
     tables = []
     for t, (name, rows) in enumerate(reading.tables.items()):
         out_rows = []
         for r, row in enumerate(rows):
-            cells = [{"column": c, "value": _value(
-                f, confidences, (*path, "tables", t, "rows", r, "cells", i, "value"))}
-                for i, (c, f) in enumerate(row.items())]
+            cells = [
+                {
+                    "column": c,
+                    "value": _value(f, confidences, (*path, "tables", t, "rows", r, "cells", i, "value")),
+                }
+                for i, (c, f) in enumerate(row.items())
+            ]
             out_rows.append({"cells": cells})
         tables.append({"name": name, "rows": out_rows})
     return {"fields": fields, "tables": tables}
@@ -195,9 +206,12 @@ def serialise(answer: Any) -> tuple[str, dict[tuple, tuple[int, int]]]:
     return "".join(chunks), spans
 
 
-def tokens_with_logprobs(content: str, spans: dict[tuple, tuple[int, int]],
-                         confidences: dict[tuple, float],
-                         overrides: dict[str, float]) -> list[tuple[str, float]]:
+def tokens_with_logprobs(
+    content: str,
+    spans: dict[tuple, tuple[int, int]],
+    confidences: dict[tuple, float],
+    overrides: dict[str, float],
+) -> list[tuple[str, float]]:
     """Pseudo-tokens of ``content``, each with the log-probability the fake gives it.
 
     ``overrides`` maps a substring to a log-probability for every token of a value that
@@ -214,6 +228,6 @@ def tokens_with_logprobs(content: str, spans: dict[tuple, tuple[int, int]],
                 per_char[i] = logprob
     tokens = []
     for m in TOKEN.finditer(content):
-        marks = [lp for lp in per_char[m.start():m.end()] if lp is not None]
+        marks = [lp for lp in per_char[m.start() : m.end()] if lp is not None]
         tokens.append((m.group(0), marks[0] if marks else STRUCTURE_LOGPROB))
     return tokens

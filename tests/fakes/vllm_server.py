@@ -80,16 +80,22 @@ class Capacity:
 
     def service_s(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Seconds one request holds its slot when every slot is busy."""
-        return self.slots * (prompt_tokens / self.prefill_tps
-                             + completion_tokens / self.decode_tps)
+        return self.slots * (prompt_tokens / self.prefill_tps + completion_tokens / self.decode_tps)
 
 
 class FakeVllmServer:
     """``with FakeVllmServer() as fake: fake.base_url`` -> ``http://127.0.0.1:<port>/v1``."""
 
-    def __init__(self, *, model: str = DEFAULT_MODEL, max_images: int = 5,
-                 max_model_len: int = 131_072, prompt_tokens_details: bool = True,
-                 capacity: Capacity | None = None, faults: FakeFaults | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model: str = DEFAULT_MODEL,
+        max_images: int = 5,
+        max_model_len: int = 131_072,
+        prompt_tokens_details: bool = True,
+        capacity: Capacity | None = None,
+        faults: FakeFaults | None = None,
+    ) -> None:
         self.model = model
         self.max_images = max_images
         self.max_model_len = max_model_len
@@ -109,12 +115,20 @@ class FakeVllmServer:
     # --- lifecycle ------------------------------------------------------------------
     def start(self, port: int = 0) -> FakeVllmServer:
         """Serve in a background thread on 127.0.0.1 (an ephemeral port by default)."""
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="error",
-                                access_log=False, lifespan="off", ws="none", http="h11",
-                                loop="asyncio", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            self.app(),
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            access_log=False,
+            lifespan="off",
+            ws="none",
+            http="h11",
+            loop="asyncio",
+            timeout_graceful_shutdown=1,
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True,
-                                        name="fake-vllm")
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name="fake-vllm")
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -149,20 +163,29 @@ class FakeVllmServer:
 
     # --- the app --------------------------------------------------------------------
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/health", self._health, methods=["GET"]),
-            Route("/v1/models", self._models, methods=["GET"]),
-            Route("/v1/chat/completions", self._chat, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/health", self._health, methods=["GET"]),
+                Route("/v1/models", self._models, methods=["GET"]),
+                Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            ]
+        )
 
     async def _health(self, request: Request) -> Response:
         self.health_count += 1
         return Response(status_code=200 if self.faults.healthy else 503)
 
     async def _models(self, request: Request) -> Response:
-        card = {"id": self.model, "object": "model", "created": int(time.time()),
-                "owned_by": "vllm", "root": self.model, "parent": None,
-                "max_model_len": self.max_model_len, "permission": []}
+        card = {
+            "id": self.model,
+            "object": "model",
+            "created": int(time.time()),
+            "owned_by": "vllm",
+            "root": self.model,
+            "parent": None,
+            "max_model_len": self.max_model_len,
+            "permission": [],
+        }
         return JSONResponse({"object": "list", "data": [card]})
 
     def _faults_for(self, request: Request) -> tuple[FakeFaults, bool]:
@@ -192,8 +215,12 @@ class FakeVllmServer:
             self._drop(request)
             return Response(status_code=500)
         if self._take(faults, "rate_limited", own):
-            return _error(429, "Too many requests: rate limit exceeded.", "RateLimitError",
-                          headers={"Retry-After": f"{faults.retry_after_s:g}"})
+            return _error(
+                429,
+                "Too many requests: rate limit exceeded.",
+                "RateLimitError",
+                headers={"Retry-After": f"{faults.retry_after_s:g}"},
+            )
         if self._take(faults, "overloaded", own):
             return _error(503, BUSY_MESSAGE, "ServiceUnavailableError")
         if faults.flaky_every and number % faults.flaky_every == 0:
@@ -208,18 +235,25 @@ class FakeVllmServer:
         self.requests.append(checked.logged)
         prompt_tokens = checked.text_tokens + checked.image_tokens
         if prompt_tokens + checked.max_tokens > self.max_model_len:
-            return _error(400, (
-                f"This model's maximum context length is {self.max_model_len} tokens. However, "
-                f"you requested {prompt_tokens + checked.max_tokens} tokens ({prompt_tokens} in "
-                f"the messages, {checked.max_tokens} in the completion). Please reduce the "
-                "length of the messages or completion."), "BadRequestError")
+            return _error(
+                400,
+                (
+                    f"This model's maximum context length is {self.max_model_len} tokens. However, "
+                    f"you requested {prompt_tokens + checked.max_tokens} tokens ({prompt_tokens} in "
+                    f"the messages, {checked.max_tokens} in the completion). Please reduce the "
+                    "length of the messages or completion."
+                ),
+                "BadRequestError",
+            )
         return await self._complete(body, checked, faults, own, prompt_tokens)
 
-    async def _complete(self, body: dict[str, Any], checked: Any, faults: FakeFaults,
-                        own: bool, prompt_tokens: int) -> Response:
+    async def _complete(
+        self, body: dict[str, Any], checked: Any, faults: FakeFaults, own: bool, prompt_tokens: int
+    ) -> Response:
         pages = fake_model.pages_in(body["messages"])
         answer, confidences = fake_model.answer_for(
-            checked.answer_schema or {}, checked.schema_name, pages, self.image_texts)
+            checked.answer_schema or {}, checked.schema_name, pages, self.image_texts
+        )
         if faults.hallucinate:
             answer = _replace_values(answer, faults.hallucinate)
         if self._take(faults, "schema_violation", own) and isinstance(answer, dict):
@@ -230,39 +264,58 @@ class FakeVllmServer:
             spans = {}
         if self._take(faults, "invalid_json", own):
             content = content[:-1]  # the closing brace is missing
-        tokens = fake_model.tokens_with_logprobs(content, spans, confidences,
-                                                 faults.value_logprobs)
+        tokens = fake_model.tokens_with_logprobs(content, spans, confidences, faults.value_logprobs)
         finish = "stop"
         if len(tokens) > checked.max_tokens:
-            tokens, finish = tokens[:checked.max_tokens], "length"
+            tokens, finish = tokens[: checked.max_tokens], "length"
         elif self._take(faults, "truncate", own):
-            tokens, finish = tokens[:max(1, len(tokens) // 2)], "length"
+            tokens, finish = tokens[: max(1, len(tokens) // 2)], "length"
         content = "".join(t for t, _ in tokens)
         if self.capacity is not None:
             await self._run_slot(prompt_tokens, len(tokens))
         choice: dict[str, Any] = {
-            "index": 0, "message": {"role": "assistant", "content": content,
-                                    "tool_calls": [], "reasoning_content": None},
-            "logprobs": None, "finish_reason": finish, "stop_reason": None,
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "tool_calls": [], "reasoning_content": None},
+            "logprobs": None,
+            "finish_reason": finish,
+            "stop_reason": None,
         }
         if checked.logprobs and not faults.no_logprobs:
-            choice["logprobs"] = {"content": [
-                {"token": t, "logprob": lp, "bytes": list(t.encode()),
-                 "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode())}]
-                 [:checked.top_logprobs]} for t, lp in tokens]}
-        usage: dict[str, Any] = {"prompt_tokens": prompt_tokens,
-                                 "completion_tokens": len(tokens),
-                                 "total_tokens": prompt_tokens + len(tokens),
-                                 "prompt_tokens_details": None}
+            choice["logprobs"] = {
+                "content": [
+                    {
+                        "token": t,
+                        "logprob": lp,
+                        "bytes": list(t.encode()),
+                        "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode())}][
+                            : checked.top_logprobs
+                        ],
+                    }
+                    for t, lp in tokens
+                ]
+            }
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(tokens),
+            "total_tokens": prompt_tokens + len(tokens),
+            "prompt_tokens_details": None,
+        }
         if self.prompt_tokens_details:
             usage["prompt_tokens_details"] = {
                 "cached_tokens": 0,
-                "multimodal_tokens": {"image": checked.image_tokens} if checked.images else None}
-        return JSONResponse({
-            "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
-            "created": int(time.time()), "model": self.model, "choices": [choice],
-            "usage": usage, "prompt_logprobs": None,
-        })
+                "multimodal_tokens": {"image": checked.image_tokens} if checked.images else None,
+            }
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": self.model,
+                "choices": [choice],
+                "usage": usage,
+                "prompt_logprobs": None,
+            }
+        )
 
     async def _run_slot(self, prompt_tokens: int, completion_tokens: int) -> None:
         assert self.capacity is not None
@@ -288,10 +341,19 @@ def _replace_values(node: Any, table: dict[str, str]) -> Any:
     return table.get(node, node) if isinstance(node, str) else node
 
 
-def _error(status: int, message: str, err_type: str, *, param: str | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "type": err_type, "param": param,
-                                   "code": status}}, status_code=status, headers=headers)
+def _error(
+    status: int,
+    message: str,
+    err_type: str,
+    *,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"message": message, "type": err_type, "param": param, "code": status}},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def main() -> None:

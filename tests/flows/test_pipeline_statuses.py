@@ -34,15 +34,11 @@ class FailingPages:
     model = "test-wrapper"
     max_pages_per_call = 1
 
-    def __init__(
-        self, settings: Settings, *, fail: set[int] = frozenset(), crash: set[int] = frozenset()
-    ):
+    def __init__(self, settings: Settings, *, fail: set[int] = frozenset(), crash: set[int] = frozenset()):
         self.inner = LocalEngine(settings)
         self.fail, self.crash = fail, crash
 
-    async def extract(
-        self, pages: Sequence[PreparedPage], schema: ExtractionSchema
-    ) -> PageExtraction:
+    async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
         number = pages[0].page_number
         if number in self.crash:
             raise RuntimeError(f"engine bug on page {number}")
@@ -171,9 +167,7 @@ def test_a_document_held_by_another_worker_is_left_alone(settings, tmp_path):
     )
     with sessions.begin() as session:
         assert (
-            repo.claim_document(
-                session, intake.document_id, owner="other-host:1", lease_seconds=600
-            )
+            repo.claim_document(session, intake.document_id, owner="other-host:1", lease_seconds=600)
             is not None
         )
     db.dispose()

@@ -53,26 +53,49 @@ class FakeLlama:
         calls = []
         for attempt in range(1, self.failures + 1):
             usage = attempt % 2 == 1
-            calls.append(EngineCall(
-                engine="llama", model=SCOUT, page_numbers=[page.page_number], attempt=attempt,
-                prompt_tokens=prompt if usage else None, completion_tokens=4096 if usage else None,
-                finish_reason="length" if usage else None, http_status=200 if usage else None,
-                error_code="truncated" if usage else "connect", error="failed attempt",
-            ))
-        calls.append(EngineCall(
-            engine="llama", model=SCOUT, page_numbers=[page.page_number],
-            attempt=self.failures + 1, prompt_tokens=prompt, completion_tokens=180,
-            finish_reason="stop", http_status=200,
-        ))
+            calls.append(
+                EngineCall(
+                    engine="llama",
+                    model=SCOUT,
+                    page_numbers=[page.page_number],
+                    attempt=attempt,
+                    prompt_tokens=prompt if usage else None,
+                    completion_tokens=4096 if usage else None,
+                    finish_reason="length" if usage else None,
+                    http_status=200 if usage else None,
+                    error_code="truncated" if usage else "connect",
+                    error="failed attempt",
+                )
+            )
+        calls.append(
+            EngineCall(
+                engine="llama",
+                model=SCOUT,
+                page_numbers=[page.page_number],
+                attempt=self.failures + 1,
+                prompt_tokens=prompt,
+                completion_tokens=180,
+                finish_reason="stop",
+                http_status=200,
+            )
+        )
         return PageExtraction(page_numbers=[page.page_number], calls=calls)
 
     async def aclose(self) -> None:
         return None
 
 
-def process(settings: Settings, tmp_path: Path, engine, *, tenant: str = "acme",
-            tier: str | None = None, pages: int = 1, seed: int = 1,
-            data: bytes | None = None) -> tuple:
+def process(
+    settings: Settings,
+    tmp_path: Path,
+    engine,
+    *,
+    tenant: str = "acme",
+    tier: str | None = None,
+    pages: int = 1,
+    seed: int = 1,
+    data: bytes | None = None,
+) -> tuple:
     """Register one generated invoice for ``tenant`` and run it through the pipeline."""
     upgrade(settings)
     db = make_engine(settings)
@@ -84,13 +107,15 @@ def process(settings: Settings, tmp_path: Path, engine, *, tenant: str = "acme",
     path = tmp_path / f"invoice-{seed}.pdf"
     path.write_bytes(data or invoice_pdf(make_invoice_truth(seed), pages=pages))
     blobs = BlobStore(settings.blob_dir)
-    intake = register_file(path, settings=settings, sessions=sessions, blobs=blobs,
-                           tenant=tenant, schema_name="invoice")
+    intake = register_file(
+        path, settings=settings, sessions=sessions, blobs=blobs, tenant=tenant, schema_name="invoice"
+    )
 
     async def go():
         async with PagePreparer(settings) as preparer:
-            pipeline = Pipeline(settings=settings, sessions=sessions, blobs=blobs,
-                                preparer=preparer, engine=engine)
+            pipeline = Pipeline(
+                settings=settings, sessions=sessions, blobs=blobs, preparer=preparer, engine=engine
+            )
             try:
                 return await run_document(pipeline, intake.document_id)
             finally:
@@ -112,8 +137,9 @@ def with_(settings: Settings, **values) -> Settings:
 def recompute(row) -> Decimal:
     price = load_price_list().price_for(row.model)
     prompt = row.prompt_tokens if row.prompt_tokens is not None else (row.image_tokens or 0)
-    exact = (prompt * Fraction(str(price.input_usd_per_million))
-             + (row.completion_tokens or 0) * Fraction(str(price.output_usd_per_million)))
+    exact = prompt * Fraction(str(price.input_usd_per_million)) + (row.completion_tokens or 0) * Fraction(
+        str(price.output_usd_per_million)
+    )
     scaled = exact / 1_000_000 * 10**8
     whole = scaled.numerator // scaled.denominator + (1 if scaled % 1 >= Fraction(1, 2) else 0)
     return Decimal(whole).scaleb(-8)
@@ -121,8 +147,7 @@ def recompute(row) -> Decimal:
 
 def test_allowed_llama_document_is_quoted_priced_and_attributed(db_settings, tmp_path):
     engine = FakeLlama(failures=2)
-    run, document, ledger = process(with_(db_settings, licensee_country="US"), tmp_path, engine,
-                                    pages=2)
+    run, document, ledger = process(with_(db_settings, licensee_country="US"), tmp_path, engine, pages=2)
     assert run.status is not DocumentStatus.BLOCKED, run.reason
     assert document.policy_decision == "allowed"
     assert (document.model, document.model_licence) == (SCOUT, "llama4-community")
@@ -150,12 +175,9 @@ def test_eu_licensee_is_blocked_before_any_call_and_billed_nothing(settings, tmp
     assert engine.pages_seen == [] and ledger == [] and document.cost_usd == 0
 
 
-def test_eu_licensee_on_a_tier_with_a_fallback_is_routed_to_the_local_engine(
-    settings, tmp_path
-):
+def test_eu_licensee_on_a_tier_with_a_fallback_is_routed_to_the_local_engine(settings, tmp_path):
     engine = FakeLlama()
-    run, document, ledger = process(with_(settings, licensee_country="FR"), tmp_path, engine,
-                                    tier="free")
+    run, document, ledger = process(with_(settings, licensee_country="FR"), tmp_path, engine, tier="free")
     assert run.status in (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW), run.reason
     assert document.policy_decision == "routed" and document.engine == "local"
     assert "European Union" in document.policy_reason
@@ -186,8 +208,9 @@ def tiny_tiers(tmp_path: Path, **limits) -> Path:
 
 def test_monthly_pages_limit_blocks_at_the_quote_step(db_settings, tmp_path):
     limit, pages = 3, 2
-    settings = with_(db_settings, licensee_country="US",
-                     tiers_file=tiny_tiers(tmp_path, pages_per_month=limit))
+    settings = with_(
+        db_settings, licensee_country="US", tiers_file=tiny_tiers(tmp_path, pages_per_month=limit)
+    )
     first, _, _ = process(settings, tmp_path, FakeLlama(), tier="tiny", pages=pages, seed=4)
     assert first.status is not DocumentStatus.BLOCKED, first.reason
     engine = FakeLlama()
@@ -202,8 +225,9 @@ def test_monthly_pages_limit_blocks_at_the_quote_step(db_settings, tmp_path):
 
 
 def test_monthly_dollars_limit_blocks_with_the_quote_in_the_reason(db_settings, tmp_path):
-    settings = with_(db_settings, licensee_country="US",
-                     tiers_file=tiny_tiers(tmp_path, usd_per_month="0.000001"))
+    settings = with_(
+        db_settings, licensee_country="US", tiers_file=tiny_tiers(tmp_path, usd_per_month="0.000001")
+    )
     run, document, ledger = process(settings, tmp_path, FakeLlama(), tier="tiny", seed=6)
     assert run.status is DocumentStatus.BLOCKED and document.error_code == "budget_usd"
     quote = document.quoted_cost_usd
@@ -228,8 +252,6 @@ def test_a_duplicate_is_never_billed_twice(db_settings, tmp_path):
         [row] = repo.cost_report(session, by=["tenant"])
     db.dispose()
     assert row["cost_usd"] == sum(r.cost_usd for r in ledger) and row["documents"] == 1
-
-
 
 
 @pytest.mark.usefixtures("prefect_server")

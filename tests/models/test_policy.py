@@ -27,9 +27,9 @@ MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
 LOCAL = "rapidocr-ppocrv4+fieldmap-1"
 CATALOG = load_catalog()
 TIERS = load_tiers()
-TERMS = tomllib.loads(
-    resources.files("models").joinpath("data", "catalog.toml").read_text()
-)["licences"]["llama4-community"]
+TERMS = tomllib.loads(resources.files("models").joinpath("data", "catalog.toml").read_text())["licences"][
+    "llama4-community"
+]
 EU = set(TERMS["multimodal_excluded_countries"])
 
 
@@ -38,16 +38,22 @@ def decide(model: str, tier: str = "standard", *, fallback: bool = True, **facts
     local = CATALOG.lookup(LOCAL)
     chosen = TIERS.get(tier)
     return decide_model(
-        tier=chosen, engine="llama" if entry.engine != "local" else "local", model=entry,
-        terms=CATALOG.licence_of(entry), facts=LicenseeFacts(**facts),
-        fallback=("local", local, CATALOG.licence_of(local))
-        if fallback and chosen.fallback_engine else None,
+        tier=chosen,
+        engine="llama" if entry.engine != "local" else "local",
+        model=entry,
+        terms=CATALOG.licence_of(entry),
+        facts=LicenseeFacts(**facts),
+        fallback=("local", local, CATALOG.licence_of(local)) if fallback and chosen.fallback_engine else None,
     )
 
 
 def test_the_catalog_lists_the_llama_4_checkpoints_under_the_community_licence():
-    for name in (SCOUT, MAVERICK, "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8",
-                 "RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16"):
+    for name in (
+        SCOUT,
+        MAVERICK,
+        "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8",
+        "RedHatAI/Llama-4-Scout-17B-16E-Instruct-quantized.w4a16",
+    ):
         entry = CATALOG.lookup(name)
         assert entry.known and entry.multimodal and entry.licence == "llama4-community"
     assert CATALOG.lookup(SCOUT).total_params_b == 109
@@ -94,8 +100,9 @@ def test_above_700_million_users_needs_a_meta_licence_and_records_it():
     above = decide(SCOUT, country="US", monthly_active_users=threshold + 1)
     assert above.blocked and above.code == "licence_mau"
     assert f"{threshold + 1:,}" in above.reason and "FOLIO_META_LICENCE_REFERENCE" in above.reason
-    granted = decide(SCOUT, country="US", monthly_active_users=threshold + 1,
-                     meta_licence_reference="META-LLAMA-2026-0042")
+    granted = decide(
+        SCOUT, country="US", monthly_active_users=threshold + 1, meta_licence_reference="META-LLAMA-2026-0042"
+    )
     assert granted.outcome is PolicyOutcome.ALLOWED
     assert granted.licence_reference == "META-LLAMA-2026-0042"
     assert any("META-LLAMA-2026-0042" in note for note in granted.notes)
@@ -130,8 +137,7 @@ def test_unknown_models_are_allowed_with_a_warning_or_blocked_on_request():
     allowed = decide("acme/mystery-70b", "enterprise", country="US")
     assert allowed.outcome is PolicyOutcome.ALLOWED and allowed.licence_id == "unknown"
     assert any("licence unknown" in note for note in allowed.notes)
-    blocked = decide("acme/mystery-70b", "enterprise", country="US",
-                     unknown_model_licence="block")
+    blocked = decide("acme/mystery-70b", "enterprise", country="US", unknown_model_licence="block")
     assert blocked.blocked and blocked.code == "licence_unknown"
 
 
@@ -141,43 +147,65 @@ def tier(**limits) -> LicenceTier:
 
 def test_monthly_pages_reason_says_which_limit_and_by_how_much():
     limit, used, pages = 1000, 980, 57
-    check = check_budget(tier(pages_per_month=limit), usage=MonthlyUsage(month="2026-11",
-                         pages=used), document_pages=pages, quote_usd=Decimal(0))
+    check = check_budget(
+        tier(pages_per_month=limit),
+        usage=MonthlyUsage(month="2026-11", pages=used),
+        document_pages=pages,
+        quote_usd=Decimal(0),
+    )
     assert not check.allowed and check.code == "budget_pages"
     over = used + pages - limit
     assert check.reason.startswith(
         f"monthly pages {limit:,} would be exceeded by {over}: {used} used + {pages} this document"
     )
-    exact = check_budget(tier(pages_per_month=limit), usage=MonthlyUsage(month="2026-11",
-                         pages=limit - pages), document_pages=pages, quote_usd=Decimal(0))
+    exact = check_budget(
+        tier(pages_per_month=limit),
+        usage=MonthlyUsage(month="2026-11", pages=limit - pages),
+        document_pages=pages,
+        quote_usd=Decimal(0),
+    )
     assert exact.allowed
 
 
 def test_monthly_dollars_reason_says_by_how_much():
     limit, used, quote = Decimal("5.00"), Decimal("4.9"), Decimal("0.12345678")
-    check = check_budget(tier(usd_per_month=limit), usage=MonthlyUsage(month="2026-11",
-                         usd=used), document_pages=1, quote_usd=quote)
+    check = check_budget(
+        tier(usd_per_month=limit),
+        usage=MonthlyUsage(month="2026-11", usd=used),
+        document_pages=1,
+        quote_usd=quote,
+    )
     assert not check.allowed and check.code == "budget_usd"
     assert check.reason.startswith(
         f"monthly dollars {format_usd(limit)} would be exceeded by "
         f"{format_usd(used + quote - limit)}: {format_usd(used)} used + {format_usd(quote)}"
     )
     assert "$0.02345678" in check.reason  # 4.9 + 0.12345678 - 5.00, with every digit kept
-    assert check_budget(tier(usd_per_month=None), usage=MonthlyUsage(month="2026-11",
-                        usd=Decimal(10**9)), document_pages=1, quote_usd=quote).allowed
+    assert check_budget(
+        tier(usd_per_month=None),
+        usage=MonthlyUsage(month="2026-11", usd=Decimal(10**9)),
+        document_pages=1,
+        quote_usd=quote,
+    ).allowed
 
 
 def test_pages_per_document_limit():
-    check = check_budget(tier(max_pages_per_document=20), usage=MonthlyUsage(month="2026-11"),
-                         document_pages=21, quote_usd=Decimal(0))
+    check = check_budget(
+        tier(max_pages_per_document=20),
+        usage=MonthlyUsage(month="2026-11"),
+        document_pages=21,
+        quote_usd=Decimal(0),
+    )
     assert check.code == "tier_document_pages" and "21" in check.reason
 
 
 def test_calendar_months_are_utc():
     last = dt.datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt.UTC)
     first = last + dt.timedelta(seconds=1)
-    assert calendar_month(last) == (dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                                    dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    assert calendar_month(last) == (
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+    )
     assert calendar_month(first)[0] == dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
     december = calendar_month(dt.datetime(2026, 12, 15, tzinfo=dt.UTC))
     assert december[1] == dt.datetime(2027, 1, 1, tzinfo=dt.UTC)

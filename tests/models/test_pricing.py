@@ -67,9 +67,7 @@ def test_hosted_equivalents_are_the_file_ranges_and_the_local_engine_is_free():
     prices = load_price_list()
     scout = prices.price_for(SCOUT)
     low, high = raw["models"][SCOUT]["hosted_input_usd_per_million"]
-    assert (scout.hosted_input.low, scout.hosted_input.high) == (
-        Decimal(str(low)), Decimal(str(high))
-    )
+    assert (scout.hosted_input.low, scout.hosted_input.high) == (Decimal(str(low)), Decimal(str(high)))
     local = prices.price_for(LOCAL)
     assert local.cost(10**9, 10**9) == 0
     hosted = scout.hosted_cost(1_000_000, 0)
@@ -85,8 +83,11 @@ def test_hosted_equivalents_are_the_file_ranges_and_the_local_engine_is_free():
 def test_call_cost_is_exact_and_rounded_half_up_to_1e_8(input_tokens, output_tokens, model):
     price = load_price_list().price_for(model)
     expected = round_half_up(
-        (input_tokens * Fraction(str(price.input_usd_per_million))
-         + output_tokens * Fraction(str(price.output_usd_per_million))) / 1_000_000,
+        (
+            input_tokens * Fraction(str(price.input_usd_per_million))
+            + output_tokens * Fraction(str(price.output_usd_per_million))
+        )
+        / 1_000_000,
         8,
     )
     assert price.cost(input_tokens, output_tokens) == expected
@@ -98,21 +99,19 @@ def call(**fields) -> EngineCall:
 
 def test_what_a_call_is_billed_for():
     # Reported prompt tokens include the image tokens (as vLLM counts them): not added twice.
-    assert billable_tokens(call(prompt_tokens=3000, image_tokens=2467, completion_tokens=90)) == (
-        3000, 90
-    )
+    assert billable_tokens(call(prompt_tokens=3000, image_tokens=2467, completion_tokens=90)) == (3000, 90)
     # Only image tokens reported: those are the input.
     assert billable_tokens(call(image_tokens=2467)) == (2467, 0)
     # Nothing reported (refused connection, timeout): nothing billed; estimates never are.
-    assert billable_tokens(
-        call(estimated_prompt_tokens=4000, error_code="connect", http_status=None)
-    ) == (0, 0)
+    assert billable_tokens(call(estimated_prompt_tokens=4000, error_code="connect", http_status=None)) == (
+        0,
+        0,
+    )
 
 
 def test_failed_attempts_that_reported_usage_are_billed_like_any_other():
     prices = load_price_list()
-    failed = call(prompt_tokens=1200, completion_tokens=4096, finish_reason="length",
-                  error_code="truncated")
+    failed = call(prompt_tokens=1200, completion_tokens=4096, finish_reason="length", error_code="truncated")
     ok = call(prompt_tokens=1200, completion_tokens=300, attempt=2)
     silent = call(error_code="http_503", http_status=503, attempt=3)
     priced = price_calls([failed, ok, silent], prices)
@@ -140,9 +139,7 @@ def test_overrides_change_the_price_and_the_version():
     assert changed.version != base.version
     assert load_price_list(overrides=overrides).version == changed.version  # stable
     assert changed.price_for(SCOUT).input_usd_per_million == Decimal("0.5")
-    assert changed.price_for(SCOUT).output_usd_per_million == (
-        base.price_for(SCOUT).output_usd_per_million
-    )
+    assert changed.price_for(SCOUT).output_usd_per_million == (base.price_for(SCOUT).output_usd_per_million)
     assert changed.price_for(SCOUT).cost(2_000_000, 0) == Decimal("1.00000000")
     with pytest.raises(ConfigurationError):
         load_price_list(overrides={"new/model": {"input_usd_per_million": Decimal(1)}})

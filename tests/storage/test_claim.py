@@ -90,9 +90,7 @@ def test_a_lapsed_lease_is_taken_over_and_the_old_worker_is_stopped(
     with session_scope(factory) as session, pytest.raises(LeaseLostError):
         finish_document(session, document_id=document.id, status=DocumentStatus.DONE, owner="w1")
     with session_scope(factory) as session:
-        done = finish_document(
-            session, document_id=document.id, status=DocumentStatus.DONE, owner="w2"
-        )
+        done = finish_document(session, document_id=document.id, status=DocumentStatus.DONE, owner="w2")
     assert done.status is DocumentStatus.DONE and done.attempts == 2
 
 
@@ -104,14 +102,8 @@ def test_final_documents_are_never_claimed(factory: sessionmaker[Session]) -> No
     far_future = T0 + dt.timedelta(days=3650)
     with session_scope(factory) as session:
         for document in documents:
-            assert (
-                claim_document(session, document.id, owner="w", lease_seconds=1, now=far_future)
-                is None
-            )
-        assert (
-            claim_next_documents(session, owner="w", lease_seconds=1, limit=10, now=far_future)
-            == []
-        )
+            assert claim_document(session, document.id, owner="w", lease_seconds=1, now=far_future) is None
+        assert claim_next_documents(session, owner="w", lease_seconds=1, limit=10, now=far_future) == []
 
 
 def test_claim_next_takes_higher_priority_then_oldest_first(
@@ -244,9 +236,7 @@ def test_finish_refuses_a_worker_that_lost_its_lease(factory: sessionmaker[Sessi
         document, _ = register_pdf(session, make_pdf("leased"))
         assert claim_document(session, document.id, owner="w1", lease_seconds=60) is not None
     with session_scope(factory) as session, pytest.raises(LeaseLostError):
-        finish_document(
-            session, document_id=document.id, status=DocumentStatus.DONE, owner="someone-else"
-        )
+        finish_document(session, document_id=document.id, status=DocumentStatus.DONE, owner="someone-else")
     with session_scope(factory) as session:
         unchanged = get_document(session, document.id)
         assert unchanged is not None and unchanged.status is DocumentStatus.PROCESSING

@@ -41,9 +41,17 @@ def sessions(db_settings: Settings) -> Iterator[sa.orm.sessionmaker]:
 
 def new_document(session, tenant_id: int, *, tier: str = "standard") -> str:
     document, _ = repo.register_document(
-        session, tenant_id=tenant_id, sha256=uuid.uuid4().hex * 2, schema_name="invoice",
-        file_name="x.pdf", kind=FileKind.PDF, media_type="application/pdf", size_bytes=1,
-        blob_key=None, licence_tier=tier, source="cli",
+        session,
+        tenant_id=tenant_id,
+        sha256=uuid.uuid4().hex * 2,
+        schema_name="invoice",
+        file_name="x.pdf",
+        kind=FileKind.PDF,
+        media_type="application/pdf",
+        size_bytes=1,
+        blob_key=None,
+        licence_tier=tier,
+        source="cli",
     )
     return document.id
 
@@ -64,8 +72,11 @@ def recompute(row: UsageLedgerEntry, prices: PriceList) -> Decimal:
     prompt = row.prompt_tokens if row.prompt_tokens is not None else (row.image_tokens or 0)
     completion = row.completion_tokens or 0
     return round_half_up(
-        (prompt * Fraction(str(price.input_usd_per_million))
-         + completion * Fraction(str(price.output_usd_per_million))) / 1_000_000
+        (
+            prompt * Fraction(str(price.input_usd_per_million))
+            + completion * Fraction(str(price.output_usd_per_million))
+        )
+        / 1_000_000
     )
 
 
@@ -85,8 +96,7 @@ calls_strategy = st.lists(
 )
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(documents=st.lists(calls_strategy, min_size=1, max_size=3))
 def test_costs_and_reports_equal_a_recomputation_from_ledger_rows(sessions, documents):
     prices = load_price_list()
@@ -96,8 +106,9 @@ def test_costs_and_reports_equal_a_recomputation_from_ledger_rows(sessions, docu
         ids = []
         for calls in documents:
             document_id = new_document(session, tenant.id)
-            repo.add_usage(session, document_id=document_id, extraction_id=None,
-                           calls=price_calls(calls, prices))
+            repo.add_usage(
+                session, document_id=document_id, extraction_id=None, calls=price_calls(calls, prices)
+            )
             repo.finish_document(session, document_id=document_id, status=DocumentStatus.DONE)
             ids.append(document_id)
     with sessions() as session:
@@ -133,27 +144,56 @@ def test_month_boundaries_are_utc_in_budgets_and_reports(sessions):
         tenant = repo.create_tenant(session, name="months", tier="standard")
         document_id = new_document(session, tenant.id)
         calls = price_calls(
-            [EngineCall(engine="llama", model=SCOUT, prompt_tokens=1_000_000),
-             EngineCall(engine="llama", model=SCOUT, prompt_tokens=3_000_000)], prices)
+            [
+                EngineCall(engine="llama", model=SCOUT, prompt_tokens=1_000_000),
+                EngineCall(engine="llama", model=SCOUT, prompt_tokens=3_000_000),
+            ],
+            prices,
+        )
         rows = repo.add_usage(session, document_id=document_id, extraction_id=None, calls=calls)
         rows[0].created_at, rows[1].created_at = last_second, first_second
         repo.finish_document(session, document_id=document_id, status=DocumentStatus.DONE)
-        repo.record_quote(session, document_id=document_id, quoted_tokens=1,
-                          quoted_cost_usd=Decimal(0), price_version=prices.version,
-                          quoted_at=last_second)
-        repo.record_policy(session, document_id=document_id, decision="allowed", reason=None,
-                           engine="llama", model=SCOUT, model_licence="llama4-community",
-                           attribution="Built with Llama", licence_reference=None)
+        repo.record_quote(
+            session,
+            document_id=document_id,
+            quoted_tokens=1,
+            quoted_cost_usd=Decimal(0),
+            price_version=prices.version,
+            quoted_at=last_second,
+        )
+        repo.record_policy(
+            session,
+            document_id=document_id,
+            decision="allowed",
+            reason=None,
+            engine="llama",
+            model=SCOUT,
+            model_licence="llama4-community",
+            attribution="Built with Llama",
+            licence_reference=None,
+        )
         session.execute(sa.update(Document).values(page_count=7))
     january = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
     february = (january[1], dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     with sessions() as session:
-        assert repo.monthly_usage(session, tenant_id=tenant.id, start=january[0],
-                                  end=january[1]) == (7, calls[0].cost_usd)
-        assert repo.monthly_usage(session, tenant_id=tenant.id, start=february[0],
-                                  end=february[1]) == (0, calls[1].cost_usd)
-        assert repo.monthly_usage(session, tenant_id=tenant.id, start=january[0], end=january[1],
-                                  exclude_document_id=document_id)[0] == 0
+        assert repo.monthly_usage(session, tenant_id=tenant.id, start=january[0], end=january[1]) == (
+            7,
+            calls[0].cost_usd,
+        )
+        assert repo.monthly_usage(session, tenant_id=tenant.id, start=february[0], end=february[1]) == (
+            0,
+            calls[1].cost_usd,
+        )
+        assert (
+            repo.monthly_usage(
+                session,
+                tenant_id=tenant.id,
+                start=january[0],
+                end=january[1],
+                exclude_document_id=document_id,
+            )[0]
+            == 0
+        )
         report = {r["month"]: r["cost_usd"] for r in repo.cost_report(session, by=["month"])}
         assert report == {"2026-01": calls[0].cost_usd, "2026-02": calls[1].cost_usd}
         since = repo.cost_report(session, by=["tenant"], since=first_second)
@@ -170,11 +210,9 @@ def test_a_price_change_never_rewrites_past_rows(sessions):
     with sessions.begin() as session:
         tenant = repo.create_tenant(session, name="prices", tier="standard")
         first, second = new_document(session, tenant.id), new_document(session, tenant.id)
-        repo.add_usage(session, document_id=first, extraction_id=None,
-                       calls=price_calls([call], old))
+        repo.add_usage(session, document_id=first, extraction_id=None, calls=price_calls([call], old))
         repo.finish_document(session, document_id=first, status=DocumentStatus.DONE)
-        repo.add_usage(session, document_id=second, extraction_id=None,
-                       calls=price_calls([call], new))
+        repo.add_usage(session, document_id=second, extraction_id=None, calls=price_calls([call], new))
         repo.finish_document(session, document_id=second, status=DocumentStatus.DONE)
     with sessions() as session:
         [old_row] = repo.ledger_for(session, first)
@@ -192,28 +230,57 @@ def test_blocked_documents_cost_nothing_and_show_their_reasons(sessions):
     with sessions.begin() as session:
         tenant = repo.create_tenant(session, name="blocked", tier="free")
         document_id = new_document(session, tenant.id, tier="free")
-        repo.record_policy(session, document_id=document_id, decision="allowed", reason=None,
-                           engine="local", model=LOCAL, model_licence="apache-2.0",
-                           attribution=None, licence_reference=None)
-        repo.record_quote(session, document_id=document_id, quoted_tokens=0,
-                          quoted_cost_usd=Decimal(0), price_version="v",
-                          quoted_at=dt.datetime.now(dt.UTC), blocked_reason=reason)
-        finished = repo.finish_document(session, document_id=document_id,
-                                        status=DocumentStatus.BLOCKED, reason=reason)
+        repo.record_policy(
+            session,
+            document_id=document_id,
+            decision="allowed",
+            reason=None,
+            engine="local",
+            model=LOCAL,
+            model_licence="apache-2.0",
+            attribution=None,
+            licence_reference=None,
+        )
+        repo.record_quote(
+            session,
+            document_id=document_id,
+            quoted_tokens=0,
+            quoted_cost_usd=Decimal(0),
+            price_version="v",
+            quoted_at=dt.datetime.now(dt.UTC),
+            blocked_reason=reason,
+        )
+        finished = repo.finish_document(
+            session, document_id=document_id, status=DocumentStatus.BLOCKED, reason=reason
+        )
         assert finished.cost_usd == 0 and finished.policy_decision == "blocked"
     with sessions() as session:
         [row] = repo.cost_report(session, by=["status", "tier"])
         assert (row["status"], row["tier"], row["documents"], row["calls"], row["cost_usd"]) == (
-            "blocked", "free", 1, 0, 0
+            "blocked",
+            "free",
+            1,
+            0,
+            0,
         )
         report = repo.licence_report(session)
-        assert report["decisions"] == [{"tier": "free", "model_licence": "apache-2.0",
-                                        "model": LOCAL, "decision": "blocked", "documents": 1,
-                                        "cost_usd": Decimal(0)}]
+        assert report["decisions"] == [
+            {
+                "tier": "free",
+                "model_licence": "apache-2.0",
+                "model": LOCAL,
+                "decision": "blocked",
+                "documents": 1,
+                "cost_usd": Decimal(0),
+            }
+        ]
         assert report["blocked"] == [{"tier": "free", "reason": reason, "documents": 1}]
-        assert repo.monthly_usage(session, tenant_id=tenant.id,
-                                  start=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
-                                  end=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)) == (0, 0)
+        assert repo.monthly_usage(
+            session,
+            tenant_id=tenant.id,
+            start=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+            end=dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
+        ) == (0, 0)
 
 
 def test_tenants_are_created_once_and_change_tier(sessions):

@@ -366,9 +366,7 @@ def test_reprocessing_adds_a_version_and_moves_current(factory: sessionmaker[Ses
 def test_the_database_rejects_two_current_versions(factory: sessionmaker[Session]) -> None:
     with session_scope(factory) as session:
         document, _ = register_pdf(session, make_pdf("Invoice INV-8"))
-        add_extraction(
-            session, document_id=document.id, extraction=_extraction("1.00"), fingerprint={}
-        )
+        add_extraction(session, document_id=document.id, extraction=_extraction("1.00"), fingerprint={})
     result = _extraction("2.00").model_dump(mode="json")
 
     def extra_row(version: int, is_current: bool) -> Extraction:
@@ -433,9 +431,7 @@ def test_cost_is_the_exact_sum_of_the_ledger(factory: sessionmaker[Session]) -> 
         extraction = add_extraction(
             session, document_id=document.id, extraction=_extraction("9.99"), fingerprint={}
         )
-        rows = add_usage(
-            session, document_id=document.id, extraction_id=extraction.id, calls=calls[:8]
-        )
+        rows = add_usage(session, document_id=document.id, extraction_id=extraction.id, calls=calls[:8])
         add_usage(session, document_id=document.id, extraction_id=None, calls=calls[8:])
         finished = finish_document(
             session, document_id=document.id, status=DocumentStatus.DONE, engine="llama"
@@ -450,9 +446,7 @@ def test_cost_is_the_exact_sum_of_the_ledger(factory: sessionmaker[Session]) -> 
     assert stored.cost_usd == sum((row.cost_usd for row in ledger), Decimal(0))
     assert isinstance(stored.cost_usd, Decimal)
     for row, call in zip(ledger, calls, strict=True):
-        as_call = EngineCall.model_validate(
-            {name: getattr(row, name) for name in EngineCall.model_fields}
-        )
+        as_call = EngineCall.model_validate({name: getattr(row, name) for name in EngineCall.model_fields})
         assert as_call == call
     assert [row.extraction_id for row in ledger] == [extraction.id] * 8 + [None] * 5
 
@@ -481,9 +475,7 @@ def test_finishing_without_calls_costs_nothing(factory: sessionmaker[Session]) -
 def test_datetimes_come_back_aware_and_in_utc(factory: sessionmaker[Session]) -> None:
     before = dt.datetime.now(dt.UTC)
     # A claim time given in another zone is the same instant, stored and returned in UTC.
-    claim_time = dt.datetime(
-        2030, 5, 17, 9, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=5))
-    )
+    claim_time = dt.datetime(2030, 5, 17, 9, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=5)))
     with session_scope(factory) as session:
         document, _ = register_pdf(session, make_pdf("clock"))
         claim_document(session, document.id, owner="w1", lease_seconds=90, now=claim_time)
@@ -505,9 +497,7 @@ def test_naive_datetimes_are_refused(factory: sessionmaker[Session]) -> None:
     with session_scope(factory) as session:
         document, _ = register_pdf(session, make_pdf("naive"))
     with session_scope(factory) as session, pytest.raises(StatementError, match="naive"):
-        claim_document(
-            session, document.id, owner="w1", lease_seconds=5, now=dt.datetime(2030, 1, 1)
-        )
+        claim_document(session, document.id, owner="w1", lease_seconds=5, now=dt.datetime(2030, 1, 1))
 
 
 def test_session_scope_rolls_back_on_error(factory: sessionmaker[Session]) -> None:

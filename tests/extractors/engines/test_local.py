@@ -26,23 +26,42 @@ from tests.extractors.fieldmap.test_mapper import pdf_pages
 
 
 def text_page(lines: list[TextLine], number: int = 1) -> PreparedPage:
-    return PreparedPage(page_number=number, width_pt=595, height_pt=842,
-                        text="\n".join(line.text for line in lines), lines=lines,
-                        text_quality=TextQuality.GOOD, route=PageRoute.TEXT)
+    return PreparedPage(
+        page_number=number,
+        width_pt=595,
+        height_pt=842,
+        text="\n".join(line.text for line in lines),
+        lines=lines,
+        text_quality=TextQuality.GOOD,
+        route=PageRoute.TEXT,
+    )
 
 
-def image_page(image_bytes: bytes, number: int = 1, *,
-               route: PageRoute = PageRoute.IMAGE, lines: list[TextLine] | None = None
-               ) -> PreparedPage:
+def image_page(
+    image_bytes: bytes,
+    number: int = 1,
+    *,
+    route: PageRoute = PageRoute.IMAGE,
+    lines: list[TextLine] | None = None,
+) -> PreparedPage:
     """A page the way preparation hands over a scan: the image re-encoded as JPEG."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return PreparedPage(
-        page_number=number, width_pt=image.width, height_pt=image.height, route=route,
-        lines=lines or [], text_quality=TextQuality.EMPTY,
-        image=PageImage(jpeg=out.getvalue(), width=image.width, height=image.height,
-                        grid=TileGrid(cols=2, rows=3), estimated_tokens=6 * 145 + 147),
+        page_number=number,
+        width_pt=image.width,
+        height_pt=image.height,
+        route=route,
+        lines=lines or [],
+        text_quality=TextQuality.EMPTY,
+        image=PageImage(
+            jpeg=out.getvalue(),
+            width=image.width,
+            height=image.height,
+            grid=TileGrid(cols=2, rows=3),
+            estimated_tokens=6 * 145 + 147,
+        ),
     )
 
 
@@ -70,9 +89,11 @@ def test_text_route_reads_the_text_layer(settings: Settings, seed: int) -> None:
     expected = truth.schema_values()
     assert result.failure is None
     assert {name: f.value for name, f in result.fields.items()} == {
-        k: v for k, v in expected.items() if k != "line_items"}
+        k: v for k, v in expected.items() if k != "line_items"
+    }
     assert [{k: c.value for k, c in row.items()} for row in result.tables["line_items"]] == (
-        expected["line_items"])
+        expected["line_items"]
+    )
     (call,) = result.calls
     assert (call.engine, call.model, call.page_numbers) == ("local", LocalEngine.model, [1])
     assert call.finish_reason == "stop" and call.error_code is None
@@ -112,16 +133,22 @@ def test_ocr_crash_is_a_page_failure(settings: Settings) -> None:
     def broken_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
         raise RuntimeError("onnxruntime exploded")
 
-    result = run(LocalEngine(settings, ocr=broken_ocr),
-                 image_page(receipt_scan(make_receipt_truth(1))), "receipt")
+    result = run(
+        LocalEngine(settings, ocr=broken_ocr), image_page(receipt_scan(make_receipt_truth(1))), "receipt"
+    )
     assert result.failure is not None and result.failure.code == "ocr_failed"
     assert "onnxruntime exploded" in result.failure.message
 
 
 def test_unreadable_image_bytes_with_real_ocr(settings: Settings) -> None:
     page = image_page(receipt_scan(make_receipt_truth(1)))
-    broken = page.model_copy(update={"image": page.image.model_copy(  # type: ignore[union-attr]
-        update={"jpeg": b"\xff\xd8\xff not really a jpeg"})})
+    broken = page.model_copy(
+        update={
+            "image": page.image.model_copy(  # type: ignore[union-attr]
+                update={"jpeg": b"\xff\xd8\xff not really a jpeg"}
+            )
+        }
+    )
     result = run(LocalEngine(settings), broken, "receipt")
     assert result.failure is not None and result.failure.code == "ocr_unreadable"
 
@@ -138,8 +165,10 @@ def test_both_route_adds_ocr_lines_outside_the_text_layer(settings: Settings) ->
     printed_total = f"TOTAL   {truth.currency} {truth.total_amount}"
 
     def ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
-        return [TextLine(text="M3RCHANT", bbox=(0.2, 0.05, 0.8, 0.09), confidence=0.5),
-                TextLine(text=printed_total, bbox=(0.1, 0.7, 0.9, 0.74), confidence=0.9)]
+        return [
+            TextLine(text="M3RCHANT", bbox=(0.2, 0.05, 0.8, 0.09), confidence=0.5),
+            TextLine(text=printed_total, bbox=(0.1, 0.7, 0.9, 0.74), confidence=0.9),
+        ]
 
     page = image_page(receipt_scan(truth), route=PageRoute.BOTH, lines=text_layer)
     result = run(LocalEngine(settings, ocr=ocr), page, "receipt")

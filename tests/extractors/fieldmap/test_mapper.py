@@ -49,8 +49,10 @@ def document_values(results: list[PageExtraction]) -> dict[str, Any]:
 
 def extract_invoice(seed: int, pages: int) -> tuple[dict[str, Any], list[PageExtraction]]:
     truth = make_invoice_truth(seed)
-    results = [map_page(lines, get_schema("invoice"), page_number=n)
-               for n, lines in enumerate(pdf_pages(invoice_pdf(truth, pages=pages)), start=1)]
+    results = [
+        map_page(lines, get_schema("invoice"), page_number=n)
+        for n, lines in enumerate(pdf_pages(invoice_pdf(truth, pages=pages)), start=1)
+    ]
     return document_values(results), results
 
 
@@ -65,8 +67,12 @@ def test_digital_invoices_match_the_truth_exactly() -> None:
                 hits[name] += 1
             else:
                 misses.append((seed, name, got.get(name), value))
-    print("hit rate per field over", len(SEEDS), "seeds:",
-          {name: f"{hits[name]}/{len(SEEDS)}" for name in make_invoice_truth(0).schema_values()})
+    print(
+        "hit rate per field over",
+        len(SEEDS),
+        "seeds:",
+        {name: f"{hits[name]}/{len(SEEDS)}" for name in make_invoice_truth(0).schema_values()},
+    )
     assert misses == []
 
 
@@ -96,8 +102,7 @@ def test_fields_carry_evidence() -> None:
         assert all(cell.bbox is not None and cell.page == 1 for cell in row.values())
 
 
-def line(text: str, y: float, *, x0: float = 0.05, x1: float = 0.95,
-         confidence: float = 1.0) -> TextLine:
+def line(text: str, y: float, *, x0: float = 0.05, x1: float = 0.95, confidence: float = 1.0) -> TextLine:
     return TextLine(text=text, bbox=(x0, y, x1, y + 0.015), confidence=confidence)
 
 
@@ -141,11 +146,14 @@ class PurchaseOrder(BaseModel):
 
 def test_custom_schema_uses_field_names_as_labels() -> None:
     schema = ExtractionSchema(name="po", version="1", description="PO", model=PurchaseOrder)
-    lines = [line("Order No.: PO-5521", 0.1), line("Delivery Date", 0.2, x1=0.3),
-             line("17 June 2026", 0.22, x1=0.3), line("Shipping Cost:   CHF 1'250.00", 0.3)]
+    lines = [
+        line("Order No.: PO-5521", 0.1),
+        line("Delivery Date", 0.2, x1=0.3),
+        line("17 June 2026", 0.22, x1=0.3),
+        line("Shipping Cost:   CHF 1'250.00", 0.3),
+    ]
     values = {n: f.value for n, f in map_page(lines, schema, page_number=1).fields.items()}
-    assert values == {"order_number": "PO-5521", "delivery_date": "2026-06-17",
-                      "shipping_cost": 1250.0}
+    assert values == {"order_number": "PO-5521", "delivery_date": "2026-06-17", "shipping_cost": 1250.0}
 
 
 def test_generic_schema_pairs_and_tables_from_an_invoice() -> None:
@@ -162,14 +170,14 @@ def test_generic_schema_pairs_and_tables_from_an_invoice() -> None:
     assert [row["description"].value for row in table] == [i.description for i in truth.line_items]
     assert [row["amount"].value for row in table] == [float(i.amount) for i in truth.line_items]
     assert [row["qty"].value for row in table] == [
-        float(i.quantity) if i.quantity % 1 else int(i.quantity) for i in truth.line_items]
+        float(i.quantity) if i.quantity % 1 else int(i.quantity) for i in truth.line_items
+    ]
 
 
 def test_generic_schema_stacked_labels() -> None:
     truth = make_invoice_truth(0)  # stacked layout: values under their labels
     assert truth.layout == "stacked"
     (lines,) = pdf_pages(invoice_pdf(truth))
-    fields = {n: f.value for n, f in map_page(lines, get_schema("generic"),
-                                                  page_number=1).fields.items()}
+    fields = {n: f.value for n, f in map_page(lines, get_schema("generic"), page_number=1).fields.items()}
     assert fields["invoice_date"] == truth.invoice_date.isoformat()
     assert fields["due_date"] == truth.due_date.isoformat()

@@ -21,8 +21,9 @@ from extractors.fieldmap.values import (
     snake_case,
 )
 
-amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("9999999.99"), places=2,
-                      allow_nan=False, allow_infinity=False)
+amounts = st.decimals(
+    min_value=Decimal("0"), max_value=Decimal("9999999.99"), places=2, allow_nan=False, allow_infinity=False
+)
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2089, 12, 31))
 STYLES = ("us", "eu", "ch", "fr")
 
@@ -32,24 +33,49 @@ def test_amount_in_every_grouping_style_reads_back(value: Decimal, style: str) -
     assert parse_amount(format_amount(value, style)) == value
 
 
-@given(value=amounts, style=st.sampled_from(STYLES),
-       wrapper=st.sampled_from(["{} EUR", "EUR {}", "€{}", "{} €", "${}", "£{}", "CHF {}",
-                                "Total: {}", "Total Due  {}", "VAT 19%: {}", "Tax (8.25%) {}"]))
-def test_amount_with_currency_or_label_reads_back(value: Decimal, style: str,
-                                                 wrapper: str) -> None:
+@given(
+    value=amounts,
+    style=st.sampled_from(STYLES),
+    wrapper=st.sampled_from(
+        [
+            "{} EUR",
+            "EUR {}",
+            "€{}",
+            "{} €",
+            "${}",
+            "£{}",
+            "CHF {}",
+            "Total: {}",
+            "Total Due  {}",
+            "VAT 19%: {}",
+            "Tax (8.25%) {}",
+        ]
+    ),
+)
+def test_amount_with_currency_or_label_reads_back(value: Decimal, style: str, wrapper: str) -> None:
     assert parse_amount(wrapper.format(format_amount(value, style))) == value
 
 
-@given(value=amounts.filter(lambda v: v > 0), style=st.sampled_from(STYLES),
-       form=st.sampled_from(["-{}", "({})", "{}-", "-$ {}".replace(" ", "")]))
+@given(
+    value=amounts.filter(lambda v: v > 0),
+    style=st.sampled_from(STYLES),
+    form=st.sampled_from(["-{}", "({})", "{}-", "-$ {}".replace(" ", "")]),
+)
 def test_negative_forms(value: Decimal, style: str, form: str) -> None:
     assert parse_amount(form.format(format_amount(value, style))) == -value
 
 
 @pytest.mark.parametrize(
     ("text", "currency"),
-    [("$1,234.56", "USD"), ("EUR 1,234.56", "EUR"), ("1.234,56 €", "EUR"), ("£9.99", "GBP"),
-     ("CHF 1'234.50", "CHF"), ("GBP37.32", "GBP"), ("12.00", None)],
+    [
+        ("$1,234.56", "USD"),
+        ("EUR 1,234.56", "EUR"),
+        ("1.234,56 €", "EUR"),
+        ("£9.99", "GBP"),
+        ("CHF 1'234.50", "CHF"),
+        ("GBP37.32", "GBP"),
+        ("12.00", None),
+    ],
 )
 def test_amount_carries_the_currency_printed_beside_it(text: str, currency: str | None) -> None:
     (match,) = find_amounts(text)
@@ -61,8 +87,10 @@ def test_dates_times_and_percentages_are_not_amounts(text: str) -> None:
     assert find_amounts(text) == []
 
 
-@given(day=dates, pattern=st.sampled_from(
-    ["%Y-%m-%d", "%d.%m.%Y", "%d %B %Y", "%b %d, %Y", "%d-%b-%Y", "%B %d, %Y"]))
+@given(
+    day=dates,
+    pattern=st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%d %B %Y", "%b %d, %Y", "%d-%b-%Y", "%B %d, %Y"]),
+)
 def test_unambiguous_date_formats_read_back(day: dt.date, pattern: str) -> None:
     text = f"Invoice Date: {format_date(day, pattern)}"
     assert parse_date(text, day_first=True) == day
@@ -99,9 +127,13 @@ def test_invalid_dates_are_skipped() -> None:
 
 @pytest.mark.parametrize(
     ("texts", "code", "confidence"),
-    [(["Total EUR 12.00"], "EUR", 1.0), (["Total € 12.00"], "EUR", 0.9),
-     (["Total $12.00"], "USD", 0.7), (["Total $12.00", "All prices in CAD"], "CAD", 1.0),
-     (["£3.20", "£1.00"], "GBP", 0.9)],
+    [
+        (["Total EUR 12.00"], "EUR", 1.0),
+        (["Total € 12.00"], "EUR", 0.9),
+        (["Total $12.00"], "USD", 0.7),
+        (["Total $12.00", "All prices in CAD"], "CAD", 1.0),
+        (["£3.20", "£1.00"], "GBP", 0.9),
+    ],
 )
 def test_currency_from_codes_then_symbols(texts: list[str], code: str, confidence: float) -> None:
     evidence = detect_currency(texts)

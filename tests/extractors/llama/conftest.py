@@ -30,23 +30,29 @@ INVOICE = get_schema("invoice")
 def llm_settings(tmp_path: Path, *urls: str, **overrides: Any) -> Settings:
     """Settings for the engine against ``urls``, with quick retries for tests."""
     values: dict[str, Any] = {
-        "data_dir": tmp_path / "var", "llm_base_urls": list(urls), "engine": "llama",
-        "llm_backoff_base_s": 0.01, "llm_backoff_max_s": 0.05, "llm_read_timeout_s": 10.0,
-        "llm_health_backoff_s": 30.0, "render_workers": 2,
+        "data_dir": tmp_path / "var",
+        "llm_base_urls": list(urls),
+        "engine": "llama",
+        "llm_backoff_base_s": 0.01,
+        "llm_backoff_max_s": 0.05,
+        "llm_read_timeout_s": 10.0,
+        "llm_health_backoff_s": 30.0,
+        "render_workers": 2,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
 
-def extract(settings: Settings, pages: list[PreparedPage], schema_name: str = "invoice"
-            ) -> PageExtraction:
+def extract(settings: Settings, pages: list[PreparedPage], schema_name: str = "invoice") -> PageExtraction:
     """One ``extract`` call through a fresh engine."""
+
     async def go() -> PageExtraction:
         engine = LlamaEngine(settings)
         try:
             return await engine.extract(pages, get_schema(schema_name))
         finally:
             await engine.aclose()
+
     return asyncio.run(go())
 
 
@@ -71,6 +77,7 @@ def invoice() -> tuple[InvoiceTruth, list[PreparedPage]]:
     async def prepare() -> list[PreparedPage]:
         async with PagePreparer(settings) as preparer:
             return [p async for p in preparer.prepare(path, FileKind.PDF, render="always")]
+
     return truth, asyncio.run(prepare())
 
 
@@ -89,9 +96,15 @@ def image_page(number: int, lines: list[str]) -> PreparedPage:
     picture = text_image(lines, width=620, height=877)
     grid, width, height = fit_tile_grid(picture.width, picture.height)
     buffer = io.BytesIO()
-    picture.convert("RGB").resize((width, height), Image.Resampling.LANCZOS).save(
-        buffer, "JPEG", quality=85)
-    image = PageImage(jpeg=buffer.getvalue(), width=width, height=height, grid=grid,
-                      estimated_tokens=image_tokens(grid))
-    return PreparedPage(page_number=number, width_pt=width, height_pt=height,
-                        text_quality=TextQuality.EMPTY, route=PageRoute.IMAGE, image=image)
+    picture.convert("RGB").resize((width, height), Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=85)
+    image = PageImage(
+        jpeg=buffer.getvalue(), width=width, height=height, grid=grid, estimated_tokens=image_tokens(grid)
+    )
+    return PreparedPage(
+        page_number=number,
+        width_pt=width,
+        height_pt=height,
+        text_quality=TextQuality.EMPTY,
+        route=PageRoute.IMAGE,
+        image=image,
+    )

@@ -29,8 +29,7 @@ def simple_body(text: str = "Invoice Number: A-1") -> dict:
     from tests.extractors.llama.conftest import llm_settings as _settings
 
     page = PreparedPage(page_number=1, text=text, route="text", text_quality="good")
-    request = build_request([page], get_schema("invoice"),
-                            settings=_settings(Path("/tmp"), "http://x/v1"))
+    request = build_request([page], get_schema("invoice"), settings=_settings(Path("/tmp"), "http://x/v1"))
     return request.body(DEFAULT_MODEL)
 
 
@@ -56,12 +55,12 @@ def test_requests_go_to_the_replica_with_fewest_outstanding(tmp_path: Path) -> N
                 assert (await first).error is None
             finally:
                 await client.aclose()
+
         asyncio.run(go())
     assert (slow.chat_count, fast.chat_count) == (1, 4)
 
 
-def test_a_replica_that_is_down_or_unhealthy_is_skipped(
-        invoice: tuple, tmp_path: Path) -> None:
+def test_a_replica_that_is_down_or_unhealthy_is_skipped(invoice: tuple, tmp_path: Path) -> None:
     with FakeVllmServer() as sick, FakeVllmServer() as well:
         sick.faults.healthy = False
         settings = llm_settings(tmp_path, closed_port_url(), sick.base_url, well.base_url)
@@ -70,8 +69,7 @@ def test_a_replica_that_is_down_or_unhealthy_is_skipped(
     assert sick.chat_count == 0 and sick.health_count >= 1 and well.chat_count == 3
 
 
-def test_no_healthy_replica_fails_the_page_after_the_attempts(
-        invoice: tuple, tmp_path: Path) -> None:
+def test_no_healthy_replica_fails_the_page_after_the_attempts(invoice: tuple, tmp_path: Path) -> None:
     settings = llm_settings(tmp_path, closed_port_url(), llm_max_attempts=2)
     result = extract(settings, [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "no_replica"
@@ -95,6 +93,7 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
                 return [a.http_status for a in outcome.attempts]
             finally:
                 await client.aclose()
+
         statuses = asyncio.run(go())
     assert statuses == [429, 429, 200]
     assert waits == [0.75, 0.75]
@@ -112,6 +111,7 @@ def test_a_retry_after_beyond_the_budget_stops_retrying(tmp_path: Path) -> None:
                 return len(outcome.attempts), outcome.error.code if outcome.error else None
             finally:
                 await client.aclose()
+
         assert asyncio.run(go()) == (1, "rate_limited")
 
 
@@ -127,16 +127,25 @@ def test_fake_speaks_vllm_errors_and_ignores_guided_json() -> None:
         body = simple_body()
         wrong = http.post("/chat/completions", json={**body, "model": "nope"})
         assert wrong.status_code == 404
-        assert wrong.json() == {"error": {"message": "The model `nope` does not exist.",
-                                          "type": "NotFoundError", "param": "model",
-                                          "code": 404}}
+        assert wrong.json() == {
+            "error": {
+                "message": "The model `nope` does not exist.",
+                "type": "NotFoundError",
+                "param": "model",
+                "code": 404,
+            }
+        }
         schema = body.pop("response_format")["json_schema"]["schema"]
         guided = http.post("/chat/completions", json={**body, "guided_json": schema})
         assert guided.status_code == 200
         content = guided.json()["choices"][0]["message"]["content"]
         assert not content.lstrip().startswith("{")  # unconstrained text, not the JSON
-        bad_image = {"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,bm90IGFuIGltYWdl"}}]}
+        bad_image = {
+            "role": "user",
+            "content": [
+                {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,bm90IGFuIGltYWdl"}}
+            ],
+        }
         broken = http.post("/chat/completions", json={**body, "messages": [bad_image]})
         assert broken.status_code == 400 and broken.json()["error"]["type"] == "BadRequestError"
         models = http.get("/models").json()

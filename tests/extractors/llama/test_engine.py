@@ -19,13 +19,16 @@ Invoice = tuple[InvoiceTruth, list[PreparedPage]]
 
 
 def test_text_pages_give_the_invoice_fields_with_page_and_usage(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     truth, pages = invoice
     settings = llm_settings(tmp_path, fake.base_url)
     first, second = (extract(settings, [page]) for page in pages)
     assert first.failure is None and second.failure is None
-    values = {**{k: f.value for k, f in second.fields.items()},
-              **{k: f.value for k, f in first.fields.items()}}
+    values = {
+        **{k: f.value for k, f in second.fields.items()},
+        **{k: f.value for k, f in first.fields.items()},
+    }
     assert values["invoice_number"] == truth.invoice_number
     assert values["invoice_date"] == truth.invoice_date.isoformat()
     assert values["total_amount"] == float(truth.total_amount)
@@ -50,10 +53,14 @@ def test_text_pages_give_the_invoice_fields_with_page_and_usage(
 
 
 def test_an_image_group_is_one_request_and_values_keep_their_page(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     truth, _ = invoice
-    pages = [image_page(4, ["Terms: payable within 30 days"]), image_page(5, scan_lines(truth)),
-             image_page(6, ["Thank you for your business"])]
+    pages = [
+        image_page(4, ["Terms: payable within 30 days"]),
+        image_page(5, scan_lines(truth)),
+        image_page(6, ["Thank you for your business"]),
+    ]
     fake.describe_image(pages[1].image.jpeg, "\n".join(scan_lines(truth)))  # type: ignore
     result = extract(llm_settings(tmp_path, fake.base_url), pages)
     assert result.failure is None and result.page_numbers == [4, 5, 6]
@@ -67,11 +74,13 @@ def test_an_image_group_is_one_request_and_values_keep_their_page(
     parts = fake.requests[0]["messages"][1]["content"]
     assert sum(part["type"] == "image_url" for part in parts) == 3
     assert fake.requests[0]["response_format"]["json_schema"]["schema"]["required"] == [
-        "page_4", "page_5", "page_6"]
+        "page_4",
+        "page_5",
+        "page_6",
+    ]
 
 
-def test_too_many_images_is_a_400_that_is_not_retried(
-        invoice: Invoice, tmp_path: Path) -> None:
+def test_too_many_images_is_a_400_that_is_not_retried(invoice: Invoice, tmp_path: Path) -> None:
     truth, _ = invoice
     with FakeVllmServer(max_images=2) as fake:
         pages = [image_page(n, scan_lines(truth)) for n in (1, 2, 3)]
@@ -84,27 +93,30 @@ def test_too_many_images_is_a_400_that_is_not_retried(
 
 
 def test_overload_is_retried_until_it_passes_each_attempt_a_call(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     fake.faults.overloaded = 2
     result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
     assert result.failure is None
     assert [(c.attempt, c.http_status, c.error_code) for c in result.calls] == [
-        (1, 503, "overloaded"), (2, 503, "overloaded"), (3, 200, None)]
+        (1, 503, "overloaded"),
+        (2, 503, "overloaded"),
+        (3, 200, None),
+    ]
     assert "currently busy" in (result.calls[0].error or "")
 
 
-def test_retries_stop_at_the_attempt_ceiling(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+def test_retries_stop_at_the_attempt_ceiling(fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
     fake.faults.overloaded = 100
-    result = extract(llm_settings(tmp_path, fake.base_url, llm_max_attempts=3),
-                     [invoice[1][0]])
+    result = extract(llm_settings(tmp_path, fake.base_url, llm_max_attempts=3), [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "overloaded"
     assert "gave up after 3 attempts" in result.failure.message
     assert len(result.calls) == 3 and fake.chat_count == 3
 
 
 def test_a_timeout_fails_the_page_after_the_attempts(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     fake.faults.latency_s = 1.0
     settings = llm_settings(tmp_path, fake.base_url, llm_read_timeout_s=0.2, llm_max_attempts=2)
     result = extract(settings, [invoice[1][0]])
@@ -113,8 +125,7 @@ def test_a_timeout_fails_the_page_after_the_attempts(
     assert all(c.http_status is None for c in result.calls)
 
 
-def test_a_dropped_connection_is_retried(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+def test_a_dropped_connection_is_retried(fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
     fake.faults.drop_connection = 1
     result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
     assert result.failure is None
@@ -122,18 +133,22 @@ def test_a_dropped_connection_is_retried(
 
 
 def test_truncation_is_retried_with_a_bigger_budget(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     fake.faults.truncate = 1
     result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
     assert result.failure is None
     assert [(c.finish_reason, c.error_code) for c in result.calls] == [
-        ("length", "truncated"), ("stop", None)]
+        ("length", "truncated"),
+        ("stop", None),
+    ]
     first, second = fake.requests
     assert second["max_tokens"] == 2 * first["max_tokens"]
 
 
 def test_truncation_at_the_ceiling_fails_the_page(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     settings = llm_settings(tmp_path, fake.base_url, llm_max_tokens_ceiling=256)
     result = extract(settings, [invoice[1][0]])  # page 1: header and rows, > 256 tokens
     assert result.failure is not None and result.failure.code == "truncated"
@@ -142,8 +157,7 @@ def test_truncation_at_the_ceiling_fails_the_page(
     assert fake.requests[0]["max_tokens"] == 256
 
 
-def test_invalid_json_gets_one_repair_turn(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+def test_invalid_json_gets_one_repair_turn(fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
     fake.faults.invalid_json = 1
     result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
     assert result.failure is None and result.fields["invoice_number"].value
@@ -154,7 +168,8 @@ def test_invalid_json_gets_one_repair_turn(
 
 
 def test_a_schema_violation_shows_the_model_the_pydantic_error(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     fake.faults.schema_violation = 1
     result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
     assert result.failure is None
@@ -163,7 +178,8 @@ def test_a_schema_violation_shows_the_model_the_pydantic_error(
 
 
 def test_a_failed_repair_fails_the_page_with_invalid_output(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     fake.faults.invalid_json = 2
     result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "invalid_output"
@@ -171,7 +187,8 @@ def test_a_failed_repair_fails_the_page_with_invalid_output(
 
 
 def test_confidence_comes_from_the_value_tokens_logprobs(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     truth, pages = invoice
     fake.faults.value_logprobs = {truth.invoice_number: math.log(0.42)}
     result = extract(llm_settings(tmp_path, fake.base_url), [pages[0]])
@@ -180,15 +197,16 @@ def test_confidence_comes_from_the_value_tokens_logprobs(
 
 
 def test_without_logprobs_every_value_gets_the_prior(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     fake.faults.no_logprobs = True
-    result = extract(llm_settings(tmp_path, fake.base_url, llm_confidence_prior=0.55),
-                     [invoice[1][0]])
+    result = extract(llm_settings(tmp_path, fake.base_url, llm_confidence_prior=0.55), [invoice[1][0]])
     assert result.fields and {f.confidence for f in result.fields.values()} == {0.55}
 
 
 def test_a_value_not_in_the_page_text_is_flagged_ungrounded(
-        fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
     truth, pages = invoice
     invented = "INV-0000-0001"
     assert invented not in pages[0].text
@@ -200,12 +218,10 @@ def test_a_value_not_in_the_page_text_is_flagged_ungrounded(
     assert others and all("ungrounded" not in f.flags for f in others)
 
 
-def test_generic_schema_comes_back_as_free_form_fields(
-        fake: FakeVllmServer, tmp_path: Path) -> None:
+def test_generic_schema_comes_back_as_free_form_fields(fake: FakeVllmServer, tmp_path: Path) -> None:
     day = dt.date(2025, 6, 30)
     lines = ["Order Reference: PO-77812", f"Delivery Date: {day:%d.%m.%Y}", "Carrier: Blue Van"]
-    page = PreparedPage(page_number=2, text="\n".join(lines), route="text",
-                        text_quality="good")
+    page = PreparedPage(page_number=2, text="\n".join(lines), route="text", text_quality="good")
     result = extract(llm_settings(tmp_path, fake.base_url), [page], "generic")
     assert result.failure is None
     assert result.fields["order_reference"].value == "PO-77812"

@@ -59,8 +59,15 @@ FORBIDDEN = {
 
 @pytest.mark.parametrize("construct", sorted(FORBIDDEN))
 def test_checker_catches_each_forbidden_construct(construct: str) -> None:
-    nested = {"type": "object", "properties": {"outer": {
-        "type": "array", "items": {"type": "object", "properties": {"bad": FORBIDDEN[construct]}}}}}
+    nested = {
+        "type": "object",
+        "properties": {
+            "outer": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"bad": FORBIDDEN[construct]}},
+            }
+        },
+    }
     problems = xgrammar_violations(nested)
     assert len(problems) == 1
     assert problems[0].startswith("$.properties.outer.items.properties.bad:")
@@ -84,11 +91,22 @@ def test_a_schema_xgrammar_cannot_enforce_is_a_configuration_error() -> None:
 
 
 def test_refs_are_inlined() -> None:
-    raw = {"$defs": {"Row": {"type": "object", "title": "Row", "additionalProperties": False,
-                             "properties": {"a": {"type": "string", "kind": "text"}}}},
-           "type": "object", "properties": {"rows": {"type": "array",
-                                                      "items": {"$ref": "#/$defs/Row"}}}}
+    raw = {
+        "$defs": {
+            "Row": {
+                "type": "object",
+                "title": "Row",
+                "additionalProperties": False,
+                "properties": {"a": {"type": "string", "kind": "text"}},
+            }
+        },
+        "type": "object",
+        "properties": {"rows": {"type": "array", "items": {"$ref": "#/$defs/Row"}}},
+    }
     converted = xgrammar_schema(raw)
     assert converted["properties"]["rows"]["items"] == {
-        "type": "object", "additionalProperties": False,
-        "properties": {"a": {"type": "string"}}, "required": ["a"]}
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"a": {"type": "string"}},
+        "required": ["a"],
+    }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer
 
 from models.document import DocumentStatus
 from storage.tables import Document
@@ -54,7 +54,10 @@ class DocumentPublic(BaseModel):
     page_count: int | None
     engine: str | None
     model: str | None
-    cost_usd: Decimal
+    cost_usd: Annotated[
+        Decimal,
+        PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json"),
+    ] = Field(description="Exact sum of the document's usage-ledger rows, in US dollars.")
     licence_tier: str
     attempts: int
     callback_url: str | None

@@ -9,7 +9,7 @@ COPY extractors extractors
 COPY storage storage
 COPY flows flows
 COPY api api
-COPY cli.py ./
+COPY cli cli
 RUN pip install --no-cache-dir .
 ENV FOLIO_DATA_DIR=/data
 VOLUME ["/data"]

@@ -1,0 +1,24 @@
+"""``folio``: process documents, run migrations, look at results.
+
+Prefect is imported only by the commands that run flows, after its environment is set from
+Folio's settings (see ``flows.runtime``). Each module registers its commands on the app, and
+the order of the imports below is the order of ``folio --help``.
+"""
+
+# ruff: noqa: I001, F401
+from __future__ import annotations
+
+from cli.common import app
+from cli import documents
+from cli import tenants
+from cli import schemas
+from cli import reports
+from cli import analytics
+
+
+def main() -> None:
+    """Entry point of the ``folio`` command."""
+    app()
+
+
+__all__ = ["app", "main"]

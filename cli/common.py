@@ -1,0 +1,95 @@
+"""The `folio` command's root app, its groups, and helpers every command uses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from core.errors import ConfigurationError
+from core.logging import configure_logging
+from core.settings import Settings
+
+app = typer.Typer(
+    help="Folio: documents in, schema-validated JSON out, every cost on record.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+# Cost and licence (issue 4): tenants and their tiers, cost and licence reports.
+tenant_app = typer.Typer(help="Tenants and their licence tiers.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+report_app = typer.Typer(help="Cost and licence reports (computed in SQL).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+# Custom extraction schemas (issue 3): register, list and show users' schemas.
+schema_app = typer.Typer(help="Extraction schemas: built-in and custom.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+err = Console(stderr=True)
+
+
+class EngineChoice(StrEnum):
+    auto = "auto"
+    local = "local"
+    llama = "llama"
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the bad FOLIO_ variable
+        err.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def _first(rows: list[dict[str, Any]], key: str) -> str:
+    return next((str(r[key]) for r in rows if r.get(key)), "-")
+
+
+def _exact_json(value: Any) -> Any:
+    # Reports keep money exact: Decimal as a fixed-point string ("0.01234567"), never a float.
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _open_sessions(settings: Settings) -> Any:
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    upgrade(settings)
+    engine = make_engine(settings)
+    return engine, make_session_factory(engine)
+
+
+def _tiers(settings: Settings) -> Any:
+    from models.tiers import load_tiers
+
+    try:
+        return load_tiers(settings.tiers_file)
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _instant(value: str | None, option: str) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] {option} {value!r} is not an ISO 8601 date or time")
+        raise typer.Exit(2) from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed

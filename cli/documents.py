@@ -1,0 +1,279 @@
+"""folio process, show, serve and db upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.common import (
+    EngineChoice,
+    _first,
+    _json_default,
+    _settings,
+    app,
+    db_app,
+    err,
+)
+from core.errors import ConfigurationError
+from core.logging import configure_logging
+from core.settings import Settings
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply the database migrations (creates the SQLite file on first use)."""
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings, revision)
+    err.print(f"database at revision {revision}: {settings.sqlalchemy_url.split('@')[-1]}")
+
+
+@app.command()
+def process(
+    paths: list[Path] = typer.Argument(..., help="Files or directories (every supported file under them)."),
+    schema: str = typer.Option(
+        None, "--schema", "-s", help="invoice, receipt or generic (default: FOLIO_DEFAULT_SCHEMA)."
+    ),
+    tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name (default: FOLIO_DEFAULT_TENANT)."),
+    engine: EngineChoice = typer.Option(
+        None, "--engine", "-e", help="auto, local or llama (default: FOLIO_ENGINE)."
+    ),
+    password: str = typer.Option(
+        None,
+        "--password",
+        help="Password for encrypted PDFs (never stored).",
+        envvar="FOLIO_PDF_PASSWORD",
+    ),
+    reprocess: bool = typer.Option(
+        False, "--reprocess", help="Extract again even if already done (new version)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per input file (JSON Lines)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Print each file's policy decision and quote (tokens, $); register nothing, call no engine.",
+    ),
+) -> None:
+    """Process documents end to end and print what happened to each."""
+    settings = _settings()
+    if not verbose:
+        configure_logging("WARNING")
+    from flows.runtime import configure_prefect
+
+    configure_prefect(settings)
+    from flows.batch_run import BatchRequest, run_batch
+
+    request = BatchRequest(
+        paths=paths,
+        schema_name=schema or settings.default_schema,
+        tenant=tenant or settings.default_tenant,
+        engine=engine.value if engine else None,
+        password=password,
+        reprocess=reprocess,
+        dry_run=dry_run,
+    )
+    started = time.perf_counter()
+    try:
+        if as_json or dry_run:
+            rows = asyncio.run(run_batch(settings, request))
+        else:
+            rows = _with_progress(settings, request)
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    elapsed = time.perf_counter() - started
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, default=_json_default) + "\n")
+        return
+    if dry_run:
+        _print_quotes(rows)
+        return
+    _print_table(rows, elapsed)
+
+
+def _with_progress(settings: Settings, request: Any) -> list[dict[str, Any]]:
+    from flows.batch_run import run_batch
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        bar = progress.add_task("processing", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        return asyncio.run(run_batch(settings, request, on_progress=on_progress))
+
+
+_STATUS_STYLE = {
+    "done": "green",
+    "needs_review": "yellow",
+    "partial": "yellow",
+    "rejected": "red",
+    "failed": "red",
+    "blocked": "magenta",
+}
+_SHOWN_FIELDS = (
+    "invoice_number",
+    "invoice_date",
+    "vendor_name",
+    "merchant_name",
+    "date",
+    "total_amount",
+    "currency",
+)
+
+
+def _print_table(rows: list[dict[str, Any]], elapsed: float) -> None:
+    out = Console()
+    table = Table(title=f"Folio: {len(rows)} file(s) in {elapsed:.1f} s", show_lines=True)
+    for column in ("file", "id", "status", "pages", "key fields", "cost $", "reason"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        fields = row.get("fields") or {}
+        shown = [f"{k}: {fields[k]}" for k in _SHOWN_FIELDS if fields.get(k) is not None]
+        if fields.get("line_items"):
+            shown.append(f"line items: {len(fields['line_items'])}")
+        style = _STATUS_STYLE.get(str(row.get("status")), "white")
+        table.add_row(
+            Path(row["file"]).name,
+            (row.get("document_id") or "-")[:8],
+            f"[{style}]{row.get('status')}[/{style}]",
+            str(row.get("pages") or "-"),
+            "\n".join(shown) or "-",
+            f"{Decimal(row.get('cost_usd') or 0):.6f}",
+            (row.get("reason") or "")[:300],
+        )
+    out.print(table)
+
+
+@app.command()
+def show(
+    document_id: str = typer.Argument(..., help="Document id (a unique prefix is enough)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored extraction as JSON."),
+) -> None:
+    """Show one document: status, reason, and each field with confidence, page and source."""
+    from flows.results import document_detail
+    from storage.database import make_engine, make_session_factory
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                detail = document_detail(session, document_id)
+            except LookupError as exc:
+                err.print(f"[red]{exc.args[0]}[/red]")
+                raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(detail, default=_json_default, indent=2) + "\n")
+        return
+    out = Console()
+    out.print(
+        f"[bold]{detail['document_id']}[/bold]  {detail['file_name']}  schema={detail['schema']}  "
+        f"status={detail['status']}  pages={detail['pages']}  engine={detail['engine']}  "
+        f"cost=${Decimal(detail['cost_usd']):.6f}  tier={detail['licence_tier']}"
+    )
+    if detail["reason"]:
+        out.print(f"reason: {detail['reason']}")
+    table = Table(show_lines=False)
+    for column in ("field", "value", "confidence", "page", "source text", "flags"):
+        table.add_column(column, overflow="fold")
+    for name, found in detail["evidence"].items():
+        table.add_row(
+            name,
+            str(found["value"]),
+            f"{found['confidence']:.2f}",
+            str(found["page"] or "-"),
+            (found["source_text"] or "")[:80],
+            ", ".join(found["flags"]),
+        )
+    out.print(table)
+    for table_name, rows in detail["tables"].items():
+        items = Table(title=f"{table_name} ({len(rows)})")
+        columns = sorted(
+            {c for r in rows for c in r}, key=lambda c: list(rows[0]).index(c) if c in rows[0] else 99
+        )
+        for column in columns:
+            items.add_column(column, overflow="fold")
+        for r in rows:
+            items.add_row(*(str(r.get(c, {}).get("value", "")) for c in columns))
+        out.print(items)
+
+
+# --- cost and licence (issue 4) ---------------------------------------------------------
+
+
+def _print_quotes(rows: list[dict[str, Any]]) -> None:
+    out = Console()
+    table = Table(
+        title=f"Folio dry run: {len(rows)} file(s); nothing registered, no engine called", show_lines=True
+    )
+    for column in (
+        "file",
+        "tier",
+        "model",
+        "decision",
+        "pages",
+        "tokens",
+        "quote $",
+        "hosted $ (indicative)",
+        "reason",
+    ):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        hosted = (
+            f"{row['hosted_low_usd']:.6f}-{row['hosted_high_usd']:.6f}"
+            if row.get("hosted_low_usd") is not None
+            else "-"
+        )
+        cost = row.get("quoted_cost_usd")
+        table.add_row(
+            Path(row["file"]).name,
+            str(row.get("licence_tier") or "-"),
+            str(row.get("model") or "-"),
+            f"{row.get('status')}" + (" (duplicate)" if row.get("duplicate") else ""),
+            str(row.get("pages") or "-"),
+            f"{row.get('quoted_tokens') or 0:,}",
+            f"{cost:.8f}" if cost is not None else "-",
+            hosted,
+            # Quoted rows: their notes (attribution, undeclared facts) are in --json.
+            "" if row.get("policy_decision") == "allowed" else (row.get("reason") or "")[:300],
+        )
+    out.print(table)
+    total = sum(
+        (r.get("quoted_cost_usd") or Decimal(0) for r in rows if r.get("status") == "quoted"), Decimal(0)
+    )
+    out.print(f"total quoted: ${total:.8f} (price list {_first(rows, 'price_version')})")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    engine: EngineChoice = typer.Option(None, "--engine", help="Engine of the in-process worker."),
+) -> None:
+    """Serve the HTTP API with an in-process worker and the sweeper (one process)."""
+    import uvicorn
+
+    from api.app import create_app
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    application = create_app(settings, engine_name=engine.value if engine else None)
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())

@@ -1,0 +1,148 @@
+"""folio tenant ...: tenants, licence tiers and API keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.common import (
+    _exact_json,
+    _open_sessions,
+    _settings,
+    _tiers,
+    err,
+    tenant_app,
+)
+from core.errors import ConfigurationError
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: str = typer.Argument(..., help="Tenant name (unique)."),
+    tier: str = typer.Option(None, "--tier", help="Licence tier (default: FOLIO_DEFAULT_TIER)."),
+) -> None:
+    """Create a tenant on a licence tier."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    tier_name = tier or settings.default_tier
+    try:
+        _tiers(settings).get(tier_name)
+        engine, sessions = _open_sessions(settings)
+        try:
+            with session_scope(sessions) as session:
+                repo.create_tenant(session, name=name, tier=tier_name)
+        finally:
+            engine.dispose()
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    err.print(f"tenant {name} created on tier {tier_name}")
+
+
+@tenant_app.command("set-tier")
+def tenant_set_tier(
+    name: str = typer.Argument(..., help="Tenant name."),
+    tier: str = typer.Argument(..., help="New licence tier (documents already received keep theirs)."),
+) -> None:
+    """Move a tenant to another licence tier."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    try:
+        _tiers(settings).get(tier)
+        engine, sessions = _open_sessions(settings)
+        try:
+            with session_scope(sessions) as session:
+                repo.set_tenant_tier(session, name=name, tier=tier)
+        finally:
+            engine.dispose()
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    err.print(f"tenant {name} is now on tier {tier}")
+
+
+@tenant_app.command("list")
+def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
+    """List tenants with their tier and the tier's limits."""
+    from storage import repository as repo
+
+    settings = _settings()
+    tiers = _tiers(settings)
+    engine, sessions = _open_sessions(settings)
+    try:
+        with sessions() as session:
+            tenants = [(t.name, t.tier, t.created_at) for t in repo.list_tenants(session)]
+    finally:
+        engine.dispose()
+    rows = []
+    for name, tier_name, created in tenants:
+        tier = tiers.tiers.get(tier_name)
+        rows.append(
+            {
+                "tenant": name,
+                "tier": tier_name,
+                "created_at": created.isoformat(),
+                "known_tier": tier is not None,
+                "pages_per_month": tier.pages_per_month if tier else None,
+                "usd_per_month": tier.usd_per_month if tier else None,
+                "allowed_models": list(tier.allowed_models) if tier else [],
+            }
+        )
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, default=_exact_json) + "\n")
+        return
+    table = Table(title=f"{len(rows)} tenant(s)")
+    for column in ("tenant", "tier", "pages/month", "$/month", "models", "created (UTC)"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        unlimited = "unlimited" if row["known_tier"] else "?"
+        table.add_row(
+            row["tenant"],
+            row["tier"] + ("" if row["known_tier"] else " (unknown tier!)"),
+            f"{row['pages_per_month']:,}" if row["pages_per_month"] is not None else unlimited,
+            f"{row['usd_per_month']:,.2f}" if row["usd_per_month"] is not None else unlimited,
+            ", ".join(row["allowed_models"]),
+            row["created_at"][:19],
+        )
+    Console().print(table)
+
+
+key_app = typer.Typer(help="API keys of a tenant (stored hashed; shown once).", no_args_is_help=True)
+tenant_app.add_typer(key_app, name="key")
+
+
+@key_app.command("create")
+def tenant_key_create(
+    tenant: str = typer.Argument(..., help="Tenant the key acts for (created if missing)."),
+    admin: bool = typer.Option(False, "--admin", help="An admin key: reads every tenant's documents."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"tenant": ..., "key": ...}.'),
+) -> None:
+    """Create an API key; the key is printed once and only its sha256 is stored."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    engine, sessions = _open_sessions(settings)
+    try:
+        with session_scope(sessions) as session:
+            tenant_id = None
+            if not admin:
+                tenant_id = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier).id
+            row, key = repo.create_api_key(session, tenant_id=tenant_id)
+            prefix = row.prefix
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps({"tenant": None if admin else tenant, "key": key, "admin": admin}))
+        return
+    err.print(f"{'admin ' if admin else ''}key {prefix}... created for {tenant}; shown once:")
+    print(key)

@@ -13,9 +13,9 @@ import argparse
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -23,11 +23,10 @@ from pathlib import Path
 import httpx
 import pymupdf
 import sqlalchemy as sa
-import uvicorn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from api.app import create_app  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from models.document import DocumentStatus  # noqa: E402
 from storage import repository as repo  # noqa: E402
@@ -108,14 +107,33 @@ def main() -> None:
         with sessions.begin() as session:
             tenant = repo.get_or_create_tenant(session, name="bench", tier=settings.default_tier)
             key = repo.create_api_key(session, tenant_id=tenant.id)[1]
-        app = create_app(settings, process=not args.no_process)
+        # The server runs in its own process, as `folio serve` does: a load generator sharing
+        # its interpreter would measure the GIL, not the API.
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
+        env = {
+            **os.environ,
+            "FOLIO_DATA_DIR": str(data_dir),
+            "FOLIO_DATABASE_URL": db_url,
+            "FOLIO_ENGINE": "local",
+            "FOLIO_RATE_LIMIT_PER_SECOND": "0",
+            "FOLIO_SWEEP_QUEUED_AFTER_S": "30",
+            "FOLIO_WORKER_QUEUE_SIZE": "100000",
+            "FOLIO_LOG_LEVEL": "WARNING",
+        }
+        launcher = (
+            "import uvicorn; from api.app import create_app; from core.settings import Settings; "
+            f"uvicorn.run(create_app(Settings(), process={not args.no_process}), host='127.0.0.1', "
+            f"port={port}, log_level='warning')"
+        )
+        server = subprocess.Popen([sys.executable, "-c", launcher], env=env, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
         pdf = base_pdf(args.kb * 1024)
         results: list[tuple[float, int, str]] = []
 
@@ -152,8 +170,8 @@ def main() -> None:
                 if final >= len(ids):
                     break
                 time.sleep(1.0)
-        server.should_exit = True
-        thread.join(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
         engine.dispose()
         errors = len(results) - len(ok)
         print(

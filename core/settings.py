@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         "Unset: SQLite file <data_dir>/folio.db.",
     )
 
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=500,
+        description="PostgreSQL connections kept open per process (plus up to 10 more on demand).",
+    )
+
     # --- intake limits -----------------------------------------------------------------
     max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest file accepted, in bytes.")
     max_pages: int = Field(2000, ge=1, le=100_000, description="Most pages (or frames) a document may have.")

@@ -64,7 +64,9 @@ def make_engine(settings: Settings) -> sa.Engine:
         return sa.create_engine(
             url,
             pool_pre_ping=True,  # a restarted server leaves dead pooled connections behind
-            pool_size=5,
+            # Sized for the API's thread pool: connections beyond the pool are opened and closed
+            # per use, and a PostgreSQL backend start costs more than the query it serves.
+            pool_size=settings.database_pool_size,
             max_overflow=10,
             pool_recycle=1800,
             connect_args={"connect_timeout": 10},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +18,7 @@ from core.settings import Settings
 from extractors.sniff import sniff_kind
 from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
-from models.tiers import load_tiers
+from models.tiers import TierTable, load_tiers
 from storage import repository as repo
 from storage.blobs import BlobStore
 
@@ -36,6 +37,11 @@ class IntakeResult:
     reason: str | None
     created: bool  # False: the same bytes were already registered (idempotent)
     kind: FileKind | None
+
+
+@lru_cache(maxsize=8)  # read once per process: intake runs for every upload
+def _tiers(path: Path | None) -> TierTable:
+    return load_tiers(path)
 
 
 def _sha256_of(path: Path) -> str:
@@ -118,7 +124,7 @@ def register_stored(
     """
     tenant_row = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier)
     # The tier's priority orders the queue (interactive tiers ahead of bulk ones).
-    priority = load_tiers(settings.tiers_file).get(tenant_row.tier).priority
+    priority = _tiers(settings.tiers_file).get(tenant_row.tier).priority
     document, created = repo.register_document(
         session,
         tenant_id=tenant_row.id,

@@ -57,6 +57,8 @@ class Pipeline:
     # Cost and licence (issue 4): engines documents are routed to by their tier's policy
     # (opened on first use, closed with the pipeline).
     fallback_engines: dict[str, Engine] = field(default_factory=dict)
+    # Catalog, prices, tiers and licensee facts, read once per pipeline (None: read per use).
+    cost_rules: cost_policy.CostRules | None = None
 
 
 @asynccontextmanager
@@ -73,6 +75,7 @@ async def open_pipeline(settings: Settings, *, engine_name: str | None = None) -
                     blobs=BlobStore(settings.blob_dir),
                     preparer=preparer,
                     engine=engine,
+                    cost_rules=cost_policy.load_cost_rules(settings),
                 )
                 try:
                     yield pipeline
@@ -265,7 +268,7 @@ async def _process_claimed(
 
     # 1 policy (issue 4): licence and tier decide allowed / routed / blocked, recorded on the
     # document; a blocked document ends here, before anything is spent.
-    rules = cost_policy.load_cost_rules(pipeline.settings)
+    rules = pipeline.cost_rules or cost_policy.load_cost_rules(pipeline.settings)
     decision = cost_policy.policy_step(pipeline, document_id, rules)
     if decision.blocked:
         return cost_policy.finish_blocked(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -18,6 +20,25 @@ from cli.common import (
     tenant_app,
 )
 from core.errors import ConfigurationError
+from core.settings import Settings
+
+
+def _write_tenant(settings: Settings, tier: str, write: Callable[[Any], object]) -> None:
+    """Check ``tier`` exists, then run ``write(session)`` in one transaction (exit 2 on a
+    configuration error such as an unknown tier or tenant)."""
+    from storage.database import session_scope
+
+    try:
+        _tiers(settings).get(tier)
+        engine, sessions = _open_sessions(settings)
+        try:
+            with session_scope(sessions) as session:
+                write(session)
+        finally:
+            engine.dispose()
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 @tenant_app.command("create")
@@ -27,21 +48,10 @@ def tenant_create(
 ) -> None:
     """Create a tenant on a licence tier."""
     from storage import repository as repo
-    from storage.database import session_scope
 
     settings = _settings()
     tier_name = tier or settings.default_tier
-    try:
-        _tiers(settings).get(tier_name)
-        engine, sessions = _open_sessions(settings)
-        try:
-            with session_scope(sessions) as session:
-                repo.create_tenant(session, name=name, tier=tier_name)
-        finally:
-            engine.dispose()
-    except ConfigurationError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    _write_tenant(settings, tier_name, lambda s: repo.create_tenant(s, name=name, tier=tier_name))
     err.print(f"tenant {name} created on tier {tier_name}")
 
 
@@ -52,20 +62,9 @@ def tenant_set_tier(
 ) -> None:
     """Move a tenant to another licence tier."""
     from storage import repository as repo
-    from storage.database import session_scope
 
     settings = _settings()
-    try:
-        _tiers(settings).get(tier)
-        engine, sessions = _open_sessions(settings)
-        try:
-            with session_scope(sessions) as session:
-                repo.set_tenant_tier(session, name=name, tier=tier)
-        finally:
-            engine.dispose()
-    except ConfigurationError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    _write_tenant(settings, tier, lambda s: repo.set_tenant_tier(s, name=name, tier=tier))
     err.print(f"tenant {name} is now on tier {tier}")
 
 

@@ -44,12 +44,26 @@ def _tiers(path: Path | None) -> TierTable:
     return load_tiers(path)
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The file's sha256, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def check_file(path: Path, settings: Settings) -> FileKind:
+    """The file's real type from its bytes, or the BadInputError that rejects it (over the
+    size limit, or not a supported PDF or image)."""
+    size = path.stat().st_size
+    if size > settings.max_file_bytes:
+        raise FileTooLargeError(
+            f"the file is {size:,} bytes; the limit is {settings.max_file_bytes:,} (FOLIO_MAX_FILE_BYTES)"
+        )
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    return sniff_kind(head, name=path.name)
 
 
 def register_file(
@@ -69,20 +83,15 @@ def register_file(
     kind: FileKind | None = None
     error: BadInputError | None = None
     blob_key: str | None = None
-    if size > settings.max_file_bytes:
-        error = FileTooLargeError(
-            f"the file is {size:,} bytes; the limit is {settings.max_file_bytes:,} (FOLIO_MAX_FILE_BYTES)"
-        )
-        sha256 = _sha256_of(path)
+    try:
+        kind = check_file(path, settings)
+    except BadInputError as exc:
+        error = exc
+    if isinstance(error, FileTooLargeError):
+        sha256 = sha256_of(path)  # recorded, never stored: the limit protects the disk too
     else:
-        ref = blobs.put_file(path)
+        ref = blobs.put_file(path)  # rejected files of a known size are kept (nothing lost)
         sha256, blob_key = ref.sha256, ref.key
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-        try:
-            kind = sniff_kind(head, name=path.name)
-        except BadInputError as exc:
-            error = exc
 
     with sessions.begin() as session:
         return register_stored(

@@ -209,6 +209,22 @@ def _final_status(extraction: DocumentExtraction, page_count: int) -> tuple[Docu
     return DocumentStatus.DONE, None
 
 
+def _end_early(
+    pipeline: Pipeline, document_id: str, status: DocumentStatus, *, reason: str, code: str
+) -> tuple[DocumentStatus, str, str]:
+    """Finish the document in ``status`` before extraction (no extraction, no ledger rows)."""
+    with pipeline.sessions.begin() as session:
+        repo.finish_document(
+            session,
+            document_id=document_id,
+            status=status,
+            reason=reason,
+            error_code=code,
+            owner=pipeline.owner,
+        )
+    return status, reason, code
+
+
 async def run_document(pipeline: Pipeline, document_id: str, *, password: str | None = None) -> DocumentRun:
     """Process one document to a final status. Never raises for the document's own faults."""
     with pipeline.sessions.begin() as session:
@@ -236,18 +252,13 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
     except Exception as exc:  # a worker never dies of a file: record it and go on
         log.exception("document %s failed unexpectedly", document_id)
         internal = exc if isinstance(exc, FolioError) else None
-        status = DocumentStatus.FAILED
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        code = internal.code if internal else "internal"
-        with pipeline.sessions.begin() as session:
-            repo.finish_document(
-                session,
-                document_id=document_id,
-                status=status,
-                reason=reason,
-                error_code=code,
-                owner=pipeline.owner,
-            )
+        status, reason, code = _end_early(
+            pipeline,
+            document_id,
+            DocumentStatus.FAILED,
+            reason=f"internal error: {type(exc).__name__}: {exc}",
+            code=internal.code if internal else "internal",
+        )
     log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
     return DocumentRun(document_id, status, reason, True)
 
@@ -285,16 +296,7 @@ async def _process_claimed(
     try:
         info = await pipeline.preparer.inspect(path, file_kind, password=password)
     except BadInputError as exc:
-        with pipeline.sessions.begin() as session:
-            repo.finish_document(
-                session,
-                document_id=document_id,
-                status=DocumentStatus.REJECTED,
-                reason=exc.message,
-                error_code=exc.code,
-                owner=pipeline.owner,
-            )
-        return DocumentStatus.REJECTED, exc.message, exc.code
+        return _end_early(pipeline, document_id, DocumentStatus.REJECTED, reason=exc.message, code=exc.code)
     with pipeline.sessions.begin() as session:
         repo.set_document_status(
             session,

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,8 +28,8 @@ from core.settings import Settings
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
 from extractors.prepare import PagePreparer
-from extractors.sniff import sniff_kind
 from extractors.tokens import estimate_text_tokens, fit_tile_grid, image_tokens
+from flows.intake import check_file, sha256_of
 from flows.schemas import resolve_schema
 from models.catalog import ModelCatalog, load_catalog
 from models.document import DocumentStatus, FileKind
@@ -318,14 +317,6 @@ def cost_summary(session: Session, document_id: str) -> dict[str, Any]:
     }
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass
 class _DryRunBudget:
     """The tenant's month so far, plus what earlier files of the same dry run would add."""
@@ -428,7 +419,7 @@ async def _quote_one(
     if not path.is_file():
         row.update(status="rejected", reason="no such file")
         return None
-    row["sha256"] = sha256 = _sha256_of(path)
+    row["sha256"] = sha256 = sha256_of(path)
     if tenant_row_id is not None:
         with sessions() as session:
             existing = repo.find_document(
@@ -445,10 +436,7 @@ async def _quote_one(
             )
             return None
     try:
-        if path.stat().st_size > settings.max_file_bytes:
-            raise BadInputError(f"the file is larger than {settings.max_file_bytes:,} bytes")
-        with path.open("rb") as handle:
-            kind = sniff_kind(handle.read(2048), name=path.name)
+        kind = check_file(path, settings)  # the same checks intake makes
         decision = decide(rules, tier_name=tier_name, engine=engine, model=model)
         row.update(
             engine=decision.engine,

@@ -106,6 +106,10 @@ class Tenant(Base):
     id: Mapped[int] = mapped_column(primary_key=True, comment="Tenant number.")
     name: Mapped[str] = mapped_column(sa.String(200), unique=True, comment="Unique tenant name.")
     tier: Mapped[str] = mapped_column(sa.String(64), comment="Licence tier name of the tenant.")
+    callback_url: Mapped[str | None] = mapped_column(
+        sa.String(2000),
+        comment="Default callback URL for the tenant's documents; an upload's own URL wins.",
+    )
     created_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, comment="When the tenant was created (UTC)."
     )

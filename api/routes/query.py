@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CallerDep, SessionDep
 from api.problems import ApiProblem
+from models.document import DocumentStatus
 from storage import repository as repo
 
 router = APIRouter(prefix="/v1/query", tags=["query"])
@@ -79,7 +80,7 @@ def query_documents(
     session: SessionDep,
     caller: CallerDep,
     schema: str | None = None,
-    status: str | None = None,
+    status: DocumentStatus | None = None,
     tenant: str | None = Query(None, description="Tenant name; admin keys only."),
     since: dt.datetime | None = Query(None, description="Received at or after (UTC if naive)."),
     until: dt.datetime | None = Query(None, description="Received before (UTC if naive)."),

@@ -12,8 +12,8 @@ from models.extraction import DocumentExtraction
 from models.page import PreparedPage
 from storage.repository.dialect import insert_for
 from storage.repository.errors import DocumentNotFoundError
-from storage.repository.fields import replace_fields
-from storage.tables import Document, Extraction, Page
+from storage.repository.fields import lock_tenant_rollups, replace_fields, rollup_shard
+from storage.tables import Document, Extraction, ExtractionCount, Page
 
 # Rows per INSERT: keeps the bound parameters under SQLite's limit for the largest documents.
 _PAGE_BATCH = 500
@@ -85,6 +85,12 @@ def add_extraction(
     ).scalar()
     if tenant_id is None:
         raise DocumentNotFoundError(f"no document {document_id} to add an extraction to")
+    lock_tenant_rollups(session, tenant_id=tenant_id, document_id=document_id)
+    previous_schema = session.scalar(
+        sa.select(Extraction.schema_name).where(
+            Extraction.document_id == document_id, Extraction.is_current.is_(True)
+        )
+    )
     session.execute(
         sa.update(Extraction)
         .where(Extraction.document_id == document_id, Extraction.is_current.is_(True))
@@ -117,7 +123,24 @@ def add_extraction(
         extraction_id=row.id,
         extraction=extraction,
     )
+    # The field report's denominators: current extractions per tenant and schema.
+    shard = rollup_shard(document_id)
+    if previous_schema is not None:
+        _count_current(session, tenant_id=tenant_id, schema_name=previous_schema, shard=shard, change=-1)
+    _count_current(session, tenant_id=tenant_id, schema_name=extraction.schema_name, shard=shard, change=1)
     return row
+
+
+def _count_current(session: Session, *, tenant_id: int, schema_name: str, shard: str, change: int) -> None:
+    insert = insert_for(session, ExtractionCount.__table__).values(
+        tenant_id=tenant_id, schema_name=schema_name, shard=shard, documents=change
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["tenant_id", "schema_name", "shard"],
+            set_={"documents": ExtractionCount.__table__.c.documents + insert.excluded.documents},
+        )
+    )
 
 
 def current_extraction(session: Session, document_id: str) -> Extraction | None:

@@ -3,7 +3,12 @@
 ``add_extraction`` calls :func:`replace_fields` in its own transaction, so every writer
 keeps ``extraction_fields`` in step with the current version. Values are typed by what
 they are: JSON numbers (and plain numerals) fill ``value_number``, ISO 8601 dates fill
-``value_date``, and every found value also has its text in ``value_text``.
+``value_date``, and every found value also has its text in ``value_text`` (and, lower-cased
+for case-insensitive filters, in ``value_key``).
+
+The same function keeps ``field_rollups`` (what the field report reads) in step: the
+document's old rows are taken out of the sums and its new rows put in, in the same
+transaction, with the SQL that migration 0008's backfill uses.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models.extraction import DocumentExtraction, ExtractedField
-from storage.tables import ExtractionField
+from storage.repository.dialect import dialect_name, insert_for
+from storage.tables import ExtractionField, FieldRollup
 
 TEXT_LIMIT = 600  # keeps every value_text under PostgreSQL's btree row limit
 _NUMERAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -73,6 +79,7 @@ def _row(
         "row_index": row,
         "name": name,
         "value_text": text,
+        "value_key": None if text is None else text.lower()[:TEXT_LIMIT],
         "value_number": number,
         "value_date": date,
         "confidence": found.confidence,
@@ -102,6 +109,7 @@ def field_rows(extraction: DocumentExtraction) -> Iterator[dict[str, Any]]:
                     "row_index": None,
                     "name": name,
                     "value_text": None,
+                    "value_key": None,
                     "value_number": None,
                     "value_date": None,
                     "confidence": None,
@@ -118,7 +126,12 @@ def replace_fields(
     extraction_id: int,
     extraction: DocumentExtraction,
 ) -> int:
-    """Make the document's field rows those of ``extraction``; returns the rows written."""
+    """Make the document's field rows those of ``extraction``; returns the rows written.
+
+    ``field_rollups`` follows in the same transaction: the old rows' share out, the new in.
+    """
+    lock_tenant_rollups(session, tenant_id=tenant_id, document_id=document_id)
+    _add_to_rollups(session, document_id=document_id, sign=-1)
     session.execute(sa.delete(ExtractionField).where(ExtractionField.document_id == document_id))
     common = {
         "tenant_id": tenant_id,
@@ -129,4 +142,68 @@ def replace_fields(
     rows = [{**common, **row} for row in field_rows(extraction)]
     for start in range(0, len(rows), _BATCH):
         session.execute(sa.insert(ExtractionField), rows[start : start + _BATCH])
+    _add_to_rollups(session, document_id=document_id, sign=1)
     return len(rows)
+
+
+# Advisory lock class shared with migration 0008's cost triggers (PostgreSQL).
+_ROLLUP_LOCK_CLASS = 7007
+
+
+def rollup_shard(document_id: str) -> str:
+    """The rollup shard of a document: the last character of its id (as migration 0008)."""
+    return document_id[-1:]
+
+
+def lock_tenant_rollups(session: Session, *, tenant_id: int, document_id: str) -> None:
+    """PostgreSQL: one rollup writer per tenant and shard until the transaction ends.
+
+    Rollup rows are hot (every document of a tenant adds to the same few of its shard);
+    taking them under one lock per tenant and shard means two transactions never take
+    them in opposite orders (no deadlocks), while documents of other shards go on. The
+    cost triggers take the same lock. SQLite has one writer anyway.
+    """
+    if dialect_name(session) == "postgresql":
+        key = f"{tenant_id}:{rollup_shard(document_id)}"
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_ROLLUP_LOCK_CLASS, sa.func.hashtext(key))))
+
+
+def _any_row(condition: Any) -> Any:
+    """1 when some row of the group meets ``condition``: one document counts once."""
+    return sa.func.max(sa.case((condition, 1), else_=0))
+
+
+def _add_to_rollups(session: Session, *, document_id: str, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) one document's field rows from ``field_rollups``."""
+    f = ExtractionField
+    path = sa.case((f.table_name.is_(None), f.name), else_=f.table_name + "." + f.name)
+    units = sa.func.coalesce(
+        sa.func.sum(sa.cast(sa.func.round(f.confidence * 1_000_000_000), sa.BigInteger)), 0
+    )
+    select = (
+        sa.select(
+            f.tenant_id,
+            f.schema_name,
+            path,
+            sa.literal(rollup_shard(document_id)),
+            sign * sa.func.count(),
+            sign * _any_row(f.value_text.is_not(None)),
+            sign * _any_row(f.flagged.is_(True)),
+            sign * sa.func.count(f.confidence),
+            sign * units,
+        )
+        .where(f.document_id == document_id)
+        .group_by(f.tenant_id, f.schema_name, path)
+        .order_by(f.tenant_id, f.schema_name, path)
+    )
+    sums = ("value_rows", "filled", "flagged", "confidence_count", "confidence_units")
+    insert = insert_for(session, FieldRollup.__table__).from_select(
+        ["tenant_id", "schema_name", "field", "shard", *sums], select
+    )
+    table = FieldRollup.__table__
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["tenant_id", "schema_name", "field", "shard"],
+            set_={name: table.c[name] + insert.excluded[name] for name in sums},
+        )
+    )

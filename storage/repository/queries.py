@@ -17,11 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import BadInputError
 from storage.repository.dialect import dialect_name
-from storage.tables import Document, Extraction, ExtractionField, Tenant
+from storage.tables import Document, Extraction, ExtractionCount, ExtractionField, FieldRollup, Tenant
 
 OPS = ("eq", "ne", "gt", "ge", "lt", "le", "contains")
 SORTS = ("created_at", "cost_usd", "id")
@@ -134,13 +134,13 @@ def predicate_clause(predicate: FieldPredicate) -> Any:
     kind, value = _typed(predicate.value)
     if predicate.op == "contains":
         escaped = predicate.value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(sa.func.lower(f.value_text).like(f"%{escaped}%", escape="\\"))
+        conditions.append(f.value_key.like(f"%{escaped}%", escape="\\"))
     elif kind == "number":
         conditions.append(_compare(f.value_number, predicate.op, value))
     elif kind == "date":
         conditions.append(_compare(f.value_date, predicate.op, value))
     else:
-        conditions.append(_compare(sa.func.lower(f.value_text), predicate.op, value.lower()))
+        conditions.append(_compare(f.value_key, predicate.op, value.lower()))
     return sa.exists().where(*conditions)
 
 
@@ -217,6 +217,11 @@ def _decode_cursor(cursor: str, sort: str, column: str) -> tuple[Any, str]:
     return value, str(document_id)
 
 
+_SORT_COLUMNS: dict[str, Any] = {
+    "created_at": Document.created_at,
+    "cost_usd": Document.cost_usd,
+    "id": Document.id,
+}
 _COLUMNS = (
     Document.id.label("document_id"),
     Tenant.name.label("tenant"),
@@ -264,13 +269,11 @@ def fields_of(session: Session, document_ids: Sequence[str]) -> dict[str, dict[s
     return out
 
 
-def query_documents(session: Session, *, query: DocumentQuery, tenant_scope: int | None) -> QueryPage:
-    """One page of documents matching ``query``, each with its single fields' values."""
+def document_query_statement(session: Session, *, query: DocumentQuery, tenant_scope: int | None) -> Any:
+    """The SELECT that :func:`query_documents` runs for one page (limit + 1 rows)."""
     column_name, descending = _sort(query)
     limit = max(1, min(query.limit, MAX_LIMIT))
-    column = {"created_at": Document.created_at, "cost_usd": Document.cost_usd, "id": Document.id}[
-        column_name
-    ]
+    column = _SORT_COLUMNS[column_name]
     statement = _statement(session, query, tenant_scope)
     if query.cursor:
         value, last_id = _decode_cursor(query.cursor, query.sort, column_name)
@@ -282,7 +285,15 @@ def query_documents(session: Session, *, query: DocumentQuery, tenant_scope: int
             else (Document.id < last_id if descending else Document.id > last_id)
         )
     order = [column.desc(), Document.id.desc()] if descending else [column, Document.id]
-    rows = [_public(r) for r in session.execute(statement.order_by(*order).limit(limit + 1)).mappings()]
+    return statement.order_by(*order).limit(limit + 1)
+
+
+def query_documents(session: Session, *, query: DocumentQuery, tenant_scope: int | None) -> QueryPage:
+    """One page of documents matching ``query``, each with its single fields' values."""
+    column_name, _ = _sort(query)
+    limit = max(1, min(query.limit, MAX_LIMIT))
+    statement = document_query_statement(session, query=query, tenant_scope=tenant_scope)
+    rows = [_public(r) for r in session.execute(statement).mappings()]
     more = len(rows) > limit
     rows = rows[:limit]
     values = fields_of(session, [r["document_id"] for r in rows])
@@ -299,24 +310,44 @@ def query_documents(session: Session, *, query: DocumentQuery, tenant_scope: int
 def iter_documents(
     session: Session, *, query: DocumentQuery, tenant_scope: int | None, batch: int = 2000
 ) -> Iterator[dict[str, Any]]:
-    """Every matching document (no page limit), streamed in batches of ``batch`` rows.
+    """Every matching document (no page limit) with its single fields, in one streamed query.
 
-    Memory stays bounded: rows come through a server-side cursor on PostgreSQL
-    (``stream_results``) and ``yield_per`` everywhere; fields are fetched per batch.
+    Documents are joined to their single-field rows and read through a server-side cursor
+    on PostgreSQL (``stream_results``; ``yield_per`` everywhere), so memory stays bounded
+    whatever the count; a document is yielded as soon as its last field row has come.
     """
     column_name, descending = _sort(query)
-    column = {"created_at": Document.created_at, "cost_usd": Document.cost_usd, "id": Document.id}[
-        column_name
-    ]
+    column = _SORT_COLUMNS[column_name]
     order = [column.desc(), Document.id.desc()] if descending else [column, Document.id]
-    statement = _statement(session, query, tenant_scope).order_by(*order)
+    # An alias: the predicates' EXISTS subqueries must not correlate with the joined rows.
+    f = aliased(ExtractionField)
+    statement = (
+        _statement(session, query, tenant_scope)
+        .add_columns(
+            f.name.label("_field"),
+            f.value_text.label("_text"),
+            f.value_number.label("_number"),
+            f.value_date.label("_date"),
+        )
+        .outerjoin(f, sa.and_(f.document_id == Document.id, f.table_name.is_(None)))
+        .order_by(*order)
+    )
+    names = [c.key for c in _COLUMNS]
+    current: dict[str, Any] | None = None
     result = session.execute(statement.execution_options(stream_results=True, yield_per=batch)).mappings()
-    for chunk in result.partitions():
-        rows = [_public(r) for r in chunk]
-        values = fields_of(session, [r["document_id"] for r in rows])
-        for row in rows:
-            row["fields"] = values[row["document_id"]]
-            yield row
+    for row in result:
+        if current is None or row["document_id"] != current["document_id"]:
+            if current is not None:
+                yield current
+            current = _public({name: row[name] for name in names})
+            current["fields"] = {}
+        if row["_field"] is not None:
+            number, date = row["_number"], row["_date"]
+            current["fields"][row["_field"]] = (
+                number if number is not None else date if date else row["_text"]
+            )
+    if current is not None:
+        yield current
 
 
 def field_report(
@@ -327,7 +358,62 @@ def field_report(
     ``documents`` counts current extractions of the schema; ``filled`` the documents with a
     value for the field; ``flagged`` those where the field failed review (flags on it, a
     review flag naming it, or missing). Sorted by review rate, highest first.
+
+    Read from ``field_rollups`` and ``extraction_counts`` (migration 0008), which the
+    writers of extractions keep in step; :func:`field_report_from_fields` computes the same
+    from ``extraction_fields`` directly.
     """
+    r, c = FieldRollup, ExtractionCount
+    scope = [c.tenant_id == tenant_scope] if tenant_scope is not None else []
+    totals_statement = (
+        sa.select(c.schema_name, sa.func.sum(c.documents)).where(*scope).group_by(c.schema_name)
+    )
+    if schema is not None:
+        totals_statement = totals_statement.where(c.schema_name == schema)
+    totals = {name: int(count) for name, count in session.execute(totals_statement)}
+    statement = (
+        sa.select(
+            r.schema_name,
+            r.field,
+            sa.func.sum(r.filled).label("filled"),
+            sa.func.sum(r.flagged).label("flagged"),
+            sa.func.sum(r.confidence_count).label("confidence_count"),
+            sa.func.sum(r.confidence_units).label("confidence_units"),
+            sa.func.sum(r.value_rows).label("values"),
+        )
+        .where(r.value_rows > 0, *([r.tenant_id == tenant_scope] if tenant_scope is not None else []))
+        .group_by(r.schema_name, r.field)
+    )
+    if schema is not None:
+        statement = statement.where(r.schema_name == schema)
+    rows = []
+    for item in session.execute(statement).mappings():
+        count = int(item["confidence_count"])
+        mean = int(item["confidence_units"]) / count / 1e9 if count else None
+        rows.append(_field_row(item, totals, mean))
+    rows.sort(key=lambda r: (-r["review_rate"], r["schema_name"], r["field"]))
+    return rows
+
+
+def _field_row(item: Any, totals: dict[str, int], mean: float | None) -> dict[str, Any]:
+    documents = int(totals.get(item["schema_name"], 0))
+    return {
+        "schema_name": item["schema_name"],
+        "field": item["field"],
+        "documents": documents,
+        "values": int(item["values"]),
+        "filled": int(item["filled"]),
+        "flagged": int(item["flagged"]),
+        "fill_rate": int(item["filled"]) / documents if documents else 0.0,
+        "review_rate": int(item["flagged"]) / documents if documents else 0.0,
+        "mean_confidence": None if mean is None else round(float(mean), 6),
+    }
+
+
+def field_report_from_fields(
+    session: Session, *, tenant_scope: int | None, schema: str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`field_report` computed from ``extractions`` and ``extraction_fields`` (a scan)."""
     f = ExtractionField
     scope = [Document.tenant_id == tenant_scope] if tenant_scope is not None else []
     totals_statement = (
@@ -338,7 +424,7 @@ def field_report(
     )
     if schema is not None:
         totals_statement = totals_statement.where(Extraction.schema_name == schema)
-    totals = {name: count for name, count in session.execute(totals_statement)}
+    totals = {name: int(count) for name, count in session.execute(totals_statement)}
     path = sa.case((f.table_name.is_(None), f.name), else_=f.table_name + "." + f.name)
     statement = (
         sa.select(
@@ -354,23 +440,9 @@ def field_report(
     )
     if schema is not None:
         statement = statement.where(f.schema_name == schema)
-    rows = []
-    for item in session.execute(statement).mappings():
-        documents = int(totals.get(item["schema_name"], 0))
-        mean = item["mean_confidence"]
-        rows.append(
-            {
-                "schema_name": item["schema_name"],
-                "field": item["field"],
-                "documents": documents,
-                "values": int(item["values"]),
-                "filled": int(item["filled"]),
-                "flagged": int(item["flagged"]),
-                "fill_rate": int(item["filled"]) / documents if documents else 0.0,
-                "review_rate": int(item["flagged"]) / documents if documents else 0.0,
-                "mean_confidence": None if mean is None else round(float(mean), 6),
-            }
-        )
+    rows = [
+        _field_row(item, totals, item["mean_confidence"]) for item in session.execute(statement).mappings()
+    ]
     rows.sort(key=lambda r: (-r["review_rate"], r["schema_name"], r["field"]))
     return rows
 

@@ -200,3 +200,32 @@ def test_export_streams_every_row(seeded, monkeypatch, tmp_path: Path) -> None:
         i["document_id"] for i in truth.invoices if i["total"] > 10000
     )
     assert all(Decimal(str(r["fields"]["total_amount"])) > 10000 for r in rows)
+
+
+def test_parquet_export_reads_back_with_rows_and_types(seeded, monkeypatch, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    settings, truth = seeded
+    out = tmp_path / "all.parquet"
+    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.sqlalchemy_url)
+    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(cli_app, ["export", "--format", "parquet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.schema.field("page_count").type == pa.int64()
+    for name in ("document_id", "tenant", "status", "cost_usd", "created_at", "fields"):
+        assert table.schema.field(name).type == pa.string(), name
+    rows = {r["document_id"]: r for r in table.to_pylist()}
+    invoices = {i["document_id"]: i for i in truth.invoices}
+    assert sorted(rows) == sorted(invoices)
+    costs = {t: Decimal(0) for t in ("north", "south")}
+    for tenant, _, _, cost in truth.ledger:
+        costs[tenant] += cost
+    assert {t: sum(Decimal(r["cost_usd"]) for r in rows.values() if r["tenant"] == t) for t in costs} == costs
+    for document_id, invoice in invoices.items():
+        fields = json.loads(rows[document_id]["fields"])
+        assert rows[document_id]["tenant"] == invoice["tenant"]
+        assert fields["vendor_name"] == invoice["vendor"]
+        assert Decimal(fields["total_amount"]) == invoice["total"]
+        assert fields["invoice_date"] == invoice["date"].isoformat()

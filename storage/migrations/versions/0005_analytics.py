@@ -1,23 +1,28 @@
 """Analytics: typed field rows of current extractions, analyst views, a read-only role.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29
 
-Branches beside 0004 for now (both follow 0003; ``depends_on`` orders them); the lead
-merges the heads.
+The backfill is frozen here: it reads each current extraction's stored JSON with a copy of
+the typing rules as they were at this revision (``storage.repository.fields`` then), never
+with application code, so this revision builds the same rows whatever the models become.
+The view SQL comes from ``storage.analytics``, which is frozen by rule (a changed view
+comes as new statements for a new revision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from models.extraction import DocumentExtraction
 from storage.analytics import analyst_role_grants, analyst_role_revokes, create_views, drop_views
-from storage.repository.fields import field_rows
 
 revision: str = "0005"
 # After 0004: it rebuilds ``documents`` on SQLite (batch mode), which SQLite refuses while
@@ -72,11 +77,81 @@ def _create_table() -> None:
         op.create_index(op.f("ix_extraction_fields_" + "_".join(columns)), "extraction_fields", columns)
 
 
+# --- frozen copy of the field typing of this revision ---------------------------------------
+_TEXT_LIMIT = 600
+_NUMERAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FLAG_SUBJECT = re.compile(r"^[a-z_]+: ([A-Za-z0-9_.\[\]]+)")
+
+
+def _typed_value(value: Any) -> tuple[str | None, Decimal | None, dt.date | None]:
+    if value is None:
+        return None, None, None
+    if isinstance(value, bool):
+        return ("true" if value else "false"), None, None
+    if isinstance(value, int | float):
+        exact = Decimal(str(value))
+        return str(value)[:_TEXT_LIMIT], exact if exact.is_finite() else None, None
+    text = str(value)
+    stripped = text.strip()
+    number: Decimal | None = None
+    if _NUMERAL.match(stripped):
+        try:
+            number = Decimal(stripped)
+        except InvalidOperation:
+            number = None
+    date = None
+    if _DATE.match(stripped):
+        try:
+            date = dt.date.fromisoformat(stripped)
+        except ValueError:
+            date = None
+    return text[:_TEXT_LIMIT], number, date
+
+
+def _row(
+    name: str, found: dict[str, Any], table: str | None, row: int | None, flagged: bool
+) -> dict[str, Any]:
+    text, number, date = _typed_value(found.get("value"))
+    return {
+        "table_name": table, "row_index": row, "name": name, "value_text": text,
+        "value_number": number, "value_date": date, "confidence": found.get("confidence"),
+        "page": found.get("page"), "flagged": flagged or bool(found.get("flags")),
+    }
+
+
+def _field_rows(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One row per single field and table cell, and a null row per missing field (JSON in)."""
+    fields: dict[str, Any] = result.get("fields") or {}
+    tables: dict[str, Any] = result.get("tables") or {}
+    review_flags: list[str] = result.get("review_flags") or []
+    subjects = {m.group(1) for m in map(_FLAG_SUBJECT.match, review_flags) if m}
+    for name, found in fields.items():
+        yield _row(name, found, None, None, name in subjects)
+    for table, rows in tables.items():
+        for index, cells in enumerate(rows):
+            for column, cell in cells.items():
+                yield _row(column, cell, table, index, table in subjects)
+    for flag in review_flags:
+        if flag.startswith("missing: "):
+            name = flag.removeprefix("missing: ").split(" ", 1)[0]
+            if name not in fields and name not in tables:
+                yield {
+                    "table_name": None, "row_index": None, "name": name, "value_text": None,
+                    "value_number": None, "value_date": None, "confidence": None, "page": None,
+                    "flagged": True,
+                }
+
+
 def _backfill() -> None:
     """Field rows for every current extraction stored before this revision."""
     bind = op.get_bind()
+    # Typed columns: SQLite's driver binds neither Decimal nor date without them.
+    typed: dict[str, Any] = {
+        "value_number": sa.Numeric(24, 8), "value_date": sa.Date(), "flagged": sa.Boolean(),
+    }
     fields = sa.table(
-        "extraction_fields", *(sa.column(c) for c in (
+        "extraction_fields", *(sa.column(c, typed.get(c)) for c in (
             "tenant_id", "document_id", "extraction_id", "schema_name", "table_name", "row_index",
             "name", "value_text", "value_number", "value_date", "confidence", "page", "flagged",
         ))
@@ -88,10 +163,9 @@ def _backfill() -> None:
               sa.column("result", sa.JSON()))
     pending: list[dict[str, object]] = []
     for extraction_id, document_id, tenant_id, result in bind.execute(current).all():
-        extraction = DocumentExtraction.model_validate(result)
         common = {"tenant_id": tenant_id, "document_id": document_id,
-                  "extraction_id": extraction_id, "schema_name": extraction.schema_name}
-        pending.extend({**common, **row} for row in field_rows(extraction))
+                  "extraction_id": extraction_id, "schema_name": result["schema_name"]}
+        pending.extend({**common, **row} for row in _field_rows(result))
         if len(pending) >= _BACKFILL_BATCH:
             bind.execute(fields.insert(), pending)
             pending = []

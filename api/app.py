@@ -12,14 +12,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.callbacks import CallbackSender
-from api.problems import install_problem_handlers
+from api.callers import CallerCache
+from api.problems import install_problem_handlers, install_problem_openapi
 from api.ratelimit import RateLimiter
 from api.routes import documents, health, webhooks
 from api.state import ApiState
-from core.logging import get_logger
+from core.logging import configure_logging, get_logger
 from core.settings import Settings
 from flows.sweeper import sweep_loop
 from flows.trigger import InProcessWorker, PrefectTrigger, prefect_configured
+from models.tiers import load_tiers
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 
@@ -49,6 +51,8 @@ def create_app(
         sessions=sessions,
         blobs=BlobStore(settings.blob_dir),
         limiter=RateLimiter(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+        callers=CallerCache(settings.api_key_cache_s),
+        tier_priorities={name: tier.priority for name, tier in load_tiers(settings.tiers_file).tiers.items()},
     )
 
     @asynccontextmanager
@@ -100,4 +104,15 @@ def create_app(
     app.include_router(dashboard.router)
     # --- end analyst routers --------------------------------------------------------------
 
+    install_problem_openapi(app)
+
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app for ``Settings()`` read from the environment: the factory each uvicorn worker
+    process calls when ``folio serve --workers N`` runs several (``FOLIO_API_PROCESS`` says
+    whether uploads are processed in the process)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings, process=settings.api_process)

@@ -1,4 +1,5 @@
-"""Outbound callbacks: a signed JSON event POSTed when a document reaches a final status.
+"""Outbound callbacks: a signed JSON event POSTed when a document reaches a final status, to
+the URL given with the upload or else the tenant's default (``folio tenant set-callback``).
 
 Only ``https`` URLs whose host is on ``FOLIO_CALLBACK_ALLOWED_HOSTS``; the host is resolved
 and every address must be public (no loopback, private, link-local, reserved or multicast
@@ -123,8 +124,9 @@ class CallbackSender:
 
     def _event(self, document_id: str) -> tuple[str | None, bytes]:
         with self.sessions() as session:
-            document = repo.get_document(session, document_id)
-            if document is None or not document.callback_url:
+            url = repo.callback_url_for(session, document_id=document_id)
+            document = repo.get_document(session, document_id) if url else None
+            if document is None or url is None:
                 return None, b""
             event = {
                 "event": EVENT_FINISHED,
@@ -136,7 +138,7 @@ class CallbackSender:
                 "cost_usd": str(document.cost_usd),
                 "finished_at": document.finished_at.isoformat() if document.finished_at else None,
             }
-            return document.callback_url, json.dumps(event, separators=(",", ":")).encode()
+            return url, json.dumps(event, separators=(",", ":")).encode()
 
     def _record(
         self, document_id: str, url: str, attempt: int, status_code: int | None, error: str | None
@@ -153,8 +155,9 @@ class CallbackSender:
             )
 
     async def deliver(self, document_id: str) -> bool:
-        """Send the event for ``document_id`` if it has a callback URL; True once delivered
-        (a 2xx answer), False when refused or every attempt failed."""
+        """Send the event for ``document_id`` to its callback URL, else its tenant's (``folio
+        tenant set-callback``), if either is set; True once delivered (a 2xx answer), False
+        when refused or every attempt failed. Both are held to the same rules."""
         url, body = await asyncio.to_thread(self._event, document_id)
         if url is None:
             return False

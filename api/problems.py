@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import Problem
 from core.errors import BadInputError, ConfigurationError, FolioError
 from core.logging import get_logger
 
@@ -125,3 +127,59 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem_response(500, "internal error; see the server log")
+
+
+# Statuses every operation of a kind can answer, beyond those its route lists.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers above do: every 4xx and 5xx answer
+    is ``application/problem+json`` with the ``Problem`` schema (FastAPI would document
+    ``application/json`` and its own validation body), and every operation behind a key or
+    ticket (all but ``PUBLIC_PATHS``) lists what the credential check can answer: 401
+    (no valid key), 403 (a key that may not do this) and 429 (over the rate limit).
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():
+                responses: dict[str, Any] = operation.setdefault("responses", {})
+                if path in PUBLIC_PATHS:
+                    continue  # probes answer plain JSON, documented by their routes
+                for code, description in _CREDENTIAL_PROBLEMS.items():
+                    responses.setdefault(code, {"description": description})
+                for code, response in responses.items():
+                    if code == "default" or int(code) >= 400:
+                        responses[code] = _problem_response(response.get("description") or "Problem")
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_CREDENTIAL_PROBLEMS = {
+    "401": "No valid API key (or dashboard ticket)",
+    "403": "The key may not do this (an admin-only or a tenant-only operation)",
+    "429": "Over the tenant's rate limit (see Retry-After)",
+}

@@ -6,14 +6,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from models.document import DocumentStatus
 from storage.tables import Document
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, the body of every 4xx and 5xx answer."""
+    """RFC 9457 problem details, the body of every 4xx and 5xx answer (some carry more
+    members, e.g. ``errors`` on a validation failure)."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="URI naming the kind of problem.")
     title: str = Field(description="Short summary of the kind of problem.")

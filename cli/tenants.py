@@ -68,6 +68,45 @@ def tenant_set_tier(
     err.print(f"tenant {name} is now on tier {tier}")
 
 
+@tenant_app.command("set-callback")
+def tenant_set_callback(
+    name: str = typer.Argument(..., help="Tenant name."),
+    url: str = typer.Argument(
+        None, help="Default callback URL (https, host on FOLIO_CALLBACK_ALLOWED_HOSTS)."
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Remove the tenant's default callback URL."),
+) -> None:
+    """Set the URL a tenant's final statuses are POSTed to when an upload names none."""
+    from api.callbacks import CallbackRefused, check_callback_url
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    if clear == (url is not None):
+        err.print("[red]error:[/red] give a URL or --clear (not both)")
+        raise typer.Exit(2)
+    settings = _settings()
+    if url is not None:
+        if len(url) > 2000:
+            err.print("[red]error:[/red] the URL is longer than 2000 characters")
+            raise typer.Exit(2)
+        try:
+            # The rules every delivery is checked against again (the address when it resolves).
+            check_callback_url(url, settings)
+        except CallbackRefused as exc:
+            err.print(f"[red]error:[/red] callback URL refused: {exc}")
+            raise typer.Exit(2) from None
+    engine, sessions = _open_sessions(settings)
+    try:
+        with session_scope(sessions) as session:
+            repo.set_tenant_callback(session, name=name, url=url)
+    except ConfigurationError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    err.print(f"tenant {name}: callbacks go to {url}" if url else f"tenant {name}: default callback cleared")
+
+
 @tenant_app.command("list")
 def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
     """List tenants with their tier and the tier's limits."""
@@ -78,11 +117,11 @@ def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
     engine, sessions = _open_sessions(settings)
     try:
         with sessions() as session:
-            tenants = [(t.name, t.tier, t.created_at) for t in repo.list_tenants(session)]
+            tenants = [(t.name, t.tier, t.created_at, t.callback_url) for t in repo.list_tenants(session)]
     finally:
         engine.dispose()
-    rows = []
-    for name, tier_name, created in tenants:
+    rows: list[dict[str, Any]] = []
+    for name, tier_name, created, callback_url in tenants:
         tier = tiers.tiers.get(tier_name)
         rows.append(
             {
@@ -93,6 +132,7 @@ def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
                 "pages_per_month": tier.pages_per_month if tier else None,
                 "usd_per_month": tier.usd_per_month if tier else None,
                 "allowed_models": list(tier.allowed_models) if tier else [],
+                "callback_url": callback_url,
             }
         )
     if as_json:

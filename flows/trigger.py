@@ -10,9 +10,11 @@ duplicate trigger costs nothing, because ``run_document`` claims atomically.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 from core.logging import get_logger
 from core.settings import Settings
@@ -20,7 +22,7 @@ from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
 
 log = get_logger("trigger")
 
-OnFinished = Callable[[DocumentRun], Awaitable[None]]
+OnFinished = Callable[[DocumentRun], Coroutine[Any, Any, None]]
 
 
 class ProcessingTrigger(Protocol):
@@ -32,10 +34,15 @@ class ProcessingTrigger(Protocol):
 
 
 class InProcessWorker:
-    """An asyncio task owning one pipeline and a bounded queue of document ids.
+    """A pipeline on a thread of its own, with its own event loop, fed document ids.
 
-    ``document_concurrency`` documents run at a time; ``on_finished`` is awaited after each
-    document this worker brought to a final status (the API sends callbacks from it).
+    The pipeline talks to the database with blocking calls between its awaits; on the API's
+    event loop those calls would hold up every upload in flight, so the worker gets its own
+    thread and loop and the API's loop only hands it ids (``trigger``, thread-safe).
+    ``document_concurrency`` documents run at a time; ``on_finished`` is awaited on the
+    loop that started the worker (the API's) after each document this worker brought to a
+    final status (the API sends callbacks from it). At most ``worker_queue_size`` ids wait;
+    past that a trigger is dropped and the sweeper finds the document later.
     """
 
     def __init__(
@@ -48,12 +55,13 @@ class InProcessWorker:
         self.settings = settings
         self.on_finished = on_finished
         self.engine_name = engine_name
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.worker_queue_size)
         self._pending: set[str] = set()  # queued or running here: the sweeper's hints dedupe
-        self._running: set[asyncio.Task[None]] = set()
-        self._ready = asyncio.Event()
+        self._lock = threading.Lock()  # _pending is shared by the two loops' threads
+        self._ready = threading.Event()
         self._pipeline: Pipeline | None = None
         self._failed: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the worker's own loop
+        self._queue: asyncio.Queue[str] | None = None  # lives on the worker's loop
 
     @property
     def pipeline(self) -> Pipeline | None:
@@ -67,18 +75,26 @@ class InProcessWorker:
 
     async def wait_ready(self, timeout: float = 120.0) -> None:
         """Wait until the pipeline is open (render pool and engine started)."""
-        await asyncio.wait_for(self._ready.wait(), timeout)
+        # A worker that failed to start is ready too: /readyz reports it, the sweeper waits.
+        if not await asyncio.to_thread(self._ready.wait, timeout):
+            raise TimeoutError(f"the in-process worker was not ready after {timeout:g} s")
 
     async def trigger(self, document_id: str) -> bool:
-        """Queue a document id; False (dropped, the sweeper will find it) when full."""
-        if document_id in self._pending:
-            return True
+        """Queue a document id; False (dropped, the sweeper will find it) when full or stopped."""
+        with self._lock:
+            if document_id in self._pending:
+                return True
+            loop, queue = self._loop, self._queue
+            if loop is None or queue is None or len(self._pending) >= self.settings.worker_queue_size:
+                log.warning("worker queue full or stopped; document %s left for the sweeper", document_id)
+                return False
+            self._pending.add(document_id)
         try:
-            self._queue.put_nowait(document_id)
-        except asyncio.QueueFull:
-            log.warning("worker queue full; document %s left for the sweeper", document_id)
+            loop.call_soon_threadsafe(queue.put_nowait, document_id)
+        except RuntimeError:  # the worker's loop just closed
+            with self._lock:
+                self._pending.discard(document_id)
             return False
-        self._pending.add(document_id)
         return True
 
     @property
@@ -87,46 +103,92 @@ class InProcessWorker:
         return len(self._pending)
 
     async def run(self) -> None:
-        """Serve the queue until cancelled; running documents finish their current step."""
-        slots = asyncio.Semaphore(self.settings.document_concurrency)
+        """Run the worker thread until cancelled; running documents are cancelled at their
+        current step (their leases lapse and the sweeper finishes them)."""
+        home = asyncio.get_running_loop()
+        stopped = home.create_future()
+        thread = threading.Thread(target=self._thread_main, args=(home, stopped), name="folio-worker")
+        thread.start()
         try:
-            async with open_pipeline(self.settings, engine_name=self.engine_name) as pipeline:
-                self._pipeline = pipeline
-                self._ready.set()
-                try:
-                    while True:
-                        document_id = await self._queue.get()
-                        await slots.acquire()
-                        task = asyncio.create_task(self._one(pipeline, document_id, slots))
-                        self._running.add(task)
-                        task.add_done_callback(self._running.discard)
-                finally:
-                    for task in list(self._running):
-                        task.cancel()
-                    if self._running:
-                        await asyncio.gather(*self._running, return_exceptions=True)
-                    self._pipeline = None
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # recorded for /readyz; the sweeper covers the documents
-            self._failed = exc
-            self._ready.set()
-            log.exception("in-process worker stopped")
-            raise
+            await asyncio.shield(stopped)
+        finally:
+            loop = self._loop
+            if loop is not None:
+                with contextlib.suppress(RuntimeError):  # already closed
+                    loop.call_soon_threadsafe(_cancel_all, loop)
+            await asyncio.to_thread(thread.join, 60.0)
 
-    async def _one(self, pipeline: Pipeline, document_id: str, slots: asyncio.Semaphore) -> None:
+    def _thread_main(self, home: asyncio.AbstractEventLoop, stopped: asyncio.Future[None]) -> None:
+        def report(exc: BaseException | None) -> None:
+            if stopped.done():
+                return
+            if exc is None:
+                stopped.set_result(None)
+            else:
+                stopped.set_exception(exc)
+
+        error: BaseException | None = None
+        try:
+            asyncio.run(self._serve(home))
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:  # recorded for /readyz; the sweeper covers the documents
+            self._failed = error = exc
+            log.exception("in-process worker stopped")
+        finally:
+            self._ready.set()
+            with self._lock:
+                self._loop = self._queue = None
+            with contextlib.suppress(RuntimeError):  # the API's loop is gone already
+                home.call_soon_threadsafe(report, error)
+
+    async def _serve(self, home: asyncio.AbstractEventLoop) -> None:
+        slots = asyncio.Semaphore(self.settings.document_concurrency)
+        running: set[asyncio.Task[None]] = set()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        async with open_pipeline(self.settings, engine_name=self.engine_name) as pipeline:
+            self._pipeline = pipeline
+            with self._lock:
+                self._loop, self._queue = asyncio.get_running_loop(), queue
+            self._ready.set()
+            try:
+                while True:
+                    document_id = await queue.get()
+                    await slots.acquire()
+                    task = asyncio.create_task(self._one(pipeline, document_id, slots, home))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+            finally:
+                for task in list(running):
+                    task.cancel()
+                if running:
+                    await asyncio.gather(*running, return_exceptions=True)
+                self._pipeline = None
+
+    async def _one(
+        self, pipeline: Pipeline, document_id: str, slots: asyncio.Semaphore, home: asyncio.AbstractEventLoop
+    ) -> None:
         try:
             run = await run_document(pipeline, document_id)
             if run.processed and run.status.is_final and self.on_finished is not None:
                 try:
-                    await self.on_finished(run)
+                    # The hook belongs to the API's loop (its HTTP client lives there).
+                    hook = asyncio.run_coroutine_threadsafe(self.on_finished(run), home)
+                    await asyncio.wrap_future(hook)
                 except Exception:  # a callback problem never stops the worker
                     log.exception("after-processing hook failed for %s", document_id)
         except Exception:  # run_document records document faults; this is a bug or a DB outage
             log.exception("worker could not process %s; the sweeper will retry it", document_id)
         finally:
-            self._pending.discard(document_id)
+            with self._lock:
+                self._pending.discard(document_id)
             slots.release()
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task of ``loop`` (called on that loop): ``asyncio.run`` then returns."""
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 class PrefectTrigger:

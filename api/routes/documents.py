@@ -31,7 +31,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (401, 404, 422, 429)
 }
 
-UPLOAD_BODY = {
+UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
@@ -71,9 +71,10 @@ def upload_response(document_id: str, status: DocumentStatus, created: bool) -> 
     responses={
         200: {"model": UploadAccepted, "description": "Already a document"},
         **PROBLEMS,
-        409: {"model": Problem},
-        413: {"model": Problem},
-        415: {"model": Problem},
+        400: {"model": Problem, "description": "A malformed multipart body"},
+        409: {"model": Problem, "description": "The idempotency key was used for other bytes or schema"},
+        413: {"model": Problem, "description": "The body is over FOLIO_MAX_UPLOAD_BYTES"},
+        415: {"model": Problem, "description": "Not multipart, or not a PDF or an image"},
     },
 )
 async def upload_document(request: Request, caller: TenantCallerDep, state: StateDep) -> Any:

@@ -9,10 +9,19 @@ import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from api.deps import StateDep
 
 router = APIRouter(tags=["health"])
+
+
+class Readiness(BaseModel):
+    """What ``/readyz`` found."""
+
+    status: str = Field(description="ok, or unavailable (503).")
+    database: str = Field(description="ok, or why the database is unavailable.")
+    engine: str = Field(description="ok, or why the engine is unreachable.")
 
 
 @router.get("/healthz")
@@ -53,7 +62,11 @@ async def _engine(state: StateDep) -> str:
     return "unavailable: no model server answered"
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "The database or the engine is unavailable"}},
+)
 async def readyz(state: StateDep) -> Any:
     """The database answers and the engine is reachable (503 otherwise)."""
     database = await asyncio.to_thread(_database, state)

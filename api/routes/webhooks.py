@@ -9,6 +9,7 @@ replay window) signatures answer 401, before the body is parsed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -63,7 +64,14 @@ def _tenant_caller(state: ApiState, name: str) -> Caller:
     status_code=202,
     response_model=UploadAccepted,
     openapi_extra=_WEBHOOK_BODY,
-    responses={200: {"model": UploadAccepted}, **PROBLEMS, 413: {"model": Problem}, 415: {"model": Problem}},
+    responses={
+        200: {"model": UploadAccepted},
+        **PROBLEMS,
+        400: {"model": Problem, "description": "A malformed multipart body"},
+        409: {"model": Problem, "description": "The idempotency key was used for other bytes or schema"},
+        413: {"model": Problem, "description": "The body is over FOLIO_MAX_UPLOAD_BYTES"},
+        415: {"model": Problem, "description": "Not multipart, or not a PDF or an image"},
+    },
 )
 async def webhook_document(request: Request, state: StateDep) -> Any:
     """Register a file pushed by a system holding the webhook secret (signed body)."""
@@ -86,7 +94,7 @@ async def webhook_document(request: Request, state: StateDep) -> Any:
         tenant_name = form.fields.get("tenant", "").strip()
         if not tenant_name:
             raise ApiProblem(422, "the form has no 'tenant' field")
-        caller = _tenant_caller(state, tenant_name)
+        caller = await asyncio.to_thread(_tenant_caller, state, tenant_name)
         wait = state.limiter.acquire(caller.tenant_id)
         if wait > 0:
             raise ApiProblem(

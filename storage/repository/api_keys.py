@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storage.tables import ApiKey, utcnow
+from storage.tables import ApiKey, Tenant, utcnow
 
 KEY_PREFIX = "folio_"
 
@@ -51,3 +52,26 @@ def revoke_api_key(session: Session, *, key_id: int) -> bool:
     row.revoked_at = utcnow()
     session.flush()
     return True
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    """Whom a live API key acts for: a tenant (id and name), or everyone (admin: id None)."""
+
+    key_id: int
+    tenant_id: int | None
+    tenant_name: str | None
+
+
+def find_key_owner(session: Session, *, key_hash: str) -> KeyOwner | None:
+    """The owner of the live key with this sha256 (hex), in one query; None if unknown or revoked."""
+    row = session.execute(
+        sa.select(ApiKey.id, ApiKey.key_hash, ApiKey.tenant_id, Tenant.name)
+        .outerjoin(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    ).one_or_none()
+    if row is None or not hmac.compare_digest(row.key_hash, key_hash):
+        return None
+    if row.tenant_id is not None and row.name is None:
+        return None  # a tenant key whose tenant is gone acts for nobody
+    return KeyOwner(key_id=row.id, tenant_id=row.tenant_id, tenant_name=row.name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pymupdf
@@ -99,3 +101,51 @@ def api_db_settings(db_settings: Settings) -> Settings:
 def keys(api_db_settings: Settings) -> Keys:
     """Keys for tenants alpha and beta and an admin, on a migrated database."""
     return make_keys(api_db_settings)
+
+
+@dataclass
+class Receiver:
+    """A local HTTP server that fails the first ``failures`` posts, then answers 204."""
+
+    failures: int
+    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def receivers() -> Iterator[Callable[[int], Receiver]]:
+    """Start local callback receivers: ``receivers(failures)``; all stopped at the end."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(failures: int) -> Receiver:
+        state = Receiver(failures=failures)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                state.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(500 if len(state.posts) <= state.failures else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        return state
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def receiver(receivers: Callable[[int], Receiver]) -> Receiver:
+    """A receiver that fails twice, then accepts."""
+    return receivers(2)

@@ -6,14 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 from api.signing import verify
 from core.settings import Settings
@@ -25,42 +19,7 @@ from models.document import DocumentStatus
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import utcnow
-from tests.api.conftest import SECRET, api_settings, bearer, make_keys, running_app
-
-
-@dataclass
-class Receiver:
-    """A local HTTP server that fails the first ``failures`` posts, then answers 204."""
-
-    failures: int
-    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    url: str = ""
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver(failures=2)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(500 if len(state.posts) <= state.failures else 204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+from tests.api.conftest import SECRET, Receiver, api_settings, bearer, make_keys, running_app
 
 
 def _invoice() -> bytes:

@@ -23,6 +23,7 @@ from core.logging import get_logger
 from core.settings import Settings
 from extractors.checks import with_review_flags
 from extractors.engines.base import Engine
+from extractors.engines.call_context import CallContext, call_context
 from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
@@ -225,8 +226,34 @@ def _end_early(
     return status, reason, code
 
 
+async def _keep_lease(pipeline: Pipeline, document_id: str) -> None:
+    """Renew this worker's lease every third of ``lease_seconds`` while it works, so only a
+    dead or hung worker's document lapses to the sweeper; stops when the lease is lost."""
+    every = pipeline.settings.lease_seconds / 3
+    while True:
+        await asyncio.sleep(every)
+        try:
+            with pipeline.sessions.begin() as session:
+                repo.renew_lease(
+                    session,
+                    document_id=document_id,
+                    owner=pipeline.owner,
+                    lease_seconds=pipeline.settings.lease_seconds,
+                )
+        except repo.LeaseLostError:
+            log.warning("document %s: lease lost to another worker", document_id)
+            return
+        except Exception:  # a database hiccup: try again at the next beat
+            log.exception("document %s: lease renewal failed", document_id)
+
+
 async def run_document(pipeline: Pipeline, document_id: str, *, password: str | None = None) -> DocumentRun:
-    """Process one document to a final status. Never raises for the document's own faults."""
+    """Process one document to a final status. Never raises for the document's own faults.
+
+    The lease is renewed while the document is worked on; if it is lost anyway (this worker
+    stalled past it and another took the document over), nothing of this run is stored and
+    the run says ``processed=False``: the other worker's run is the one that counts.
+    """
     with pipeline.sessions.begin() as session:
         claimed = repo.claim_document(
             session, document_id, owner=pipeline.owner, lease_seconds=pipeline.settings.lease_seconds
@@ -237,11 +264,39 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
                 return DocumentRun(document_id, DocumentStatus.FAILED, "no such document", False)
             return DocumentRun(document_id, DocumentStatus(current.status), current.reason, False)
         kind, sha256, schema_name = claimed.kind, claimed.sha256, claimed.schema_name
+        # Fairness (issue 6): model calls for this document are queued by its tenant and by
+        # whether someone waits for it (uploads) or not (batch, CLI).
+        context = CallContext.for_document(tenant=str(claimed.tenant_id), source=claimed.source)
         if kind is None:  # only rejected files lack a kind, and those are never queued
             raise InternalError(f"document {document_id} was queued without a file kind")
 
+    heartbeat = asyncio.create_task(_keep_lease(pipeline, document_id))
     try:
-        status, reason, code = await _process_claimed(
+        with call_context(context):
+            status, reason = await _run_claimed(pipeline, document_id, kind, sha256, schema_name, password)
+    except repo.LeaseLostError as exc:
+        log.warning("document %s: %s; its new owner finishes it", document_id, exc)
+        return DocumentRun(document_id, DocumentStatus.PROCESSING, str(exc), False)
+    finally:
+        heartbeat.cancel()
+        # gather, not ``suppress(CancelledError)``: a cancellation of this run itself must
+        # still reach the caller (a suppressed one left cancelled batch workers running).
+        await asyncio.gather(heartbeat, return_exceptions=True)
+    log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
+    return DocumentRun(document_id, status, reason, True)
+
+
+async def _run_claimed(
+    pipeline: Pipeline,
+    document_id: str,
+    kind: FileKind,
+    sha256: str,
+    schema_name: str,
+    password: str | None,
+) -> tuple[DocumentStatus, str | None]:
+    """``_process_claimed``, with any unexpected error recorded as ``failed``."""
+    try:
+        status, reason, _ = await _process_claimed(
             pipeline,
             document_id,
             kind=kind,
@@ -249,18 +304,19 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
             schema_name=schema_name,
             password=password,
         )
+    except repo.LeaseLostError:
+        raise
     except Exception as exc:  # a worker never dies of a file: record it and go on
         log.exception("document %s failed unexpectedly", document_id)
         internal = exc if isinstance(exc, FolioError) else None
-        status, reason, code = _end_early(
+        status, reason, _ = _end_early(
             pipeline,
             document_id,
             DocumentStatus.FAILED,
             reason=f"internal error: {type(exc).__name__}: {exc}",
             code=internal.code if internal else "internal",
         )
-    log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
-    return DocumentRun(document_id, status, reason, True)
+    return status, reason
 
 
 async def _process_claimed(

@@ -10,8 +10,11 @@ import yaml
 
 from core.settings import Settings
 
-COMPOSE = yaml.safe_load((Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text())
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SERVICES = COMPOSE["services"]
+SETTINGS = {f"FOLIO_{name.upper()}" for name in Settings.model_fields}
 
 
 def test_the_production_services_are_there():
@@ -22,7 +25,7 @@ def test_the_production_services_are_there():
 
 def test_apps_wait_for_a_healthy_database_and_a_finished_migration():
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("api", "worker"):
+    for name in ("api", "worker", "deploy"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     for name in ("postgres", "prefect-server", "vllm-h100"):
         assert SERVICES[name]["healthcheck"]["test"], name
@@ -40,6 +43,11 @@ def test_vllm_is_run_the_way_folio_needs_it():
         assert devices[0]["capabilities"] == ["gpu"]
         assert re.fullmatch(r"vllm/vllm-openai:v\d+\.\d+\.\d+", service["image"])
         assert "guided" not in args
+        # Folio sends vLLM's per-request priority; a fcfs server would refuse it.
+        assert "--scheduling-policy=priority" in service["command"]
+    assert SERVICES["worker"]["environment"]["FOLIO_LLM_SEND_PRIORITY"].startswith(
+        "${FOLIO_LLM_SEND_PRIORITY:-true"
+    )
 
 
 def test_every_folio_variable_is_a_setting():
@@ -53,6 +61,53 @@ def test_every_folio_variable_is_a_setting():
 
 
 def test_required_secrets_are_marked():
-    text = (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
     for variable in ("POSTGRES_PASSWORD", "HF_TOKEN", "FOLIO_LICENSEE_COUNTRY", "FOLIO_LLM_MODEL"):
-        assert re.search(r"\$\{" + variable + r":\?", text), variable
+        assert re.search(r"\$\{" + variable + r":\?", COMPOSE_TEXT), variable
+
+
+def test_workers_run_the_production_path_on_a_work_pool():
+    worker = " ".join(SERVICES["worker"]["command"])
+    assert worker.startswith("prefect worker start --pool folio")
+    deploy = " ".join(SERVICES["deploy"]["command"])
+    assert "prefect work-pool create folio" in deploy and "folio deploy --pool folio" in deploy
+    assert SERVICES["worker"]["depends_on"]["deploy"]["condition"] == "service_completed_successfully"
+    # the API does not serve the schedules as well (they would run twice)
+    assert "--no-schedules" in SERVICES["api"]["command"]
+
+
+def test_every_folio_name_in_compose_and_env_example_is_a_setting():
+    interpolated = set(re.findall(r"\$\{(FOLIO_[A-Z0-9_]+)", COMPOSE_TEXT))
+    example = set(re.findall(r"^#?\s*(FOLIO_[A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert interpolated and example
+    assert interpolated | example <= SETTINGS, sorted((interpolated | example) - SETTINGS)
+
+
+def test_state_lives_in_volumes():
+    named = set(COMPOSE["volumes"])
+    mounts = {
+        name: {str(v).split(":")[0] + ":" + str(v).split(":")[1] for v in service.get("volumes") or []}
+        for name, service in SERVICES.items()
+    }
+    assert "pgdata:/var/lib/postgresql/data" in mounts["postgres"]
+    assert "hf-cache:/root/.cache/huggingface" in mounts["vllm-h100"]
+    for name in ("api", "worker"):  # blobs under FOLIO_DATA_DIR, the same store for both
+        data_dir = SERVICES[name]["environment"]["FOLIO_DATA_DIR"]
+        assert f"blobs:{data_dir}" in mounts[name], name
+    assert {"pgdata", "blobs", "hf-cache"} <= named
+    # the scheduled batch ingest reads its inbox where the workers mount it
+    inbox = SERVICES["worker"]["environment"]["FOLIO_BATCH_INBOX"]
+    assert any(str(v).endswith(f":{inbox}") for v in SERVICES["worker"]["volumes"])
+
+
+def test_prefect_server_keeps_its_state_in_postgres_and_workers_can_scale():
+    server = SERVICES["prefect-server"]
+    assert re.fullmatch(r"prefecthq/prefect:3\.\d+\.\d+-python3\.\d+", server["image"])
+    url = server["environment"]["PREFECT_SERVER_DATABASE_CONNECTION_URL"]
+    assert url.startswith("postgresql+asyncpg://") and "@postgres:5432/" in url
+    assert server["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "replicas" in SERVICES["worker"]["deploy"]
+    for name in ("api", "worker"):
+        assert SERVICES[name]["environment"]["PREFECT_API_URL"] == "http://prefect-server:4200/api"
+    migrate = " ".join(SERVICES["migrate"]["command"])
+    assert migrate in ("folio db upgrade", "alembic upgrade head")
+    assert SERVICES["migrate"]["restart"] == "no"

@@ -6,7 +6,14 @@ timeouts, the least-busy healthy replica, bounded concurrency, bounded retries.
   ``GET <server root>/health`` before its first use and again, after a backoff, once it
   failed (health check or connection refused); until it passes it is skipped.
 - Concurrency: at most ``llm_max_concurrency_per_replica`` requests in flight per replica
-  (a semaphore); the pool holds replicas x that many connections.
+  (a semaphore); the pool holds replicas x that many connections. Which waiting request
+  gets a free slot is the ``SlotScheduler``'s choice (interactive before batch, tenants in
+  turn; see ``scheduler``), from the ``CallContext`` the pipeline set around the call.
+- Priority across processes: with ``llm_send_priority`` each request carries vLLM's
+  ``priority`` (interactive 0, batch 1; lower is served first by a server started with
+  ``--scheduling-policy priority``), so an API process's uploads also go ahead of another
+  process's batch requests in the server's own queue. A server on the default fcfs policy
+  refuses such a request with a 400; the client then logs it once and sends no priority.
 - Retries: only connect errors, time-outs, dropped connections, 429 and 5xx, at most
   ``llm_max_attempts`` attempts and ``llm_retry_budget_s`` seconds in all. The wait is the
   server's ``Retry-After`` (seconds) when given, else exponential backoff with jitter.
@@ -29,11 +36,15 @@ import httpx
 from core.errors import ConfigurationError
 from core.logging import get_logger
 from core.settings import Settings
+from extractors.engines.call_context import CallContext, WorkClass, current_call_context
 from extractors.llama import errors as codes
 from extractors.llama.errors import ModelHTTPError, ModelTransportError
+from extractors.llama.scheduler import SlotScheduler
 
 Sleep = Callable[[float], Awaitable[None]]
 _HEALTH_BACKOFF_GROWTH = 8  # a failing replica is re-probed at most this many backoffs apart
+# vLLM's per-request priority: lower values are scheduled first (ties: arrival order).
+VLLM_PRIORITY = {WorkClass.INTERACTIVE: 0, WorkClass.BATCH: 1}
 
 
 @dataclass
@@ -98,6 +109,7 @@ class VllmClient:
             for url in settings.llm_base_urls
         ]
         pool = len(self.replicas) * per_replica
+        self.scheduler = SlotScheduler(pool, interactive_burst=settings.llm_interactive_burst)
         headers = {"Content-Type": "application/json"}
         if settings.llm_api_key is not None:
             headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
@@ -113,6 +125,7 @@ class VllmClient:
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         )
         self._sleep = sleep
+        self._priority_refused = False  # a server said it does not schedule by priority
         self._rng = rng or random.Random()
         self._log = get_logger(__name__)
 
@@ -125,17 +138,57 @@ class VllmClient:
         results = await asyncio.gather(*(self._probe(r) for r in self.replicas))
         return any(results)
 
-    async def chat(self, body: dict[str, Any]) -> ChatOutcome:
-        """POST ``body`` to ``/chat/completions`` with balancing and bounded retries."""
-        payload = json.dumps(body).encode()
+    async def chat(self, body: dict[str, Any], *, cost: int = 1) -> ChatOutcome:
+        """POST ``body`` to ``/chat/completions`` with balancing and bounded retries.
+
+        ``cost`` (the request's estimated prompt tokens) is what the request spends of its
+        tenant's fair share while it waits for a slot.
+        """
+        context = current_call_context()
         s = self._settings
+        with_priority = s.llm_send_priority and not self._priority_refused
+        if with_priority:
+            body = {**body, "priority": VLLM_PRIORITY[context.work_class]}
+        payload = json.dumps(body).encode()
         deadline = time.monotonic() + s.llm_retry_budget_s
         outcome = ChatOutcome(attempts=[])
         avoid: Replica | None = None
         for number in range(1, s.llm_max_attempts + 1):
+            replica, attempt = await self._attempt_in_turn(context, cost, avoid, payload)
+            outcome.attempts.append(attempt)
+            if attempt.error is None:
+                outcome.response = attempt.response
+                return outcome
+            outcome.error = attempt.error
+            if with_priority and _refuses_priority(attempt.error):
+                # A server on the fcfs policy: say so once, and go on without the field.
+                self._priority_refused, with_priority = True, False
+                self._log.error(
+                    "%s refuses request priorities (start vLLM with --scheduling-policy priority, "
+                    "or unset FOLIO_LLM_SEND_PRIORITY); sending none from now on",
+                    attempt.replica,
+                )
+                body = {k: v for k, v in body.items() if k != "priority"}
+                payload = json.dumps(body).encode()
+                continue
+            if not attempt.error.retryable:
+                return outcome
+            avoid = replica
+            wait = self._wait_before(number, attempt.error)
+            if number == s.llm_max_attempts or time.monotonic() + wait > deadline:
+                break
+            await self._sleep(wait)
+        return outcome
+
+    async def _attempt_in_turn(
+        self, context: CallContext, cost: int, avoid: Replica | None, payload: bytes
+    ) -> tuple[Replica | None, Attempt]:
+        """One attempt once the scheduler grants this request a slot (held for the attempt
+        only, never during a retry's wait)."""
+        async with self.scheduler.slot(context.work_class, context.tenant, cost):
             replica = await self._pick(avoid)
             if replica is None:
-                attempt = Attempt(
+                return None, Attempt(
                     replica="",
                     latency_ms=0.0,
                     http_status=None,
@@ -145,21 +198,7 @@ class VllmClient:
                         code=codes.NO_REPLICA,
                     ),
                 )
-            else:
-                attempt = await self._attempt(replica, payload)
-            outcome.attempts.append(attempt)
-            if attempt.error is None:
-                outcome.response = attempt.response
-                return outcome
-            outcome.error = attempt.error
-            if not attempt.error.retryable:
-                return outcome
-            avoid = replica
-            wait = self._wait_before(number, attempt.error)
-            if number == s.llm_max_attempts or time.monotonic() + wait > deadline:
-                break
-            await self._sleep(wait)
-        return outcome
+            return replica, await self._attempt(replica, payload)
 
     def _wait_before(self, number: int, error: codes.ModelServerError) -> float:
         retry_after = getattr(error, "retry_after_s", None)
@@ -175,6 +214,9 @@ class VllmClient:
         if due:
             await asyncio.gather(*(self._probe(r) for r in due))
         healthy = [r for r in self.replicas if r.healthy]
+        # Grant no more slots than the healthy replicas hold, so that requests queue in the
+        # scheduler (in order) rather than FIFO on a replica's semaphore.
+        self.scheduler.set_capacity(max(1, len(healthy)) * self._settings.llm_max_concurrency_per_replica)
         if avoid is not None and len(healthy) > 1:
             healthy = [r for r in healthy if r is not avoid]
         if not healthy:
@@ -264,6 +306,15 @@ class VllmClient:
     @staticmethod
     def _failed(replica: Replica, started: float, error: ModelTransportError) -> Attempt:
         return Attempt(replica.base_url, _elapsed(started), None, error=error)
+
+
+def _refuses_priority(error: codes.ModelServerError) -> bool:
+    """vLLM's 400 for a ``priority`` sent to a server on the default fcfs policy."""
+    return (
+        isinstance(error, ModelHTTPError)
+        and error.status_code == 400
+        and "Priority scheduling is not enabled" in (error.body or "")
+    )
 
 
 def _elapsed(started: float) -> float:

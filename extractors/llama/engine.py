@@ -91,7 +91,9 @@ class LlamaEngine:
         ceiling = self._settings.llm_max_tokens_ceiling
         repaired = False
         while True:
-            outcome = await self.client.chat(request.body(self._settings.llm_model or ""))
+            outcome = await self.client.chat(
+                request.body(self._settings.llm_model or ""), cost=request.estimated_prompt_tokens
+            )
             completion: Completion | None = None
             for attempt in outcome.attempts:
                 call = self._call(request, attempt, len(calls) + 1)

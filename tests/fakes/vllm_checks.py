@@ -44,10 +44,18 @@ class CheckedRequest:
     image_tokens: int
     text_tokens: int
     logged: dict[str, Any]
+    priority: int = 0
 
 
-def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequest:
-    """Validate ``body``; decoded image bytes are stored in each part under ``_decoded``."""
+def check_chat_request(
+    body: Any, *, model: str, max_images: int, priority_scheduling: bool = False
+) -> CheckedRequest:
+    """Validate ``body``; decoded image bytes are stored in each part under ``_decoded``.
+
+    ``priority`` (an integer, default 0; lower is served first) is accepted as vLLM does:
+    any value other than 0 is refused unless the server runs with
+    ``--scheduling-policy priority`` (``priority_scheduling``), with vLLM's message.
+    """
     if not isinstance(body, dict):
         raise RequestError("Input should be a valid dictionary or object")
     if body.get("model") != model:
@@ -98,6 +106,12 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
     if top and not logprobs:
         raise RequestError("when using `top_logprobs`, `logprobs` must be set to true.", param="top_logprobs")
     name, answer_schema = _response_format(body.get("response_format"))
+    priority = body.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool) or not -(2**63) <= priority < 2**63:
+        raise RequestError("priority: Input should be a valid integer", param="priority")
+    if priority != 0 and not priority_scheduling:
+        # vLLM's engine raises ValueError; the OpenAI server turns it into a 400.
+        raise RequestError(f"Got priority {priority} but Priority scheduling is not enabled.")
     return CheckedRequest(
         max_tokens=max_tokens,
         logprobs=logprobs,
@@ -108,6 +122,7 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
         image_tokens=image_tok,
         text_tokens=text_tok,
         logged=_logged(body),
+        priority=priority,
     )
 
 

@@ -17,8 +17,14 @@ Faults (``FakeFaults``, set on the server or per request with the test-only head
 ``x-fake-faults: <json>``): latency, 503 overload, every-Nth 500, 429 with Retry-After,
 truncation, invalid JSON, schema violation, dropped connection, unhealthy.
 
+Scheduling policy: ``priority_scheduling=False`` is vLLM's default ``fcfs`` (a request
+with ``priority`` other than 0 gets vLLM's 400 "Got priority N but Priority scheduling is
+not enabled."); ``True`` is ``--scheduling-policy priority``: queued requests start lowest
+``priority`` first, then in arrival order (the fake never preempts a running request, which
+vLLM may do).
+
 Capacity model (``Capacity``, for benchmarks): ``slots`` requests run at once, the rest
-queue. Each running request holds its slot for
+queue (in order of arrival, or of priority per the policy). Each running request holds its slot for
 ``slots x (prompt_tokens / prefill_tps + completion_tokens / decode_tps)`` seconds: every
 slot gets an equal share of the stated aggregate prefill and decode rates, so the server
 completes at most ``1 / mean(p / prefill_tps + c / decode_tps)`` requests per second,
@@ -29,6 +35,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
+import itertools
 import json
 import threading
 import time
@@ -95,19 +103,22 @@ class FakeVllmServer:
         prompt_tokens_details: bool = True,
         capacity: Capacity | None = None,
         faults: FakeFaults | None = None,
+        priority_scheduling: bool = False,
     ) -> None:
         self.model = model
         self.max_images = max_images
         self.max_model_len = max_model_len
         self.prompt_tokens_details = prompt_tokens_details
         self.capacity = capacity
+        self.priority_scheduling = priority_scheduling
         self.faults = faults or FakeFaults()
         self.image_texts: dict[str, str] = {}
         self.requests: list[dict[str, Any]] = []  # chat bodies received, image data cut
         self.chat_count = 0
         self.health_count = 0
         self._lock = threading.Lock()
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: _SlotQueue | None = None
+        self.started: list[dict[str, Any]] = []  # with a capacity: bodies in the order they got a slot
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -195,6 +206,16 @@ class FakeVllmServer:
             return replace(FakeFaults(), **json.loads(header)), True
         return self.faults, False
 
+    @staticmethod
+    async def _wait_unless_gone(request: Request, seconds: float) -> bool:
+        """Sleep ``seconds``; False as soon as the client has closed its connection."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, 0.05))
+            if await request.is_disconnected():
+                return False
+        return True
+
     def _take(self, faults: FakeFaults, name: str, own: bool) -> bool:
         """Consume one of the next-N counter ``name``."""
         with self._lock:
@@ -209,8 +230,9 @@ class FakeVllmServer:
             self.chat_count += 1
             number = self.chat_count
         faults, own = self._faults_for(request)
-        if faults.latency_s:
-            await asyncio.sleep(faults.latency_s)
+        await request.body()  # read (and cached) first: a disconnect check must not eat it
+        if faults.latency_s and not await self._wait_unless_gone(request, faults.latency_s):
+            return Response(status_code=499)  # the client went away: vLLM aborts the request too
         if self._take(faults, "drop_connection", own):
             self._drop(request)
             return Response(status_code=500)
@@ -227,7 +249,12 @@ class FakeVllmServer:
             return _error(500, "Internal server error (flaky fake).", "InternalServerError")
         try:
             body = json.loads(await request.body())
-            checked = check_chat_request(body, model=self.model, max_images=self.max_images)
+            checked = check_chat_request(
+                body,
+                model=self.model,
+                max_images=self.max_images,
+                priority_scheduling=self.priority_scheduling,
+            )
         except json.JSONDecodeError as exc:
             return _error(400, f"JSON decode error: {exc}", "BadRequestError")
         except RequestError as exc:
@@ -272,7 +299,7 @@ class FakeVllmServer:
             tokens, finish = tokens[: max(1, len(tokens) // 2)], "length"
         content = "".join(t for t, _ in tokens)
         if self.capacity is not None:
-            await self._run_slot(prompt_tokens, len(tokens))
+            await self._run_slot(checked, prompt_tokens, len(tokens))
         choice: dict[str, Any] = {
             "index": 0,
             "message": {"role": "assistant", "content": content, "tool_calls": [], "reasoning_content": None},
@@ -317,12 +344,16 @@ class FakeVllmServer:
             }
         )
 
-    async def _run_slot(self, prompt_tokens: int, completion_tokens: int) -> None:
+    async def _run_slot(self, checked: Any, prompt_tokens: int, completion_tokens: int) -> None:
         assert self.capacity is not None
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self.capacity.slots)
-        async with self._slots:
+            self._slots = _SlotQueue(self.capacity.slots)
+        await self._slots.acquire(checked.priority if self.priority_scheduling else 0)
+        try:
+            self.started.append(checked.logged)
             await asyncio.sleep(self.capacity.service_s(prompt_tokens, completion_tokens))
+        finally:
+            self._slots.release()
 
     def _drop(self, request: Request) -> None:
         """Close this request's TCP connection without an answer."""
@@ -331,6 +362,36 @@ class FakeVllmServer:
         for connection in list(self._server.server_state.connections):
             if getattr(connection, "client", None) == (tuple(client) if client else None):
                 connection.transport.abort()  # type: ignore[union-attr]
+
+
+class _SlotQueue:
+    """``slots`` requests at once; waiters start lowest priority first, then by arrival."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()
+            raise
+
+    def release(self) -> None:
+        self._free += 1
+        while self._free > 0 and self._waiting:
+            _, _, future = heapq.heappop(self._waiting)
+            if not future.done():
+                self._free -= 1
+                future.set_result(None)
 
 
 def _replace_values(node: Any, table: dict[str, str]) -> Any:
@@ -363,8 +424,12 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=64)
     parser.add_argument("--prefill-tps", type=float, default=40_000.0)
     parser.add_argument("--decode-tps", type=float, default=6_000.0)
+    parser.add_argument("--scheduling-policy", choices=["fcfs", "priority"], default="fcfs")
     args = parser.parse_args()
-    fake = FakeVllmServer(capacity=Capacity(args.slots, args.prefill_tps, args.decode_tps))
+    fake = FakeVllmServer(
+        capacity=Capacity(args.slots, args.prefill_tps, args.decode_tps),
+        priority_scheduling=args.scheduling_policy == "priority",
+    )
     fake.start()
     print(f"LISTENING {fake.base_url}", flush=True)  # noqa: T201
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cli.common import app
 from cli import documents
+from cli import batch
 from cli import tenants
 from cli import schemas
 from cli import reports

@@ -168,6 +168,20 @@ class Settings(BaseSettings):
         le=1,
         description="Confidence given to a value when the server returns no log-probabilities.",
     )
+    # Fairness (issue 6): see extractors/llama/scheduler.py.
+    llm_send_priority: bool = Field(
+        False,
+        description="Send vLLM's per-request 'priority' (interactive 0, batch 1; lower is served "
+        "first). Only for servers started with --scheduling-policy priority: a server on the "
+        "default fcfs policy refuses any priority other than 0 with a 400.",
+    )
+    llm_interactive_burst: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="Starvation guard: after this many interactive requests granted in a row "
+        "while batch requests wait, one batch request gets the next model-server slot.",
+    )
 
     # --- tenancy -----------------------------------------------------------------------
     default_tenant: str = Field("default", min_length=1, description="Tenant used when none is named.")
@@ -279,6 +293,51 @@ class Settings(BaseSettings):
     prefect_deployment: str = Field(
         "process-document/folio",
         description="Deployment triggered per upload when PREFECT_API_URL is set.",
+    )
+    api_key_cache_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long the API process remembers a resolved API key (its tenant); a "
+        "revoked key keeps working at most this long. 0: look the key up on every request.",
+    )
+    api_process: bool = Field(
+        True,
+        description="`folio serve` processes uploads in its own process (in-process worker and "
+        "sweeper, or a Prefect run per upload); false: it only registers them, for API-only nodes.",
+    )
+
+    # --- batch ingest and schedules ----------------------------------------------------
+    # (issue 6: the inbox scanned by `folio batch` and the scheduled batch-ingest deployment)
+    batch_inbox: Path | None = Field(
+        None, description="Inbox folder the scheduled batch-ingest deployment scans for new files."
+    )
+    batch_after: Literal["move", "keep"] = Field(
+        "move",
+        description="What happens to a file once it has ended: 'move' it to the inbox's done/ "
+        "or failed/ subfolder, or 'keep' it in place (remembered, never ingested again).",
+    )
+    batch_settle_s: float = Field(
+        10.0,
+        ge=0,
+        le=86_400,
+        description="A file modified less than this many seconds ago may still be being "
+        "written; it is skipped until a later scan.",
+    )
+    batch_document_concurrency: int = Field(
+        4, ge=1, le=256, description="Documents of one batch run processed at the same time."
+    )
+    batch_cron: str = Field(
+        "0 2 * * *", min_length=1, description="Cron schedule of the batch-ingest deployment (UTC)."
+    )
+    batch_interval_s: float | None = Field(
+        None,
+        gt=0,
+        description="Run the batch-ingest deployment every this many seconds instead of on "
+        "FOLIO_BATCH_CRON (unset: the cron schedule).",
+    )
+    sweep_schedule_s: float = Field(
+        60.0, gt=0, description="Interval of the scheduled sweep deployment, seconds."
     )
 
     @field_validator("llm_base_urls", mode="before")

@@ -1,4 +1,4 @@
-"""Prefect flows: one document, or many documents in one flow run.
+"""Prefect flows: one document, many documents in one flow run, batch ingest, the sweep.
 
 Import only after ``flows.runtime.configure_prefect(settings)``.
 
@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
+from core.errors import ConfigurationError
 from core.settings import Settings
-from flows.pipeline import Pipeline, open_pipeline, run_document
+from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
+from models.document import DocumentStatus
 
 # The open pipeline of the current flow run; tasks take ids, never clients, and find the
 # resources of their flow run here.
@@ -71,3 +74,89 @@ async def process_documents(
             return list(await asyncio.gather(*(one(d) for d in document_ids)))
         finally:
             _PIPELINE.reset(token)
+
+
+# --- batch ingest and the sweep as deployable flows (issue 6) ----------------------------
+# Module-level flows: a deployment's entrypoint (``flows.process.batch_ingest``) must be
+# importable by the process that runs it.
+
+# Observers of a batch run started in this process (``folio batch``: its progress bar and
+# JSON Lines): (on_document, on_progress). Callables are not flow parameters, so they travel
+# in the context of the call.
+BATCH_OBSERVERS: ContextVar[tuple[Any, Any] | None] = ContextVar("folio_batch_observers", default=None)
+
+
+async def _one_as_task(pipeline: Pipeline, document_id: str) -> DocumentRun:
+    """``run_document`` as a ``process-one`` task run (what the batch flow shows per file)."""
+    token = _PIPELINE.set(pipeline)
+    try:
+        done = await process_one(document_id)
+    finally:
+        _PIPELINE.reset(token)
+    return DocumentRun(done["document_id"], DocumentStatus(done["status"]), done["reason"], True)
+
+
+@flow(name="batch-ingest", persist_result=False, log_prints=False)
+async def batch_ingest(
+    inbox: str | None = None,
+    schema_name: str | None = None,
+    tenant: str | None = None,
+    engine: str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Ingest the new files of an inbox folder (default FOLIO_BATCH_INBOX), process them, and
+    move or mark each one; a table and a progress artifact show the run."""
+    from prefect.runtime import flow_run
+
+    from flows.batch import BatchProgress, DocumentOutcome, run_batch_ingest
+    from flows.batch_artifacts import BatchArtifacts
+    from flows.sources import LocalInbox
+
+    settings = settings or Settings()
+    root = Path(inbox) if inbox else settings.batch_inbox
+    if root is None:
+        raise ConfigurationError("no inbox: pass inbox= or set FOLIO_BATCH_INBOX")
+    source = LocalInbox(root, after=settings.batch_after, settle_s=settings.batch_settle_s)
+    run_id = str(flow_run.get_id() or "local")
+    artifacts = BatchArtifacts(f"batch-ingest-{run_id[:8]}")
+    logger = get_run_logger()
+    observe_document, observe_progress = BATCH_OBSERVERS.get() or (None, None)
+
+    async def on_progress(progress: BatchProgress) -> None:
+        await artifacts.progress(progress)
+        if observe_progress is not None:
+            observe_progress(progress)
+
+    def on_document(outcome: DocumentOutcome) -> None:
+        if observe_document is not None:
+            observe_document(outcome)
+        logger.info(
+            "%s -> %s (%s page(s), $%s)", outcome.key, outcome.status, outcome.pages, outcome.cost_usd
+        )
+
+    summary = await run_batch_ingest(
+        settings,
+        source,
+        schema_name=schema_name,
+        tenant=tenant,
+        engine=engine,
+        on_document=on_document,
+        on_progress=on_progress,
+        run_one=_one_as_task,
+    )
+    await artifacts.table(summary)
+    result = summary.as_dict()
+    logger.info("batch %s: %s", source.name, result)
+    return {**result, "flow_run_id": run_id}
+
+
+@flow(name="sweep-documents", persist_result=False, log_prints=False)
+async def sweep_documents(queued_after_s: float | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Process documents lost by their trigger or stuck past their lease (the scheduled sweep)."""
+    from flows.sweeper import sweep_once
+
+    settings = Settings()
+    after = settings.sweep_queued_after_s if queued_after_s is None else queued_after_s
+    async with open_pipeline(settings) as pipeline:
+        runs = await sweep_once(pipeline, queued_after_s=after, limit=limit)
+    return [{"document_id": r.document_id, "status": r.status.value, "processed": r.processed} for r in runs]

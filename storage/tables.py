@@ -127,6 +127,7 @@ class Document(Base):
         sa.Index(None, "tenant_id", "created_at"),
         sa.Index(None, "tenant_id", "quoted_at"),  # monthly budgets (issue 4)
         sa.Index(None, "tenant_id", "idempotency_key", unique=True),  # issue 5; NULLs never clash
+        sa.Index(None, "created_at", "id"),  # keyset pages newest first (issue 7; 0008)
         sa.CheckConstraint(
             "status IN (" + ", ".join(f"'{s.value}'" for s in DocumentStatus) + ")",
             name="status_known",
@@ -377,9 +378,11 @@ class ExtractionField(Base):
     __tablename__ = "extraction_fields"
     __table_args__ = (
         sa.Index(None, "tenant_id", "schema_name", "name", "value_number"),
-        sa.Index(None, "name", "value_number"),
-        sa.Index(None, "name", "value_date"),
-        sa.Index(None, "name", "value_text"),
+        # Field predicates (0008): name, table and typed value, with the document for
+        # index-only semi-joins; text is compared through its lower-cased key.
+        sa.Index(None, "name", "table_name", "value_number", "document_id"),
+        sa.Index(None, "name", "table_name", "value_date", "document_id"),
+        sa.Index(None, "name", "table_name", "value_key", "document_id"),
         {"comment": "Typed values of current extractions, one row per field or table cell."},
     )
 
@@ -401,6 +404,9 @@ class ExtractionField(Base):
     name: Mapped[str] = mapped_column(sa.String(100), comment="Field (or table column) name.")
     value_text: Mapped[str | None] = mapped_column(
         sa.String(600), comment="The value as text (cut at 600 characters); null if not found."
+    )
+    value_key: Mapped[str | None] = mapped_column(
+        sa.String(600), comment="value_text lower-cased, for case-insensitive filters (0008)."
     )
     value_number: Mapped[Decimal | None] = mapped_column(
         sa.Numeric(24, 8), comment="The value as a number, when it is one."
@@ -451,3 +457,162 @@ class CallbackDelivery(Base):
     delivered_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, comment="When the attempt was made (UTC)."
     )
+
+
+class SourceFile(Base):
+    """One file seen in a batch source (issue 6; migration 0007): the memory that keeps a
+    rescan from ingesting it twice, and the file's own end (done or failed, with why)."""
+
+    __tablename__ = "source_files"
+    __table_args__ = (
+        # A file is the same file while its path, size and modification time are unchanged.
+        sa.UniqueConstraint("source", "path", "size_bytes", "mtime_ns"),
+        sa.Index(None, "source", "state"),
+        sa.CheckConstraint("state IN ('registered', 'done', 'failed')", name="state_known"),
+        {"comment": "Files seen in batch sources (inbox folders, buckets); each ingested once."},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Source file row number.")
+    source: Mapped[str] = mapped_column(
+        sa.String(500), comment="Which source, e.g. inbox:/srv/inbox (a bucket: s3://bucket/prefix)."
+    )
+    path: Mapped[str] = mapped_column(sa.String(1000), comment="Path (or object key) inside the source.")
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger, comment="File size when seen, bytes.")
+    mtime_ns: Mapped[int] = mapped_column(
+        sa.BigInteger, comment="Modification time when seen, ns since the epoch (a bucket: its ETag's time)."
+    )
+    sha256: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="sha256 of the content; null if it could not be read."
+    )
+    document_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("documents.id"), index=True, comment="Document it became; null if none."
+    )
+    state: Mapped[str] = mapped_column(
+        sa.String(16), comment="registered (document made, not ended yet), done or failed."
+    )
+    reason: Mapped[str | None] = mapped_column(sa.Text, comment="Why it failed, or its document's reason.")
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, comment="When first seen (UTC).")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When it was marked done or failed (UTC)."
+    )
+
+
+# --- analytics rollups (issue 7; migration 0008) -------------------------------------------
+# The cost tables are kept by database triggers on documents and usage_ledger (created by
+# migration 0008); the field tables by storage.repository.fields and extractions.
+
+
+def _rollup_count(comment: str) -> Any:
+    return mapped_column(sa.BigInteger, comment=comment)
+
+
+def _rollup_shard() -> Any:
+    # Rollup rows are split by the last character of the document id, so concurrent
+    # writers of one tenant mostly update different rows; the reports sum the shards.
+    return mapped_column(
+        sa.String(1),
+        primary_key=True,
+        comment="Last character of the document ids: spreads concurrent writers over rows.",
+    )
+
+
+class DocumentCostCell(Base):
+    """One document's ledger totals in one UTC month for one model (kept by triggers)."""
+
+    __tablename__ = "document_cost_cells"
+    __table_args__ = {
+        "comment": "Each document's ledger totals per UTC month and model; source of cost_rollups."
+    }
+
+    document_id: Mapped[str] = mapped_column(
+        sa.String(36),
+        primary_key=True,
+        comment="Document (no foreign key: the trigger that removes a deleted document's cells "
+        "needs them after the delete).",
+    )
+    month: Mapped[str] = mapped_column(
+        sa.String(7),
+        primary_key=True,
+        comment="UTC month YYYY-MM of the ledger rows (of the document's receipt when it has none).",
+    )
+    model: Mapped[str] = mapped_column(
+        sa.String(200),
+        primary_key=True,
+        comment="Ledger model, else the document's; '' when neither is known.",
+    )
+    tenant_id: Mapped[int] = mapped_column(comment="Tenant of the document.")
+    licence_tier: Mapped[str] = mapped_column(sa.String(64), comment="Licence tier of the document.")
+    calls: Mapped[int] = _rollup_count("Ledger rows (engine calls).")
+    failed_calls: Mapped[int] = _rollup_count("Ledger rows with an error code.")
+    input_tokens: Mapped[int] = _rollup_count(
+        "Billed input tokens: reported prompt tokens, else image tokens."
+    )
+    output_tokens: Mapped[int] = _rollup_count("Reported completion tokens.")
+    cost_units: Mapped[int] = _rollup_count("Ledger cost in units of 1e-8 USD (exact).")
+
+
+class CostRollup(Base):
+    """Cost report totals of one group at one grain (kept by triggers)."""
+
+    __tablename__ = "cost_rollups"
+    __table_args__ = {"comment": "Cost report totals per tenant, tier, month and model, kept by triggers."}
+
+    grain: Mapped[int] = mapped_column(
+        sa.SmallInteger,
+        primary_key=True,
+        comment="What the row is per: 3 month and model, 1 month, 2 model, 0 neither.",
+    )
+    tenant_id: Mapped[int] = mapped_column(primary_key=True, comment="Tenant.")
+    licence_tier: Mapped[str] = mapped_column(
+        sa.String(64), primary_key=True, comment="Licence tier of the documents."
+    )
+    month: Mapped[str] = mapped_column(
+        sa.String(7), primary_key=True, comment="UTC month YYYY-MM; '' at grains 0 and 2."
+    )
+    model: Mapped[str] = mapped_column(
+        sa.String(200), primary_key=True, comment="Model; '' at grains 0 and 1, or when no model is known."
+    )
+    shard: Mapped[str] = _rollup_shard()
+    documents: Mapped[int] = _rollup_count("Distinct documents in the group.")
+    calls: Mapped[int] = _rollup_count("Ledger rows (engine calls).")
+    failed_calls: Mapped[int] = _rollup_count("Ledger rows with an error code.")
+    input_tokens: Mapped[int] = _rollup_count(
+        "Billed input tokens: reported prompt tokens, else image tokens."
+    )
+    output_tokens: Mapped[int] = _rollup_count("Reported completion tokens.")
+    cost_units: Mapped[int] = _rollup_count("Ledger cost in units of 1e-8 USD (exact).")
+
+
+class FieldRollup(Base):
+    """Field report sums of one field of one schema for one tenant (current extractions)."""
+
+    __tablename__ = "field_rollups"
+    __table_args__ = {"comment": "Field report sums over current extractions per tenant, schema and field."}
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True, comment="Tenant.")
+    schema_name: Mapped[str] = mapped_column(
+        sa.String(100), primary_key=True, comment="Extraction schema name."
+    )
+    field: Mapped[str] = mapped_column(
+        sa.String(201), primary_key=True, comment="Field name, or table.column for cells."
+    )
+    shard: Mapped[str] = _rollup_shard()
+    value_rows: Mapped[int] = _rollup_count("Field rows (values and cells).")
+    filled: Mapped[int] = _rollup_count("Documents with a value for it.")
+    flagged: Mapped[int] = _rollup_count("Documents where it failed review.")
+    confidence_count: Mapped[int] = _rollup_count("Rows with a confidence.")
+    confidence_units: Mapped[int] = _rollup_count("Sum of confidences in units of 1e-9 (exact integer sum).")
+
+
+class ExtractionCount(Base):
+    """How many documents of a tenant have a current extraction of a schema."""
+
+    __tablename__ = "extraction_counts"
+    __table_args__ = {"comment": "Current extractions per tenant and schema (field report denominators)."}
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True, comment="Tenant.")
+    schema_name: Mapped[str] = mapped_column(
+        sa.String(100), primary_key=True, comment="Extraction schema name."
+    )
+    shard: Mapped[str] = _rollup_shard()
+    documents: Mapped[int] = _rollup_count("Documents whose current extraction is of this schema.")

@@ -5,7 +5,14 @@ caller's ``session_scope`` decides where a transaction ends.
 """
 
 # The HTTP API (issue 5): api_keys, callbacks, uploads.
-from storage.repository.api_keys import create_api_key, find_api_key, hash_api_key, revoke_api_key
+from storage.repository.api_keys import (
+    KeyOwner,
+    create_api_key,
+    find_api_key,
+    find_key_owner,
+    hash_api_key,
+    revoke_api_key,
+)
 from storage.repository.callbacks import deliveries_for, record_delivery
 
 # Cost and licence (issue 4): tenants' tiers, policy and quote records, budgets, reports.
@@ -53,26 +60,30 @@ from storage.repository.schemas import (
     list_schemas,
     schema_content_hash,
 )
-from storage.repository.tenants import get_or_create_tenant
+from storage.repository.tenants import callback_url_for, get_or_create_tenant, set_tenant_callback
 from storage.repository.uploads import (
     DocumentPage,
-    find_by_idempotency_key,
+    UploadRegistered,
     page_documents,
-    set_upload_options,
+    register_upload,
     stale_document_ids,
 )
 
 __all__ = [
     "DocumentPage",
+    "KeyOwner",
+    "UploadRegistered",
     "create_api_key",
     "deliveries_for",
     "find_api_key",
-    "find_by_idempotency_key",
+    "find_key_owner",
+    "register_upload",
+    "callback_url_for",
+    "set_tenant_callback",
     "hash_api_key",
     "page_documents",
     "record_delivery",
     "revoke_api_key",
-    "set_upload_options",
     "stale_document_ids",
     "add_schema_version",
     "latest_schema",
@@ -124,6 +135,7 @@ from storage.repository.queries import (  # noqa: E402
     FieldPredicate,
     QueryError,
     QueryPage,
+    document_query_statement,
     field_report,
     iter_documents,
     parse_where,
@@ -135,6 +147,7 @@ __all__ += [
     "DocumentQuery",
     "FieldPredicate",
     "QueryError",
+    "document_query_statement",
     "field_report",
     "field_rows",
     "iter_documents",
@@ -142,4 +155,21 @@ __all__ += [
     "query_documents",
     "replace_fields",
     "typed_value",
+]
+
+# Batch ingest (issue 6): files seen in batch sources.
+from storage.repository.sources import (  # noqa: E402
+    SourceFileKey,
+    find_source_files,
+    finish_source_file,
+    pending_source_files,
+    record_source_file,
+)
+
+__all__ += [
+    "SourceFileKey",
+    "find_source_files",
+    "finish_source_file",
+    "pending_source_files",
+    "record_source_file",
 ]

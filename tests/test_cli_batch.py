@@ -1,0 +1,74 @@
+"""The real `folio batch` command in a subprocess: a fresh data dir, Prefect's ephemeral
+server, JSON Lines as each file ends, files moved by outcome, a rescan that ingests nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from examples.generate import broken_pdf, invoice_pdf, make_invoice_truth
+
+FOLIO = Path(sys.executable).parent / "folio"
+
+
+def folio(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOLIO_", "PREFECT_"))}
+    env.update(FOLIO_DATA_DIR=str(data_dir), FOLIO_ENGINE="local", FOLIO_BATCH_SETTLE_S="0")
+    return subprocess.run([str(FOLIO), *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_folio_batch_json_lines_then_a_rescan_ingests_nothing(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "nested").mkdir(parents=True)
+    truth = make_invoice_truth(31)
+    (inbox / "invoice.pdf").write_bytes(invoice_pdf(truth))
+    (inbox / "nested" / "broken.pdf").write_bytes(broken_pdf())
+    (inbox / "notes.txt").write_text("not picked up: not a supported suffix")
+
+    first = folio("batch", str(inbox), "--json", "--tenant", "acme", data_dir=tmp_path / "var")
+
+    assert first.returncode == 0, first.stderr
+    rows = {Path(r["file"]).name: r for r in map(json.loads, first.stdout.splitlines())}
+    assert set(rows) == {"invoice.pdf", "broken.pdf"}
+    for row in rows.values():
+        assert {"file", "document_id", "status", "reason", "pages", "fields", "cost_usd", "duplicate"} <= set(
+            row
+        )
+    invoice = rows["invoice.pdf"]
+    assert invoice["status"] == "done", invoice["reason"]
+    assert invoice["tenant"] == "acme"
+    expected = truth.schema_values()
+    for name in ("invoice_number", "total_amount"):
+        assert invoice["fields"][name] == expected[name]
+    assert rows["broken.pdf"]["status"] == "rejected" and rows["broken.pdf"]["reason"]
+    assert (inbox / "done" / "invoice.pdf").is_file()
+    assert (inbox / "failed" / "nested" / "broken.pdf").is_file()
+    assert (inbox / "notes.txt").is_file()
+
+    again = folio("batch", str(inbox), data_dir=tmp_path / "var")  # not a TTY: a summary line
+
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == ""
+    assert "no new files" in again.stderr
+
+
+@pytest.mark.slow
+def test_folio_batch_keep_remembers_files_and_refuses_a_bad_option(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "invoice.pdf").write_bytes(invoice_pdf(make_invoice_truth(32)))
+
+    first = folio("batch", str(inbox), "--json", "--after", "keep", data_dir=tmp_path / "var")
+    again = folio("batch", str(inbox), "--json", "--after", "keep", data_dir=tmp_path / "var")
+    wrong = folio("batch", str(inbox), "--after", "delete", data_dir=tmp_path / "var")
+
+    assert first.returncode == 0 and len(first.stdout.splitlines()) == 1, first.stderr
+    assert again.returncode == 0 and again.stdout == "", again.stderr
+    assert (inbox / "invoice.pdf").is_file()
+    assert wrong.returncode == 2 and "move or keep" in wrong.stderr

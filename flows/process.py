@@ -130,8 +130,10 @@ async def batch_ingest(
     def on_document(outcome: DocumentOutcome) -> None:
         if observe_document is not None:
             observe_document(outcome)
+        pages = outcome.pages if outcome.pages is not None else "-"
+        because = f": {outcome.reason}" if outcome.reason and outcome.status != "done" else ""
         logger.info(
-            "%s -> %s (%s page(s), $%s)", outcome.key, outcome.status, outcome.pages, outcome.cost_usd
+            "%s -> %s (%s page(s), $%s)%s", outcome.key, outcome.status, pages, outcome.cost_usd, because
         )
 
     summary = await run_batch_ingest(

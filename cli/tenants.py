@@ -185,3 +185,90 @@ def tenant_key_create(
         return
     err.print(f"{'admin ' if admin else ''}key {prefix}... created for {tenant}; shown once:")
     print(key)
+
+
+@key_app.command("list")
+def tenant_key_list(
+    tenant: str | None = typer.Argument(None, help="Tenant whose keys to list (default: every key)."),
+    admin: bool = typer.Option(False, "--admin", help="Only the admin keys."),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines."),
+) -> None:
+    """API keys by prefix, with when they were created and revoked (the keys themselves are
+    never stored, so they cannot be shown)."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    engine, sessions = _open_sessions(settings)
+    try:
+        with session_scope(sessions) as session:
+            tenant_id = None
+            if tenant is not None:
+                row = repo.get_tenant(session, name=tenant)
+                if row is None:
+                    err.print(f"no tenant named {tenant!r}")
+                    raise typer.Exit(2)
+                tenant_id = row.id
+            names = {t.id: t.name for t in repo.list_tenants(session)}
+            keys = [
+                {
+                    "id": key.id,
+                    "prefix": key.prefix,
+                    "tenant": names.get(key.tenant_id) if key.tenant_id is not None else None,
+                    "admin": key.tenant_id is None,
+                    "created_at": key.created_at.isoformat(),
+                    "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+                }
+                for key in repo.list_api_keys(session, tenant_id=tenant_id, admin=admin)
+            ]
+    finally:
+        engine.dispose()
+    if as_json:
+        for key in keys:
+            sys.stdout.write(json.dumps(key) + "\n")
+        return
+    table = Table(title=f"{len(keys)} key(s)")
+    for column in ("prefix", "tenant", "created (UTC)", "revoked (UTC)"):
+        table.add_column(column, overflow="fold")
+    for key in keys:
+        table.add_row(
+            f"{key['prefix']}...",
+            "(admin)" if key["admin"] else str(key["tenant"]),
+            str(key["created_at"])[:19],
+            str(key["revoked_at"] or "")[:19],
+        )
+    Console().print(table)
+
+
+@key_app.command("revoke")
+def tenant_key_revoke(
+    prefix: str = typer.Argument(..., help="The key's prefix as `key list` shows it, or the whole key."),
+) -> None:
+    """Revoke a live API key. API processes stop accepting it within FOLIO_API_KEY_CACHE_S."""
+    from storage import repository as repo
+    from storage.database import session_scope
+
+    settings = _settings()
+    wanted = prefix.removesuffix("...")
+    engine, sessions = _open_sessions(settings)
+    try:
+        with session_scope(sessions) as session:
+            whole = repo.find_api_key(session, key=wanted)
+            matches = [whole] if whole is not None else repo.live_keys_with_prefix(session, prefix=wanted)
+            if len(wanted) < 8 and whole is None:
+                err.print("give at least 8 characters of the key's prefix")
+                raise typer.Exit(2)
+            if not matches:
+                err.print(f"no live key starts with {wanted!r}")
+                raise typer.Exit(2)
+            if len(matches) > 1:
+                err.print(f"{len(matches)} live keys start with {wanted!r}; give more of the prefix")
+                raise typer.Exit(2)
+            repo.revoke_api_key(session, key_id=matches[0].id)
+            shown = matches[0].prefix
+    finally:
+        engine.dispose()
+    err.print(
+        f"key {shown}... revoked; running API processes refuse it within "
+        f"{settings.api_key_cache_s:g} s (FOLIO_API_KEY_CACHE_S)"
+    )

@@ -11,6 +11,8 @@ from storage.repository.api_keys import (
     find_api_key,
     find_key_owner,
     hash_api_key,
+    list_api_keys,
+    live_keys_with_prefix,
     revoke_api_key,
 )
 from storage.repository.callbacks import deliveries_for, record_delivery
@@ -83,6 +85,8 @@ __all__ = [
     "hash_api_key",
     "page_documents",
     "record_delivery",
+    "list_api_keys",
+    "live_keys_with_prefix",
     "revoke_api_key",
     "stale_document_ids",
     "add_schema_version",

@@ -54,6 +54,28 @@ def revoke_api_key(session: Session, *, key_id: int) -> bool:
     return True
 
 
+def list_api_keys(session: Session, *, tenant_id: int | None, admin: bool = False) -> list[ApiKey]:
+    """Keys, oldest first: the tenant's (``tenant_id``), the admin keys (``admin``), or every
+    key (neither). Revoked ones included; only prefixes and dates are there to show."""
+    statement = sa.select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+    if tenant_id is not None:
+        statement = statement.where(ApiKey.tenant_id == tenant_id)
+    elif admin:
+        statement = statement.where(ApiKey.tenant_id.is_(None))
+    return list(session.scalars(statement))
+
+
+def live_keys_with_prefix(session: Session, *, prefix: str) -> list[ApiKey]:
+    """Live keys whose stored prefix starts with ``prefix`` (how a person names a key)."""
+    return list(
+        session.scalars(
+            sa.select(ApiKey).where(
+                ApiKey.prefix.startswith(prefix, autoescape=True), ApiKey.revoked_at.is_(None)
+            )
+        )
+    )
+
+
 @dataclass(frozen=True)
 class KeyOwner:
     """Whom a live API key acts for: a tenant (id and name), or everyone (admin: id None)."""

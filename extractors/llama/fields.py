@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from extractors.fieldmap.values import detect_currency, find_amounts, find_dates, snake_case
@@ -156,10 +157,18 @@ def _iso_date(text: str) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=8192)
+def _amounts_in(text: str) -> tuple[Decimal, ...]:
+    """The absolute amounts printed in ``text``; cached because every numeric field of a
+    response is checked against every line of its pages (profiled: the client's top cost)."""
+    return tuple(abs(match.value) for match in find_amounts(text))
+
+
 def _has_amount(text: str, number: Decimal) -> bool:
-    for match in find_amounts(text):
+    wanted = abs(number)
+    for amount in _amounts_in(text):
         try:
-            if abs(abs(match.value) - abs(number)) < _HALF_CENT:
+            if abs(amount - wanted) < _HALF_CENT:
                 return True
         except InvalidOperation:
             continue

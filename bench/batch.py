@@ -50,6 +50,7 @@ from flows.pipeline import Pipeline, open_pipeline, run_document  # noqa: E402
 from flows.runtime import configure_prefect  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from tests import hardcases  # noqa: E402
+from tests.fakes.vllm_server import Capacity, spawn  # noqa: E402
 
 
 def make_inbox(folder: Path, count: int, seed: int) -> int:
@@ -66,17 +67,9 @@ def make_inbox(folder: Path, count: int, seed: int) -> int:
 
 
 def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
-    """The fake vLLM server in its own process (``bench/throughput.py``'s, with priority)."""
-    command = [sys.executable, "-m", "tests.fakes.vllm_server", "--slots", str(args.slots)]
-    command += ["--prefill-tps", str(args.prefill_tps), "--decode-tps", str(args.decode_tps)]
-    command += ["--scheduling-policy", "priority"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("LISTENING "):
-        process.kill()
-        raise SystemExit(f"the fake server did not start: {line!r}")
-    return process, line.split()[1]
+    """The fake vLLM server in its own process, at the capacity the options state."""
+    capacity = Capacity(args.slots, args.prefill_tps, args.decode_tps)
+    return spawn(capacity, scheduling_policy="priority")
 
 
 def _rss_kib(pid: int) -> int:

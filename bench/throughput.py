@@ -43,6 +43,7 @@ from storage.blobs import BlobStore  # noqa: E402
 from storage.database import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from tests import hardcases  # noqa: E402
+from tests.fakes.vllm_server import Capacity, spawn  # noqa: E402
 
 
 class RecordingEngine:
@@ -84,28 +85,9 @@ def make_documents(folder: Path, count: int, seed: int) -> list[Path]:
 
 
 def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fakes.vllm_server",
-            "--slots",
-            str(args.slots),
-            "--prefill-tps",
-            str(args.prefill_tps),
-            "--decode-tps",
-            str(args.decode_tps),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("LISTENING "):
-        process.kill()
-        raise SystemExit(f"the fake server did not start: {line!r}")
-    return process, line.split()[1]
+    """The fake vLLM server in its own process, at the capacity the options state."""
+    capacity = Capacity(args.slots, args.prefill_tps, args.decode_tps)
+    return spawn(capacity)
 
 
 async def run(args: argparse.Namespace, base_url: str, folder: Path, paths: list[Path]) -> None:

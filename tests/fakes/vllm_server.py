@@ -38,10 +38,13 @@ import asyncio
 import heapq
 import itertools
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -415,6 +418,22 @@ def _error(
         status_code=status,
         headers=headers,
     )
+
+
+def spawn(capacity: Capacity, *, scheduling_policy: str = "fcfs") -> tuple[subprocess.Popen[str], str]:
+    """This fake in a process of its own (as the benchmarks run it); returns the process and
+    its base URL once it listens. The caller kills the process."""
+    command = [sys.executable, "-m", "tests.fakes.vllm_server", "--slots", str(capacity.slots)]
+    command += ["--prefill-tps", str(capacity.prefill_tps), "--decode-tps", str(capacity.decode_tps)]
+    command += ["--scheduling-policy", scheduling_policy]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("LISTENING "):
+        process.kill()
+        raise RuntimeError(f"the fake vLLM server did not start: {line!r}")
+    return process, line.split()[1]
 
 
 def main() -> None:

@@ -11,8 +11,20 @@ from models.schemas.spec import ExtractionSchema, FieldKind, FieldSpec, field_sp
 BUILTIN_SCHEMAS: dict[str, ExtractionSchema] = {
     s.name: s
     for s in (
-        ExtractionSchema(name="invoice", version="1", description="A supplier invoice.", model=Invoice),
-        ExtractionSchema(name="receipt", version="1", description="A till receipt.", model=Receipt),
+        ExtractionSchema(
+            name="invoice",
+            version="1",
+            description="A supplier invoice.",
+            model=Invoice,
+            essential=("vendor_name", "invoice_number", "invoice_date", "total_amount"),
+        ),
+        ExtractionSchema(
+            name="receipt",
+            version="1",
+            description="A till receipt.",
+            model=Receipt,
+            essential=("merchant_name", "date", "total_amount"),
+        ),
         ExtractionSchema(
             name="generic",
             version="1",

@@ -6,8 +6,10 @@ properties are strings (``format: date`` for dates), numbers (``"x-folio-kind": 
 for amounts), integers, booleans, or arrays of flat objects (tables). Everything else is a
 ConfigurationError naming the property, at registration rather than at extraction time.
 
-Folio-specific keywords: ``x-folio-aliases`` (labels that introduce the value on a page,
-used by the local engine) and ``x-folio-kind`` (``money``, ``address``, ``currency``).
+Folio-specific keywords: ``x-folio-essential`` (top level: the fields a document must have
+to end ``done``; default: the schema's ``required`` list), ``x-folio-aliases`` (labels that
+introduce the value on a page, used by the local engine) and ``x-folio-kind`` (``money``,
+``address``, ``currency``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from models.schemas.types import Money
 
 ALIASES_KEY = "x-folio-aliases"
 KIND_KEY = "x-folio-kind"
+ESSENTIAL_KEY = "x-folio-essential"
 # Kinds a user may ask for explicitly; the rest follow from the JSON type.
 _EXPLICIT_KINDS = {
     "money": FieldKind.MONEY,
@@ -85,7 +88,19 @@ def schema_from_json_schema(
         raise ConfigurationError(f"schema {name!r}: the schema has no properties")
     model = _object_model(_model_name(name), root, defs, path="", table=False, seen=())
     text = description or str(root.get("description") or json_schema.get("description") or "")
-    return ExtractionSchema(name=name, version=str(version), description=text, model=model)
+    essential = _essential(name, root)
+    return ExtractionSchema(name=name, version=str(version), description=text, model=model, essential=essential)
+
+
+def _essential(name: str, root: dict[str, Any]) -> tuple[str, ...]:
+    """``x-folio-essential`` when given, else the JSON Schema's ``required`` properties."""
+    declared = root.get(ESSENTIAL_KEY, root.get("required", []))
+    if not isinstance(declared, list) or not all(isinstance(n, str) for n in declared):
+        raise ConfigurationError(f"schema {name!r}: {ESSENTIAL_KEY} must be a list of property names")
+    unknown = [n for n in declared if n not in root["properties"]]
+    if unknown:
+        raise ConfigurationError(f"schema {name!r}: essential field(s) not in properties: {', '.join(unknown)}")
+    return tuple(dict.fromkeys(declared))
 
 
 def schema_from_model(

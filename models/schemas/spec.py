@@ -50,6 +50,11 @@ class ExtractionSchema(BaseModel):
     description: str
     model: type[BaseModel]
     free_form: bool = Field(False, description="True for 'generic': any labelled value becomes a field.")
+    essential: tuple[str, ...] = Field(
+        (),
+        description="Fields without which the document is not usable: each must be present, "
+        "confident and consistent for the document to end `done`.",
+    )
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:

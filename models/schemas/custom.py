@@ -89,7 +89,9 @@ def schema_from_json_schema(
     model = _object_model(_model_name(name), root, defs, path="", table=False, seen=())
     text = description or str(root.get("description") or json_schema.get("description") or "")
     essential = _essential(name, root)
-    return ExtractionSchema(name=name, version=str(version), description=text, model=model, essential=essential)
+    return ExtractionSchema(
+        name=name, version=str(version), description=text, model=model, essential=essential
+    )
 
 
 def _essential(name: str, root: dict[str, Any]) -> tuple[str, ...]:
@@ -99,7 +101,9 @@ def _essential(name: str, root: dict[str, Any]) -> tuple[str, ...]:
         raise ConfigurationError(f"schema {name!r}: {ESSENTIAL_KEY} must be a list of property names")
     unknown = [n for n in declared if n not in root["properties"]]
     if unknown:
-        raise ConfigurationError(f"schema {name!r}: essential field(s) not in properties: {', '.join(unknown)}")
+        raise ConfigurationError(
+            f"schema {name!r}: essential field(s) not in properties: {', '.join(unknown)}"
+        )
     return tuple(dict.fromkeys(declared))
 
 

@@ -22,6 +22,16 @@ class ExtractedField(BaseModel):
     source_text: str | None = Field(None, description="The text the value was read from.")
     bbox: BBox | None = None
     flags: list[str] = Field(default_factory=list, description="e.g. ungrounded, conflict.")
+    method: str | None = Field(
+        None,
+        description="How the value was found (e.g. 'label:right', 'keyword:total', 'top_line', "
+        "'logprob'): a calibration input, so values found by weak rules earn less confidence.",
+    )
+    evidence: list[str] = Field(
+        default_factory=list,
+        description="What supports or weakens the value, for a person: the label matched, "
+        "digits repaired by OCR rules (e.g. 'repaired 6413 -> 64.13'), checks passed or failed.",
+    )
 
 
 ExtractedRow = dict[str, ExtractedField]

@@ -53,7 +53,7 @@ class LocalEngine:
                 page.error or "the page could not be prepared",
             )
         try:
-            lines = await self._lines(page)
+            lines = await self.read_lines(page)
             result = map_page(lines, schema, page_number=page.page_number)
         except FolioError as exc:
             return self._failed(page, started, exc.code, exc.message)
@@ -66,7 +66,8 @@ class LocalEngine:
     async def aclose(self) -> None:
         """Nothing to release: the OCR model is shared, read-only, for the process."""
 
-    async def _lines(self, page: PreparedPage) -> list[TextLine]:
+    async def read_lines(self, page: PreparedPage) -> list[TextLine]:
+        """The lines the mapper reads: the text layer, OCR of the image, or both merged."""
         text_lines = list(page.lines) or _lines_from_text(page.text)
         if page.route == PageRoute.TEXT:
             return text_lines

@@ -25,7 +25,8 @@ from extractors.merge import merge_pages
 from models.page import TextLine
 from models.schemas import FieldKind, get_schema
 
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 
 
 def _norm_text(text: str) -> str:
@@ -36,7 +37,8 @@ def _norm_text(text: str) -> str:
 def _amount(text: Any) -> Decimal | None:
     raw = re.sub(r"[^0-9.,-]", "", str(text))
     if "," in raw and "." in raw:
-        raw = raw.replace(",", "") if raw.rfind(".") > raw.rfind(",") else raw.replace(".", "").replace(",", ".")
+        dot_decimal = raw.rfind(".") > raw.rfind(",")
+        raw = raw.replace(",", "") if dot_decimal else raw.replace(".", "").replace(",", ".")
     elif "," in raw:
         raw = raw.replace(",", ".") if len(raw) - raw.rfind(",") == 3 else raw.replace(",", "")
     try:
@@ -77,7 +79,8 @@ def _provisional_equal(kind: FieldKind, truth: Any, value: Any, order: str) -> b
     if kind is FieldKind.DATE:
         return _date(truth, order) is not None and _date(truth, order) == _date(value, "ymd")
     t, v = _norm_text(truth), _norm_text(value)
-    return bool(t) and (t == v or (len(t) > 3 and (v.startswith(t) or t.startswith(v) and len(v) > 0.8 * len(t))))
+    prefix = v.startswith(t) or (t.startswith(v) and len(v) > 0.8 * len(t))
+    return bool(t) and (t == v or (len(t) > 3 and prefix))
 
 
 def _comparator(order: str) -> Any:

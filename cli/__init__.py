@@ -15,6 +15,7 @@ from cli import tenants
 from cli import schemas
 from cli import reports
 from cli import analytics
+from cli import evaluate
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import BadInputError, FolioError, InternalError
 from core.logging import get_logger
 from core.settings import Settings
-from extractors.checks import with_review_flags
+from extractors.calibrate import calibrate_extraction
+from extractors.checks import blocking_flags, with_review_flags
 from extractors.engines.base import Engine
 from extractors.engines.call_context import CallContext, call_context
 from extractors.llama import PROMPT_TEMPLATE_VERSION
@@ -30,6 +31,7 @@ from extractors.prepare import PagePreparer
 from flows import policy as cost_policy  # cost and licence (issue 4)
 from flows.engines import open_engine
 from flows.schemas import resolve_schema
+from models.calibration import load_calibration
 from models.document import DocumentStatus, FileKind
 from models.extraction import DocumentExtraction, PageExtraction, PageFailure
 from models.page import PageRoute, PreparedPage
@@ -109,6 +111,8 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
         "schema": schema.name,
         "schema_version": schema.version,
         "schema_hash": schema.schema_hash,
+        # Confidence and the done rule come from the engine's calibration data.
+        "calibration": load_calibration(pipeline.engine.name).version,
         "render": {
             "dpi": s.render_dpi,
             "tile_size": s.tile_size,
@@ -205,8 +209,11 @@ def _final_status(extraction: DocumentExtraction, page_count: int) -> tuple[Docu
             f"page(s) {listed} of {page_count} failed (page {first.page_number}: {first.message}); "
             "the other pages were extracted",
         )
-    if extraction.review_flags:
-        return DocumentStatus.NEEDS_REVIEW, "; ".join(extraction.review_flags[:5])
+    # ``done`` is earned (extractors.checks): any blocking flag means a person looks; notes
+    # (a weak optional field) stay visible on the result without blocking.
+    blocking = blocking_flags(extraction.review_flags)
+    if blocking:
+        return DocumentStatus.NEEDS_REVIEW, "; ".join(blocking[:5])
     return DocumentStatus.DONE, None
 
 
@@ -387,11 +394,13 @@ async def _process_claimed(
     )
     metas, results, failures = await _extract_pages(pipeline, pages, schema)
 
-    # 5 merge and 6 check.
+    # 5 merge, calibrate (raw scores -> measured probabilities) and 6 check.
     merged = merge_pages(
         results, schema=schema, engine=engine.name, model=engine.model, prepare_failures=failures
     )
-    checked = with_review_flags(merged, schema)
+    calibration = load_calibration(engine.name)
+    calibrated = calibrate_extraction(merged, schema, calibration)
+    checked = with_review_flags(calibrated, schema, calibration.done)
     # Cost (issue 4): every call priced from the price list before it becomes a ledger row.
     checked = checked.model_copy(update={"calls": cost_policy.priced_calls(checked.calls, rules)})
     status, reason = _final_status(checked, info.page_count)

@@ -78,7 +78,7 @@ def test_totals_rule_flags_exactly_the_inconsistent_sums(subtotal, tax, error):
         },
     )
     merged = merge_pages([page], schema=INVOICE, engine="local", model=None)
-    flagged = any(f.startswith("totals_mismatch") for f in review_flags(merged, INVOICE))
+    flagged = any(f.startswith("inconsistent: total_amount") for f in review_flags(merged, INVOICE))
     assert flagged == (error > Decimal("0.01"))
 
 
@@ -93,7 +93,7 @@ def test_missing_essentials_low_confidence_and_line_sums_are_flagged():
     assert any(f.startswith("missing: invoice_number") for f in flags)
     assert any(f.startswith("missing: total_amount") for f in flags)
     assert any(f.startswith("low_confidence: vendor_name") for f in flags)
-    assert any(f.startswith("lines_mismatch") for f in flags)
+    assert any(f.startswith("inconsistent: line_items sum to 9.0, subtotal is 10.0") for f in flags)
 
 
 def test_values_that_break_the_schema_are_flagged():

@@ -5,6 +5,15 @@ letter ignoring case, accents, spaces and punctuation (so OCR's "InvoiceNumber:"
 "invoice number"), and the next character is not a letter (so "Totals" is not "total").
 Because a label must start its cell, "Subtotal" never reads as "total". When several fields
 claim one cell, the longest alias wins ("total due" over "due").
+
+A field's aliases are its own, those derived from its name, and the multilingual labels the
+lexicon knows for fields of that name ("Factuurnummer" for ``invoice_number``). Labels of
+values no field asked for (``lexicon.OTHER_LABELS``: "Customer No.", "GST ID", "Cashier")
+claim their cells too, as hits for ``OTHER_FIELD``: so "customer" does not read "Customer
+No." as a customer's name, and their values are nobody's. OCR glue is tolerated: a label
+matches without its spaces ("DocNo :CS00012013", "INVOICENO"), and a code glued to the label
+("TOTALRM7.72", "InvoiceNoCS0012") still counts when it starts with at most three capitals
+and a digit; both make the hit inexact.
 """
 
 from __future__ import annotations
@@ -16,12 +25,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.fieldmap.layout import Cell, Row
+from extractors.fieldmap.lexicon import FIELD_LABELS, OTHER_LABELS, TITLE_WORDS, field_labels, words
+from extractors.fieldmap.spacing import respace
 from extractors.fieldmap.values import CURRENCY_CODES
 from models.schemas import FieldSpec
 
 # Generic words that end a name: "total_amount" is also labelled "Total".
 _DROPPABLE_TAIL = {"amount", "value"}
 _NUMBER_WORDS = ("no", "#", "nr", "num")
+# The field name of hits for labels no schema field asked for (never a real field name).
+OTHER_FIELD = "~other"
+# A value OCR glued to its label: a short capital prefix and a digit ("RM7.72", "CS0012").
+_GLUED_CODE = re.compile(r"[A-Z]{1,3}\d")
+# Titles that start with a label word of some field ("TAX INVOICE" is no tax amount).
+_TITLE_LABELS = ("tax invoice", "simplified tax invoice", "tax receipt", "invoice receipt")
 _LEADING_NOISE = re.compile(r"^[\s:#*|>\-–]*(?:\.(?!\d))?[\s:#*|]*")
 
 
@@ -46,7 +63,7 @@ def aliases_for(spec: FieldSpec) -> tuple[str, ...]:
     if words[-1] == "number":
         derived.extend(" ".join([*words[:-1], w]) for w in _NUMBER_WORDS)
     seen: dict[str, str] = {}
-    for alias in (*spec.aliases, *derived):
+    for alias in (*spec.aliases, *derived, *field_labels(spec.name)):
         if squash(alias):
             seen.setdefault(squash(alias), alias)
     return tuple(seen.values())
@@ -76,8 +93,9 @@ def _match_folded(text: str, folded: str, target: str) -> int | None:
         return None
     rest = text[position:]
     if rest[:1].isalpha() and target[-1:].isalnum():
+        # OCR dropped the space before a currency code ("TOTALEUR 9.50") or a code value
         glued_code = rest[:3].upper() in CURRENCY_CODES and not rest[3:4].isalpha()
-        if not glued_code:  # OCR dropped the space before a currency code: "TOTALEUR 9.50"
+        if not glued_code and not _GLUED_CODE.match(rest):
             return None
     return position
 
@@ -105,6 +123,7 @@ def find_labels(
     """Every labelled cell, each given to the field with the most specific alias."""
     # Squash every alias once, and each cell once: this loop runs cells x aliases times.
     alias_table = [(spec.name, alias, squash(alias)) for spec in specs for alias in aliases_for(spec)]
+    alias_table += _other_labels(frozenset(target for _, _, target in alias_table))
     hits = []
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
@@ -121,11 +140,28 @@ def find_labels(
                     continue
                 specificity = len(target)
                 if best is None or specificity > best.specificity:
-                    exact = _fold(cell.text).lstrip(" :#*").startswith(alias.lower())
+                    exact = _fold(cell.text).lstrip(" :#*").startswith(_fold(alias))
+                    exact = exact and not _GLUED_CODE.match(cell.text[end:])
                     best = LabelHit(name, r, c, end, specificity, exact)
             if best is not None:
                 hits.append(best)
     return hits
+
+
+@lru_cache(maxsize=256)
+def _other_labels(taken: frozenset[str]) -> list[tuple[str, str, str]]:
+    """Claims for the lexicon's labels that no field of the schema uses (those the schema
+    uses stay its own)."""
+    claims = [*OTHER_LABELS, *_TITLE_LABELS, *(w for labels in FIELD_LABELS.values() for w in labels)]
+    table = {squash(w): w for w in claims if squash(w) and squash(w) not in taken}
+    return [(OTHER_FIELD, alias, target) for target, alias in table.items()]
+
+
+def is_title_text(text: str) -> bool:
+    """Whether ``text`` is a document title: a few title words only ("TAX INVOICE",
+    "Kopie factuur", "*** GUEST CHECK ***"), also when OCR glued them ("TAXINVOICE")."""
+    tokens = [w for w in words(respace(text)) if not w.isdigit()]
+    return 0 < len(tokens) <= 5 and all(w in TITLE_WORDS for w in tokens)
 
 
 @dataclass(frozen=True)

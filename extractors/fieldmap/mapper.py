@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from extractors.fieldmap import party_fields
+from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import (
     LabelHit,
     ValueCandidate,
@@ -42,25 +44,6 @@ from models.page import TextLine
 from models.schemas import ExtractionSchema, FieldKind, FieldSpec
 
 MAPPER_VERSION = "fieldmap-1"
-# Who issued the document: a "<word>_name" field of these is the prominent top line.
-ISSUER_WORDS = frozenset(
-    ["vendor", "merchant", "seller", "supplier", "company", "issuer", "store", "shop", "business", "biller"]
-)
-TITLE_WORDS = (
-    "invoice",
-    "tax invoice",
-    "receipt",
-    "bill",
-    "statement",
-    "quote",
-    "quotation",
-    "credit note",
-    "rechnung",
-    "facture",
-    "order",
-    "sales receipt",
-    "pro forma",
-)
 
 
 class PageContext:
@@ -136,18 +119,24 @@ def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number
     hits = find_labels(ctx.rows, scalars, skip=ctx.used)
     ctx.label_cells = {(h.row, h.cell) for h in hits}
     fields: dict[str, ExtractedField] = {}
+    sellers: dict[str, Finding] = {}  # party ("vendor") -> its name as found, for its address
     for spec in scalars:
         if spec.kind == FieldKind.ADDRESS:
             continue
-        found = _read_labelled(ctx, spec, [h for h in hits if h.field == spec.name])
+        own_hits = [h for h in hits if h.field == spec.name]
+        if party_fields.serves(spec):  # parties and document numbers have their own readers
+            found = party_fields.read_field(ctx, spec, own_hits, sellers)
+        else:
+            found = _read_labelled(ctx, spec, own_hits)
         if found is None and spec.kind == FieldKind.CURRENCY:
             found = _read_currency(ctx)
-        if found is None and _is_issuer_name(spec):
-            found = _read_issuer_name(ctx)
         if found is not None:
             fields[spec.name] = found
     for spec in (s for s in scalars if s.kind == FieldKind.ADDRESS):
-        found = _read_address(ctx, spec, [h for h in hits if h.field == spec.name], fields)
+        own_hits = [h for h in hits if h.field == spec.name]
+        served, found = party_fields.read_issuer_address(ctx, spec, own_hits, sellers)
+        if not served:
+            found = _read_address(ctx, spec, own_hits, fields)
         if found is not None:
             fields[spec.name] = found
     return PageExtraction(
@@ -175,34 +164,6 @@ def _read_currency(ctx: PageContext) -> ExtractedField | None:
         return None
     row = ctx.rows[ctx.currency.line_index]
     return ctx.field(ctx.currency.code, row.cells, ctx.currency.confidence)
-
-
-def _is_issuer_name(spec: FieldSpec) -> bool:
-    words = spec.name.lower().split("_")
-    return spec.kind == FieldKind.TEXT and words[-1] == "name" and bool(ISSUER_WORDS.intersection(words[:-1]))
-
-
-def _is_title(text: str) -> bool:
-    return any(match_label(text, word) is not None and len(text) <= len(word) + 12 for word in TITLE_WORDS)
-
-
-def _read_issuer_name(ctx: PageContext) -> ExtractedField | None:
-    """The tallest text among the first rows of page 1 that is no label, title or value."""
-    if ctx.page_number != 1:
-        return None
-    best: Cell | None = None
-    for r, row in enumerate(ctx.rows[:8]):
-        for c, cell in enumerate(row.cells):
-            if (r, c) in ctx.label_cells or (r, c) in ctx.used or _is_title(cell.text):
-                continue
-            letters = len(re.findall(r"[A-Za-zÀ-ÿ]", cell.text))
-            if letters < 2 or letters < len(cell.text) / 2:
-                continue
-            if best is None or cell.height > best.height * 1.1:
-                best = cell
-    if best is None:
-        return None
-    return ctx.field(best.text, [best], 0.8)
 
 
 def _read_address(

@@ -173,7 +173,9 @@ def test_both_route_adds_ocr_lines_outside_the_text_layer(settings: Settings) ->
     page = image_page(receipt_scan(truth), route=PageRoute.BOTH, lines=text_layer)
     result = run(LocalEngine(settings, ocr=ocr), page, "receipt")
     assert result.fields["merchant_name"].value == truth.merchant_name  # text layer wins
-    assert result.fields["merchant_name"].confidence == pytest.approx(0.8)
+    merchant = result.fields["merchant_name"]
+    # the only line, with no legal form or business word: found by a weak rule, and says so
+    assert merchant.method == "party:top-line" and merchant.confidence < 0.8
     assert result.fields["total_amount"].value == float(truth.total_amount)  # from OCR
     assert result.fields["total_amount"].confidence == pytest.approx(0.9 * 0.97)
 

@@ -95,7 +95,10 @@ def test_fields_carry_evidence() -> None:
     assert truth.total_label in total.source_text
     assert total.bbox is not None and all(0 <= v <= 1 for v in total.bbox)
     assert total.confidence == pytest.approx(0.97)  # text layer x value in the next cell
-    assert result.fields["vendor_name"].confidence == pytest.approx(0.8)  # from layout alone
+    vendor = result.fields["vendor_name"]  # from layout alone: a legal form on the first line
+    assert vendor.method == "party:legal-form-top"
+    assert vendor.confidence == pytest.approx(0.9)
+    assert any("legal form" in note for note in vendor.evidence)
     date_field = result.fields["invoice_date"]
     assert format_date(truth.invoice_date, truth.date_format) in (date_field.source_text or "")
     for row in result.tables["line_items"]:

@@ -1,0 +1,132 @@
+"""Document numbers (invoice, receipt, bill numbers): found by their label, checked by shape.
+
+A number is read after its label in the same cell, in the next cell to the right, or in the
+cell under the label (a header row of boxes, "Invoice No | Date | Customer No", with the
+values in the row below). Labels come from the field's aliases and the multilingual lexicon
+("Rechnungsnummer", "N° de facture", "Número de factura", "Factuurnummer", "Fattura n.",
+"Doc No", "Receipt #"), matched also when OCR glued them ("DocNo :CS00012013"). Without a
+label, a title followed by a number in the same cell ("Rechnung 2024-0042") is taken, weaker.
+
+The value is the first token after the label as printed, slashes and dashes kept
+("INV/2023/03/0008"); a short letter prefix separated by a space stays with the digits that
+follow ("CR 1805/0201"). It must hold a digit and must not be a date, an amount, a time or
+a phone number; a value of at most three digits is weak.
+
+Methods and raw quality (times the OCR confidence; x0.95 when the label was OCR-glued,
+x0.9 for a generic label such as "Number" or "Doc No"):
+
+| method | where | quality |
+|---|---|---|
+| ``id:label-same`` | after the label in its cell | 1.0 |
+| ``id:label-right`` | the next cell on the label's row | 0.97 |
+| ``id:label-below`` | the cell under the label | 0.93 |
+| ``id:title-inline`` | after a document title in its cell | 0.75 |
+
+Values of one or two letters and digits are x0.6.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extractors.fieldmap.findings import Finding
+from extractors.fieldmap.labels import LabelHit, match_label, value_candidates
+from extractors.fieldmap.layout import Row
+from extractors.fieldmap.values import find_dates
+
+_DOCUMENT_WORDS = frozenset({"invoice", "receipt", "document", "doc", "bill", "transaction", "credit"})
+_NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "id"})
+_TITLES = (
+    "tax invoice",
+    "invoice",
+    "rechnung",
+    "facture",
+    "factuur",
+    "factura",
+    "fattura",
+    "receipt",
+    "bill",
+)
+_LEADING = re.compile(r"^[\s:：#.\-–*|>]*(?:(?:no|nr|n[°º]|núm|num)\s*[.:：]?\s*)?[\s:：#.]*", re.IGNORECASE)
+_TOKEN_END = ".,;:)]"
+_AMOUNT = re.compile(r"^[-(]?(?:[$€£¥]|RM)?\s?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\)?$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:[ap]m)?$", re.IGNORECASE)
+_PHONE = re.compile(r"^(?:\+\d[\d\s()-]{7,}|\(?0\d{1,3}\)?[\s-]\d{3,4}[\s-]?\d{3,4})$")
+_GENERIC_LABEL_LETTERS = 6  # "number", "docno", "billno": labels that say less
+
+
+def is_document_number(name: str) -> bool:
+    """Whether a field named ``name`` is a document's own number ("invoice_number")."""
+    parts = name.lower().split("_")
+    return len(parts) >= 2 and parts[-1] in _NUMBER_WORDS and parts[0] in _DOCUMENT_WORDS
+
+
+def identifier_in(text: str) -> str | None:
+    """The identifier at the start of ``text`` (see the module docstring), or None."""
+    stripped = _LEADING.sub("", text, count=1).strip()
+    tokens = stripped.split()
+    if not tokens:
+        return None
+    value = tokens[0]
+    if value.isalpha() and len(value) <= 4 and len(tokens) > 1 and re.search(r"\d", tokens[1]):
+        value = f"{value} {tokens[1]}"  # a series prefix printed apart: "CR 1805/0201"
+    value = value.rstrip(_TOKEN_END)
+    return value if _looks_like_identifier(value) else None
+
+
+def _looks_like_identifier(value: str) -> bool:
+    if not re.search(r"\d", value) or len(value) > 40:
+        return False
+    if _AMOUNT.match(value) or _TIME.match(value) or _PHONE.match(value):
+        return False
+    dates = find_dates(value)
+    return not (dates and dates[0].end - dates[0].start >= len(value) - 1)
+
+
+def read_document_number(
+    rows: Sequence[Row], hits: Sequence[LabelHit], label_cells: set[tuple[int, int]], unit: float
+) -> Finding | None:
+    """The document's number from its labels, else after a title; None when neither."""
+    methods = {1.0: "id:label-same", 0.97: "id:label-right", 0.93: "id:label-below"}
+    for hit in sorted(hits, key=lambda h: (-h.specificity, h.row, h.cell)):
+        label = rows[hit.row].cells[hit.cell]
+        for candidate in value_candidates(rows, hit, label_cells, unit):
+            value = identifier_in(candidate.text)
+            if value is None:
+                continue
+            quality = candidate.quality * (1.0 if hit.exact else 0.95)
+            evidence = [f"label {label.text[: hit.end].strip()!r}"]
+            if not hit.exact:
+                evidence.append("label matched without its spaces (OCR glue)")
+            if hit.specificity <= _GENERIC_LABEL_LETTERS:
+                quality *= 0.9
+                evidence.append("generic label")
+            quality *= _shape_quality(value, evidence)
+            cells = (label,) if candidate.cells == (label,) else (label, *candidate.cells)
+            method = methods.get(candidate.quality, "id:label-below")
+            return Finding(value, cells, round(quality, 4), method, tuple(evidence))
+    return _after_title(rows)
+
+
+def _shape_quality(value: str, evidence: list[str]) -> float:
+    if len(re.sub(r"\W", "", value)) <= 2:
+        evidence.append("very short value")
+        return 0.6
+    return 1.0
+
+
+def _after_title(rows: Sequence[Row]) -> Finding | None:
+    for row in rows[:15]:
+        for cell in row.cells:
+            for title in _TITLES:
+                end = match_label(cell.text, title)
+                if end is None:
+                    continue
+                value = identifier_in(cell.text[end:])
+                if value is None:
+                    break
+                evidence = [f"after the title {cell.text[:end].strip()!r}"]
+                quality = 0.75 * _shape_quality(value, evidence)
+                return Finding(value, (cell,), round(quality, 4), "id:title-inline", tuple(evidence))
+    return None

@@ -1,0 +1,113 @@
+"""Which schema fields the party and document-number readers serve, and how their findings
+become ``ExtractedField``s (value, confidence, evidence, method).
+
+Fields served, by name (so custom schemas with the same names are served too):
+
+- the issuer's name: a text field ``<word>_name`` with ``<word>`` one of ``ISSUER_WORDS``
+  (``vendor_name``, ``merchant_name``, ``seller_name``, ...) -> ``parties.read_seller``;
+- the issuer's address: ``<word>_address`` of the same party -> ``parties.read_seller_address``;
+- the billed party's name: ``customer_name``, ``buyer_name``, ``client_name``, ...
+  -> ``parties.read_buyer``;
+- the document's number: ``invoice_number``, ``receipt_no``, ``document_id``, ...
+  -> ``identifiers.read_document_number``.
+
+Confidence = mean OCR confidence of the finding's cells x the finding's quality; methods
+and qualities are listed in ``parties`` and ``identifiers``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from extractors.fieldmap.findings import Finding
+from extractors.fieldmap.identifiers import is_document_number, read_document_number
+from extractors.fieldmap.labels import LabelHit
+from extractors.fieldmap.layout import Cell, Row
+from extractors.fieldmap.parties import read_buyer, read_seller, read_seller_address
+from models.extraction import ExtractedField, FieldScalar
+from models.schemas import FieldKind, FieldSpec
+
+# Who issued the document: a "<word>_name" field of these is the seller.
+ISSUER_WORDS = frozenset(
+    ["vendor", "merchant", "seller", "supplier", "company", "issuer", "store", "shop", "business", "biller"]
+)
+BUYER_WORDS = frozenset(["customer", "buyer", "client", "billed", "bill_to", "recipient", "purchaser"])
+
+
+class PageView(Protocol):
+    """What the readers need of the mapper's page context."""
+
+    page_number: int
+    rows: list[Row]
+    unit: float
+    used: set[tuple[int, int]]
+    label_cells: set[tuple[int, int]]
+
+    def field(
+        self, value: FieldScalar, cells: Sequence[Cell], quality: float, flags: Sequence[str] = ()
+    ) -> ExtractedField: ...
+
+
+def _party(spec: FieldSpec, suffix: str) -> str | None:
+    name = spec.name.lower()
+    return name.removesuffix(suffix) if name.endswith(suffix) else None
+
+
+def is_issuer_name(spec: FieldSpec) -> bool:
+    """A text field that names whoever issued the document."""
+    party = _party(spec, "_name")
+    return spec.kind == FieldKind.TEXT and party is not None and bool(ISSUER_WORDS & set(party.split("_")))
+
+
+def is_buyer_name(spec: FieldSpec) -> bool:
+    """A text field that names the billed party."""
+    party = _party(spec, "_name")
+    return (
+        spec.kind == FieldKind.TEXT
+        and party is not None
+        and (party in BUYER_WORDS or bool(BUYER_WORDS & set(party.split("_"))))
+    )
+
+
+def serves(spec: FieldSpec) -> bool:
+    """Whether this module reads ``spec`` (the generic label reading is then skipped)."""
+    if spec.kind != FieldKind.TEXT:
+        return False
+    return is_issuer_name(spec) or is_buyer_name(spec) or is_document_number(spec.name)
+
+
+def as_field(page: PageView, finding: Finding | None) -> ExtractedField | None:
+    """``finding`` as an ExtractedField with its method and evidence."""
+    if finding is None:
+        return None
+    found = page.field(finding.text, finding.cells, finding.quality)
+    return found.model_copy(update={"method": finding.method, "evidence": list(finding.evidence)})
+
+
+def read_field(
+    page: PageView, spec: FieldSpec, hits: Sequence[LabelHit], sellers: dict[str, Finding]
+) -> ExtractedField | None:
+    """The value of a field this module serves; a seller found is kept in ``sellers`` under
+    its party ("vendor") for its address."""
+    if is_issuer_name(spec):
+        taken = page.label_cells | page.used
+        seller = read_seller(page.rows, page.unit, page_number=page.page_number, label_hits=hits, taken=taken)
+        if seller is not None:
+            sellers[_party(spec, "_name") or spec.name] = seller
+        return as_field(page, seller)
+    if is_buyer_name(spec):
+        return as_field(page, read_buyer(page.rows, hits, page.label_cells))
+    return as_field(page, read_document_number(page.rows, hits, page.label_cells, page.unit))
+
+
+def read_issuer_address(
+    page: PageView, spec: FieldSpec, hits: Sequence[LabelHit], sellers: dict[str, Finding]
+) -> tuple[bool, ExtractedField | None]:
+    """(served, value) for an address field: served when it is the address of a seller this
+    page found and no label of its own introduces it."""
+    party = _party(spec, "_address")
+    seller = sellers.get(party) if party is not None else None
+    if seller is None or hits:
+        return False, None
+    return True, as_field(page, read_seller_address(page.rows, page.unit, seller))

@@ -65,6 +65,8 @@ def is_document_number(name: str) -> bool:
 def identifier_in(text: str) -> str | None:
     """The identifier at the start of ``text`` (see the module docstring), or None."""
     stripped = _LEADING.sub("", text, count=1).strip()
+    if _PHONE.match(stripped):
+        return None
     tokens = stripped.split()
     if not tokens:
         return None

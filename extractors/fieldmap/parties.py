@@ -57,6 +57,8 @@ from extractors.fieldmap.spacing import repair_confusions, respace
 from extractors.fieldmap.values import find_amounts, find_dates
 
 _TOP_ROWS = 12
+_ALWAYS_TOP = 6
+_NEAR_RIGHT = 0.15  # page widths: a value farther right of its label is in another column
 _FOOTER_Y = 0.85
 _LEGAL_TOKENS = sorted({words(form) for form in LEGAL_FORMS if words(form)}, key=len, reverse=True)
 # Parenthesised registration numbers and trailing company numbers ("(867388-U)", "862725-U",
@@ -70,7 +72,7 @@ _REGISTRATION = re.compile(
 _REGISTRATION_WORDS = re.compile(
     r"\b(?:vat|tva|btw|ust|iva|nif|cif|kvk|siret|siren|roc|tax\s*id|reg(?:istration)?|"
     r"co\.?\s*reg|company\s*(?:no|reg)|steuer|handelsregister|hrb|amtsgericht|iban|bic|swift)\b"
-    r"|gst|sst",  # OCR glues these to what follows: "GSTIDNo:000144596992"
+    r"|\b(?:gst|sst)",  # OCR glues these to what follows: "GSTIDNo:000144596992"
     re.IGNORECASE,
 )
 _CONTACT = re.compile(
@@ -205,7 +207,7 @@ def buyer_cells(rows: Sequence[Row], unit: float) -> set[int]:
         for c, cell in enumerate(row.cells):
             if not any(match_label(cell.text, w) is not None for w in _BUYER_WORDS):
                 continue
-            blocked.update(id(x) for x in row.cells[c:])
+            blocked.update(id(x) for x in row.cells[c:] if x is cell or x.x0 - cell.x1 <= _NEAR_RIGHT)
             previous = cell
             for below in rows[r + 1 : r + 8]:
                 if below.y0 - previous.y1 > 1.6 * max(unit, previous.height):
@@ -224,7 +226,9 @@ def _top_zone(rows: Sequence[Row]) -> list[int]:
         return []
     top, bottom = rows[0].y0, rows[-1].y1
     limit = top + 0.4 * max(bottom - top, 1e-6)
-    return [r for r in range(min(len(rows), _TOP_ROWS)) if rows[r].y0 <= limit]
+    # the first rows always count: a short document's header is most of its text
+    first = range(min(len(rows), _TOP_ROWS))
+    return [r for r in first if (rows[r].y0 <= limit or r < _ALWAYS_TOP) and rows[r].y0 < _FOOTER_Y]
 
 
 def _score_cell(
@@ -561,9 +565,6 @@ def read_buyer(
         rest = label.text[hit.end :].strip(" :：-")
         if rest:
             options.append((rest, (label,), 0.9, "same cell"))
-        if hit.cell + 1 < len(row.cells) and (hit.row, hit.cell + 1) not in label_cells:
-            right = row.cells[hit.cell + 1]
-            options.append((right.text, (label, right), 0.88, "right of"))
         for r in range(hit.row + 1, min(len(rows), hit.row + 3)):
             under = next(
                 (
@@ -576,6 +577,10 @@ def read_buyer(
             if under is not None:
                 options.append((under.text, (label, under), 0.85, "under"))
                 break
+        if hit.cell + 1 < len(row.cells) and (hit.row, hit.cell + 1) not in label_cells:
+            right = row.cells[hit.cell + 1]
+            if right.x0 - label.x1 <= _NEAR_RIGHT:  # farther right is another column
+                options.append((right.text, (label, right), 0.88, "right of"))
         for text, cells, quality, where in options:
             name, notes = _clean_name(text)
             if _letters(name) < 2 or (is_address_line(name) and not legal_form(name)) or _is_label_text(text):

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.page_lines ../shared/corpora/receipts-sroie var/dev/sroie-lines.json
     .venv/bin/python -m bench.mapper_loop var/dev/sroie-lines.json ../shared/corpora/receipts-sroie \
-        --schema receipt --date-order dmy [--show total_amount]
+        --schema receipt --date-order dmy [--show total_amount] [--subset 526-585] [--methods]
 
 For development only: the figures that count come from ``folio eval`` (the real pipeline).
 Comparison uses ``models.evaluation`` when it is importable, else a provisional comparator.
@@ -85,11 +85,21 @@ def _provisional_equal(kind: FieldKind, truth: Any, value: Any, order: str) -> b
 
 def _comparator(order: str) -> Any:
     try:  # the real rules, once the evaluation package exists
-        from models.evaluation import compare_field  # type: ignore[attr-defined]
+        from models.evaluation import DateOrder, compare
 
-        return lambda spec, truth, value: compare_field(spec, truth, value, date_order=order).correct
+        date_order = DateOrder(order)
+        return lambda spec, truth, value: compare(spec.kind, spec.name, truth, value, date_order).correct
     except ImportError:
         return lambda spec, truth, value: _provisional_equal(spec.kind, truth, value, order)
+
+
+def _in_subset(stem: str, subset: str | None) -> bool:
+    """Whether a document's number (the digits of its name) lies in ``subset`` ("526-585")."""
+    if subset is None:
+        return True
+    low, _, high = subset.partition("-")
+    digits = re.findall(r"\d+", stem)
+    return bool(digits) and int(low) <= int(digits[-1]) <= int(high or low)
 
 
 def main() -> None:
@@ -99,6 +109,8 @@ def main() -> None:
     parser.add_argument("--schema", default="receipt")
     parser.add_argument("--date-order", default="dmy", choices=["dmy", "mdy", "ymd"])
     parser.add_argument("--show", action="append", default=[], help="print the misses of this field")
+    parser.add_argument("--subset", help="only documents numbered in this range, e.g. 526-585")
+    parser.add_argument("--methods", action="store_true", help="accuracy per field and method")
     args = parser.parse_args()
 
     schema = get_schema(args.schema)
@@ -108,10 +120,13 @@ def main() -> None:
     right: Counter[str] = Counter()
     checked: Counter[str] = Counter()
     misses: list[str] = []
+    by_method: dict[tuple[str, str], list[bool]] = {}
+    documents = 0
     for stem, pages in sorted(cache.items()):
         truth_file = args.truth_dir / f"{stem}.json"
-        if not truth_file.exists():
+        if not truth_file.exists() or not _in_subset(stem, args.subset):
             continue
+        documents += 1
         truth = json.loads(truth_file.read_text())
         results = [
             map_page([TextLine(**line) for line in lines], schema, page_number=n)
@@ -125,13 +140,18 @@ def main() -> None:
             ok = equal(specs[name], expected, found.value if found else None)
             checked[name] += 1
             right[name] += ok
+            method = (found.method or "?") if found else "-"
+            by_method.setdefault((name, method), []).append(ok)
             if not ok and name in args.show:
                 got = f"{found.value!r} ({found.confidence:.2f}, {found.method})" if found else "-"
                 misses.append(f"{stem:>12} {name}: truth {expected!r} got {got}")
     print("\n".join(misses))
+    if args.methods:
+        for (name, method), oks in sorted(by_method.items()):
+            print(f"  {name:>20} {method:<28} {sum(oks):>4}/{len(oks):<4} right")
     total_right, total = sum(right.values()), sum(checked.values())
     per_field = ", ".join(f"{n} {right[n] / checked[n]:.3f}" for n in checked)
-    print(f"mapper_loop: {len(cache)} docs, field accuracy {total_right / max(total, 1):.3f} ({per_field})")
+    print(f"mapper_loop: {documents} docs, field accuracy {total_right / max(total, 1):.3f} ({per_field})")
 
 
 if __name__ == "__main__":

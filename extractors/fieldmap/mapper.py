@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from extractors.fieldmap import party_fields
+from extractors.fieldmap.dates import choose_dates
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import (
     LabelHit,
@@ -32,6 +33,7 @@ from extractors.fieldmap.tables import (
     find_header_tables,
     find_item_lines,
 )
+from extractors.fieldmap.totals import choose_amounts
 from extractors.fieldmap.values import (
     detect_currency,
     find_dates,
@@ -120,12 +122,17 @@ def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number
     ctx.label_cells = {(h.row, h.cell) for h in hits}
     fields: dict[str, ExtractedField] = {}
     sellers: dict[str, Finding] = {}  # party ("vendor") -> its name as found, for its address
+    # Money and date fields are chosen by score among every candidate of the page.
+    scored = choose_amounts(ctx.rows, scalars, unit=ctx.unit, page_number=page_number)
+    scored.update(choose_dates(ctx.rows, scalars, unit=ctx.unit, page_number=page_number))
     for spec in scalars:
         if spec.kind == FieldKind.ADDRESS:
             continue
         own_hits = [h for h in hits if h.field == spec.name]
         if party_fields.serves(spec):  # parties and document numbers have their own readers
             found = party_fields.read_field(ctx, spec, own_hits, sellers)
+        elif spec.kind in (FieldKind.MONEY, FieldKind.DATE):
+            found = scored.get(spec.name)
         else:
             found = _read_labelled(ctx, spec, own_hits)
         if found is None and spec.kind == FieldKind.CURRENCY:

@@ -1,0 +1,373 @@
+"""Money fields by score: the total, subtotal and tax of a page, and custom money fields.
+
+A schema's money field plays a role by its name: ``total`` (``total_amount``, ``amount_due``,
+``grand_total``), ``subtotal`` (``subtotal``, ``net_amount``), ``tax`` (``tax_amount``,
+``vat``) or ``custom`` (anything else, e.g. ``shipping_cost``: found by its own labels).
+
+The total is chosen among every amount whose label says total (``money_lines``), never the
+first match. Each candidate scores its label (a word for the amount to pay, "Grand total",
+"Gesamtbetrag", "Total TTC", "TOTAL ROUNDED", beats a plain "Total", which beats an
+ambiguous "Net total") plus the checks it passes against the rest of the page:
+
+- ``sum``: a subtotal plus the tax lines (plus service charges or shipping) make it;
+- ``rounding``: another total plus a rounding adjustment makes it;
+- ``cash``: what was tendered minus the change makes it (or equals it, with no change);
+- ``items``: the item lines above the totals add up to it;
+
+and a little for being the last and the largest total of the page. A whole number on a page
+whose amounts have cents is a count, not money (``Total: 24 473.30``; a year is never a
+candidate). Cash, change, rounding, discount, quantity and tax-summary lines are never the
+total, except an amount of a whole unit or more on a "Rounding" line (no adjustment is
+that large: it is the rounded total under a short label); a subtotal or payment line is one
+only when what was paid confirms it (a receipt without a total label). A lost decimal point
+is repaired (``6413`` -> 64.13) when the page's amounts have cents, and the repaired value
+must win on the same checks.
+
+Subtotal and tax come from the same block: when a check ``subtotal + tax = total`` passed,
+its subtotal and tax lines are the answers; otherwise the best-labelled line of each (a tax
+line whose printed rate times the subtotal gives its amount is confirmed by ``rate``).
+
+Methods (``ExtractedField.method``) and their strength (confidence = OCR x placement x it):
+
+| method | what chose it | strength |
+|---|---|---|
+| ``total:keyword+sum`` / ``+rounding`` / ``+cash`` / ``+items`` | a total label and that check | 1.0 |
+| ``total:keyword`` | total labels that agree, no check possible | 0.9 (0.85 plain "total") |
+| ``total:largest`` | total labels that disagree, none checked: the best by order and size | 0.6 |
+| ``total:paid`` | no total label: a subtotal or payment line that what was paid confirms | 0.55 |
+| ``total:repaired`` | any of the above on a value whose decimal point was restored | x 0.8 |
+| ``subtotal:keyword+sum`` / ``+items``, ``subtotal:keyword`` | as for the total | 1.0 / 0.85 |
+| ``tax:keyword+sum`` / ``+rate``, ``tax:keyword`` | as for the total | 1.0 / 0.85 |
+| ``money:labelled`` | a custom field's own label | 0.9 |
+
+A check that could be made and failed ("subtotal + tax != total") takes 0.75 off the
+strength of an unchecked pick and is named in the evidence, as is every check that passed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from extractors.fieldmap.amount_labels import MoneyRole, read_label
+from extractors.fieldmap.amounts import without_decimal_point
+from extractors.fieldmap.labels import aliases_for, squash
+from extractors.fieldmap.layout import Row
+from extractors.fieldmap.money_lines import MoneyLine, MoneyPage, read_money_page
+from extractors.fieldmap.picks import Pick
+from models.extraction import ExtractedField
+from models.schemas import FieldKind, FieldSpec
+
+CENT = Decimal("0.01")
+_DECIMAL_PAGE = 0.6  # share of amounts with cents above which whole numbers look like counts
+_CHECK_BONUS = {"sum": 0.3, "rounding": 0.3, "cash": 0.25, "items": 0.2}
+_CHECK_ORDER = ("sum", "rounding", "cash", "items")
+# Lines whose label makes them a total candidate on their own (see _total_options).
+_TOTAL_LIKE = (MoneyRole.TOTAL, MoneyRole.NET, MoneyRole.ROUNDING)
+ROUNDING_AT_MOST = Decimal("1.00")  # no rounding adjustment is a whole unit or more
+_RATE = re.compile(r"(\d{1,2}(?:[.,]\d{1,3})?)\s?%")
+
+
+def money_role(spec: FieldSpec) -> str:
+    """The role of a money field by its name: total, subtotal, tax or custom."""
+    words = set(spec.name.lower().split("_"))
+    if "subtotal" in words or "net" in words or {"sub", "total"} <= words:
+        return "subtotal"
+    if words & {"tax", "vat", "gst", "mwst", "tva", "iva", "btw", "ust", "sst"}:
+        return "tax"
+    if words & {"total", "due", "payable", "grand"}:
+        return "total"
+    return "custom"
+
+
+@dataclass
+class _Option:
+    """A candidate value for the total with its score and what supports it."""
+
+    line: MoneyLine
+    value: Decimal
+    repaired: str | None = None
+    score: float = 0.0
+    checks: dict[str, str] = field(default_factory=dict)  # check name -> what it showed
+    parts: tuple[MoneyLine, ...] = ()  # the subtotal and tax lines of a passed sum check
+
+
+def _same(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) < CENT / 2
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _is_year(line: MoneyLine) -> bool:
+    value = line.amount.value
+    return not line.amount.has_decimals and 1900 <= value <= 2099
+
+
+def _sum_check(page: MoneyPage, option: _Option) -> None:
+    """Does a subtotal (or an earlier total) plus the tax lines make this value?"""
+    bases = [
+        x
+        for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TOTAL)
+        if x.row < option.line.row and x.amount.has_decimals and 0 < x.value < option.value
+    ]
+    taxes = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals and x.value > 0]
+    extras = [x for x in page.of(MoneyRole.SURCHARGE) if x.amount.has_decimals and x.value > 0]
+    discounts = [x for x in page.of(MoneyRole.DISCOUNT) if x.amount.has_decimals and x.value != 0]
+    for base in reversed(bases):  # the nearest base first
+        for size in (1, 2, 3):
+            for tax in itertools.combinations(taxes, size):
+                for extra in (*((e,) for e in extras), ()):
+                    for discount in (*((d,) for d in discounts), ()):
+                        total = base.value + sum(t.value for t in tax) + sum(e.value for e in extra)
+                        total -= sum(abs(d.value) for d in discount)
+                        if _same(total, option.value):
+                            parts = (base, *tax)
+                            shown = " + ".join(_money(p.value) for p in (base, *tax, *extra))
+                            shown += "".join(f" - {_money(abs(d.value))}" for d in discount)
+                            option.checks["sum"] = (
+                                f"subtotal + tax = total ({shown} = {_money(option.value)})"
+                            )
+                            option.parts = parts
+                            return
+
+
+def _rounding_check(page: MoneyPage, option: _Option) -> None:
+    roundings = [x for x in page.of(MoneyRole.ROUNDING) if x.amount.has_decimals and x.value != 0]
+    earlier = [
+        x
+        for x in page.of(MoneyRole.TOTAL, MoneyRole.NET, MoneyRole.SUBTOTAL)
+        if x.amount.has_decimals and x.row < option.line.row and not _same(x.value, option.value)
+    ]
+    for rounding, before in itertools.product(roundings, earlier):
+        for sign in (1, -1):  # OCR often loses the sign of a rounding adjustment
+            if _same(before.value + sign * abs(rounding.value), option.value):
+                option.checks["rounding"] = (
+                    f"rounded total ({_money(before.value)} {'+-'[sign < 0]} {_money(abs(rounding.value))} "
+                    f"= {_money(option.value)})"
+                )
+                return
+
+
+def _cash_check(page: MoneyPage, option: _Option) -> str | None:
+    """Passes when tendered - change = value; returns what failed when it could not pass."""
+    cash = [x for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value > 0]
+    change = [x for x in page.of(MoneyRole.CHANGE) if x.amount.has_decimals and x.value >= 0]
+    for paid in cash:
+        for back in change:
+            if back.value > 0 and _same(paid.value - back.value, option.value):
+                shown = f"{_money(paid.value)} - {_money(back.value)} = {_money(option.value)}"
+                option.checks["cash"] = f"cash - change = total ({shown})"
+                return None
+        if _same(paid.value, option.value) and all(back.value == 0 for back in change):
+            option.checks["cash"] = f"paid {_money(paid.value)} = total"
+            return None
+    if cash and change:
+        return f"cash - change != total ({_money(cash[0].value)} - {_money(change[0].value)})"
+    return None
+
+
+def _items_check(page: MoneyPage, option: _Option) -> None:
+    if page.items_sum is not None and page.item_count >= 2 and _same(page.items_sum, option.value):
+        option.checks["items"] = f"items sum to {_money(page.items_sum)} ({page.item_count} lines)"
+
+
+def _total_options(page: MoneyPage) -> list[_Option]:
+    labelled = page.of(MoneyRole.TOTAL, MoneyRole.NET)
+    # A rounding adjustment is cents; a larger amount on a "Rounding" line is the rounded total.
+    labelled += [x for x in page.of(MoneyRole.ROUNDING) if abs(x.value) >= ROUNDING_AT_MOST]
+    fallback = page.of(MoneyRole.SUBTOTAL, MoneyRole.CASH)
+    options: list[_Option] = []
+    for line in [*labelled, *fallback]:
+        if line.value <= 0:
+            continue
+        restored = without_decimal_point(line.amount) if page.decimal_share >= _DECIMAL_PAGE else None
+        if restored is not None:
+            note = f"repaired {line.amount.value} -> {_money(restored)} (decimal point lost)"
+            options.append(_Option(line, restored, repaired=note))
+        if not _is_year(line):
+            options.append(_Option(line, line.value))
+    return options
+
+
+def _score(page: MoneyPage, option: _Option, options: Sequence[_Option]) -> None:
+    line = option.line
+    reading = line.reading
+    if reading.role is MoneyRole.TOTAL:
+        option.score = 0.8 if reading.final else 0.7
+    elif reading.role in (MoneyRole.NET, MoneyRole.ROUNDING):
+        option.score = 0.55
+    else:  # a subtotal or payment line: only with what was paid behind it
+        option.score = 0.3
+    _sum_check(page, option)
+    _rounding_check(page, option)
+    _cash_check(page, option)
+    _items_check(page, option)
+    option.score += sum(_CHECK_BONUS[name] for name in option.checks)
+    if reading.role not in _TOTAL_LIKE and "cash" not in option.checks:
+        option.score = -1.0
+        return
+    whole = not line.amount.has_decimals and option.repaired is None
+    if whole and page.decimal_share >= _DECIMAL_PAGE:
+        option.score -= 0.35  # "Total: 24" items, "Total Qty 5": a count, not money
+    if option.repaired is not None:
+        option.score -= 0.15
+    if option.value == 0:
+        option.score -= 0.4
+    totals = [o for o in options if o.line.role in _TOTAL_LIKE]
+    if totals and line.row == max(o.line.row for o in totals):
+        option.score += 0.08
+    if totals and option.value == max(o.value for o in totals):
+        option.score += 0.04
+    agreeing = {o.line.row for o in totals if o.line.row != line.row and _same(o.value, option.value)}
+    option.score += min(0.1, 0.05 * len(agreeing))
+
+
+def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
+    options = _total_options(page)
+    for option in options:
+        _score(page, option, options)
+    options = [o for o in options if o.score > 0]
+    if not options:
+        return None
+    best = max(options, key=lambda o: (o.score, o.line.row))
+    evidence = [f"label {best.line.label!r}"] if best.line.label else []
+    if best.repaired:
+        evidence.append(best.repaired)
+    if best.line.amount.repair:
+        evidence.append(best.line.amount.repair)
+    evidence += [f"check passed: {text}" for text in best.checks.values()]
+    passed = next((name for name in _CHECK_ORDER if name in best.checks), None)
+    labelled = best.line.role in (MoneyRole.TOTAL, MoneyRole.NET)
+    rivals = {
+        o.value for o in options if o.line.role in (MoneyRole.TOTAL, MoneyRole.NET) and o.repaired is None
+    }
+    if not labelled:
+        method, strength = "total:paid", 0.55
+    elif passed:
+        method, strength = f"total:keyword+{passed}", 1.0
+    elif len(rivals) > 1:
+        method, strength = "total:largest", 0.6
+        evidence.append("other totals on the page: " + ", ".join(_money(v) for v in sorted(rivals)))
+    else:
+        method, strength = "total:keyword", 0.9 if best.line.reading.final else 0.85
+    failed = _failed_checks(page, best)
+    if failed and not passed:
+        strength *= 0.75
+    evidence += [f"check failed: {text}" for text in failed]
+    if best.repaired is not None:
+        method, strength = "total:repaired", strength * 0.8
+    pick = Pick(float(best.value), best.line.cells, best.line.placement, strength, method, evidence)
+    return pick, best
+
+
+def _failed_checks(page: MoneyPage, best: _Option) -> list[str]:
+    failed = []
+    subtotals = page.of(MoneyRole.SUBTOTAL)
+    taxes = page.of(MoneyRole.TAX)
+    if "sum" not in best.checks and subtotals and any(t.value != 0 for t in taxes):
+        failed.append(f"subtotal + tax != total ({_money(subtotals[-1].value)} + {_money(taxes[-1].value)})")
+    if "cash" not in best.checks:
+        probe = _Option(best.line, best.value)
+        cash_failure = _cash_check(page, probe)
+        if cash_failure and "rounding" not in best.checks:
+            failed.append(cash_failure)
+    return failed
+
+
+def _pick_subtotal(page: MoneyPage, total: _Option | None) -> Pick | None:
+    if total is not None and "sum" in total.checks:
+        base = total.parts[0]
+        evidence = [f"label {base.label!r}", f"check passed: {total.checks['sum']}"]
+        return Pick(float(base.value), base.cells, base.placement, 1.0, "subtotal:keyword+sum", evidence)
+    lines = [x for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET) if x.amount.has_decimals and x.value > 0]
+    if total is not None:
+        lines = [x for x in lines if x.row < total.line.row]
+    if not lines:
+        return None
+    best = max(lines, key=lambda x: (x.role is MoneyRole.SUBTOTAL, x.row))
+    evidence = [f"label {best.label!r}"]
+    if page.items_sum is not None and page.item_count >= 2 and _same(page.items_sum, best.value):
+        evidence.append(f"check passed: items sum to {_money(page.items_sum)}")
+        return Pick(float(best.value), best.cells, best.placement, 1.0, "subtotal:keyword+items", evidence)
+    strength = 0.85 if best.role is MoneyRole.SUBTOTAL else 0.6
+    return Pick(float(best.value), best.cells, best.placement, strength, "subtotal:keyword", evidence)
+
+
+def _pick_tax(page: MoneyPage, total: _Option | None, subtotal: Pick | None) -> Pick | None:
+    if total is not None and "sum" in total.checks and len(total.parts) > 1:
+        taxes = total.parts[1:]
+        value = sum((t.value for t in taxes), Decimal(0))
+        cells = [c for t in taxes for c in t.cells]
+        evidence = [*(f"label {t.label!r}" for t in taxes), f"check passed: {total.checks['sum']}"]
+        return Pick(float(value), cells, taxes[0].placement, 1.0, "tax:keyword+sum", evidence)
+    lines = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals]
+    if not lines:
+        return None
+    if subtotal is not None and isinstance(subtotal.value, float):
+        base = Decimal(str(subtotal.value))
+        for line in lines:
+            rate = _RATE.search(line.label)
+            if rate and _same(
+                (base * Decimal(rate.group(1).replace(",", ".")) / 100).quantize(CENT), line.value
+            ):
+                evidence = [f"label {line.label!r}", f"check passed: {rate.group(0)} of {_money(base)}"]
+                return Pick(float(line.value), line.cells, line.placement, 1.0, "tax:keyword+rate", evidence)
+    best = lines[-1]
+    return Pick(float(best.value), best.cells, best.placement, 0.85, "tax:keyword", [f"label {best.label!r}"])
+
+
+def _pick_custom(page: MoneyPage, spec: FieldSpec) -> Pick | None:
+    """A custom money field: the amount whose label holds the field's most specific alias."""
+    targets = [squash(alias) for alias in aliases_for(spec)]
+    best: tuple[int, int, MoneyLine] | None = None
+    for line in page.lines:
+        label = squash(line.label)
+        size = max((len(t) for t in targets if t and t in label), default=0)
+        if size and (best is None or size > best[0]):
+            best = (size, -line.row, line)
+    if best is None:
+        return None
+    line = best[2]
+    evidence = [f"label {line.label!r}"] + ([line.amount.repair] if line.amount.repair else [])
+    return Pick(float(line.value), line.cells, line.placement, 0.9, "money:labelled", evidence)
+
+
+def _extra_words(specs: Iterable[FieldSpec]) -> tuple[tuple[str, MoneyRole], ...]:
+    """Aliases of the schema's total, subtotal and tax fields that the lexicon lacks."""
+    roles = {"total": MoneyRole.TOTAL, "subtotal": MoneyRole.SUBTOTAL, "tax": MoneyRole.TAX}
+    out = []
+    for spec in specs:
+        role = roles.get(money_role(spec))
+        if role is None:
+            continue
+        for alias in spec.aliases:
+            if read_label(alias).role is MoneyRole.OTHER and squash(alias):
+                out.append((re.sub(r"[^a-z]", "", squash(alias)), role))
+    return tuple(sorted(set(out)))
+
+
+def choose_amounts(
+    rows: Sequence[Row], specs: Sequence[FieldSpec], *, unit: float, page_number: int
+) -> dict[str, ExtractedField]:
+    """The schema's money fields read from one page (see the module docstring)."""
+    money_specs = [s for s in specs if s.kind is FieldKind.MONEY]
+    if not money_specs:
+        return {}
+    page = read_money_page(rows, unit, _extra_words(money_specs))
+    chosen = _pick_total(page)
+    total_pick, total_option = chosen if chosen is not None else (None, None)
+    subtotal = _pick_subtotal(page, total_option)
+    tax = _pick_tax(page, total_option, subtotal)
+    picks = {"total": total_pick, "subtotal": subtotal, "tax": tax}
+    out: dict[str, ExtractedField] = {}
+    for spec in money_specs:
+        role = money_role(spec)
+        pick = picks.get(role) if role != "custom" else _pick_custom(page, spec)
+        if pick is not None:
+            out[spec.name] = pick.to_field(page_number)
+    return out

@@ -1,0 +1,1 @@
+"""Tools that build test material (generated golden sets)."""

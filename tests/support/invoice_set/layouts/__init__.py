@@ -1,0 +1,15 @@
+"""The registry of invoice layouts, each module holding a few of one family."""
+
+from __future__ import annotations
+
+from tests.support.invoice_set.layouts import bills, commerce, erp, european, heldout
+from tests.support.invoice_set.layouts.base import Layout
+
+REGISTRY: dict[str, Layout] = {
+    layout.name: layout for module in (erp, european, commerce, bills, heldout) for layout in module.LAYOUTS
+}
+
+
+def layouts_for(split: str) -> list[Layout]:
+    """The layouts a split uses, in registry order."""
+    return [layout for layout in REGISTRY.values() if split in layout.splits]

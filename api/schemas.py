@@ -110,7 +110,10 @@ class FieldPublic(BaseModel):
     """One extracted field with its evidence."""
 
     value: Any
-    confidence: float
+    confidence: float | None = Field(
+        description="0..1; null when unknown (e.g. the model server's log-probabilities did not "
+        "line up with the value), never a default."
+    )
     page: int | None
     source_text: str | None
     flags: list[str]

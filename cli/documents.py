@@ -198,7 +198,7 @@ def show(
         table.add_row(
             name,
             str(found["value"]),
-            f"{found['confidence']:.2f}",
+            "?" if found["confidence"] is None else f"{found['confidence']:.2f}",  # unknown
             str(found["page"] or "-"),
             (found["source_text"] or "")[:80],
             ", ".join(found["flags"]),

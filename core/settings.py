@@ -162,11 +162,15 @@ class Settings(BaseSettings):
         description="Most page images in one request (Meta tested Llama 4 with up to 5; "
         "vLLM's --limit-mm-per-prompt must allow at least this many).",
     )
-    llm_confidence_prior: float = Field(
-        0.7,
-        ge=0,
-        le=1,
-        description="Confidence given to a value when the server returns no log-probabilities.",
+    llm_witness: Literal["ocr", "text", "off"] = Field(
+        "ocr",
+        description="Second witness for the llama engine's essential values (the done rule "
+        "accepts an unknown confidence only where a witness agrees, and a witness that reads "
+        "something else sends the document to review): 'ocr' = the text layer of text pages "
+        "and the local engine's OCR of image pages that hold an essential value (about 1 s of "
+        "CPU a page, off the event loop, bounded like the local engine's OCR); 'text' = the "
+        "text layer only (image pages go unwitnessed); 'off' = no witness and no grounding "
+        "check (the model's answer stands alone).",
     )
     # Fairness (issue 6): see extractors/llama/scheduler.py.
     llm_send_priority: bool = Field(

@@ -19,12 +19,15 @@ def document_summary(session: Session, document_id: str) -> dict[str, Any]:
     current = repo.current_extraction(session, document_id)
     fields: dict[str, Any] = {}
     review_flags: list[str] = []
-    confidence: dict[str, float] = {}
+    confidence: dict[str, float | None] = {}  # None: unknown (never a default)
     if current is not None:
         extraction = DocumentExtraction.model_validate(current.result)
         fields = extraction.values()
         review_flags = list(extraction.review_flags)
-        confidence = {name: round(f.confidence, 3) for name, f in extraction.fields.items()}
+        confidence = {
+            name: None if f.confidence is None else round(f.confidence, 3)
+            for name, f in extraction.fields.items()
+        }
     return {
         "document_id": document.id,
         "sha256": document.sha256,

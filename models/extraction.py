@@ -17,11 +17,21 @@ class ExtractedField(BaseModel):
     """One extracted value and the evidence for it."""
 
     value: FieldScalar
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: float | None = Field(
+        ge=0.0,
+        le=1.0,
+        description="Probability-like 0..1 from the engine; None when it is unknown (e.g. the "
+        "model server's log-probabilities could not be aligned with the value): unknown is "
+        "never a passing default, and such a field carries the flag 'confidence_unknown'.",
+    )
     page: int | None = Field(None, ge=1, description="1-based page the value came from.")
     source_text: str | None = Field(None, description="The text the value was read from.")
     bbox: BBox | None = None
-    flags: list[str] = Field(default_factory=list, description="e.g. ungrounded, conflict.")
+    flags: list[str] = Field(
+        default_factory=list,
+        description="e.g. ungrounded, conflict, disagreement (a second witness read something "
+        "else), confidence_unknown.",
+    )
     method: str | None = Field(
         None,
         description="How the value was found (e.g. 'label:right', 'keyword:total', 'top_line', "
@@ -77,5 +87,7 @@ class DocumentExtraction(BaseModel):
 
     @property
     def min_confidence(self) -> float | None:
-        confidences = [f.confidence for f in self.fields.values()]
+        """The lowest known confidence of the single fields (unknown ones are skipped: see
+        ``ExtractedField.confidence``); None when no field has a known confidence."""
+        confidences = [f.confidence for f in self.fields.values() if f.confidence is not None]
         return min(confidences) if confidences else None

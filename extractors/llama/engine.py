@@ -12,6 +12,11 @@ per-page answer shape). For each request:
 - an answer that is not JSON or breaks the schema gets one repair turn that shows the model
   its answer and the pydantic error; a second bad answer fails with ``invalid_output``.
 
+Each value's confidence comes from its tokens' log-probabilities, None where they are absent
+or cannot be aligned (``logprobs``). Each page that holds an essential value is then read by
+a second witness, its text layer or OCR (``extractors.witness``, setting ``llm_witness``),
+which may confirm a value, contradict it (``disagreement``) or not find it (``ungrounded``).
+
 Every HTTP attempt becomes an ``EngineCall`` (numbered 1, 2, ... per group), failed ones
 too. ``estimated_prompt_tokens`` includes the image tokens, like the server's
 ``prompt_tokens``; cost stays 0 here (pricing adds it from the token counts).
@@ -19,7 +24,9 @@ too. ``estimated_prompt_tokens`` includes the image tokens, like the server's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -28,16 +35,17 @@ from core.settings import Settings
 from extractors.llama import errors as codes
 from extractors.llama.client import Attempt, VllmClient
 from extractors.llama.fields import PageFields
+from extractors.llama.logprobs import TokenConfidence
 from extractors.llama.requests import ModelRequest, NoContentError, build_request
 from extractors.llama.responses import (
     Completion,
     InvalidOutputError,
-    TokenConfidence,
     UnreadableResponseError,
     leaf_spans,
     parse_answer,
     read_completion,
 )
+from extractors.witness import WitnessReader, witness_fields
 from models.extraction import ExtractedField, ExtractedRow, PageExtraction, PageFailure
 from models.page import PreparedPage
 from models.schemas import ExtractionSchema
@@ -57,6 +65,7 @@ class LlamaEngine:
         self.model: str | None = settings.llm_model
         self.max_pages_per_call = settings.llm_max_images_per_request
         self.client = VllmClient(settings, transport=transport)
+        self.witness = WitnessReader(settings)
         self._log = get_logger(__name__)
 
     async def aclose(self) -> None:
@@ -143,7 +152,7 @@ class LlamaEngine:
                     f"the answer broke the schema again after a repair: {exc}",
                     calls,
                 )
-            return self._result(pages, schema, per_page, completion, calls)
+            return await self._result(pages, schema, per_page, completion, calls)
 
     async def _split(
         self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall]
@@ -162,25 +171,51 @@ class LlamaEngine:
             )
         return _combine(numbers, parts, calls)
 
-    def _result(
+    async def _result(
         self,
         pages: list[PreparedPage],
         schema: ExtractionSchema,
-        per_page: dict[int, dict],
+        per_page: dict[int, dict[str, Any]],
         completion: Completion,
         calls: list[EngineCall],
     ) -> PageExtraction:
         content = completion.content or ""
         spans = leaf_spans(content)
-        confidence = TokenConfidence(content, completion, self._settings.llm_confidence_prior)
+        confidence = TokenConfidence(content, completion.tokens)
+        if not confidence.available:
+            self._log.debug(
+                "pages %s: no log-probabilities line up with the answer; confidence unknown",
+                [p.page_number for p in pages],
+            )
+        grounding = self.witness.mode != "off"
         parts = []
         for page in pages:
             prefix = (f"page_{page.page_number}",) if len(pages) > 1 else ()
-            fields, tables = PageFields(page, spans, prefix, confidence).build(
+            fields, tables = PageFields(page, spans, prefix, confidence, grounding=grounding).build(
                 schema, per_page[page.page_number]
             )
             parts.append(PageExtraction(page_numbers=[page.page_number], fields=fields, tables=tables))
-        return _combine([p.page_number for p in pages], parts, calls)
+        return _combine([p.page_number for p in pages], await self._witnessed(pages, schema, parts), calls)
+
+    async def _witnessed(
+        self, pages: list[PreparedPage], schema: ExtractionSchema, parts: list[PageExtraction]
+    ) -> list[PageExtraction]:
+        """Each part with its essential values checked by its page's witness; only pages
+        holding an essential value are read (OCR costs about a second of CPU a page)."""
+        wanted = [
+            (index, page)
+            for index, (page, part) in enumerate(zip(pages, parts, strict=True))
+            if any(part.fields.get(name) is not None for name in schema.essential)
+        ]
+        if not wanted:
+            return parts
+        witnesses = await asyncio.gather(*(self.witness.read(page) for _, page in wanted))
+        checked = list(parts)
+        for (index, _), witness in zip(wanted, witnesses, strict=True):
+            if witness is not None:
+                fields = witness_fields(parts[index].fields, schema, witness)
+                checked[index] = parts[index].model_copy(update={"fields": fields})
+        return checked
 
     def _call(self, request: ModelRequest, attempt: Attempt, number: int) -> EngineCall:
         error = attempt.error

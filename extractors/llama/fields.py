@@ -1,31 +1,32 @@
 """The model's per-page answer -> ``ExtractedField``s: value, confidence, page, source text,
-box, and the ``ungrounded`` flag.
+box, and the flags ``ungrounded`` and ``confidence_unknown``.
 
-Grounding (text-routed pages only, where the model saw nothing but the text layer): a value
-must be findable in the page text, compared loosely: text case- and punctuation-blind with
-whitespace collapsed; numbers as amounts in any printed format (``1.234,50`` = ``1234.5``);
-dates in any printed format (``23.03.2025`` = ``2025-03-23``); currencies by code or symbol.
-A value that is not found gets the flag ``ungrounded`` (``extractors.checks`` turns it into
-a review flag). The line it was found on becomes ``source_text`` and ``bbox``.
+Confidence comes from the token log-probabilities (``logprobs``); a value whose tokens could
+not be placed on the answer has confidence None and the flag ``confidence_unknown``.
+
+Grounding (text-routed pages only, where the model saw nothing but the text layer; not with
+``llm_witness=off``): a value must be stated by the page text, compared loosely (see
+``extractors.witness.states``). A value that is not found gets the flag ``ungrounded``
+(``extractors.checks`` turns it into a review flag). The line it was found on becomes
+``source_text`` and ``bbox``. Essential values get the fuller witness check afterwards
+(``extractors.witness``), on image pages too.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
-from extractors.fieldmap.values import detect_currency, find_amounts, find_dates, snake_case
-from extractors.llama.responses import Path, TokenConfidence
+from extractors.fieldmap.values import snake_case
+from extractors.llama.logprobs import TokenConfidence
+from extractors.llama.responses import Path
+from extractors.witness import UNGROUNDED, states
 from models.extraction import ExtractedField, ExtractedRow, FieldScalar
 from models.page import PageRoute, PreparedPage, TextLine
 from models.schemas import ExtractionSchema, FieldKind, FieldSpec
 
-UNGROUNDED = "ungrounded"
-_WORDS = re.compile(r"[\W_]+")
-_HALF_CENT = Decimal("0.005")
+CONFIDENCE_UNKNOWN = "confidence_unknown"
+# ExtractedField.method of every llama value: the confidence is the tokens' probability.
+METHOD = "logprob"
 
 
 class PageFields:
@@ -37,12 +38,15 @@ class PageFields:
         spans: dict[Path, tuple[int, int]],
         prefix: Path,
         confidence: TokenConfidence,
+        *,
+        grounding: bool = True,
     ) -> None:
+        """``grounding``: check values against the text layer of a text-routed page."""
         self._page = page
         self._spans = spans
         self._prefix = prefix
         self._confidence = confidence
-        self._grounding = page.route is PageRoute.TEXT and bool(page.text.strip())
+        self._grounding = grounding and page.route is PageRoute.TEXT and bool(page.text.strip())
         self._lines = list(page.lines) or [
             TextLine(text=row, bbox=(0.0, 0.0, 1.0, 1.0)) for row in page.text.splitlines()
         ]
@@ -109,8 +113,10 @@ class PageFields:
     def _field(self, value: Any, kind: FieldKind | None, path: Path) -> ExtractedField:
         scalar: FieldScalar = value if isinstance(value, str | int | float | bool) else str(value)
         confidence = self._confidence.of(self._spans.get((*self._prefix, *path)))
-        line, found = self._find(scalar, kind)
-        flags = [UNGROUNDED] if self._grounding and not found else []
+        line, found = self._find(scalar, kind) if self._grounding else (None, True)
+        flags = [] if found else [UNGROUNDED]
+        if confidence is None:
+            flags.append(CONFIDENCE_UNKNOWN)
         return ExtractedField(
             value=scalar,
             confidence=confidence,
@@ -118,69 +124,14 @@ class PageFields:
             source_text=line.text if line is not None else None,
             bbox=line.bbox if line is not None and self._page.lines else None,
             flags=flags,
+            method=METHOD,
         )
 
     def _find(self, value: FieldScalar, kind: FieldKind | None) -> tuple[TextLine | None, bool]:
         """The line that states ``value`` and whether the page text states it at all."""
         if isinstance(value, bool):
             return None, True
-        matcher = _matcher(value, kind)
         for line in self._lines:
-            if matcher(line.text):
+            if states(line.text, value, kind):
                 return line, True
-        return None, matcher(self._page.text)  # values spanning lines (addresses)
-
-
-def _matcher(value: FieldScalar, kind: FieldKind | None) -> Any:
-    if isinstance(value, int | float):
-        number = Decimal(str(value))
-        return lambda text: _has_amount(text, number)
-    text_value = str(value)
-    if kind is FieldKind.CURRENCY:
-        return lambda text: _has_currency(text, text_value)
-    if kind is FieldKind.DATE or (kind is None and _iso_date(text_value) is not None):
-        day = _iso_date(text_value)
-        if day is not None:
-            return lambda text: _has_date(text, day) or _norm(text_value) in _norm(text)
-    wanted = _norm(text_value)
-    return lambda text: wanted in _norm(text)
-
-
-def _norm(text: str) -> str:
-    return f" {_WORDS.sub(' ', text.casefold()).strip()} "
-
-
-def _iso_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=8192)
-def _amounts_in(text: str) -> tuple[Decimal, ...]:
-    """The absolute amounts printed in ``text``; cached because every numeric field of a
-    response is checked against every line of its pages (profiled: the client's top cost)."""
-    return tuple(abs(match.value) for match in find_amounts(text))
-
-
-def _has_amount(text: str, number: Decimal) -> bool:
-    wanted = abs(number)
-    for amount in _amounts_in(text):
-        try:
-            if abs(amount - wanted) < _HALF_CENT:
-                return True
-        except InvalidOperation:
-            continue
-    return False
-
-
-def _has_date(text: str, day: dt.date) -> bool:
-    return any(m.value == day for first in (True, False) for m in find_dates(text, day_first=first))
-
-
-def _has_currency(text: str, code: str) -> bool:
-    if re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![A-Za-z])", text):
-        return True
-    evidence = detect_currency([text])
-    return evidence is not None and evidence.code == code
+        return None, states(self._page.text, value, kind)  # values spanning lines (addresses)

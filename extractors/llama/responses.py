@@ -1,23 +1,18 @@
 """Reading a chat completion: usage, finish reason, the JSON answer checked against the
-schema, and per-value confidence from the token log-probabilities.
-
-Confidence mapping: the tokens that spell a value in the answer (found by byte offsets in
-``logprobs.content``) give ``exp(mean logprob)``, the geometric mean of their probabilities,
-in 0..1. A value spelled by tokens the model was sure of scores near 1.0; one uncertain
-digit in ten pulls it down in proportion. Without log-probabilities (the server did not
-return them, or their bytes do not spell the answer) every value gets the configured
-prior (``llm_confidence_prior``, 0.7 by default).
+schema, and the token log-probabilities (``logprobs.content``) that ``logprobs`` turns into
+each value's confidence. Without log-probabilities a value's confidence is unknown (None),
+never a default.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from extractors.llama.logprobs import TokenEntry, read_logprob
 from models.schemas import ExtractionSchema
 
 Path = tuple[str | int, ...]
@@ -29,11 +24,10 @@ class Completion:
 
     content: str | None
     finish_reason: str | None
-    token_bytes: list[bytes]
-    token_logprobs: list[float]
     prompt_tokens: int | None
     completion_tokens: int | None
     image_tokens: int | None
+    tokens: list[TokenEntry] = field(default_factory=list)  # logprobs.content, as sent
 
 
 class UnreadableResponseError(ValueError):
@@ -53,12 +47,7 @@ def read_completion(body: dict[str, Any]) -> Completion:
         finish = choice.get("finish_reason")
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise UnreadableResponseError(f"no choices[0] in the answer: {exc!r}") from None
-    token_bytes: list[bytes] = []
-    logprobs: list[float] = []
-    for entry in (choice.get("logprobs") or {}).get("content") or []:
-        raw = entry.get("bytes")
-        token_bytes.append(bytes(raw) if isinstance(raw, list) else str(entry.get("token", "")).encode())
-        logprobs.append(float(entry.get("logprob", -9999.0)))
+    tokens = _token_entries(choice.get("logprobs"))
     usage = body.get("usage") or {}
     details = usage.get("prompt_tokens_details") or {}
     # vLLM >= 0.1x with --enable-prompt-tokens-details: {"multimodal_tokens": {"image": N}}
@@ -67,12 +56,36 @@ def read_completion(body: dict[str, Any]) -> Completion:
     return Completion(
         content=content if isinstance(content, str) else None,
         finish_reason=finish if isinstance(finish, str) else None,
-        token_bytes=token_bytes,
-        token_logprobs=logprobs,
+        tokens=tokens,
         prompt_tokens=_count(usage.get("prompt_tokens")),
         completion_tokens=_count(usage.get("completion_tokens")),
         image_tokens=_count(image),
     )
+
+
+def _token_entries(logprobs: Any) -> list[TokenEntry]:
+    """``logprobs.content`` as token entries; malformed entries keep their place (so the
+    tokens after them still line up) but spell nothing and carry no log-probability."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not isinstance(content, list):
+        return []
+    entries = []
+    for item in content:
+        if not isinstance(item, dict):
+            entries.append(TokenEntry(token="", raw=None, logprob=None))
+            continue
+        raw = item.get("bytes")
+        if not (isinstance(raw, list) and all(isinstance(b, int) and 0 <= b < 256 for b in raw)):
+            raw = None  # absent, null or malformed: the token string is read instead
+        token = item.get("token")
+        entries.append(
+            TokenEntry(
+                token=token if isinstance(token, str) else "",
+                raw=None if raw is None else bytes(raw),
+                logprob=read_logprob(item.get("logprob")),
+            )
+        )
+    return entries
 
 
 def _count(value: Any) -> int | None:
@@ -197,42 +210,3 @@ def leaf_spans(text: str) -> dict[Path, tuple[int, int]]:
 
     value(0, ())
     return spans
-
-
-class TokenConfidence:
-    """Maps a character span of the answer to the confidence of the tokens spelling it."""
-
-    def __init__(self, content: str, completion: Completion, prior: float) -> None:
-        self._prior = prior
-        self._content = content
-        self._ok = bool(completion.token_bytes) and b"".join(completion.token_bytes) == content.encode()
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        offset = 0
-        for raw in completion.token_bytes:
-            self._starts.append(offset)
-            offset += len(raw)
-            self._ends.append(offset)
-        self._logprobs = completion.token_logprobs
-
-    @property
-    def available(self) -> bool:
-        """Whether log-probabilities line up with the answer."""
-        return self._ok
-
-    def of(self, span: tuple[int, int] | None) -> float:
-        """Confidence of the tokens covering ``span`` (the prior when unknown)."""
-        if not self._ok or span is None:
-            return self._prior
-        start = len(self._content[: span[0]].encode())
-        end = len(self._content[: span[1]].encode())
-        if end <= start:  # an empty string: the closing quote's token carries the decision
-            end = start + 1
-        picked = [
-            lp
-            for s, e, lp in zip(self._starts, self._ends, self._logprobs, strict=True)
-            if s < end and e > start
-        ]
-        if not picked:
-            return self._prior
-        return round(min(1.0, max(0.0, math.exp(sum(picked) / len(picked)))), 4)

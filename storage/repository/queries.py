@@ -170,14 +170,18 @@ def _filters(session: Session, query: DocumentQuery, tenant_scope: int | None) -
     if query.until is not None:
         conditions.append(Document.created_at < query.until)
     if query.min_confidence is not None:
-        # Every single field at least this confident (and the document has fields).
+        # Every single field at least this confident (and the document has fields); a value
+        # of unknown confidence is not known to be confident, so it does not qualify.
         f = ExtractionField
         conditions.append(sa.exists().where(f.document_id == Document.id))
         conditions.append(
             ~sa.exists().where(
                 f.document_id == Document.id,
                 f.table_name.is_(None),
-                f.confidence < query.min_confidence,
+                sa.or_(
+                    f.confidence < query.min_confidence,
+                    sa.and_(f.confidence.is_(None), f.value_text.is_not(None)),
+                ),
             )
         )
     if query.has_review_flags is not None:

@@ -10,19 +10,27 @@ value on an image page is null. It never sees a fixture's expected answer.
 
 Tokens: the answer is cut into pseudo-tokens (runs of whitespace, 1-4 word characters, one
 punctuation mark); each token of a value gets log(p) with p the mapper's confidence for
-that value, structural tokens log(0.9995). Prompt tokens: the same cut over every text
-part, 5 per message, 3 per request, plus Llama 4's image tokens (145 per 336-px tile, at
-most 16 tiles, plus 147 per image).
+that value, structural tokens log(0.9995). ``logprob_entries`` writes them as
+``logprobs.content`` the ways servers do (see ``MULTIBYTE_STYLES``), with an optional
+end-of-sequence entry after the answer.
+
+Wrong answers on demand (``corrupt``): a total off by one digit, an identifier with one
+digit changed (a number the page does not print), a date shifted by a day, another name.
+
+Prompt tokens: the same cut over every text part, 5 per message, 3 per request, plus
+Llama 4's image tokens (145 per 336-px tile, at most 16 tiles, plus 147 per image).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from extractors.fieldmap.mapper import map_page
 from models.extraction import ExtractedField, PageExtraction
@@ -34,6 +42,15 @@ _PAGE_TEXT = re.compile(r"^Page (\d+) text:\n", re.S)
 _PAGE_IMAGE = re.compile(r"^Page (\d+) image:\s*$")
 _PAGE_KEY = re.compile(r"^page_(\d+)$")
 STRUCTURE_LOGPROB = math.log(0.9995)
+# How a character of several UTF-8 bytes, spelled by one token per byte, comes back:
+# "whole": one token holds the whole character (no split);
+# "raw_bytes": OpenAI's API: ``bytes`` holds the token's own byte ("bytes:\\xc3" as token);
+# "replacement": vLLM decoding each token on its own: token U+FFFD, bytes = its UTF-8;
+# "context": newer vLLM, which decodes with the tokens before: "" for the leading bytes,
+#     the whole character on the token that completes it;
+# "byte_fallback": raw SentencePiece pieces "<0xC3>" (bytes = that text's UTF-8).
+MultibyteStyle = Literal["whole", "raw_bytes", "replacement", "context", "byte_fallback"]
+MULTIBYTE_STYLES: tuple[str, ...] = ("whole", "raw_bytes", "replacement", "context", "byte_fallback")
 
 
 @dataclass
@@ -79,6 +96,14 @@ def _lines(text: str) -> list[TextLine]:
     rows = [row for row in text.splitlines() if row.strip()]
     step = 1.0 / max(len(rows), 1)
     return [TextLine(text=row, bbox=(0.0, i * step, 1.0, (i + 0.8) * step)) for i, row in enumerate(rows)]
+
+
+def text_seen(pages: dict[int, PageSeen], image_texts: dict[str, str]) -> str:
+    """Everything the fake can read on ``pages``: their text and the texts of known images."""
+    texts = [seen.text for seen in pages.values()]
+    for seen in pages.values():
+        texts += [image_texts.get(hashlib.sha256(img).hexdigest(), "") for img in seen.images]
+    return "\n".join(texts)
 
 
 def read_page(seen: PageSeen, schema_name: str, image_texts: dict[str, str], number: int) -> PageExtraction:
@@ -169,12 +194,19 @@ def _fill_generic(reading: PageExtraction, confidences: dict[tuple, float], path
 def _value(found: ExtractedField | None, confidences: dict[tuple, float], path: tuple) -> Any:
     if found is None or found.value is None:
         return None
-    confidences[path] = found.confidence
+    if found.confidence is not None:
+        confidences[path] = found.confidence
     return found.value
 
 
-def serialise(answer: Any) -> tuple[str, dict[tuple, tuple[int, int]]]:
-    """``answer`` as JSON (a model's spacing) with the character span of every value."""
+def serialise(answer: Any, *, escape: bool = False) -> tuple[str, dict[tuple, tuple[int, int]]]:
+    """``answer`` as JSON (a model's spacing) with the character span of every value;
+    ``escape`` writes non-ASCII as ``\\u00e9`` and ``/`` as ``\\/``, as some models do."""
+
+    def dumps(node: Any) -> str:
+        text = json.dumps(node, ensure_ascii=escape)
+        return text.replace("/", "\\/") if escape and isinstance(node, str) else text
+
     chunks: list[str] = []
     spans: dict[tuple, tuple[int, int]] = {}
     length = 0
@@ -188,7 +220,7 @@ def serialise(answer: Any) -> tuple[str, dict[tuple, tuple[int, int]]]:
         if isinstance(node, dict):
             emit("{")
             for i, (key, value) in enumerate(node.items()):
-                emit((", " if i else "") + json.dumps(key, ensure_ascii=False) + ": ")
+                emit((", " if i else "") + dumps(key) + ": ")
                 walk(value, (*path, key))
             emit("}")
         elif isinstance(node, list):
@@ -199,7 +231,7 @@ def serialise(answer: Any) -> tuple[str, dict[tuple, tuple[int, int]]]:
             emit("]")
         else:
             start = length
-            emit(json.dumps(node, ensure_ascii=False))
+            emit(dumps(node))
             spans[path] = (start, length)
 
     walk(answer, ())
@@ -219,7 +251,7 @@ def tokens_with_logprobs(
     """
     per_char: list[float | None] = [None] * len(content)
     for path, (start, end) in spans.items():
-        value_text = content[start:end]
+        value_text = str(json.loads(content[start:end]))  # as decoded: escapes written out
         logprob = next((lp for key, lp in overrides.items() if key in value_text), None)
         if logprob is None and path in confidences:
             logprob = math.log(max(confidences[path], 1e-6))
@@ -231,3 +263,92 @@ def tokens_with_logprobs(
         marks = [lp for lp in per_char[m.start() : m.end()] if lp is not None]
         tokens.append((m.group(0), marks[0] if marks else STRUCTURE_LOGPROB))
     return tokens
+
+
+def logprob_entries(
+    tokens: list[tuple[str, float]],
+    *,
+    multibyte: MultibyteStyle = "whole",
+    token_ids_for: tuple[str, ...] = (),
+    eos_token: str | None = None,
+    top_logprobs: int = 0,
+) -> list[dict[str, Any]]:
+    """``logprobs.content`` for ``tokens``: each non-ASCII character split into one token per
+    UTF-8 byte written per ``multibyte``; tokens of a value containing one of
+    ``token_ids_for`` written as ``token_id:N`` (vLLM's ``--return-tokens-as-token-ids``);
+    ``eos_token`` ("<|eot|>", or "" as vLLM decodes it with special tokens skipped) appended
+    as the last entry, as vLLM returns the end-of-sequence token's log-probability."""
+    pieces: list[tuple[str, bytes, float]] = []
+    joined = "".join(t for t, _ in tokens)
+    hidden = [m.span() for key in token_ids_for for m in re.finditer(re.escape(key), joined)]
+    at = 0
+    for text, logprob in tokens:
+        start, at = at, at + len(text)
+        if any(s < at and e > start for s, e in hidden):
+            pieces.append((f"token_id:{sum(map(ord, text)) % 200_000}", b"", logprob))
+            continue
+        for part in _split_multibyte(text):
+            pieces.extend(_written(part, multibyte, logprob))
+    entries = []
+    for token, raw, logprob in pieces:
+        data = list(raw or token.encode())
+        entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": data}
+        entry["top_logprobs"] = [{"token": token, "logprob": logprob, "bytes": data}][:top_logprobs]
+        entries.append(entry)
+    if eos_token is not None:
+        data = list(eos_token.encode())
+        entries.append({"token": eos_token, "logprob": -0.0001, "bytes": data, "top_logprobs": []})
+    return entries
+
+
+def _split_multibyte(text: str) -> list[str]:
+    """ASCII runs and single non-ASCII characters of ``text``, in order."""
+    return re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]", text)
+
+
+def _written(part: str, style: MultibyteStyle, logprob: float) -> list[tuple[str, bytes, float]]:
+    """One token per byte of a non-ASCII character, as ``style`` writes them; ASCII as is."""
+    if style == "whole" or part.isascii():
+        return [(part, b"", logprob)]
+    data = part.encode()
+    if style == "raw_bytes":
+        return [(f"bytes:\\x{b:02x}", bytes([b]), logprob) for b in data]
+    if style == "replacement":
+        return [("\ufffd", b"", logprob) for _ in data]
+    if style == "context":
+        return [("", b"", logprob) for _ in data[:-1]] + [(part, b"", logprob)]
+    return [(f"<0x{b:02X}>", b"", logprob) for b in data]  # byte_fallback
+
+
+def corrupt(answer: Any, names: list[str]) -> Any:
+    """``answer`` with the fields ``names`` answered wrongly, wherever they have a value (the
+    top level, or each ``page_N`` object)."""
+    if not isinstance(answer, dict):
+        return answer
+    if answer and all(_PAGE_KEY.match(k) for k in answer):
+        return {k: corrupt(v, names) for k, v in answer.items()}
+    return {k: wrong_value(v) if k in names and v is not None else v for k, v in answer.items()}
+
+
+def wrong_value(value: Any) -> Any:
+    """A plausible wrong reading of ``value``: an amount with its tens digit (units for
+    amounts under 10) one higher, an ISO date a day later, an identifier with its last digit
+    one higher, a name replaced."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        step = Decimal(10) if abs(value) >= 10 else Decimal(1)
+        digit = int(abs(Decimal(str(value))) // step) % 10
+        delta = step * (-9 if digit == 9 else 1)
+        changed = Decimal(str(value)) + (delta if value >= 0 else -delta)
+        return int(changed) if isinstance(value, int) else float(changed)
+    text = str(value)
+    try:
+        return (dt.date.fromisoformat(text) + dt.timedelta(days=1)).isoformat()
+    except ValueError:
+        pass
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
+    if digits:
+        i = digits[-1]
+        return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1 :]
+    return "Globex Trading Company"

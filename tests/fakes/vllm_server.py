@@ -15,7 +15,11 @@ how answers are made.
 
 Faults (``FakeFaults``, set on the server or per request with the test-only header
 ``x-fake-faults: <json>``): latency, 503 overload, every-Nth 500, 429 with Retry-After,
-truncation, invalid JSON, schema violation, dropped connection, unhealthy.
+truncation, invalid JSON, schema violation, dropped connection, unhealthy. Answers and their
+log-probabilities on demand: wrong values for chosen documents (``wrong``), no
+log-probabilities, chosen values uncertain, multi-byte characters split over byte tokens in
+the ways servers write them (``multibyte``), ``token_id:N`` tokens, an end-of-sequence entry,
+JSON escapes in the answer.
 
 Scheduling policy: ``priority_scheduling=False`` is vLLM's default ``fcfs`` (a request
 with ``priority`` other than 0 gets vLLM's 400 "Got priority N but Priority scheduling is
@@ -79,6 +83,13 @@ class FakeFaults:
     no_logprobs: bool = False
     value_logprobs: dict[str, float] = field(default_factory=dict)
     hallucinate: dict[str, str] = field(default_factory=dict)  # value read -> value answered
+    # A text the fake read on the request's pages (e.g. an invoice number) -> the fields it
+    # answers wrongly for them (see vllm_model.wrong_value).
+    wrong: dict[str, list[str]] = field(default_factory=dict)
+    multibyte: fake_model.MultibyteStyle = "whole"
+    token_ids_for: list[str] = field(default_factory=list)  # values written as token_id:N
+    eos_token: str | None = None  # "<|eot|>", or "" (decoded with special tokens skipped)
+    escape_json: bool = False  # \u00e9 and \/ in the answer's strings
 
 
 @dataclass(frozen=True)
@@ -286,9 +297,13 @@ class FakeVllmServer:
         )
         if faults.hallucinate:
             answer = _replace_values(answer, faults.hallucinate)
+        if faults.wrong:
+            seen = fake_model.text_seen(pages, self.image_texts)
+            names = [n for key, fields in faults.wrong.items() if key in seen for n in fields]
+            answer = fake_model.corrupt(answer, names) if names else answer
         if self._take(faults, "schema_violation", own) and isinstance(answer, dict):
             answer = {**answer, "comment": "read from the page"}  # a key the schema forbids
-        content, spans = fake_model.serialise(answer)
+        content, spans = fake_model.serialise(answer, escape=faults.escape_json)
         if checked.answer_schema is None:  # no response_format honoured: free prose
             content = "Here is the information I found in the document:\n" + content
             spans = {}
@@ -312,17 +327,13 @@ class FakeVllmServer:
         }
         if checked.logprobs and not faults.no_logprobs:
             choice["logprobs"] = {
-                "content": [
-                    {
-                        "token": t,
-                        "logprob": lp,
-                        "bytes": list(t.encode()),
-                        "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode())}][
-                            : checked.top_logprobs
-                        ],
-                    }
-                    for t, lp in tokens
-                ]
+                "content": fake_model.logprob_entries(
+                    tokens,
+                    multibyte=faults.multibyte,
+                    token_ids_for=tuple(faults.token_ids_for),
+                    eos_token=faults.eos_token if finish == "stop" else None,
+                    top_logprobs=checked.top_logprobs,
+                )
             }
         usage: dict[str, Any] = {
             "prompt_tokens": prompt_tokens,

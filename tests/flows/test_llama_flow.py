@@ -1,20 +1,38 @@
 """`folio process --engine llama` against a fake vLLM server over real HTTP: fields, usage and
 one priced ledger row per model call are stored. The fake reads the page text it is sent;
-expected values come from the truth of the invoice generated here."""
+expected values come from the truth of the invoice generated here.
+
+The done rule with the llama engine: a wrong essential value (the fake answers it, as
+confidently as the right ones) never ends ``done`` while the second witness is on; values of
+unknown confidence (no log-probabilities) end ``done`` only where the witness agrees with
+every essential one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from examples.generate import invoice_pdf, make_invoice_truth
+from cli import app
+from core.settings import Settings
+from examples.generate import InvoiceTruth, invoice_pdf, make_invoice_truth
+from flows.intake import register_file
+from flows.pipeline import DocumentRun, open_pipeline, run_document
+from models.document import DocumentStatus
+from models.extraction import DocumentExtraction
+from storage import repository as repo
+from storage.migrate import upgrade
+from tests.fakes.scans import describe_scan, page_texts, scanned_pdf
 from tests.fakes.vllm_server import FakeVllmServer
 
 FOLIO = Path(sys.executable).parent / "folio"
@@ -64,3 +82,126 @@ def test_folio_process_engine_llama_stores_fields_usage_and_ledger(tmp_path: Pat
     total = sum(Decimal(str(r[4])) for r in ledger)
     assert total > 0
     assert abs(Decimal(str(row["cost_usd"])) - total) < Decimal("0.00000001")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeVllmServer]:
+    """A fake vLLM server on an ephemeral port."""
+    with FakeVllmServer() as server:
+        yield server
+
+
+def llama_settings(tmp_path: Path, fake: FakeVllmServer, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "var",
+        "engine": "llama",
+        "llm_base_urls": [fake.base_url],
+        "llm_model": fake.model,
+        "licensee_country": "US",
+        "render_workers": 1,
+    }
+    return Settings(_env_file=None, **{**values, **overrides})
+
+
+def process(
+    settings: Settings, fake: FakeVllmServer, files: list[tuple[str, bytes, list[str] | None]]
+) -> list[tuple[DocumentRun, DocumentExtraction]]:
+    """Each ``(name, data, scan_texts)`` through the pipeline; ``scan_texts``: the fake is
+    told what the scanned pages show."""
+    upgrade(settings)
+
+    async def go() -> list[tuple[DocumentRun, DocumentExtraction]]:
+        out = []
+        async with open_pipeline(settings) as pipeline:
+            for name, data, texts in files:
+                path = settings.data_dir.parent / name
+                path.write_bytes(data)
+                if texts is not None:
+                    assert await describe_scan(fake, settings, path, texts) == len(texts)
+                document_id = register_file(
+                    path,
+                    settings=settings,
+                    sessions=pipeline.sessions,
+                    blobs=pipeline.blobs,
+                    tenant="acme",
+                    schema_name="invoice",
+                ).document_id
+                run = await run_document(pipeline, document_id)
+                with pipeline.sessions() as session:
+                    stored = repo.current_extraction(session, document_id)
+                    assert stored is not None
+                    out.append((run, DocumentExtraction.model_validate(stored.result)))
+        return out
+
+    return asyncio.run(go())
+
+
+def truths(*seeds: int) -> list[InvoiceTruth]:
+    return [make_invoice_truth(seed) for seed in seeds]
+
+
+def test_wrong_essential_values_never_end_done(tmp_path: Path, fake: FakeVllmServer) -> None:
+    wrong = {"total_amount": truths(1)[0], "invoice_number": truths(2)[0], "invoice_date": truths(3)[0]}
+    right = truths(4)[0]
+    for name, truth in wrong.items():
+        fake.faults.wrong[truth.invoice_number] = [name]
+    files = [(f"{name}.pdf", invoice_pdf(truth), None) for name, truth in wrong.items()]
+    files.append(("right.pdf", invoice_pdf(right), None))
+    results = process(llama_settings(tmp_path, fake), fake, files)
+
+    for (name, truth), (run, extraction) in zip(wrong.items(), results, strict=False):
+        answered = extraction.fields[name]
+        assert answered.value != truth.schema_values()[name]  # the fake did answer it wrongly
+        assert answered.confidence is not None  # ... and as confidently as a right value
+        assert run.status is DocumentStatus.NEEDS_REVIEW, name
+        assert {"disagreement", "ungrounded"} & set(answered.flags), name
+        assert f"disagreement: {name}" in (run.reason or "") or f"ungrounded: {name}" in (run.reason or "")
+    total = results[0][1].fields["total_amount"]
+    shown = f"{float(wrong['total_amount'].total_amount):.2f}"
+    assert any(e.endswith(f"page text {shown}") for e in total.evidence), total.evidence
+    run, extraction = results[-1]
+    assert run.status is DocumentStatus.DONE, run.reason  # the control: right values end done
+    assert all("witness:agrees" in f.evidence for n, f in extraction.fields.items() if n in wrong)
+
+
+def test_a_wrong_total_on_a_scan_is_caught_by_the_ocr_witness(tmp_path: Path, fake: FakeVllmServer) -> None:
+    truth = truths(5)[0]
+    digital = invoice_pdf(truth)
+    fake.faults.wrong[truth.invoice_number] = ["total_amount"]
+    [(run, extraction)] = process(
+        llama_settings(tmp_path, fake), fake, [("scan.pdf", scanned_pdf(digital), page_texts(digital))]
+    )
+    total = extraction.fields["total_amount"]
+    assert total.value != float(truth.total_amount) and total.confidence is not None
+    assert run.status is DocumentStatus.NEEDS_REVIEW
+    assert {"disagreement", "ungrounded"} & set(total.flags)
+    assert any(
+        e.startswith(("witness:disagrees: model", "witness: OCR does not state")) for e in total.evidence
+    )
+    number = extraction.fields["invoice_number"]  # read by OCR: a witness with a box
+    assert "witness:agrees" in number.evidence and number.bbox is not None
+
+
+@pytest.mark.parametrize("witness", ["ocr", "off"])
+def test_without_logprobs_a_document_ends_done_only_where_the_witness_agrees(
+    tmp_path: Path, fake: FakeVllmServer, witness: str
+) -> None:
+    fake.faults.no_logprobs = True
+    truth = truths(6)[0]
+    settings = llama_settings(tmp_path, fake, llm_witness=witness)
+    [(run, extraction)] = process(settings, fake, [("invoice.pdf", invoice_pdf(truth), None)])
+    essential = ("vendor_name", "invoice_number", "invoice_date", "total_amount")
+    assert all(extraction.fields[name].confidence is None for name in essential)  # never 0.7
+    if witness == "ocr":
+        assert all("witness:agrees" in extraction.fields[name].evidence for name in essential)
+        assert run.status is DocumentStatus.DONE, run.reason
+    else:
+        assert run.status is DocumentStatus.NEEDS_REVIEW
+        assert "unknown_confidence: vendor_name" in (run.reason or "")
+
+    # folio show prints an unknown confidence as "?"
+    env = {"FOLIO_DATA_DIR": str(settings.data_dir), "FOLIO_ENGINE": "local", "COLUMNS": "250"}
+    shown = CliRunner().invoke(app, ["show", run.document_id[:8]], env=env)
+    assert shown.exit_code == 0, shown.output
+    row = next(line for line in shown.output.splitlines() if "│ total_amount" in line)
+    assert [cell.strip() for cell in row.split("│")][3] == "?"  # field, value, confidence

@@ -10,6 +10,8 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import pytest
+
 from examples.generate import InvoiceTruth
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
@@ -196,12 +198,66 @@ def test_confidence_comes_from_the_value_tokens_logprobs(
     assert result.fields["customer_name"].confidence > 0.8
 
 
-def test_without_logprobs_every_value_gets_the_prior(
+def test_without_logprobs_every_value_is_unknown_never_a_default(
     fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
 ) -> None:
     fake.faults.no_logprobs = True
-    result = extract(llm_settings(tmp_path, fake.base_url, llm_confidence_prior=0.55), [invoice[1][0]])
-    assert result.fields and {f.confidence for f in result.fields.values()} == {0.55}
+    result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
+    assert result.fields and {f.confidence for f in result.fields.values()} == {None}
+    assert all("confidence_unknown" in f.flags for f in result.fields.values())
+    cells = [cell for rows in result.tables.values() for row in rows for cell in row.values()]
+    assert cells and {c.confidence for c in cells} == {None}
+
+
+NON_ASCII_PAGE = [
+    "Lieferant: Müller & Söhne Café GmbH",
+    "Anschrift: Königstraße 5, 80331 München",
+    "Rechnungsnummer: RE-2025-0118",
+    "Gesamtbetrag: 1.234,50 €",
+]
+
+
+@pytest.mark.parametrize(
+    ("multibyte", "eos_token", "escape_json"),
+    [
+        ("whole", "<|eot|>", False),
+        ("raw_bytes", None, False),
+        ("replacement", "<|eot|>", False),
+        ("context", "", False),
+        ("byte_fallback", "<|eom|>", False),
+        ("replacement", "<|eot|>", True),
+    ],
+)
+def test_non_ascii_values_get_their_tokens_confidence(
+    fake: FakeVllmServer, tmp_path: Path, multibyte: str, eos_token: str | None, escape_json: bool
+) -> None:
+    page = PreparedPage(page_number=1, text="\n".join(NON_ASCII_PAGE), route="text", text_quality="good")
+    fake.faults.multibyte = multibyte  # type: ignore[assignment]
+    fake.faults.eos_token = eos_token
+    fake.faults.escape_json = escape_json
+    fake.faults.value_logprobs = {"Söhne": math.log(0.83), "München": math.log(0.77)}
+    # The generic schema: the fake answers each labelled value as printed.
+    result = extract(llm_settings(tmp_path, fake.base_url), [page], "generic")
+    assert result.failure is None
+    supplier, address = result.fields["lieferant"], result.fields["anschrift"]
+    assert supplier.value == "Müller & Söhne Café GmbH" and address.value == "Königstraße 5, 80331 München"
+    assert (supplier.confidence, address.confidence) == (0.83, 0.77)
+    assert not supplier.flags and not address.flags  # grounded, confidence known
+    assert all(f.confidence is not None for f in result.fields.values())
+
+
+def test_a_value_whose_tokens_do_not_line_up_is_unknown_the_others_known(
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
+    truth, pages = invoice
+    fake.faults.token_ids_for = [truth.invoice_number]  # vLLM's --return-tokens-as-token-ids
+    fake.faults.multibyte = "replacement"
+    result = extract(llm_settings(tmp_path, fake.base_url), [pages[0]])
+    number = result.fields["invoice_number"]
+    assert number.value == truth.invoice_number
+    assert number.confidence is None and "confidence_unknown" in number.flags
+    others = [f for name, f in result.fields.items() if name != "invoice_number"]
+    assert others and all(f.confidence is not None for f in others)
 
 
 def test_a_value_not_in_the_page_text_is_flagged_ungrounded(
@@ -210,12 +266,16 @@ def test_a_value_not_in_the_page_text_is_flagged_ungrounded(
     truth, pages = invoice
     invented = "INV-0000-0001"
     assert invented not in pages[0].text
-    fake.faults.hallucinate = {truth.invoice_number: invented}
+    fake.faults.hallucinate = {truth.invoice_number: invented, truth.customer_name: "Initech Ltd"}
     result = extract(llm_settings(tmp_path, fake.base_url), [pages[0]])
-    assert result.fields["invoice_number"].value == invented
-    assert result.fields["invoice_number"].flags == ["ungrounded"]
-    others = [f for k, f in result.fields.items() if k != "invoice_number"]
-    assert others and all("ungrounded" not in f.flags for f in others)
+    assert result.fields["customer_name"].value == "Initech Ltd"
+    assert result.fields["customer_name"].flags == ["ungrounded"]
+    # An essential value: the page text has a clear, different invoice number.
+    number = result.fields["invoice_number"]
+    assert number.value == invented and number.flags == ["disagreement"]
+    assert f"witness:disagrees: model {invented}, page text {truth.invoice_number}" in number.evidence
+    others = [f for k, f in result.fields.items() if k not in ("invoice_number", "customer_name")]
+    assert others and all(not {"ungrounded", "disagreement"} & set(f.flags) for f in others)
 
 
 def test_generic_schema_comes_back_as_free_form_fields(fake: FakeVllmServer, tmp_path: Path) -> None:

@@ -106,6 +106,7 @@ _FIELD_ROLES = {
     DateRole.PRINT: {"print", "printed"},
     DateRole.PERIOD: {"start", "end", "from", "until", "period"},
 }
+_PLAIN_DATE_WORDS = frozenset({"date", "datum", "data", "fecha", "tarikh"})
 _ISSUE_NAME_WORDS = frozenset(
     {"date", "invoice", "issue", "issued", "purchase", "receipt", "transaction", "document", "bill", "sale"}
 )
@@ -126,23 +127,42 @@ def date_role(spec: FieldSpec) -> DateRole:
     return DateRole.CUSTOM
 
 
+def _word_ends(word: str, squashed: str, spaced: str) -> list[int]:
+    """Where ``word`` ends in ``squashed``; a short word only as a word of its own, or last."""
+    if len(word) > 3:
+        return [m.end() for m in re.finditer(word, squashed)]
+    ends = [len(squashed)] if squashed.endswith(word) else []
+    offset = 0
+    for token in spaced.split(" "):
+        offset += len(token)
+        if token == word:
+            ends.append(offset)
+    return ends
+
+
 @lru_cache(maxsize=4096)  # pure, called for every date of every page
 def read_date_label(text: str) -> tuple[DateRole, str]:
-    """The role a label gives the date after it, and the keyword that decided."""
+    """The role a label gives the date after it, and the keyword that decided.
+
+    The keyword ending last wins (the longer of two ending together); a plain "date" word
+    right after another role's word takes that role ("Printed Date", "Ship Date").
+    """
     squashed, spaced = label_words(text)
     best: tuple[int, int, DateRole, str] | None = None
     for role, words in _ROLE_WORDS.items():
         for word in words:
-            if len(word) <= 3:  # short words stand alone or end the label
-                ends = [len(squashed)] if squashed.endswith(word) else []
-                ends += [m.end() for m in re.finditer(rf"\b{word}\b", spaced)]
-                ends = [e - spaced[:e].count(" ") if e <= len(spaced) else e for e in ends]
-            else:
-                ends = [m.end() for m in re.finditer(word, squashed)]
-            for end in ends:
+            for end in _word_ends(word, squashed, spaced):
                 if best is None or (end, len(word)) > (best[0], best[1]):
                     best = (end, len(word), role, word)
-    return (best[2], best[3]) if best else (DateRole.NONE, "")
+    if best is None:
+        return DateRole.NONE, ""
+    end, size, role, word = best
+    if role is DateRole.ISSUE and word in _PLAIN_DATE_WORDS:
+        before = squashed[: end - size]
+        for other, words in _ROLE_WORDS.items():
+            if other is not DateRole.ISSUE and any(len(w) > 3 and before.endswith(w) for w in words):
+                return other, word
+    return role, word
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,246 @@
+"""Totals, subtotals and taxes chosen by score: the hard cases of real receipts and invoices,
+as small synthetic pages (OCR-like lines with boxes and confidences)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+from extractors.fieldmap.amounts import read_amounts
+from extractors.fieldmap.mapper import map_page
+from models.extraction import ExtractedField, PageExtraction
+from models.page import TextLine
+from models.schemas import ExtractionSchema, get_schema
+
+
+def page(
+    rows: Sequence[str], *, top: float = 0.1, step: float = 0.03, confidence: float = 0.95
+) -> list[TextLine]:
+    """Lines stacked down the page, one per row, as OCR gives them (cells split by spaces)."""
+    return [
+        TextLine(text=text, bbox=(0.1, top + i * step, 0.9, top + i * step + 0.02), confidence=confidence)
+        for i, text in enumerate(rows)
+    ]
+
+
+def receipt(rows: Sequence[str]) -> PageExtraction:
+    return map_page(page(rows), get_schema("receipt"), page_number=1)
+
+
+def invoice(rows: Sequence[str]) -> PageExtraction:
+    return map_page(page(rows), get_schema("invoice"), page_number=1)
+
+
+def field(result: PageExtraction, name: str) -> ExtractedField:
+    assert name in result.fields, f"{name} not found; got {sorted(result.fields)}"
+    return result.fields[name]
+
+
+RECEIPT_HEAD = ["KEDAI MAJU SDN BHD", "NO 12 JALAN BESAR", "TAX INVOICE"]
+
+
+def test_cash_change_and_rounding_are_not_the_total() -> None:
+    result = receipt(
+        [
+            *RECEIPT_HEAD,
+            "Nasi Lemak          1   6.69",
+            "Teh Tarik           1   1.03",
+            "Total Amount:       RM7.72",
+            "GST@0%:             RM0.00",
+            "Rounding:           -RM0.02",
+            "Nett Total:         RM7.70",
+            "CASH                RM10.00",
+            "Change              RM2.30",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 7.70
+    assert total.method == "total:keyword+rounding"
+    assert any("7.72 - 0.02 = 7.70" in e for e in total.evidence)
+    assert any(e.startswith("check passed: cash - change") for e in total.evidence)
+    assert total.source_text is not None and "7.70" in total.source_text
+
+
+def test_a_big_amount_on_a_rounding_line_is_the_rounded_total() -> None:
+    result = receipt(
+        [
+            *RECEIPT_HEAD,
+            "Total Sales (Inclusive GST) RM  22.91",
+            "Rounding Adjustment RM   -,01",
+            "Rounding RM  22.90",
+            "CASH RM  50.00",
+            "CHANGE RM  27.10",
+        ]
+    )
+    assert field(result, "total_amount").value == 22.90
+
+
+def test_lost_decimal_point_is_repaired_when_the_items_confirm_it() -> None:
+    result = receipt(
+        [
+            *RECEIPT_HEAD,
+            "Chicken rice        12.50",
+            "Iced lemon tea       3.20",
+            "Fried noodles       48.43",
+            "TOTAL               6413",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 64.13
+    assert total.method == "total:repaired"
+    assert "repaired 6413 -> 64.13 (decimal point lost)" in total.evidence
+    assert any("items sum to 64.13" in e for e in total.evidence)
+    # repaired digits make a weaker value than the same line printed right
+    clean = receipt(
+        [*RECEIPT_HEAD, "Chicken rice 12.50", "Iced lemon tea  3.20", "Fried noodles  48.43", "TOTAL  64.13"]
+    )
+    assert total.confidence < field(clean, "total_amount").confidence
+
+
+def test_quantities_counts_and_years_are_not_amounts() -> None:
+    result = receipt(
+        [
+            *RECEIPT_HEAD,
+            "Established 2014",
+            "Mineral water   2x   1.20   2.40",
+            "Bread                       3.10",
+            "Total Qty: 3",
+            "Total:      3      5.50",
+            "GST Act 2014",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 5.50
+    assert total.method == "total:keyword+items"
+
+
+def test_the_tax_summary_total_is_not_the_total() -> None:
+    result = receipt(
+        [
+            *RECEIPT_HEAD,
+            "Coffee             2.12",
+            "Cake               8.48",
+            "Total (Excluding GST):    10.60",
+            "GST payable (6%):          0.64",
+            "Total (Inclusive of GST): 11.24",
+            "CASH:                     20.00",
+            "CHANGE:                    8.76",
+            "GST Summary     Amount(RM)   Tax(RM)",
+            "SR  @6%          10.60        0.64",
+            "Total:          10.60        0.64",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 11.24
+    assert total.method == "total:keyword+sum"
+    assert field(result, "tax_amount").value == 0.64
+
+
+def test_letters_read_for_digits_are_repaired_and_said() -> None:
+    amounts = read_amounts("Change   RMO.50")
+    assert [a.value for a in amounts] == [pytest.approx(0.5)]
+    assert amounts[0].repair is not None and "0.50" in amounts[0].repair
+    result = receipt([*RECEIPT_HEAD, "Grand Tota1RM14.20", "Total Paid  RM20.20", "Change  RM6.00"])
+    assert field(result, "total_amount").value == 14.20
+
+
+def test_german_invoice_block() -> None:
+    result = invoice(
+        [
+            "Nordlicht Software GmbH",
+            "Rechnung",
+            "Rechnungsdatum: 04.03.2024",
+            "Beratung              10     123,45 €      1.234,50 €",
+            "Nettobetrag                                1.234,50 €",
+            "zzgl. 19 % MwSt.                             234,56 €",
+            "Gesamtbetrag                               1.469,06 €",
+        ]
+    )
+    assert field(result, "subtotal").value == 1234.50
+    assert field(result, "tax_amount").value == 234.56
+    total = field(result, "total_amount")
+    assert total.value == 1469.06
+    assert total.method == "total:keyword+sum"
+    assert field(result, "tax_amount").method == "tax:keyword+sum"
+
+
+def test_french_invoice_ht_tva_ttc_with_space_groups() -> None:
+    result = invoice(
+        [
+            "Atelier Moreau SARL",
+            "Facture",
+            "Total HT        1 000,00 €",
+            "TVA (20 %)        200,00 €",
+            "Total TTC       1 200,00 €",
+        ]
+    )
+    values = {name: result.fields[name].value for name in ("subtotal", "tax_amount", "total_amount")}
+    assert values == {"subtotal": 1000.0, "tax_amount": 200.0, "total_amount": 1200.0}
+
+
+@pytest.mark.parametrize(
+    ("rows", "total"),
+    [
+        (["Subtotaal   € 1.500,00", "BTW 21%   € 315,00", "Te betalen   € 1.815,00"], 1815.0),
+        (["Base imponible  2.000,00 €", "IVA (21 %)  420,00 €", "Importe total  2.420,00 €"], 2420.0),
+        (["Imponibile  € 800,00", "IVA 22%  € 176,00", "Totale  € 976,00"], 976.0),
+        (["Zwischensumme  CHF 1'000.00", "MwSt. 8.1 %  CHF 81.00", "Total  CHF 1'081.00"], 1081.0),
+    ],
+)
+def test_totals_blocks_in_other_languages(rows: list[str], total: float) -> None:
+    result = invoice(["Vendor BV", "Invoice", *rows])
+    assert field(result, "total_amount").value == total
+    assert field(result, "total_amount").method == "total:keyword+sum"
+
+
+def test_net_total_is_the_subtotal_when_tax_is_added_to_it() -> None:
+    result = invoice(["ACME LTD", "Net total   100.00", "VAT 20%   20.00", "Total   120.00"])
+    assert field(result, "subtotal").value == 100.0
+    assert field(result, "total_amount").value == 120.0
+
+
+def test_disagreeing_totals_without_checks_look_weak() -> None:
+    agreed = invoice(["ACME LTD", "Total   120.00"])
+    disputed = invoice(["ACME LTD", "Total   120.00", "Amount   95.00", "Total   130.00"])
+    assert field(agreed, "total_amount").method == "total:keyword"
+    weak = field(disputed, "total_amount")
+    assert weak.method == "total:largest"
+    assert weak.confidence < field(agreed, "total_amount").confidence
+
+
+def test_a_failed_check_is_in_the_evidence_and_lowers_confidence() -> None:
+    consistent = invoice(["ACME LTD", "Subtotal  100.00", "VAT  20.00", "Total  120.00"])
+    broken = invoice(["ACME LTD", "Subtotal  100.00", "VAT  20.00", "Total  125.00"])
+    total = field(broken, "total_amount")
+    assert total.value == 125.0
+    assert any(e.startswith("check failed: subtotal + tax") for e in total.evidence)
+    assert total.confidence < field(consistent, "total_amount").confidence
+
+
+def test_item_lines_alone_give_no_total() -> None:
+    result = invoice(
+        ["ACME LTD", "Description   Qty   Amount", "Network switch 24-port  1  147.31", "Chairs  2  90.00"]
+    )
+    assert "total_amount" not in result.fields
+
+
+class Shipment(BaseModel):
+    """A custom schema: a money field known only by its name and one alias."""
+
+    shipping_cost: Any = Field(None, json_schema_extra={"kind": "money", "aliases": ["freight"]})
+    grand_total: Any = Field(None, json_schema_extra={"kind": "money"})
+
+
+def test_custom_money_fields() -> None:
+    schema = ExtractionSchema(name="shipment", version="1", description="", model=Shipment)
+    result = map_page(
+        page(["Freight charges     EUR 45.00", "Goods   EUR 100.00", "Grand total   EUR 145.00"]),
+        schema,
+        page_number=1,
+    )
+    assert field(result, "shipping_cost").value == 45.0
+    assert field(result, "shipping_cost").method == "money:labelled"
+    assert field(result, "grand_total").value == 145.0

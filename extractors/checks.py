@@ -52,6 +52,7 @@ DATE_SPREAD = dt.timedelta(days=366)
 UNGROUNDED = "ungrounded"
 DISAGREEMENT = "disagreement"
 WITNESS_AGREES = "witness:agrees"
+WITNESS_DISAGREES = "witness:disagrees"
 
 # Review-flag codes that leave ``done`` possible: visible notes, not reasons.
 NOTE_CODES = frozenset({"uncertain"})
@@ -62,6 +63,17 @@ _DOCUMENT_DATE_WORDS = frozenset(
     {"date", "invoice", "issue", "issued", "due", "receipt", "order", "delivery", "payment"}
     | {"transaction", "purchase", "billing", "bill", "sale", "sales", "ship", "shipping", "tax"}
 )
+
+
+def _disagreement(name: str, found: ExtractedField) -> str:
+    """The review flag of a value the page contradicts, with what the second witness read
+    where it says ('disagreement: total_amount (model 120.00, page text 102.00)', from the
+    llama engine's evidence ``witness:disagrees: ...``)."""
+    prefix = f"{WITNESS_DISAGREES}: "
+    said = next((e.removeprefix(prefix) for e in found.evidence if e.startswith(prefix)), None)
+    if said:
+        return f"disagreement: {name} ({said})"
+    return f"disagreement: {name} {found.value!r} is not what the page's text says"
 
 
 def blocking_flags(flags: list[str]) -> list[str]:
@@ -287,7 +299,7 @@ def review_flags(
         if UNGROUNDED in found.flags:
             flags.append(f"ungrounded: {name} does not appear in the page text")
         if DISAGREEMENT in found.flags:
-            flags.append(f"disagreement: {name} {found.value!r} is not what the page's text says")
+            flags.append(_disagreement(name, found))
     flags.extend(c.flag for c in amount_checks(extraction, schema) if not c.passed)
     flags.extend(date_flags(extraction, schema, today=today))
     if not schema.free_form:

@@ -35,7 +35,7 @@ from typing import Any
 
 from core.errors import FolioError
 from core.settings import Settings
-from extractors.engines.local import LocalEngine
+from extractors.engines.local import LocalEngine, OcrFunction
 from extractors.fieldmap.mapper import map_page
 from extractors.fieldmap.values import detect_currency, find_amounts, find_dates
 from models.extraction import ExtractedField, FieldScalar, PageExtraction
@@ -94,10 +94,11 @@ class PageWitness:
 class WitnessReader:
     """Reads the witness of a page per the ``llm_witness`` setting."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, ocr: OcrFunction | None = None) -> None:
+        """``ocr`` replaces RapidOCR (tests use it for an OCR that fails or hangs)."""
         self.mode = settings.llm_witness
         # The local engine's line reader: text layer as lines, OCR bounded and off the loop.
-        self._local = LocalEngine(settings)
+        self._local = LocalEngine(settings, ocr=ocr)
 
     async def read(self, page: PreparedPage) -> PageWitness | None:
         """The page's witness; None when the mode gives this page none."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from extractors.fieldmap import party_fields
+from extractors.fieldmap import readers
 from extractors.fieldmap.dates import choose_dates
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import (
@@ -129,8 +129,8 @@ def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number
         if spec.kind == FieldKind.ADDRESS:
             continue
         own_hits = [h for h in hits if h.field == spec.name]
-        if party_fields.serves(spec):  # parties and document numbers have their own readers
-            found = party_fields.read_field(ctx, spec, own_hits, sellers)
+        if readers.serves(spec):  # parties, document numbers, currency: readers of their own
+            found = readers.read_field(ctx, spec, own_hits, sellers)
         elif spec.kind in (FieldKind.MONEY, FieldKind.DATE):
             found = scored.get(spec.name)
         else:
@@ -141,7 +141,7 @@ def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number
             fields[spec.name] = found
     for spec in (s for s in scalars if s.kind == FieldKind.ADDRESS):
         own_hits = [h for h in hits if h.field == spec.name]
-        served, found = party_fields.read_issuer_address(ctx, spec, own_hits, sellers)
+        served, found = readers.read_issuer_address(ctx, spec, own_hits, sellers)
         if not served:
             found = _read_address(ctx, spec, own_hits, fields)
         if found is not None:

@@ -200,24 +200,49 @@ def _clean_name(text: str) -> tuple[str, list[str]]:
 
 
 def buyer_cells(rows: Sequence[Row], unit: float) -> set[int]:
-    """ids of the cells of buyer and delivery blocks: the label, the rest of its row to the
-    right, and the lines stacked under it up to a gap."""
+    """ids of the cells of buyer and delivery blocks: a buyer label, the rest of its row to
+    the right and the lines stacked under it up to a gap; and the address window under a
+    one-line sender address (the recipient of a letter-style invoice)."""
     blocked: set[int] = set()
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
-            if not any(match_label(cell.text, w) is not None for w in _BUYER_WORDS):
-                continue
-            blocked.update(id(x) for x in row.cells[c:] if x is cell or x.x0 - cell.x1 <= _NEAR_RIGHT)
-            previous = cell
-            for below in rows[r + 1 : r + 8]:
-                if below.y0 - previous.y1 > 1.6 * max(unit, previous.height):
-                    break
-                under = [x for x in below.cells if x.overlaps_x(cell, slack=0.02) > 0]
-                if not under:
-                    break
-                blocked.update(id(x) for x in under)
-                previous = under[0]
+            if any(match_label(cell.text, w) is not None for w in _BUYER_WORDS):
+                blocked.update(id(x) for x in row.cells[c:] if x is cell or x.x0 - cell.x1 <= _NEAR_RIGHT)
+                blocked.update(id(x) for x in _stacked_under(rows, r, cell, unit))
+            elif is_sender_line(cell.text):
+                blocked.update(id(x) for x in _stacked_under(rows, r, cell, unit))
     return blocked
+
+
+def _stacked_under(rows: Sequence[Row], r: int, cell: Cell, unit: float) -> list[Cell]:
+    """The cells stacked under ``cell`` (left edges within reach), line after line, up to a gap."""
+    out: list[Cell] = []
+    previous = cell
+    for below in rows[r + 1 : r + 8]:
+        if below.y0 - previous.y1 > 1.6 * max(unit, previous.height):
+            break
+        under = [x for x in below.cells if x.overlaps_x(cell, slack=0.02) > 0 and x.x0 < cell.x0 + 0.1]
+        if not under:
+            break
+        out.extend(under)
+        previous = under[0]
+    return out
+
+
+def is_sender_line(text: str) -> bool:
+    """A one-line sender address: a name with a legal form, then address parts
+    ("Nordlicht GmbH · Hafenstrasse 12 · 20457 Hamburg")."""
+    parts = _split_line(text)
+    if len(parts) < 2 or legal_form(strip_registration(parts[0])) is None:
+        return False
+    return any(is_address_line(p) for p in parts[1:])
+
+
+def _split_line(text: str) -> list[str]:
+    parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
+    if len(parts) == 1 and "," in text and legal_form(text.split(",")[0]):
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+    return parts
 
 
 def _top_zone(rows: Sequence[Row]) -> list[int]:
@@ -292,9 +317,7 @@ def _score_cell(
 def _segments(cell: Cell) -> list[str]:
     """The parts of a cell a name may be: the whole, and the parts between separators of
     a footer or sender line ("Nordlicht GmbH · Hafenstrasse 12 · 20457 Hamburg")."""
-    parts = [p for p in _SEPARATORS.split(cell.text) if p.strip()]
-    if len(parts) == 1 and "," in cell.text and legal_form(cell.text.split(",")[0]):
-        parts = [p for p in cell.text.split(",") if p.strip()]
+    parts = _split_line(cell.text)
     return [cell.text] if len(parts) == 1 else parts
 
 
@@ -343,8 +366,9 @@ def read_seller(
     candidates.extend(_joined(rows, candidates, unit))
     if not candidates:
         return None
+    _credit_repeated_names(rows, candidates)
     candidates.sort(key=lambda k: -k.score)
-    best = candidates[0]
+    best = _spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
     return _finding(best, runner_up)
 
@@ -403,7 +427,7 @@ def _sender_segments(cell: Cell, r: int, unit: float) -> list[_Candidate]:
         if legal and _letters(part) >= 3 and not is_title_text(part):
             rest = [p for p in parts[index + 1 :] if p.strip()]
             if any(is_address_line(p) for p in rest) or len(rest) >= 2:
-                score = 4.0 + 1.0 - (1.0 if cell.height < 0.9 * unit else 0.0)
+                score = 4.0 + 2.5  # as sure as a letterhead: whoever writes the letter
                 reasons = [f"legal form '{legal}'", "opens a one-line sender address"]
                 out.append(_Candidate(part, (cell,), (r,), score, "party:sender-line", legal, reasons))
     return out
@@ -461,6 +485,39 @@ def _joined(rows: Sequence[Row], candidates: list[_Candidate], unit: float) -> l
             )
         )
     return out
+
+
+def _compact(text: str) -> str:
+    return "".join(words(strip_registration(text)))
+
+
+def _credit_repeated_names(rows: Sequence[Row], candidates: list[_Candidate]) -> None:
+    """A legal-form name printed again elsewhere (letterhead and footer, sender line and
+    footer) is surer: +1.5."""
+    texts = [(r, _compact(part)) for r, row in enumerate(rows) for c in row.cells for part in _segments(c)]
+    for candidate in candidates:
+        if candidate.legal is None:
+            continue
+        name = _compact(candidate.text)
+        if len(name) >= 6 and any(r not in candidate.rows and name in text for r, text in texts):
+            candidate.score += 1.5
+            candidate.evidence.append("named again elsewhere on the page")
+
+
+def _spelled_out(best: _Candidate, candidates: list[_Candidate]) -> _Candidate:
+    """A heading without legal form ("I R O N V A L E", a logo word) that a legal-form
+    name on the page starts with or contains stands for that name: the name is returned."""
+    if best.legal is not None:
+        return best
+    short = _compact(best.text)
+    if len(short) < 4:
+        return best
+    full = [k for k in candidates if k.legal is not None and short in _compact(k.text) and k is not best]
+    if not full:
+        return best
+    chosen = max(full, key=lambda k: k.score)
+    chosen.evidence.append(f"the heading {best.text!r} stands for it")
+    return chosen
 
 
 def _finding(best: _Candidate, runner_up: _Candidate | None) -> Finding:

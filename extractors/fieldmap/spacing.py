@@ -43,7 +43,7 @@ _GLUED_SUFFIXES = (
 _LETTER_DIGIT_LETTER = re.compile(r"([A-Za-z])([01])(?=([A-Za-z]))")
 _DIGIT_LETTER_DIGIT = re.compile(r"(\d)([OoIl])(\d)")
 _WORD_WITH_DIGIT = re.compile(r"\b[A-Za-z]{1,8}[015]\b")
-_RUN = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]+")
+_RUN = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
 
 
 def respace(text: str) -> str:
@@ -101,7 +101,7 @@ def _respace_token(token: str) -> str:
 
 def _split_letters(run: str) -> list[str]:
     """A letter run split at case changes and known words."""
-    parts = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", run)
+    parts = _case_parts(run)
     merged: list[str] = []
     for part in parts:  # a case change splits only between parts of three letters or more
         if merged and (len(part) < 3 or len(merged[-1]) < 3):
@@ -115,6 +115,22 @@ def _split_letters(run: str) -> list[str]:
         else:
             out.append(part)
     return out
+
+
+def _case_parts(run: str) -> list[str]:
+    """``run`` cut where the case changes: "JohorBahru" -> Johor|Bahru, "TAXInvoice" ->
+    TAX|Invoice (any alphabet's letters)."""
+    parts = [run[0]]
+    for index in range(1, len(run)):
+        previous, ch = run[index - 1], run[index]
+        following = run[index + 1] if index + 1 < len(run) else ""
+        if (previous.islower() and ch.isupper()) or (
+            previous.isupper() and ch.isupper() and following.islower()
+        ):
+            parts.append(ch)
+        else:
+            parts[-1] += ch
+    return parts
 
 
 def _segment(run: str) -> list[str]:

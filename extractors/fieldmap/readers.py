@@ -1,5 +1,5 @@
-"""Which schema fields the party and document-number readers serve, and how their findings
-become ``ExtractedField``s (value, confidence, evidence, method).
+"""The fields that have readers of their own (parties, document numbers, currency), and how
+those readers' findings become ``ExtractedField``s (value, confidence, evidence, method).
 
 Fields served, by name (so custom schemas with the same names are served too):
 
@@ -9,10 +9,11 @@ Fields served, by name (so custom schemas with the same names are served too):
 - the billed party's name: ``customer_name``, ``buyer_name``, ``client_name``, ...
   -> ``parties.read_buyer``;
 - the document's number: ``invoice_number``, ``receipt_no``, ``document_id``, ...
-  -> ``identifiers.read_document_number``.
+  -> ``identifiers.read_document_number``;
+- any currency field -> ``currency.read_currency``.
 
 Confidence = mean OCR confidence of the finding's cells x the finding's quality; methods
-and qualities are listed in ``parties`` and ``identifiers``.
+and qualities are listed in ``parties``, ``identifiers`` and ``currency``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from extractors.fieldmap.currency import read_currency
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.identifiers import is_document_number, read_document_number
 from extractors.fieldmap.labels import LabelHit
@@ -72,6 +74,8 @@ def is_buyer_name(spec: FieldSpec) -> bool:
 
 def serves(spec: FieldSpec) -> bool:
     """Whether this module reads ``spec`` (the generic label reading is then skipped)."""
+    if spec.kind == FieldKind.CURRENCY:
+        return True
     if spec.kind != FieldKind.TEXT:
         return False
     return is_issuer_name(spec) or is_buyer_name(spec) or is_document_number(spec.name)
@@ -98,6 +102,8 @@ def read_field(
         return as_field(page, seller)
     if is_buyer_name(spec):
         return as_field(page, read_buyer(page.rows, hits, page.label_cells))
+    if spec.kind == FieldKind.CURRENCY:
+        return as_field(page, read_currency(page.rows, hits, page.label_cells, page.unit))
     return as_field(page, read_document_number(page.rows, hits, page.label_cells, page.unit))
 
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,10 @@ from cli.common import EngineChoice, _settings, app, err
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 from models.evaluation import DateOrder
+
+if TYPE_CHECKING:  # flows are imported inside the command, after the settings are read
+    from core.settings import Settings
+    from flows.evaluation import EvaluationRun, GoldenSet
 
 
 def _usage(message: str) -> typer.Exit:
@@ -102,11 +106,11 @@ def evaluate(
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)  # Prefect's home stays the user's: its start-up is paid once
-    run = _run(settings, golden, schema_name, engine, database, keep, reprocess, paths, as_json)
+    run = _run(settings, golden, schema_name, engine, database, keep, reprocess, paths)
     _output(run, as_json=as_json, report_file=report_file, records_file=records_file)
 
 
-def _manifest_schema(golden: Any) -> str:
+def _manifest_schema(golden: GoldenSet) -> str:
     names = {d.schema_name for d in golden.documents}
     if len(names) == 1 and None not in names:
         return str(names.pop())
@@ -114,19 +118,18 @@ def _manifest_schema(golden: Any) -> str:
 
 
 def _run(
-    settings: Any,
-    golden: Any,
+    settings: Settings,
+    golden: GoldenSet,
     schema_name: str,
     engine: EngineChoice | None,
     database: str | None,
     keep: bool,
     reprocess: bool,
     paths: list[Path],
-    as_json: bool,
-) -> Any:
+) -> EvaluationRun:
     from flows.evaluation import evaluate_golden_set
 
-    def start(on_progress: Any) -> Any:
+    def start(on_progress: Any) -> EvaluationRun:
         return asyncio.run(
             evaluate_golden_set(
                 settings,
@@ -156,7 +159,9 @@ def _run(
         raise _usage(str(exc)) from None
 
 
-def _output(run: Any, *, as_json: bool, report_file: Path | None, records_file: Path | None) -> None:
+def _output(
+    run: EvaluationRun, *, as_json: bool, report_file: Path | None, records_file: Path | None
+) -> None:
     from cli.evaluation_views import markdown_report, print_report
     from flows.evaluation import write_records
 

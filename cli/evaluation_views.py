@@ -144,8 +144,8 @@ def print_comparison(console: Console, comparison: RunComparison, a: str, b: str
     settings = Table(title="what produced them (differences only)")
     for column in ("setting", "A", "B"):
         settings.add_column(column, overflow="fold")
-    for change in comparison.settings:
-        settings.add_row(change.name, str(change.a), str(change.b))
+    for setting in comparison.settings:
+        settings.add_row(setting.name, str(setting.a), str(setting.b))
     console.print(settings)
 
 

@@ -7,9 +7,14 @@
   ``*_ref``, ...): equal ignoring case, accents, spaces and punctuation.
 - ``name`` (other text): equal ignoring case, accents, spaces and punctuation; or the truth
   is a run of whole words of the value covering at least half of its letters and digits.
-- ``address`` (address): every number of the truth is in the value, at least 80 % of the
-  truth's words are, and at least half of the value's words are the truth's.
+- ``address`` (address): every number of the truth is in the value; at least 80 % of the
+  truth's words of three letters or more are found in the value; and at least half of the
+  value's letters and digits belong to the truth's words and numbers.
 - ``boolean`` (a true/false truth): equal.
+
+Text is compared by its letters and digits run together, because OCR drops spaces
+("JALANPERMASUTARA"); a shortened name must still begin and end where a word of the value
+does (a punctuation mark, a space, or letters meeting digits), so "MART" is not in "WALMART".
 
 Names accept a shortened truth (annotators write "LEMON TREE RESTAURANT" for "LEMON TREE
 RESTAURANT JTJ FOODS SDN BHD") but no misspelling: a one-letter difference may be another
@@ -30,6 +35,7 @@ from models.evaluation.truth import (
     DateOrder,
     TruthValueError,
     compact_text,
+    fold,
     parse_amount,
     parse_date,
     parse_number,
@@ -42,6 +48,8 @@ CENT = Decimal("0.01")
 # words that must be the truth's (a value that is mostly something else is not the address).
 ADDRESS_WORD_RECALL = 0.8
 ADDRESS_WORD_PRECISION = 0.5
+# Address words shorter than this ("no", "kg", "jl") are not counted: they match anywhere.
+ADDRESS_MIN_WORD = 3
 # Name rule: a shortened truth must cover at least this share of the value's characters.
 NAME_MIN_COVERAGE = 0.5
 NUMBER_TOLERANCE = Decimal("1e-9")
@@ -167,12 +175,28 @@ def _currency_code(text: str) -> str:
     return _CURRENCY_SYMBOLS.get(stripped.upper(), stripped)
 
 
+def _boundaries(tokens: list[str]) -> set[int]:
+    """Where words start and end in the compacted text (and where letters meet digits):
+    OCR often drops spaces ("THETOASTF&BSDNBHD(965752-T)"), so the compacted text is
+    compared, but a match must still begin and end where a word could."""
+    bounds, position = {0}, 0
+    for token in tokens:
+        for i in range(1, len(token)):
+            if token[i - 1].isdigit() != token[i].isdigit():
+                bounds.add(position + i)
+        position += len(token)
+        bounds.add(position)
+    return bounds
+
+
 def _compare_names(truth: str, value: str) -> Verdict:
-    if compact_text(truth) == compact_text(value):
+    t, v = compact_text(truth), compact_text(value)
+    if t == v:
         return Verdict(correct=True, rule=Rule.NAME, truth=truth, value=value)
-    t, v = text_tokens(truth), text_tokens(value)
-    run = any(v[i : i + len(t)] == t for i in range(len(v) - len(t) + 1))
-    coverage = len("".join(t)) / max(1, len("".join(v)))
+    bounds = _boundaries(text_tokens(value))
+    starts = [i for i in range(len(v) - len(t) + 1) if v.startswith(t, i)]
+    run = any(i in bounds and i + len(t) in bounds for i in starts)
+    coverage = len(t) / max(1, len(v))
     if run and coverage >= NAME_MIN_COVERAGE:
         shortened = f"truth is a shortened form of the value ({coverage:.0%} of its characters)"
         return Verdict(correct=True, rule=Rule.NAME, truth=truth, value=value, note=shortened)
@@ -180,22 +204,37 @@ def _compare_names(truth: str, value: str) -> Verdict:
     return Verdict(correct=False, rule=Rule.NAME, truth=truth, value=value, note=note)
 
 
+def _take(text: str, part: str, used: list[bool]) -> bool:
+    """Find ``part`` in ``text`` where no earlier part was found, and mark it used."""
+    start = text.find(part)
+    while start != -1:
+        if not any(used[start : start + len(part)]):
+            used[start : start + len(part)] = [True] * len(part)
+            return True
+        start = text.find(part, start + 1)
+    return False
+
+
 def _compare_addresses(truth: str, value: str) -> Verdict:
-    if compact_text(truth) == compact_text(value):
+    t, v = compact_text(truth), compact_text(value)
+    if t == v:
         return Verdict(correct=True, rule=Rule.ADDRESS, truth=truth, value=value)
-    t, v = text_tokens(truth), text_tokens(value)
-    # Numbers compared as digit runs, so "UPTOWN3" and "UPTOWN 3", "7/4" and "7 / 4" agree.
-    t_numbers = Counter(re.findall(r"\d+", " ".join(t)))
-    v_numbers = Counter(re.findall(r"\d+", " ".join(v)))
-    missing_numbers = sorted((t_numbers - v_numbers).elements())
-    t_words = Counter(w for w in t if not any(c.isdigit() for c in w))
-    v_words = Counter(w for w in v if not any(c.isdigit() for c in w))
-    shared_words = sum((t_words & v_words).values())
-    recall = shared_words / max(1, sum(t_words.values()))
-    shared = sum((Counter(t) & Counter(v)).values())
-    precision = shared / max(1, len(v))
+    # Numbers as digit runs of the text as written, so "UPTOWN3" and "UPTOWN 3", "7/4" and
+    # "7 / 4" agree, and "2110&2111" stays two numbers.
+    t_numbers = Counter(re.findall(r"\d+", fold(truth)))
+    missing_numbers = sorted((t_numbers - Counter(re.findall(r"\d+", fold(value)))).elements())
+    # Words are looked for in the value's letters and digits run together (OCR drops spaces:
+    # "JALANPERMASUTARA"); each place in the value serves one word of the truth.
+    used = [False] * len(v)
+    words = re.findall(r"[^\W\d_]+", fold(truth))
+    counted = [w for w in words if len(w) >= ADDRESS_MIN_WORD]  # "no", "kg" match anywhere
+    found = sum(_take(v, w, used) for w in counted)
+    for part in [w for w in words if len(w) < ADDRESS_MIN_WORD] + list(t_numbers.elements()):
+        _take(v, part, used)  # short words and numbers count for precision only
+    recall = found / max(1, len(counted))
+    precision = sum(used) / max(1, len(v))
     correct = not missing_numbers and recall >= ADDRESS_WORD_RECALL and precision >= ADDRESS_WORD_PRECISION
-    note = f"words of the truth found {recall:.0%}, of the value from the truth {precision:.0%}"
+    note = f"words of the truth found {recall:.0%}; value from the truth {precision:.0%}"
     if missing_numbers:
         note += f"; numbers missing: {', '.join(missing_numbers)}"
     return Verdict(correct=correct, rule=Rule.ADDRESS, truth=truth, value=value, note=note)

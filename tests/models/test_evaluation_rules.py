@@ -96,9 +96,30 @@ def test_addresses_by_word_overlap_with_every_number() -> None:
         FieldKind.ADDRESS, "merchant_address", ADDRESS.replace("TAMPOI 7", "TAMPOL 7"), printed
     ).correct
     # A truth that left out the state still matches.
+    assert compare(FieldKind.ADDRESS, "merchant_address", ADDRESS.removesuffix(",JOHOR"), printed).correct
+
+
+def test_ocr_text_without_spaces_is_compared_by_its_letters() -> None:
+    # OCR often runs words together; the letters and digits are what is compared.
     assert compare(
-        FieldKind.ADDRESS, "merchant_address", "12 JALAN TAMPOI 7/4 81200 JOHOR BAHRU", printed
+        FieldKind.ADDRESS,
+        "merchant_address",
+        ADDRESS,
+        "12,JALANTAMPOI7/4,KAWASANPERINDUSTRIAN TAMPOI,81200JOHORBAHRU,JOHOR",
     ).correct
+    assert not compare(
+        FieldKind.ADDRESS,
+        "merchant_address",
+        ADDRESS,
+        "12,JALANTAMPOI7/4,KAWASANPERINDUSTRIAN TAMPOI,81300JOHORBAHRU,JOHOR",
+    ).correct
+    # A registration number printed after the name: the truth is the name, whole words of it.
+    assert compare(
+        FieldKind.TEXT, "merchant_name", "GOLDEN OAK F&B SDN BHD", "GOLDEN:OAKF&BSDNBHD(123456-T)"
+    ).correct
+    # A truth that starts or ends inside a word of the value is not a shortened name.
+    assert not compare(FieldKind.TEXT, "vendor_name", "MART", "WALMART").correct
+    assert not compare(FieldKind.TEXT, "vendor_name", "OAK TRADING", "GOLDENOAK TRADING").correct
 
 
 @pytest.mark.parametrize(

@@ -136,8 +136,8 @@ def find_labels(
                 if target[:1] != first:  # cheap reject: a label starts its cell
                     continue
                 end = _match_folded(cell.text, folded, target)
-                if end is None:
-                    continue
+                if end is None or (len(target) <= 2 and squash(cell.text) != target):
+                    continue  # a one- or two-letter label ("To", "An") only as the whole cell
                 specificity = len(target)
                 if best is None or specificity > best.specificity:
                     exact = _fold(cell.text).lstrip(" :#*").startswith(_fold(alias))

@@ -141,6 +141,15 @@ _CUSTOMER_NAME = (
     "spett le",
     "spettabile",
     "pelanggan",
+    "billing address",
+    "invoice address",
+    "to",
+    "an",
+    "aan",
+    "para",
+    "dirección de facturación",
+    "indirizzo di fatturazione",
+    "fatturare a",
 )
 _VENDOR_NAME = (
     "from",
@@ -531,6 +540,7 @@ LEGAL_FORMS: tuple[str, ...] = (
     "trading",
     "gmbh",
     "gmbh & co. kg",
+    "ug (haftungsbeschränkt)",
     "ag",
     "kg",
     "ohg",

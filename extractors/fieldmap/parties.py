@@ -50,7 +50,6 @@ from extractors.fieldmap.lexicon import (
     GLUED_LEGAL_FORMS,
     LEGAL_FORMS,
     OTHER_LABELS,
-    fold,
     words,
 )
 from extractors.fieldmap.spacing import repair_confusions, respace
@@ -105,6 +104,29 @@ _STREET_SUFFIXES = (
 _STREET_NUMBER = re.compile(r"^[^\W\d_][\w .'-]{2,40}\s\d{1,4}\s?[a-zA-Z]?$")
 _LABEL_PREFIX = re.compile(r"^\s*[^\W\d_][\w .'/#-]{0,24}?\s*[:：]\s*\S")
 _SEPARATORS = re.compile(r"\s+[·•|]\s+|\s+[-–]\s+|\s{2,}")
+_SALUTATIONS = frozenset(
+    {
+        "firma",
+        "herrn",
+        "herr",
+        "frau",
+        "mr",
+        "mrs",
+        "ms",
+        "attn",
+        "monsieur",
+        "madame",
+        "mme",
+        "sr",
+        "sra",
+        "dhr",
+        "mevr",
+        "sig",
+        "spett",
+        "hd",
+        "z",
+    }
+)
 _BUYER_WORDS = (*BUYER_LABELS, "ship to", "deliver to", "delivery address", "lieferadresse", "livré à")
 
 
@@ -206,12 +228,22 @@ def buyer_cells(rows: Sequence[Row], unit: float) -> set[int]:
     blocked: set[int] = set()
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
-            if any(match_label(cell.text, w) is not None for w in _BUYER_WORDS):
+            if is_buyer_label(cell.text):
                 blocked.update(id(x) for x in row.cells[c:] if x is cell or x.x0 - cell.x1 <= _NEAR_RIGHT)
                 blocked.update(id(x) for x in _stacked_under(rows, r, cell, unit))
             elif is_sender_line(cell.text):
                 blocked.update(id(x) for x in _stacked_under(rows, r, cell, unit))
     return blocked
+
+
+def is_buyer_label(text: str) -> bool:
+    """A cell that introduces the buyer; a short label ("To", "An", "Aan") only when it is
+    the whole cell, so that "To be paid" or "Anlage" introduce nobody."""
+    for word in _BUYER_WORDS:
+        end = match_label(text, word)
+        if end is not None and (len(word) > 3 or not text[end:].strip(" :：")):
+            return True
+    return False
 
 
 def _stacked_under(rows: Sequence[Row], r: int, cell: Cell, unit: float) -> list[Cell]:
@@ -367,6 +399,7 @@ def read_seller(
     if not candidates:
         return None
     _credit_repeated_names(rows, candidates)
+    _credit_named_by_heading(rows, zone, candidates, unit)
     candidates.sort(key=lambda k: -k.score)
     best = _spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
@@ -504,6 +537,29 @@ def _credit_repeated_names(rows: Sequence[Row], candidates: list[_Candidate]) ->
             candidate.evidence.append("named again elsewhere on the page")
 
 
+def _credit_named_by_heading(
+    rows: Sequence[Row], zone: list[int], candidates: list[_Candidate], unit: float
+) -> None:
+    """A logo or brand heading (text half again as tall as the page's usual among the first
+    rows) whose word a legal-form name contains names the issuer: +3 to that name."""
+    headings = [
+        c for r in zone[:3] for c in rows[r].cells if c.height >= 1.5 * unit and not is_title_text(c.text)
+    ]
+    marks = {
+        w
+        for c in headings
+        for w in words(c.text)
+        if len(w) >= 4 and w not in BUSINESS_WORDS and legal_form(f"x {w}") is None
+    }
+    for candidate in candidates:
+        if candidate.legal is None or any(c in headings for c in candidate.cells):
+            continue
+        named = marks & set(words(candidate.text))
+        if named:
+            candidate.score += 3.0
+            candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")
+
+
 def _spelled_out(best: _Candidate, candidates: list[_Candidate]) -> _Candidate:
     """A heading without legal form ("I R O N V A L E", a logo word) that a legal-form
     name on the page starts with or contains stands for that name: the name is returned."""
@@ -540,26 +596,76 @@ def _finding(best: _Candidate, runner_up: _Candidate | None) -> Finding:
 
 
 def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Finding | None:
-    """The seller's address: the lines under its name (see the module docstring)."""
-    if seller.method == "party:footer" or seller.method == "party:sender-line":
+    """The seller's address: the lines under its name, else the column right of it, else
+    the footer's lines that carry its name (see the module docstring)."""
+    if seller.method in ("party:footer", "party:sender-line"):
         return _address_from_line(seller)
-    anchor = seller.cells[-1]
-    start = next((r for r, row in enumerate(rows) if anchor in row.cells), None)
+    last = seller.cells[-1]
+    start = next((r for r, row in enumerate(rows) if last in row.cells), None)
     if start is None:
         return None
-    lines: list[tuple[Cell, ...]] = []
-    skipped = 0
+    on_row = [c for c in seller.cells if c in rows[start].cells]  # a name cut into cells spans them all
+    anchor = Cell(
+        last.text, min(c.x0 for c in on_row), last.y0, max(c.x1 for c in on_row), last.y1, last.confidence
+    )
+    found = _walk_address(rows, unit, anchor, start)
+    where = "under the seller's name"
+    if found is None:  # a letterhead with the address in a column to the right of the name
+        right = [c for c in rows[start].cells if c.x0 > anchor.x1 and _street_start(c.text)]
+        if right:
+            found = _walk_address(rows, unit, right[0], start, include_anchor=True)
+            where = "right of the seller's name"
+    if found is None:
+        return _address_in_footer(rows, unit, seller)
+    parts, cells, notes = found
+    located = any(is_address_line(p) for p in parts)
+    evidence = (f"{len(parts)} line(s) {where}", *notes)
+    return Finding(", ".join(parts), cells, 0.85 if located else 0.6, "party:address-below", evidence)
+
+
+def _street_start(text: str) -> bool:
+    """An address line, or a street line led by its house number ("11 Church Walk")."""
+    return is_address_line(text) or bool(re.match(r"^\d{1,5}[a-zA-Z]?,?\s+[^\W\d_]{3,}", text))
+
+
+def _address_parts(text: str) -> str | None:
+    """The address parts of a line: a line of parts ("CIF B908 · Calle del Olmo, 31 · 46002
+    Valencia · +34 ...") keeps only its address parts; None when no part is one."""
+    parts = [p.strip() for p in re.split(r"\s+[·•|]\s+|\s+[-–]\s+", text) if p.strip()]
+    if len(parts) == 1:
+        return text
+    kept = [
+        p for p in parts if not is_contact_line(p) and not is_registration_line(p) and not _is_label_text(p)
+    ]
+    return ", ".join(kept) if any(_street_start(p) for p in kept) else None
+
+
+def _walk_address(
+    rows: Sequence[Row], unit: float, anchor: Cell, start: int, *, include_anchor: bool = False
+) -> tuple[list[str], tuple[Cell, ...], list[str]] | None:
+    """Lines stacked under ``anchor`` (and ``anchor`` itself when asked), after any
+    registration lines, up to a phone, tax-id, title or label line."""
+    lines: list[tuple[str, tuple[Cell, ...]]] = []
+    if include_anchor:
+        lines.append((anchor.text, (anchor,)))
+    skipped: list[tuple[str, tuple[Cell, ...]]] = []
     previous = anchor
     for row in rows[start + 1 : start + 10]:
         if row.y0 - previous.y1 > 1.8 * max(unit, previous.height) or len(lines) >= 6:
             break
         # the row's cells within the name's span: an address line OCR cut in two stays whole
-        span = [c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0]
+        span = tuple(c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0)
         if not span:
             break
-        text = " ".join(c.text for c in span)
+        printed = " ".join(c.text for c in span)
+        text = _address_parts(printed)
+        if text is None:  # a line of contact or registration parts only
+            if lines:
+                break
+            previous = span[0]
+            continue
         labelled = _is_label_text(text)
-        address = is_address_line(text) and not labelled
+        address = _street_start(text) and not labelled
         stop = labelled or is_title_text(text) or is_contact_line(text) or bool(_TIME.search(text))
         if not lines:
             if is_registration_line(text) or (find_dates(text) and _letters(text) < 8):
@@ -567,54 +673,72 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
                 continue
             if stop:
                 break
-            if not address and skipped < 2 and legal_form(text) is None:
-                skipped += 1  # a brand, branch or "Licensee of ..." line between name and address
+            if not address and len(skipped) < 2 and legal_form(text) is None:
+                skipped.append((text, span))  # a brand, branch or "Licensee of ..." line
                 previous = span[0]
                 continue
         elif stop or is_registration_line(text) or (find_dates(text) and not address):
             break
-        lines.append(tuple(span))
+        lines.append((text, span))
         previous = span[0]
     if not lines:
         return None
     parts, notes = [], []
-    for line in lines:
-        printed = " ".join(c.text for c in line)
-        spaced = respace(repair_confusions(printed))
-        if spaced != printed:
-            notes.append(f"respaced {printed!r} -> {spaced!r}")
+    for text, _ in lines:
+        spaced = respace(repair_confusions(text))
+        if spaced != text:
+            notes.append(f"respaced {text!r} -> {spaced!r}")
         parts.append(spaced.strip(" ,;"))
-    located = any(is_address_line(p) for p in parts)
-    quality = 0.85 if located else 0.6
-    evidence = (f"{len(lines)} line(s) under the seller's name", *notes)
-    cells = tuple(c for line in lines for c in line)
-    return Finding(", ".join(p for p in parts if p), cells, quality, "party:address-below", evidence)
+    cells = tuple(c for _, span in lines for c in span)
+    return [p for p in parts if p], cells, notes
+
+
+def _address_in_footer(rows: Sequence[Row], unit: float, seller: Finding) -> Finding | None:
+    """The seller's name printed again low on the page, with its address beside or under it."""
+    name = _compact(seller.text)
+    for r in range(len(rows) - 1, len(rows) // 2, -1):
+        for cell in rows[r].cells:
+            if any(cell is c for c in seller.cells) or name not in _compact(cell.text) or len(name) < 4:
+                continue
+            on_line = _address_from_line(Finding(seller.text, (cell,), 0.0, "party:footer"))
+            if on_line is not None:
+                return on_line
+            found = _walk_address(rows, unit, cell, r)
+            if found is not None:
+                parts, cells, notes = found
+                evidence = ("under the seller's name in the footer", *notes)
+                return Finding(", ".join(parts), cells, 0.7, "party:address-footer", evidence)
+    return None
 
 
 def _address_from_line(seller: Finding) -> Finding | None:
     cell = seller.cells[0]
     parts = _segments(cell)
-    name_part = next(
-        (p for p in parts if fold(seller.text) in fold(respace(p)) or fold(p) in fold(seller.text)), None
-    )
-    rest = parts[parts.index(name_part) + 1 :] if name_part in parts else parts[1:]
+    name = _compact(seller.text)
+    at = next((i for i, p in enumerate(parts) if name and name in _compact(p)), 0)
     address = [
         respace(p).strip(" ,;")
-        for p in rest
-        if not is_contact_line(p) and not is_registration_line(p) and p.strip()
+        for p in parts[at + 1 :]
+        if not is_contact_line(p) and not is_registration_line(p) and not _is_label_text(p) and p.strip()
     ]
-    if not address or not any(is_address_line(p) for p in address):
+    if not address or not any(_street_start(p) for p in address):
         return None
     evidence = ("the parts after the name on its line",)
     return Finding(", ".join(address), (cell,), 0.7, "party:address-footer", evidence)
 
 
 def read_buyer(
-    rows: Sequence[Row], hits: Sequence[LabelHit], label_cells: set[tuple[int, int]]
+    rows: Sequence[Row],
+    hits: Sequence[LabelHit],
+    label_cells: set[tuple[int, int]],
+    unit: float,
+    seller: Finding | None,
 ) -> Finding | None:
-    """The billed party's name: the first name-like text after a buyer label."""
+    """The billed party's name: the first name-like text after a buyer label; without one,
+    the name in the address window under a sender line, else the top-left name block with
+    an address under it that is not the seller's (weak)."""
     for hit in sorted(hits, key=lambda h: (-h.specificity, h.row, h.cell)):
-        if hit.field == OTHER_FIELD:
+        if hit.field == OTHER_FIELD or not is_buyer_label(rows[hit.row].cells[hit.cell].text):
             continue
         row = rows[hit.row]
         label = row.cells[hit.cell]
@@ -644,4 +768,37 @@ def read_buyer(
                 continue
             evidence = (f"{where} the label {label.text[: hit.end].strip()!r}", *notes)
             return Finding(name, cells, quality, "party:buyer-label", evidence)
+    return _buyer_in_window(rows, unit, seller)
+
+
+def _buyer_in_window(rows: Sequence[Row], unit: float, seller: Finding | None) -> Finding | None:
+    """The recipient of a letter-style invoice: under a sender line, or a name block at the
+    top left with an address under it that is not the seller."""
+    seller_cells = {id(c) for c in seller.cells} if seller is not None else set()
+    seller_name = _compact(seller.text) if seller is not None else ""
+    for r, row in enumerate(rows[:_TOP_ROWS]):
+        for cell in row.cells:
+            if not is_sender_line(cell.text):
+                continue
+            for under in _stacked_under(rows, r, cell, unit):
+                if _is_salutation(under.text) or _letters(under.text) < 3 or is_address_line(under.text):
+                    continue
+                name, notes = _clean_name(under.text)
+                evidence = ("first name in the address window under the sender line", *notes)
+                return Finding(name, (under,), 0.75, "party:buyer-window", evidence)
+    for r in _top_zone(rows):
+        for cell in rows[r].cells:
+            if id(cell) in seller_cells or cell.x0 > 0.5 or _letters(cell.text) < 3:
+                continue
+            if _compact(cell.text) == seller_name or legal_form(cell.text) is None:
+                continue
+            below = _stacked_under(rows, r, cell, unit)
+            if len(below) >= 2 and any(is_address_line(c.text) for c in below[:3]):
+                name, notes = _clean_name(cell.text)
+                evidence = ("a company with an address under it, in the recipient's place", *notes)
+                return Finding(name, (cell,), 0.6, "party:buyer-window", evidence)
     return None
+
+
+def _is_salutation(text: str) -> bool:
+    return bool(set(words(text)) & _SALUTATIONS) and len(words(text)) <= 3

@@ -101,7 +101,8 @@ def read_field(
             sellers[_party(spec, "_name") or spec.name] = seller
         return as_field(page, seller)
     if is_buyer_name(spec):
-        return as_field(page, read_buyer(page.rows, hits, page.label_cells))
+        seller = next(iter(sellers.values()), None)
+        return as_field(page, read_buyer(page.rows, hits, page.label_cells, page.unit, seller))
     if spec.kind == FieldKind.CURRENCY:
         return as_field(page, read_currency(page.rows, hits, page.label_cells, page.unit))
     return as_field(page, read_document_number(page.rows, hits, page.label_cells, page.unit))

@@ -13,6 +13,7 @@ Methods and raw quality (times the OCR confidence of the line it was read from):
 | ``currency:code`` | ISO code printed twice or more / once | 0.95 / 0.85 |
 | ``currency:symbol`` | € £ ¥ Fr. printed twice or more / once | 0.85 / 0.75 |
 | ``currency:dollar`` | a bare ``$`` only | 0.6 |
+| ``currency:country`` | none printed: IBAN, VAT id or phone prefix country | 0.5 |
 
 Another currency also printed: x0.7.
 """
@@ -69,6 +70,68 @@ def read_currency(
     return _from_page(rows)
 
 
+# Countries whose currency a document of theirs is most likely in, by ISO country code.
+_COUNTRY_CURRENCY = {
+    **dict.fromkeys(
+        (
+            "DE",
+            "AT",
+            "FR",
+            "NL",
+            "BE",
+            "LU",
+            "IE",
+            "ES",
+            "PT",
+            "IT",
+            "FI",
+            "GR",
+            "SK",
+            "SI",
+            "EE",
+            "LV",
+            "LT",
+            "MT",
+            "CY",
+            "HR",
+        ),
+        "EUR",
+    ),
+    "GB": "GBP",
+    "CH": "CHF",
+    "LI": "CHF",
+    "US": "USD",
+}
+_PHONE_COUNTRY = {
+    **dict.fromkeys(("49", "43", "33", "31", "32", "352", "353", "34", "351", "39", "358", "30"), "EUR"),
+    "44": "GBP",
+    "41": "CHF",
+    "1": "USD",
+}
+_IBAN = re.compile(r"\bIBAN:?\s*([A-Z]{2})\d{2}")
+_VAT_ID = re.compile(
+    r"(?:USt-?Id(?:Nr)?|VAT(?:\s*(?:No|Reg|ID))?|TVA|BTW|P\.?\s?IVA|NIF|CIF|UID)\.?\s*:?\s*([A-Z]{2})\s?\d",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(r"\+(1|3[0-9]{1,2}|4[0-9])[\s(]")
+
+
+def _from_country(rows: Sequence[Row]) -> Finding | None:
+    """No currency printed: the issuer's country from its IBAN, VAT id or phone prefix."""
+    for pattern, table, what in (
+        (_IBAN, _COUNTRY_CURRENCY, "IBAN"),
+        (_VAT_ID, _COUNTRY_CURRENCY, "VAT id"),
+        (_PHONE, _PHONE_COUNTRY, "phone prefix"),
+    ):
+        for row in rows:
+            m = pattern.search(row.text)
+            code = table.get(m.group(1).upper()) if m else None
+            if m and code:
+                evidence = (f"no currency printed; the {what} {m.group(0).strip()!r} says {code}",)
+                return Finding(code, tuple(row.cells), 0.5, "currency:country", evidence)
+    return None
+
+
 def _from_page(rows: Sequence[Row]) -> Finding | None:
     codes: Counter[str] = Counter()
     symbols: Counter[str] = Counter()
@@ -94,7 +157,7 @@ def _from_page(rows: Sequence[Row]) -> Finding | None:
     elif dollars:
         code, count, method, quality = "USD", dollars, "currency:dollar", 0.6
     else:
-        return None
+        return _from_country(rows)
     evidence = [f"{code} printed {count} time(s)"]
     others = sorted((set(codes) | set(symbols)) - {code})
     if others:

@@ -21,6 +21,7 @@ x0.9 for a generic label such as "Number" or "Doc No"):
 | ``id:label-right`` | the next cell on the label's row | 0.97 |
 | ``id:label-below`` | the cell under the label | 0.93 |
 | ``id:title-inline`` | after a document title in its cell | 0.75 |
+| ``id:number-sign`` | after a bare "N°", "Nr.", "No.", "#" opening a cell (letters or "/" in it) | 0.7 |
 
 Values of one or two letters and digits are x0.6.
 """
@@ -53,6 +54,7 @@ _TOKEN_END = ".,;:)]"
 _AMOUNT = re.compile(r"^[-(]?(?:[$€£¥]|RM)?\s?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\)?$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:[ap]m)?$", re.IGNORECASE)
 _PHONE = re.compile(r"^(?:\+\d[\d\s()-]{7,}|\(?0\d{1,3}\)?[\s-]\d{3,4}[\s-]?\d{3,4})$")
+_NUMBER_SIGN = re.compile(r"^\s*(?:N[°º]|Nr\.|No\.|#)\s*", re.IGNORECASE)
 _GENERIC_LABEL_LETTERS = 6  # "number", "docno", "billno": labels that say less
 
 
@@ -121,6 +123,13 @@ def _shape_quality(value: str, evidence: list[str]) -> float:
 def _after_title(rows: Sequence[Row]) -> Finding | None:
     for row in rows[:15]:
         for cell in row.cells:
+            sign = _NUMBER_SIGN.match(cell.text)
+            if sign:  # "N° FAC/2024/00014" under the title
+                value = identifier_in(cell.text[sign.end() :])
+                if value is not None and re.search(r"[A-Za-z/-]", value):
+                    evidence = [f"after the number sign {sign.group(0).strip()!r}"]
+                    quality = 0.7 * _shape_quality(value, evidence)
+                    return Finding(value, (cell,), round(quality, 4), "id:number-sign", tuple(evidence))
             for title in _TITLES:
                 end = match_label(cell.text, title)
                 if end is None:

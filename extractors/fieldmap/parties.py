@@ -694,9 +694,10 @@ def _walk_address(
 
 
 def _address_in_footer(rows: Sequence[Row], unit: float, seller: Finding) -> Finding | None:
-    """The seller's name printed again low on the page, with its address beside or under it."""
+    """The seller's name printed again (footer, sender line), with its address beside or
+    under it; the footer first."""
     name = _compact(seller.text)
-    for r in range(len(rows) - 1, len(rows) // 2, -1):
+    for r in range(len(rows) - 1, -1, -1):
         for cell in rows[r].cells:
             if any(cell is c for c in seller.cells) or name not in _compact(cell.text) or len(name) < 4:
                 continue
@@ -788,16 +789,24 @@ def _buyer_in_window(rows: Sequence[Row], unit: float, seller: Finding | None) -
                 return Finding(name, (under,), 0.75, "party:buyer-window", evidence)
     for r in _top_zone(rows):
         for cell in rows[r].cells:
-            if id(cell) in seller_cells or cell.x0 > 0.5 or _letters(cell.text) < 3:
+            if id(cell) in seller_cells or _letters(cell.text) < 3 or _compact(cell.text) == seller_name:
                 continue
-            if _compact(cell.text) == seller_name or legal_form(cell.text) is None:
+            company = legal_form(cell.text) is not None
+            if not company and not (_person_shaped(cell.text) and cell.x0 < 0.5):
                 continue
             below = _stacked_under(rows, r, cell, unit)
-            if len(below) >= 2 and any(is_address_line(c.text) for c in below[:3]):
+            if len(below) >= 2 and any(_street_start(c.text) for c in below[:3]):
                 name, notes = _clean_name(cell.text)
-                evidence = ("a company with an address under it, in the recipient's place", *notes)
-                return Finding(name, (cell,), 0.6, "party:buyer-window", evidence)
+                what = "a company" if company else "a person's name"
+                evidence = (f"{what} with an address under it, in the recipient's place", *notes)
+                return Finding(name, (cell,), 0.6 if company else 0.5, "party:buyer-window", evidence)
     return None
+
+
+def _person_shaped(text: str) -> bool:
+    """Two or three capitalised words and nothing else ("Matthias Voigtländer")."""
+    tokens = text.split()
+    return 2 <= len(tokens) <= 3 and all(t[:1].isupper() and t[1:].islower() and t.isalpha() for t in tokens)
 
 
 def _is_salutation(text: str) -> bool:

@@ -46,10 +46,10 @@ class Names:
     ) -> tuple[str, str]:
         """A legal name and the short brand a wordmark shows (``Nordwind Logistik GmbH``, ``Nordwind``).
 
-        ``avoid`` is a stem not to use (the seller's, when naming its customer).
+        ``avoid`` is a name whose stems are not to be used (the seller's, when naming its customer).
         """
         language = vocab.COUNTRY_LANGUAGE[country]
-        stems = [s for s in vocab.split_half(vocab.STEMS[language], self.split) if s != avoid]
+        stems = [s for s in vocab.split_half(vocab.STEMS[language], self.split) if s not in avoid]
         form = rng.choice(vocab.LEGAL_FORMS[country])
         chosen: dict[str, str] = {}
 

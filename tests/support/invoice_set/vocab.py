@@ -7,7 +7,9 @@ street of the held-out split appears in the development split.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -211,882 +213,207 @@ class Item:
         return self.names[language]
 
 
-def _item(en: str, de: str, fr: str, nl: str, es: str, it: str, unit: str, low: float, high: float) -> Item:
-    return Item(dict(en=en, de=de, fr=fr, nl=nl, es=es, it=it), unit, low, high, unit in ("h", "kg", "day"))
+def _load_items() -> dict[str, tuple[Item, ...]]:
+    """The item catalogue, one row per item with its name in every language (``items.csv``)."""
+    catalogue: dict[str, list[Item]] = {}
+    with (Path(__file__).parent / "items.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            unit = row["unit"]
+            item = Item(
+                names={language: row[language] for language in LANGUAGES},
+                unit=unit,
+                low=float(row["low"]),
+                high=float(row["high"]),
+                fractional=unit in ("h", "kg", "day"),
+            )
+            catalogue.setdefault(row["domain"], []).append(item)
+    return {domain: tuple(items) for domain, items in catalogue.items()}
 
 
-ITEMS: dict[str, tuple[Item, ...]] = {
-    "services": (
-        _item("Consulting", "Beratung", "Conseil", "Advies", "Consultoría", "Consulenza", "h", 85, 190),
-        _item(
-            "Project management",
-            "Projektleitung",
-            "Gestion de projet",
-            "Projectmanagement",
-            "Gestión de proyecto",
-            "Gestione progetto",
-            "h",
-            70,
-            160,
-        ),
-        _item(
-            "Workshop facilitation",
-            "Workshop-Moderation",
-            "Animation d'atelier",
-            "Workshopbegeleiding",
-            "Facilitación de taller",
-            "Conduzione workshop",
-            "day",
-            650,
-            1400,
-        ),
-        _item(
-            "Software development",
-            "Softwareentwicklung",
-            "Développement logiciel",
-            "Softwareontwikkeling",
-            "Desarrollo de software",
-            "Sviluppo software",
-            "h",
-            75,
-            140,
-        ),
-        _item(
-            "Technical documentation",
-            "Technische Dokumentation",
-            "Documentation technique",
-            "Technische documentatie",
-            "Documentación técnica",
-            "Documentazione tecnica",
-            "h",
-            55,
-            110,
-        ),
-        _item(
-            "On-site support",
-            "Vor-Ort-Einsatz",
-            "Intervention sur site",
-            "Ondersteuning op locatie",
-            "Soporte presencial",
-            "Assistenza in loco",
-            "h",
-            65,
-            125,
-        ),
-        _item(
-            "Travel expenses (flat rate)",
-            "Reisekostenpauschale",
-            "Frais de déplacement (forfait)",
-            "Reiskosten (forfaitair)",
-            "Gastos de viaje (tarifa plana)",
-            "Spese di trasferta (forfait)",
-            "flat",
-            45,
-            380,
-        ),
-        _item(
-            "Design review",
-            "Design-Review",
-            "Revue de conception",
-            "Ontwerpreview",
-            "Revisión de diseño",
-            "Revisione del progetto",
-            "h",
-            80,
-            150,
-        ),
-        _item(
-            "Translation EN-DE",
-            "Übersetzung EN-DE",
-            "Traduction EN-DE",
-            "Vertaling EN-DE",
-            "Traducción EN-DE",
-            "Traduzione EN-DE",
-            "h",
-            40,
-            75,
-        ),
-        _item(
-            "Data migration",
-            "Datenmigration",
-            "Migration de données",
-            "Datamigratie",
-            "Migración de datos",
-            "Migrazione dati",
-            "flat",
-            900,
-            4800,
-        ),
-    ),
-    "goods": (
-        _item(
-            "Office chair, ergonomic",
-            "Bürostuhl, ergonomisch",
-            "Chaise de bureau ergonomique",
-            "Bureaustoel, ergonomisch",
-            "Silla de oficina ergonómica",
-            "Sedia da ufficio ergonomica",
-            "pcs",
-            149,
-            489,
-        ),
-        _item(
-            "Copy paper A4 80 g (box of 5 reams)",
-            "Kopierpapier A4 80 g (Karton à 5 Pack)",
-            "Papier A4 80 g (carton de 5 rames)",
-            "Kopieerpapier A4 80 g (doos à 5 pakken)",
-            "Papel A4 80 g (caja de 5 paquetes)",
-            "Carta A4 80 g (scatola da 5 risme)",
-            "pcs",
-            18,
-            34,
-        ),
-        _item(
-            'Monitor 27" QHD',
-            'Monitor 27" QHD',
-            'Écran 27" QHD',
-            'Monitor 27" QHD',
-            'Monitor 27" QHD',
-            'Monitor 27" QHD',
-            "pcs",
-            219,
-            429,
-        ),
-        _item(
-            "Toner cartridge black",
-            "Tonerkartusche schwarz",
-            "Cartouche de toner noir",
-            "Tonercartridge zwart",
-            "Cartucho de tóner negro",
-            "Cartuccia toner nero",
-            "pcs",
-            39,
-            119,
-        ),
-        _item(
-            "Stainless steel hinge 80 mm",
-            "Edelstahlscharnier 80 mm",
-            "Charnière inox 80 mm",
-            "RVS scharnier 80 mm",
-            "Bisagra de acero inoxidable 80 mm",
-            "Cerniera in acciaio inox 80 mm",
-            "pcs",
-            2.4,
-            9.9,
-        ),
-        _item(
-            "Pallet wrap film 500 mm",
-            "Stretchfolie 500 mm",
-            "Film étirable 500 mm",
-            "Stretchfolie 500 mm",
-            "Film estirable 500 mm",
-            "Film estensibile 500 mm",
-            "pcs",
-            11,
-            26,
-        ),
-        _item(
-            "Network switch 24-port",
-            "Netzwerk-Switch 24 Port",
-            "Commutateur réseau 24 ports",
-            "Netwerkswitch 24 poorten",
-            "Switch de red 24 puertos",
-            "Switch di rete 24 porte",
-            "pcs",
-            180,
-            640,
-        ),
-        _item(
-            "LED panel 60x60, 4000 K",
-            "LED-Panel 60x60, 4000 K",
-            "Dalle LED 60x60, 4000 K",
-            "LED-paneel 60x60, 4000 K",
-            "Panel LED 60x60, 4000 K",
-            "Pannello LED 60x60, 4000 K",
-            "pcs",
-            24,
-            69,
-        ),
-        _item(
-            "Shipping carton 40x30x30",
-            "Versandkarton 40x30x30",
-            "Carton d'expédition 40x30x30",
-            "Verzenddoos 40x30x30",
-            "Caja de envío 40x30x30",
-            "Scatola da spedizione 40x30x30",
-            "pcs",
-            0.85,
-            2.9,
-        ),
-        _item(
-            "Cable ties 200 mm (100 pcs)",
-            "Kabelbinder 200 mm (100 Stk.)",
-            "Colliers de serrage 200 mm (100 pces)",
-            "Kabelbinders 200 mm (100 st.)",
-            "Bridas 200 mm (100 uds.)",
-            "Fascette 200 mm (100 pz.)",
-            "pcs",
-            3.5,
-            12,
-        ),
-        _item(
-            "Hydraulic oil HLP 46, 20 l",
-            "Hydrauliköl HLP 46, 20 l",
-            "Huile hydraulique HLP 46, 20 l",
-            "Hydraulische olie HLP 46, 20 l",
-            "Aceite hidráulico HLP 46, 20 l",
-            "Olio idraulico HLP 46, 20 l",
-            "pcs",
-            59,
-            120,
-        ),
-        _item(
-            "Safety gloves size 9",
-            "Schutzhandschuhe Gr. 9",
-            "Gants de protection taille 9",
-            "Werkhandschoenen maat 9",
-            "Guantes de protección talla 9",
-            "Guanti di protezione tg. 9",
-            "pcs",
-            2.1,
-            7.5,
-        ),
-    ),
-    "saas": (
-        _item(
-            "Team plan (monthly)",
-            "Team-Tarif (monatlich)",
-            "Offre Équipe (mensuelle)",
-            "Team-abonnement (maandelijks)",
-            "Plan Equipo (mensual)",
-            "Piano Team (mensile)",
-            "user",
-            8,
-            29,
-        ),
-        _item(
-            "Additional storage 100 GB",
-            "Zusätzlicher Speicher 100 GB",
-            "Stockage supplémentaire 100 Go",
-            "Extra opslag 100 GB",
-            "Almacenamiento adicional 100 GB",
-            "Spazio aggiuntivo 100 GB",
-            "month",
-            4,
-            15,
-        ),
-        _item(
-            "API calls over quota (per 1,000)",
-            "API-Aufrufe über Kontingent (je 1.000)",
-            "Appels API hors forfait (par 1 000)",
-            "API-aanroepen boven tegoed (per 1.000)",
-            "Llamadas API excedentes (por 1.000)",
-            "Chiamate API oltre soglia (per 1.000)",
-            "pcs",
-            0.2,
-            1.5,
-        ),
-        _item(
-            "Priority support",
-            "Priority-Support",
-            "Support prioritaire",
-            "Prioriteitssupport",
-            "Soporte prioritario",
-            "Supporto prioritario",
-            "month",
-            49,
-            249,
-        ),
-        _item(
-            "SSO add-on",
-            "SSO-Erweiterung",
-            "Module SSO",
-            "SSO-uitbreiding",
-            "Complemento SSO",
-            "Modulo SSO",
-            "user",
-            2,
-            6,
-        ),
-    ),
-    "catering": (
-        _item(
-            "Business lunch menu",
-            "Business-Lunch-Menü",
-            "Menu déjeuner d'affaires",
-            "Zakenlunch menu",
-            "Menú de empresa",
-            "Menù pranzo di lavoro",
-            "pers",
-            19,
-            48,
-        ),
-        _item(
-            "Coffee break with pastries",
-            "Kaffeepause mit Gebäck",
-            "Pause café et viennoiseries",
-            "Koffiepauze met gebak",
-            "Pausa café con bollería",
-            "Coffee break con pasticceria",
-            "pers",
-            7,
-            16,
-        ),
-        _item(
-            "Mineral water 0.75 l",
-            "Mineralwasser 0,75 l",
-            "Eau minérale 75 cl",
-            "Mineraalwater 0,75 l",
-            "Agua mineral 0,75 l",
-            "Acqua minerale 0,75 l",
-            "pcs",
-            4.5,
-            7.9,
-        ),
-        _item(
-            "House wine, bottle",
-            "Hauswein, Flasche",
-            "Vin de la maison, bouteille",
-            "Huiswijn, fles",
-            "Vino de la casa, botella",
-            "Vino della casa, bottiglia",
-            "pcs",
-            18,
-            39,
-        ),
-        _item(
-            "Finger food buffet",
-            "Fingerfood-Buffet",
-            "Buffet de bouchées",
-            "Fingerfoodbuffet",
-            "Bufé de picoteo",
-            "Buffet finger food",
-            "pers",
-            22,
-            45,
-        ),
-        _item(
-            "Espresso",
-            "Espresso",
-            "Expresso",
-            "Espresso",
-            "Café expreso",
-            "Caffè espresso",
-            "pcs",
-            2.2,
-            3.6,
-        ),
-        _item(
-            "Service staff",
-            "Servicepersonal",
-            "Personnel de service",
-            "Bedieningspersoneel",
-            "Personal de servicio",
-            "Personale di servizio",
-            "h",
-            28,
-            42,
-        ),
-    ),
-}
+ITEMS: dict[str, tuple[Item, ...]] = _load_items()
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A word list written as one ``;``-separated string (keeps these tables short to read)."""
+    return tuple(word.strip() for word in text.split(";"))
+
+
+def _places(text: str) -> tuple[tuple[str, str], ...]:
+    """``postcode city`` pairs from a ``;``-separated string; the postcode is what precedes the
+    first word starting with a capital letter (``3511 KT Utrecht``, ``TX 78701 Austin``)."""
+    pairs = []
+    for entry in _words(text):
+        tokens = entry.split()
+        # A postcode token is all caps/digits and short; the city starts at the first other token.
+        cut = next(
+            i for i, t in enumerate(tokens) if i and not (t.isupper() or t.isdigit() or t[:1].isdigit())
+        )
+        pairs.append((" ".join(tokens[:cut]), " ".join(tokens[cut:])))
+    return tuple(pairs)
 
 
 # Invented stems for company names. Each split draws from its own half (split_half).
 STEMS: dict[str, tuple[str, ...]] = {
-    "de": (
-        "Nordwind",
-        "Falkenried",
-        "Hollbach",
-        "Sturmfels",
-        "Weidenau",
-        "Rabenstein",
-        "Eichhorst",
-        "Tannwald",
-        "Brückmann",
-        "Seefelder",
-        "Hagedorn",
-        "Ostermeier",
-        "Kranzbühl",
-        "Lindgraf",
-        "Wettering",
-        "Auenthal",
-        "Steinbrück",
-        "Mühlbach",
-        "Quellenhof",
-        "Gerbrandt",
+    "de": _words(
+        "Nordwind; Falkenried; Hollbach; Sturmfels; Weidenau; Rabenstein; Eichhorst; Tannwald; "
+        "Brückmann; Seefelder; Hagedorn; Ostermeier; Kranzbühl; Lindgraf; Wettering; Auenthal; "
+        "Steinbrück; Mühlbach; Quellenhof; Gerbrandt"
     ),
-    "fr": (
-        "Moreval",
-        "Beaulac",
-        "Castelroux",
-        "Vernaison",
-        "Duplessier",
-        "Montclairon",
-        "Arbelot",
-        "Saint-Aurel",
-        "Fontenac",
-        "Roussac",
-        "Lavergnol",
-        "Chabrier",
-        "Marivaux",
-        "Trévignac",
+    "fr": _words(
+        "Moreval; Beaulac; Castelroux; Vernaison; Duplessier; Montclairon; Arbelot; Saint-Aurel; "
+        "Fontenac; Roussac; Lavergnol; Chabrier; Marivaux; Trévignac"
     ),
-    "nl": (
-        "Van Oosterhout",
-        "De Lindeboom",
-        "Brouwersgracht",
-        "Van Dalfsen",
-        "Kempenaar",
-        "Hoogeveld",
-        "Zeeburg",
-        "Van Heemskerck",
-        "Stroomland",
-        "De Waalkade",
-        "Veldhorst",
-        "Korenmaat",
+    "nl": _words(
+        "Van Oosterhout; De Lindeboom; Brouwersgracht; Van Dalfsen; Kempenaar; Hoogeveld; "
+        "Zeeburg; Van Heemskerck; Stroomland; De Waalkade; Veldhorst; Korenmaat"
     ),
-    "es": (
-        "Almazara",
-        "Castellví",
-        "Montoriol",
-        "Villaseca",
-        "Torrealba",
-        "Garrigós",
-        "Peñaflor",
-        "Azahara",
-        "Roblecillo",
-        "Valdemar",
-        "Olivenza",
-        "Miralbo",
+    "es": _words(
+        "Almazara; Castellví; Montoriol; Villaseca; Torrealba; Garrigós; Peñaflor; Azahara; "
+        "Roblecillo; Valdemar; Olivenza; Miralbo"
     ),
-    "it": (
-        "Ferravalle",
-        "Montebruno",
-        "Castellaro",
-        "Brunelli",
-        "Vallombra",
-        "Santorso",
-        "Torrebianca",
-        "Rivabella",
-        "Coltrano",
-        "Moranzoni",
-        "Pietrasanta",
-        "Lucignano",
+    "it": _words(
+        "Ferravalle; Montebruno; Castellaro; Brunelli; Vallombra; Santorso; Torrebianca; "
+        "Rivabella; Coltrano; Moranzoni; Pietrasanta; Lucignano"
     ),
-    "en": (
-        "Brightwell",
-        "Harrowgate",
-        "Kestrel",
-        "Ashcombe",
-        "Fernleigh",
-        "Thistlewood",
-        "Oakhollow",
-        "Bramblecote",
-        "Silverbeck",
-        "Larkspur",
-        "Ravensworth",
-        "Quillmore",
-        "Hollowbrook",
-        "Marlowe",
-        "Pinecrag",
-        "Stonebrake",
-        "Wrenfield",
-        "Caldermoor",
-        "Ironvale",
-        "Bluefell",
+    "en": _words(
+        "Brightwell; Harrowgate; Kestrel; Ashcombe; Fernleigh; Thistlewood; Oakhollow; "
+        "Bramblecote; Silverbeck; Larkspur; Ravensworth; Quillmore; Hollowbrook; Marlowe; "
+        "Pinecrag; Stonebrake; Wrenfield; Caldermoor; Ironvale; Bluefell"
     ),
 }
 
 SECTORS: dict[str, tuple[str, ...]] = {
-    "de": (
-        "Logistik",
-        "Metallbau",
-        "Bürotechnik",
-        "Elektrotechnik",
-        "Haustechnik",
-        "Software",
-        "Verpackung",
-        "Medien",
-        "Consulting",
-        "Gebäudeservice",
-        "Maschinenbau",
-        "Druck",
+    "de": _words(
+        "Logistik; Metallbau; Bürotechnik; Elektrotechnik; Haustechnik; Software; Verpackung; "
+        "Medien; Consulting; Gebäudeservice; Maschinenbau; Druck"
     ),
-    "fr": (
-        "Conseil",
-        "Logistique",
-        "Bâtiment",
-        "Informatique",
-        "Emballages",
-        "Imprimerie",
-        "Services",
-        "Ingénierie",
-        "Distribution",
-        "Traiteur",
+    "fr": _words(
+        "Conseil; Logistique; Bâtiment; Informatique; Emballages; Imprimerie; Services; "
+        "Ingénierie; Distribution; Traiteur"
     ),
-    "nl": (
-        "Logistiek",
-        "Installatietechniek",
-        "Advies",
-        "Drukwerk",
-        "Bouw",
-        "ICT",
-        "Verpakkingen",
-        "Media",
-        "Techniek",
+    "nl": _words(
+        "Logistiek; Installatietechniek; Advies; Drukwerk; Bouw; ICT; Verpakkingen; Media; Techniek"
     ),
-    "es": (
-        "Logística",
-        "Ingeniería",
-        "Servicios",
-        "Distribuciones",
-        "Consultores",
-        "Suministros",
-        "Gráficas",
-        "Instalaciones",
+    "es": _words(
+        "Logística; Ingeniería; Servicios; Distribuciones; Consultores; Suministros; Gráficas; Instalaciones"
     ),
-    "it": (
-        "Logistica",
-        "Impianti",
-        "Servizi",
-        "Forniture",
-        "Consulting",
-        "Grafiche",
-        "Meccanica",
-        "Distribuzione",
-    ),
-    "en": (
-        "Analytics",
-        "Logistics",
-        "Supplies",
-        "Engineering",
-        "Digital",
-        "Consulting",
-        "Print",
-        "Systems",
-        "Software",
-        "Facilities",
-        "Labs",
-        "Freight",
+    "it": _words("Logistica; Impianti; Servizi; Forniture; Consulting; Grafiche; Meccanica; Distribuzione"),
+    "en": _words(
+        "Analytics; Logistics; Supplies; Engineering; Digital; Consulting; Print; Systems; "
+        "Software; Facilities; Labs; Freight"
     ),
 }
 
 LEGAL_FORMS: dict[str, tuple[str, ...]] = {
-    "DE": ("GmbH", "GmbH", "AG", "GmbH & Co. KG", "e.K.", "UG (haftungsbeschränkt)"),
-    "AT": ("GmbH", "GmbH", "AG", "KG"),
-    "CH": ("AG", "GmbH", "AG", "Sàrl"),
-    "FR": ("SARL", "SAS", "SAS", "SA", "EURL"),
-    "NL": ("B.V.", "B.V.", "N.V.", "V.O.F."),
-    "ES": ("S.L.", "S.L.", "S.A.", "S.L.U."),
-    "IT": ("S.r.l.", "S.r.l.", "S.p.A.", "S.n.c."),
-    "GB": ("Ltd", "Ltd", "Limited", "plc", "LLP"),
-    "IE": ("Ltd", "Limited", "DAC"),
-    "US": ("LLC", "Inc.", "Inc.", "LLC", "Corp."),
+    "DE": _words("GmbH; GmbH; AG; GmbH & Co. KG; e.K.; UG (haftungsbeschränkt)"),
+    "AT": _words("GmbH; GmbH; AG; KG"),
+    "CH": _words("AG; GmbH; AG; Sàrl"),
+    "FR": _words("SARL; SAS; SAS; SA; EURL"),
+    "NL": _words("B.V.; B.V.; N.V.; V.O.F."),
+    "ES": _words("S.L.; S.L.; S.A.; S.L.U."),
+    "IT": _words("S.r.l.; S.r.l.; S.p.A.; S.n.c."),
+    "GB": _words("Ltd; Ltd; Limited; plc; LLP"),
+    "IE": _words("Ltd; Limited; DAC"),
+    "US": _words("LLC; Inc.; Inc.; LLC; Corp."),
 }
 
 FIRST_NAMES: dict[str, tuple[str, ...]] = {
-    "de": (
-        "Jonas",
-        "Lena",
-        "Matthias",
-        "Sabine",
-        "Tobias",
-        "Katrin",
-        "Florian",
-        "Annika",
-        "Henrik",
-        "Miriam",
-        "Ulrich",
-        "Theresa",
+    "de": _words(
+        "Jonas; Lena; Matthias; Sabine; Tobias; Katrin; Florian; Annika; Henrik; Miriam; Ulrich; Theresa"
     ),
-    "fr": (
-        "Camille",
-        "Julien",
-        "Élodie",
-        "Mathieu",
-        "Sandrine",
-        "Thibault",
-        "Amélie",
-        "Grégoire",
-        "Océane",
-        "Rémi",
-    ),
-    "nl": ("Sanne", "Joost", "Marieke", "Thijs", "Femke", "Bram", "Lotte", "Ruben", "Eline", "Wouter"),
-    "es": ("Lucía", "Álvaro", "Nuria", "Sergio", "Begoña", "Íñigo", "Carmen", "Raúl", "Paloma", "Andrés"),
-    "it": (
-        "Giulia",
-        "Matteo",
-        "Chiara",
-        "Lorenzo",
-        "Francesca",
-        "Davide",
-        "Elisa",
-        "Tommaso",
-        "Silvia",
-        "Niccolò",
-    ),
-    "en": (
-        "Olivia",
-        "James",
-        "Hannah",
-        "Daniel",
-        "Grace",
-        "Samuel",
-        "Chloe",
-        "Nathan",
-        "Megan",
-        "Owen",
-        "Rachel",
-        "Connor",
-    ),
+    "fr": _words("Camille; Julien; Élodie; Mathieu; Sandrine; Thibault; Amélie; Grégoire; Océane; Rémi"),
+    "nl": _words("Sanne; Joost; Marieke; Thijs; Femke; Bram; Lotte; Ruben; Eline; Wouter"),
+    "es": _words("Lucía; Álvaro; Nuria; Sergio; Begoña; Íñigo; Carmen; Raúl; Paloma; Andrés"),
+    "it": _words("Giulia; Matteo; Chiara; Lorenzo; Francesca; Davide; Elisa; Tommaso; Silvia; Niccolò"),
+    "en": _words("Olivia; James; Hannah; Daniel; Grace; Samuel; Chloe; Nathan; Megan; Owen; Rachel; Connor"),
 }
 
 LAST_NAMES: dict[str, tuple[str, ...]] = {
-    "de": (
-        "Kessler",
-        "Brandauer",
-        "Voigtländer",
-        "Hahnemann",
-        "Riedel",
-        "Zöllner",
-        "Lammert",
-        "Seidlitz",
-        "Oberholz",
-        "Wendland",
-        "Fröhlich",
-        "Grabowski",
+    "de": _words(
+        "Kessler; Brandauer; Voigtländer; Hahnemann; Riedel; Zöllner; Lammert; Seidlitz; "
+        "Oberholz; Wendland; Fröhlich; Grabowski"
     ),
-    "fr": (
-        "Lefèvre",
-        "Marchetti",
-        "Duchêne",
-        "Beaumont",
-        "Girardot",
-        "Rochefort",
-        "Vallet",
-        "Perrin",
-        "Lacombe",
-        "Thévenet",
+    "fr": _words(
+        "Lefèvre; Marchetti; Duchêne; Beaumont; Girardot; Rochefort; Vallet; Perrin; Lacombe; Thévenet"
     ),
-    "nl": (
-        "de Vries",
-        "Jansen",
-        "van Dijk",
-        "Bakker",
-        "Visser",
-        "Smit",
-        "Mulder",
-        "de Graaf",
-        "Hendriks",
-        "van Leeuwen",
+    "nl": _words("de Vries; Jansen; van Dijk; Bakker; Visser; Smit; Mulder; de Graaf; Hendriks; van Leeuwen"),
+    "es": _words(
+        "García Ruiz; Martín Soler; Navarro; Ibáñez; Ortega; Castaño; Prieto; Muñoz; Herrera; Vidal"
     ),
-    "es": (
-        "García Ruiz",
-        "Martín Soler",
-        "Navarro",
-        "Ibáñez",
-        "Ortega",
-        "Castaño",
-        "Prieto",
-        "Muñoz",
-        "Herrera",
-        "Vidal",
+    "it": _words(
+        "Bianchi; Colombo; Ferraresi; Galli; Martinelli; Rinaldi; Fontana; Caruso; Moretti; Barbieri"
     ),
-    "it": (
-        "Bianchi",
-        "Colombo",
-        "Ferraresi",
-        "Galli",
-        "Martinelli",
-        "Rinaldi",
-        "Fontana",
-        "Caruso",
-        "Moretti",
-        "Barbieri",
-    ),
-    "en": (
-        "Whitaker",
-        "Hargreaves",
-        "Pemberton",
-        "Calloway",
-        "Ashworth",
-        "Fairbanks",
-        "Lindqvist",
-        "Okafor",
-        "Brennan",
-        "Castellano",
-        "Donnelly",
-        "Prescott",
+    "en": _words(
+        "Whitaker; Hargreaves; Pemberton; Calloway; Ashworth; Fairbanks; Lindqvist; Okafor; "
+        "Brennan; Castellano; Donnelly; Prescott"
     ),
 }
 
 STREETS: dict[str, tuple[str, ...]] = {
-    "DE": (
-        "Hafenstraße",
-        "Lindenallee",
-        "Am Mühlenteich",
-        "Gewerbering",
-        "Schillerstraße",
-        "Kastanienweg",
-        "Industriestraße",
-        "Bahnhofsplatz",
-        "Rosenhang",
-        "Feldstraße",
-        "Im Wiesengrund",
-        "Kirchgasse",
+    "DE": _words(
+        "Hafenstraße; Lindenallee; Am Mühlenteich; Gewerbering; Schillerstraße; Kastanienweg; "
+        "Industriestraße; Bahnhofsplatz; Rosenhang; Feldstraße; Im Wiesengrund; Kirchgasse"
     ),
-    "AT": ("Mariahilfer Gürtel", "Lindengasse", "Industriezeile", "Am Anger", "Hauptplatz", "Augasse"),
-    "CH": ("Seestrasse", "Bahnhofstrasse", "Industriestrasse", "Rebbergweg", "Dorfstrasse", "Lindenhofweg"),
-    "FR": (
-        "rue des Tanneurs",
-        "avenue des Tilleuls",
-        "boulevard du Midi",
-        "rue de la Forge",
-        "allée des Cerisiers",
-        "rue du Moulin",
-        "quai des Bateliers",
-        "chemin des Vignes",
-        "place du Marché",
-        "rue Pasteur",
+    "AT": _words("Mariahilfer Gürtel; Lindengasse; Industriezeile; Am Anger; Hauptplatz; Augasse"),
+    "CH": _words("Seestrasse; Bahnhofstrasse; Industriestrasse; Rebbergweg; Dorfstrasse; Lindenhofweg"),
+    "FR": _words(
+        "rue des Tanneurs; avenue des Tilleuls; boulevard du Midi; rue de la Forge; allée des "
+        "Cerisiers; rue du Moulin; quai des Bateliers; chemin des Vignes; place du Marché; rue "
+        "Pasteur"
     ),
-    "NL": (
-        "Keizersweg",
-        "Molenstraat",
-        "Havenkade",
-        "Lindelaan",
-        "Kerkplein",
-        "Industrieweg",
-        "Zuiderdijk",
-        "Bloemgracht",
-        "Stationsplein",
-        "Vlasakker",
+    "NL": _words(
+        "Keizersweg; Molenstraat; Havenkade; Lindelaan; Kerkplein; Industrieweg; Zuiderdijk; "
+        "Bloemgracht; Stationsplein; Vlasakker"
     ),
-    "ES": (
-        "Calle del Olmo",
-        "Avenida de la Constitución",
-        "Calle Mayor",
-        "Paseo de los Álamos",
-        "Calle Real",
-        "Ronda de Poniente",
-        "Calle de la Industria",
-        "Plaza del Carmen",
+    "ES": _words(
+        "Calle del Olmo; Avenida de la Constitución; Calle Mayor; Paseo de los Álamos; Calle "
+        "Real; Ronda de Poniente; Calle de la Industria; Plaza del Carmen"
     ),
-    "IT": (
-        "Via Garibaldi",
-        "Corso Europa",
-        "Via dei Mille",
-        "Viale delle Industrie",
-        "Via Roma",
-        "Via San Rocco",
-        "Piazza del Duomo",
-        "Via Aurelio Saffi",
+    "IT": _words(
+        "Via Garibaldi; Corso Europa; Via dei Mille; Viale delle Industrie; Via Roma; Via San "
+        "Rocco; Piazza del Duomo; Via Aurelio Saffi"
     ),
-    "GB": (
-        "Mill Lane",
-        "Station Road",
-        "Kingsway",
-        "Harbour Street",
-        "Church Walk",
-        "Victoria Parade",
-        "Orchard Close",
-        "Riverside Way",
-        "Queen's Yard",
-        "Ashgrove Road",
+    "GB": _words(
+        "Mill Lane; Station Road; Kingsway; Harbour Street; Church Walk; Victoria Parade; Orchard "
+        "Close; Riverside Way; Queen's Yard; Ashgrove Road"
     ),
-    "IE": (
-        "Fitzwilliam Lane",
-        "Harbour Road",
-        "Grand Canal Quay",
-        "Castle Street",
-        "Bridge Street",
-        "Mill Road",
-    ),
-    "US": (
-        "Maple Avenue",
-        "Commerce Drive",
-        "Lakeshore Blvd",
-        "Industrial Parkway",
-        "Main Street",
-        "Cedar Lane",
-        "Harbor Way",
-        "Elm Street",
-        "Technology Drive",
-        "Pioneer Road",
+    "IE": _words("Fitzwilliam Lane; Harbour Road; Grand Canal Quay; Castle Street; Bridge Street; Mill Road"),
+    "US": _words(
+        "Maple Avenue; Commerce Drive; Lakeshore Blvd; Industrial Parkway; Main Street; Cedar "
+        "Lane; Harbor Way; Elm Street; Technology Drive; Pioneer Road"
     ),
 }
 
 CITIES: dict[str, tuple[tuple[str, str], ...]] = {
-    "DE": (
-        ("20457", "Hamburg"),
-        ("80331", "München"),
-        ("50667", "Köln"),
-        ("70173", "Stuttgart"),
-        ("04109", "Leipzig"),
-        ("90402", "Nürnberg"),
-        ("28195", "Bremen"),
-        ("30159", "Hannover"),
-        ("60311", "Frankfurt am Main"),
-        ("44135", "Dortmund"),
+    "DE": _places(
+        "20457 Hamburg; 80331 München; 50667 Köln; 70173 Stuttgart; 04109 Leipzig; "
+        "90402 Nürnberg; 28195 Bremen; 30159 Hannover; 60311 Frankfurt am Main; 44135 Dortmund"
     ),
-    "AT": (("1070", "Wien"), ("8010", "Graz"), ("4020", "Linz"), ("5020", "Salzburg")),
-    "CH": (
-        ("8004", "Zürich"),
-        ("3011", "Bern"),
-        ("4051", "Basel"),
-        ("6003", "Luzern"),
-        ("9000", "St. Gallen"),
+    "AT": _places("1070 Wien; 8010 Graz; 4020 Linz; 5020 Salzburg"),
+    "CH": _places("8004 Zürich; 3011 Bern; 4051 Basel; 6003 Luzern; 9000 St. Gallen"),
+    "FR": _places(
+        "69003 Lyon; 75011 Paris; 33000 Bordeaux; 31000 Toulouse; 44000 Nantes; "
+        "67000 Strasbourg; 13002 Marseille; 59000 Lille"
     ),
-    "FR": (
-        ("69003", "Lyon"),
-        ("75011", "Paris"),
-        ("33000", "Bordeaux"),
-        ("31000", "Toulouse"),
-        ("44000", "Nantes"),
-        ("67000", "Strasbourg"),
-        ("13002", "Marseille"),
-        ("59000", "Lille"),
+    "NL": _places(
+        "3511 KT Utrecht; 1015 AB Amsterdam; 3012 CL Rotterdam; 5611 AZ Eindhoven; "
+        "9711 LM Groningen; 2511 BT Den Haag"
     ),
-    "NL": (
-        ("3511 KT", "Utrecht"),
-        ("1015 AB", "Amsterdam"),
-        ("3012 CL", "Rotterdam"),
-        ("5611 AZ", "Eindhoven"),
-        ("9711 LM", "Groningen"),
-        ("2511 BT", "Den Haag"),
+    "ES": _places(
+        "28014 Madrid; 08013 Barcelona; 46002 Valencia; 41004 Sevilla; 48001 Bilbao; 50001 Zaragoza"
     ),
-    "ES": (
-        ("28014", "Madrid"),
-        ("08013", "Barcelona"),
-        ("46002", "Valencia"),
-        ("41004", "Sevilla"),
-        ("48001", "Bilbao"),
-        ("50001", "Zaragoza"),
+    "IT": _places(
+        "20121 Milano (MI); 10123 Torino (TO); 40125 Bologna (BO); 50122 Firenze (FI); "
+        "37121 Verona (VR); 00184 Roma (RM)"
     ),
-    "IT": (
-        ("20121", "Milano (MI)"),
-        ("10123", "Torino (TO)"),
-        ("40125", "Bologna (BO)"),
-        ("50122", "Firenze (FI)"),
-        ("37121", "Verona (VR)"),
-        ("00184", "Roma (RM)"),
+    "GB": _places(
+        "M1 2AB Manchester; LS1 4DY Leeds; BS1 5TR Bristol; EH2 2ER Edinburgh; "
+        "NG1 6FD Nottingham; SE1 9SG London"
     ),
-    "GB": (
-        ("M1 2AB", "Manchester"),
-        ("LS1 4DY", "Leeds"),
-        ("BS1 5TR", "Bristol"),
-        ("EH2 2ER", "Edinburgh"),
-        ("NG1 6FD", "Nottingham"),
-        ("SE1 9SG", "London"),
-    ),
-    "IE": (("D02 X285", "Dublin 2"), ("T12 K8AF", "Cork"), ("H91 E2K3", "Galway")),
-    "US": (
-        ("TX 78701", "Austin"),
-        ("OR 97204", "Portland"),
-        ("CO 80202", "Denver"),
-        ("IL 60606", "Chicago"),
-        ("MA 02110", "Boston"),
-        ("WA 98101", "Seattle"),
-        ("NC 27601", "Raleigh"),
+    "IE": _places("D02 X285 Dublin 2; T12 K8AF Cork; H91 E2K3 Galway"),
+    "US": _places(
+        "TX 78701 Austin; OR 97204 Portland; CO 80202 Denver; IL 60606 Chicago; MA 02110 Boston; "
+        "WA 98101 Seattle; NC 27601 Raleigh"
     ),
 }
 

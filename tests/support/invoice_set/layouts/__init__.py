@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from tests.support.invoice_set.layouts import bills, commerce, erp, european, heldout
+from tests.support.invoice_set.layouts import bills, commerce, erp, european, heldout, hospitality
 from tests.support.invoice_set.layouts.base import Layout
 
 REGISTRY: dict[str, Layout] = {
-    layout.name: layout for module in (erp, european, commerce, bills, heldout) for layout in module.LAYOUTS
+    layout.name: layout
+    for module in (erp, european, commerce, bills, hospitality, heldout)
+    for layout in module.LAYOUTS
 }
 
 

@@ -118,7 +118,7 @@ def basic_facts(
         language=loc.language,
         person=customer_person,
         with_country=countries,
-        avoid=vendor.brand,
+        avoid=vendor.name,
     )
     customer.contact = (
         names.person(rng, vocab.COUNTRY_LANGUAGE[customer.country]) if not customer_person else None

@@ -161,7 +161,8 @@ def _draw_din(ctx: Ctx) -> None:
         left=left,
         right=right,
     )
-    blocks.page_numbers(ctx, c.height - 32 * MM, "Seite {n} von {of}", x=right)
+    # Above the letterhead's name on follow-on pages, clear of the carried-forward line.
+    blocks.page_numbers(ctx, 14 * MM, "Seite {n} von {of}", x=right)
     # Fold and punch marks at the left edge, as on a printed DIN letter.
     for mark, length in ((105, 8), (148.5, 12), (210, 8)):
         for index in range(c.page_count):

@@ -139,28 +139,28 @@ def _draw_ch(ctx: Ctx) -> None:
     ref_text = f"{ref[:2]} {' '.join(ref[i : i + 5] for i in range(2, 27, 5))}"
     y0 = slip_top + 12 * MM
     c.text(5 * MM, slip_top + 8 * MM, "Empfangsschein", font="hebo", size=11)
-    y = c.lines(5 * MM, y0, ["Konto / Zahlbar an"], font="hebo", size=6)
+    y = c.lines(5 * MM, y0, ["Konto / Zahlbar an"], font="hebo", size=6, leading=9)
     y = c.lines(5 * MM, y, [iban, v.name, *v.address[:2]], font="helv", size=8, leading=9)
-    y = c.lines(5 * MM, y + 4, ["Referenz"], font="hebo", size=6)
+    y = c.lines(5 * MM, y + 4, ["Referenz"], font="hebo", size=6, leading=9)
     y = c.lines(5 * MM, y, [ref_text], font="helv", size=8, leading=9)
-    y = c.lines(5 * MM, y + 4, ["Zahlbar durch"], font="hebo", size=6)
+    y = c.lines(5 * MM, y + 4, ["Zahlbar durch"], font="hebo", size=6, leading=9)
     c.lines(5 * MM, y, [cust.name, *cust.address[:2]], font="helv", size=8, leading=9)
-    c.lines(5 * MM, slip_top + 70 * MM, ["Währung      Betrag"], font="hebo", size=6)
+    c.lines(5 * MM, slip_top + 70 * MM, ["Währung      Betrag"], font="hebo", size=6, leading=9)
     c.lines(5 * MM, slip_top + 74 * MM, [f"CHF          {amount}"], font="helv", size=8)
     c.text(57 * MM, slip_top + 85 * MM, "Annahmestelle", font="hebo", size=6, align="right")
     x = 67 * MM
     c.text(x, slip_top + 8 * MM, "Zahlteil", font="hebo", size=11)
     _qr_modules(ctx, x, slip_top + 17 * MM, 46 * MM)
-    c.lines(x, slip_top + 72 * MM, ["Währung      Betrag"], font="hebo", size=8)
+    c.lines(x, slip_top + 72 * MM, ["Währung      Betrag"], font="hebo", size=8, leading=11)
     c.lines(x, slip_top + 77 * MM, [f"CHF          {amount}"], font="helv", size=10)
     x2 = 118 * MM
-    y = c.lines(x2, slip_top + 10 * MM, ["Konto / Zahlbar an"], font="hebo", size=8)
+    y = c.lines(x2, slip_top + 10 * MM, ["Konto / Zahlbar an"], font="hebo", size=8, leading=11)
     y = c.lines(x2, y, [iban, v.name, *v.address[:2]], font="helv", size=10, leading=11)
-    y = c.lines(x2, y + 4, ["Referenz"], font="hebo", size=8)
+    y = c.lines(x2, y + 4, ["Referenz"], font="hebo", size=8, leading=11)
     y = c.lines(x2, y, [ref_text], font="helv", size=10, leading=11)
-    y = c.lines(x2, y + 4, ["Zusätzliche Informationen"], font="hebo", size=8)
+    y = c.lines(x2, y + 4, ["Zusätzliche Informationen"], font="hebo", size=8, leading=11)
     y = c.lines(x2, y, [f"Rechnung {f.number}"], font="helv", size=10, leading=11)
-    y = c.lines(x2, y + 4, ["Zahlbar durch"], font="hebo", size=8)
+    y = c.lines(x2, y + 4, ["Zahlbar durch"], font="hebo", size=8, leading=11)
     c.lines(x2, y, [cust.name, *cust.address[:2]], font="helv", size=10, leading=11)
 
 

@@ -45,6 +45,12 @@ typecheck: setup
 bench: setup
 	$(BIN)/python bench/pages.py
 
+# The generated invoice golden set (tests/support/invoice_set/README.md): dev and held-out splits.
+.PHONY: golden
+golden: setup
+	nice $(BIN)/python -m tests.support.invoice_set --split dev --out var/golden/invoices-dev
+	nice $(BIN)/python -m tests.support.invoice_set --split heldout --out var/golden/invoices-heldout
+
 examples: setup
 	$(BIN)/python -m examples.generate
 

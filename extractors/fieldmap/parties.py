@@ -400,6 +400,7 @@ def read_seller(
         return None
     _credit_repeated_names(rows, candidates)
     _credit_named_by_heading(rows, zone, candidates, unit)
+    _credit_named_by_domain(rows, candidates)
     candidates.sort(key=lambda k: -k.score)
     best = _spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
@@ -558,6 +559,30 @@ def _credit_named_by_heading(
         if named:
             candidate.score += 3.0
             candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")
+
+
+_DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,}", re.IGNORECASE)
+
+
+def _credit_named_by_domain(rows: Sequence[Row], candidates: list[_Candidate]) -> None:
+    """The issuer prints its e-mail and web address: a name that contains the domain's word
+    ("oakhollow" of www.oakhollow.co.uk) is the issuer's: +2.5."""
+    marks = set()
+    for row in rows:
+        for m in _DOMAIN.finditer(row.text):
+            marks.update(
+                w
+                for w in re.split(r"[.-]", m.group(1).lower())
+                if len(w) >= 4 and w not in ("mail", "info", "shop")
+            )
+    if not marks:
+        return
+    for candidate in candidates:
+        name = _compact(candidate.text)
+        named = sorted(w for w in marks if w in name)
+        if named and not any("domain" in e for e in candidate.evidence):
+            candidate.score += 2.5
+            candidate.evidence.append(f"its web or e-mail domain {named[0]!r} is printed")
 
 
 def _spelled_out(best: _Candidate, candidates: list[_Candidate]) -> _Candidate:

@@ -215,3 +215,75 @@ def test_respacing_only_where_the_split_is_sure() -> None:
     for whole in ("3RD", "PJU6A", "McDonald's", "MAHKOTA", "SS21/39"):
         assert respace(whole) == whole
     assert repair_confusions("L0T 1851, Ja1an Leve1 433O0") == "LOT 1851, Jalan Level 43300"
+
+
+def test_recipient_window_under_a_sender_line_is_the_buyer() -> None:
+    result = invoice(
+        [
+            line("S T E I N B R Ü C K", 0.05, x0=0.65, x1=0.9, height=0.03),
+            line("Steinbrück Gebäudeservice GmbH", 0.08, x0=0.7, x1=0.9),
+            line(
+                "Steinbrück Gebäudeservice GmbH · Im Wiesengrund 79 · 04109 Leipzig", 0.16, x0=0.12, x1=0.47
+            ),
+            line("Firma", 0.18, x0=0.12, x1=0.16),
+            line("Wettering Software GmbH", 0.2, x0=0.12, x1=0.32),
+            line("Hafenstraße 57", 0.22, x0=0.12, x1=0.23),
+            line("60311 Frankfurt am Main", 0.24, x0=0.12, x1=0.31),
+        ]
+    )
+    assert value(result, "vendor_name") == "Steinbrück Gebäudeservice GmbH"  # accents kept
+    assert value(result, "vendor_address") == "Im Wiesengrund 79, 04109 Leipzig"
+    buyer = result.fields["customer_name"]
+    assert buyer.value == "Wettering Software GmbH" and buyer.method == "party:buyer-window"
+    assert buyer.confidence < 0.85  # no label said so: weaker than a labelled buyer
+
+
+def test_logo_word_and_web_domain_name_the_issuer_not_the_addressee() -> None:
+    result = invoice(
+        [
+            line("oakhollow", 0.02, x0=0.07, x1=0.3, height=0.036),
+            line("Kestrel Consulting Ltd", 0.13, x0=0.07, x1=0.24),
+            line("176 Mill Lane", 0.145, x0=0.07, x1=0.16),
+            line("Leeds", 0.16, x0=0.07, x1=0.11),
+            line("Total to pay   £994.58", 0.5),
+            line("Oakhollow Telecom Ltd · 27 Mill Lane · Leeds · LS1 4DY", 0.946, x0=0.08, x1=0.37),
+            line("VAT No. GB 821 3350 92 · www.oakhollow.co.uk", 0.957, x0=0.08, x1=0.33),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert vendor.value == "Oakhollow Telecom Ltd"
+    assert any("heading word" in note for note in vendor.evidence)
+    assert value(result, "vendor_address") == "27 Mill Lane, Leeds, LS1 4DY"
+    assert value(result, "customer_name") == "Kestrel Consulting Ltd"
+
+
+@pytest.mark.parametrize(
+    ("printed", "code", "method"),
+    [
+        (["Währung: CHF", "Total 120.00"], "CHF", "currency:label"),
+        (["Total EUR 120.00", "VAT EUR 20.00"], "EUR", "currency:code"),
+        (["Total £120.00"], "GBP", "currency:symbol"),
+        (["Total $120.00"], "USD", "currency:dollar"),
+        (["Gesamtbetrag 22.732,95", "IBAN DE37 8623 6940 8491 3270 46"], "EUR", "currency:country"),
+    ],
+)
+def test_currency_evidence_and_its_strength(printed: list[str], code: str, method: str) -> None:
+    lines = [line("Nordlicht Software GmbH", 0.03)] + [line(t, 0.3 + 0.03 * i) for i, t in enumerate(printed)]
+    found = invoice(lines).fields["currency"]
+    assert (found.value, found.method) == (code, method)
+
+
+def test_currency_from_the_country_is_weaker_than_a_printed_code() -> None:
+    printed = invoice([line("Total EUR 120.00", 0.3), line("VAT EUR 20.00", 0.33)]).fields["currency"]
+    inferred = invoice([line("Total 120,00", 0.3), line("IBAN DE37 8623 6940 8491 3270 46", 0.9)]).fields[
+        "currency"
+    ]
+    assert inferred.confidence < printed.confidence
+
+
+def test_number_sign_under_the_title() -> None:
+    result = invoice(
+        [line("FACTURE", 0.05, x0=0.7, x1=0.85), line("N° FAC/2024/00014", 0.08, x0=0.68, x1=0.84)]
+    )
+    found = result.fields["invoice_number"]
+    assert (found.value, found.method) == ("FAC/2024/00014", "id:number-sign")

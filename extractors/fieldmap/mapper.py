@@ -5,10 +5,10 @@ It works from ``FieldSpec`` alone (name, kind, aliases), so custom schemas work 
 Confidence of a field = OCR confidence of the cells it came from (text-layer lines count as
 1.0) x how it was found: 1.0 value after its label in the same cell, 0.97 in the next cell
 of the row, 0.93 under the label; x0.95 when the label only matched with OCR-glued spacing;
-x0.8 for a name taken from the prominent top line and for an address read under that name;
 table cells x0.95 under a header, x0.85 on header-less item lines, and 0.6 for a quantity of
-1 that a receipt did not print (flag ``inferred``); a currency 1.0 from an ISO code, 0.9
-from a symbol, 0.7 from a bare ``$``.
+1 that a receipt did not print (flag ``inferred``). Parties (seller name and address, buyer),
+document numbers and the currency have readers of their own (``readers``): their methods and
+raw qualities are listed in ``parties``, ``identifiers`` and ``currency``.
 """
 
 from __future__ import annotations

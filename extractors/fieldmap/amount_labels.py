@@ -8,7 +8,8 @@ The keyword that ends nearest to the amount decides, and of two ending at the sa
 longer one: "Total QTY" is a count, "Total GST" is tax, "Subtotal" is not "total", "Total
 (Inclusive of GST)" is a total, "Total (Excluding GST)" a subtotal, "GST payable" tax. Words
 of three letters or fewer ("tax", "vat", "ttl") must stand as a word (a few that OCR glues,
-"GSTpayable", may also start or end the label), so that "net" in "Network" is nothing.
+"GSTpayable", may also start or end the label), so that "net" in "Network" is nothing; words
+of four or five letters must start a word, except a few OCR often glues ("TakeOutTotal").
 
 ``NET`` is its own role: "Net total" is the amount before tax on many invoices and the
 amount to pay on many receipts ("Nett Total"); the arithmetic of the page decides.
@@ -54,6 +55,10 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "totalsales",
         "totalsale",
         "totalamt",
+        "gross",
+        "grossamt",
+        "brutto",
+        "bruttobetrag",
         "importe",
     ),
     MoneyRole.SUBTOTAL: (
@@ -72,6 +77,8 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "montantht",
         "sommeht",
         "totaalexcl",
+        "horstaxes",
+        "horstaxe",
         "baseimponible",
         "imponibile",
         "importeneto",
@@ -81,7 +88,7 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "taxableamount",
         "jumlahkecil",
     ),
-    MoneyRole.NET: ("net", "nett", "nettotal", "netttotal", "netamount", "netamt", "gross", "grossamt"),
+    MoneyRole.NET: ("net", "nett", "nettotal", "netttotal", "netamount", "netamt"),
     MoneyRole.TAX: (
         "tax",
         "vat",
@@ -109,6 +116,8 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "totalbtw",
         "totaliva",
         "servicetax",
+        "imposta",
+        "outputtax",
     ),
     MoneyRole.CASH: (
         "cash",
@@ -139,6 +148,14 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "acompte",
         "prepaid",
         "amountpaid",
+        "pagamento",
+        "paiement",
+        "zahlung",
+        "betaling",
+        "pago",
+        "anticipo",
+        "totalpaid",
+        "ttlcash",
     ),
     MoneyRole.CHANGE: (
         "change",
@@ -212,6 +229,8 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "quanity",
         "items",
         "item",
+        "totalitems",
+        "totalitem",
         "itemcount",
         "itemno",
         "noofitems",
@@ -232,6 +251,13 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
     # Labels that contain a money word but introduce no amount: "TAX INVOICE", "GST Reg No".
     MoneyRole.OTHER: (
         "taxinvoice",
+        "previousbalance",
+        "balancebroughtforward",
+        "broughtforward",
+        "vorsaldo",
+        "soldeprecedent",
+        "saldoprecedente",
+        "vorigsaldo",
         "invoice",
         "gstreg",
         "gstid",
@@ -255,8 +281,6 @@ _ROLE_WORDS: dict[MoneyRole, tuple[str, ...]] = {
         "sumnary",
         "analysis",
         "taxcode",
-        "taxrate",
-        "vatrate",
         "ubersicht",
         "recapitulatif",
         "specificatie",
@@ -300,6 +324,16 @@ _FINAL_TOTAL = (
     "invoicetotal",
     "totalinvoice",
     "amounttopay",
+    "finalamount",
+    "balance",
+    "saldo",
+    "restbetrag",
+    "resteapayer",
+    "openstaand",
+    "toutestaxescomprises",
+    "finaltotal",
+    "totalamountdue",
+    "totalpayable",
 )
 _TAX_WORD = r"(?:gst|tax|vat|mwst|sst|btw|tva|iva|ust)"
 _PATTERNS: tuple[tuple[re.Pattern[str], MoneyRole, bool], ...] = (
@@ -319,6 +353,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], MoneyRole, bool], ...] = (
 )
 # Short keywords that may start or end a glued label; others ("net": "Network") must stand alone.
 _GLUED_SHORT_WORDS = frozenset({"gst", "sst", "ttl", "rnd", "qty", "vat", "tax"})
+# Words of four or five letters that OCR glues to their neighbours ("TakeOutTotal", "TTLCASH",
+# "TotalPaid"); other such words count only where a word starts ("porto" in "Importo" does not).
+_GLUED_WORDS = frozenset({"total", "cash", "paid", "round"})
 _DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "6": "g", "8": "b"}
 _DIGIT_IN_WORD = re.compile(r"(?<=[a-z])[01568]|[01568](?=[a-z]{2})")
 
@@ -344,6 +381,15 @@ def label_words(text: str) -> tuple[str, str]:
         folded = _DIGIT_IN_WORD.sub(lambda m: _DIGIT_AS_LETTER[m.group(0)], folded)
     spaced = " ".join(re.findall(r"[a-z]+", folded))
     return spaced.replace(" ", ""), spaced
+
+
+def _word_starts(spaced: str) -> set[int]:
+    """Positions in the squashed label where a word of ``spaced`` starts."""
+    starts, offset = set(), 0
+    for token in spaced.split(" "):
+        starts.add(offset)
+        offset += len(token)
+    return starts
 
 
 def _short_word_at(word: str, squashed: str, spaced: str) -> list[int]:
@@ -387,11 +433,15 @@ def read_label(text: str, extra: tuple[tuple[str, MoneyRole], ...] = ()) -> Labe
     words = [(w, role, False) for role, ws in _ROLE_WORDS.items() for w in ws]
     words += [(w, MoneyRole.TOTAL, True) for w in _FINAL_TOTAL]
     words += [(w, role, False) for w, role in extra]
+    starts = _word_starts(spaced)
     for word, role, final in words:
         if len(word) <= 3:
             ends = _short_word_at(word, squashed, spaced)
         else:
-            ends = [m.end() for m in re.finditer(re.escape(word), squashed)]
+            found = re.finditer(re.escape(word), squashed)
+            # a short word inside another word is no keyword ("porto" in "Importo")
+            anywhere = len(word) > 5 or word in _GLUED_WORDS
+            ends = [m.end() for m in found if anywhere or m.start() in starts]
         for end in ends:
             offer(end, len(word), LabelReading(role, word, final))
     for pattern, role, final in _PATTERNS:

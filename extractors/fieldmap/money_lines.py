@@ -4,20 +4,24 @@ chosen from.
 A row is read left to right as label text and amounts. An amount's label is the text since
 the amount before it on the row ("ITEM:5  Total 25.85" gives a count of 5 and a total of
 25.85); an amount right after another one keeps the label of its group ("Total: 24 473.30"
-gives 24 and 473.30, both labelled "Total"). A label row without amounts gives its label to
-the amount under it (a stacked "Total" over "120.00"). Text after the last amount of a row
-("5.00 RM", "4.53 SR") labels nothing.
+gives 24 and 473.30, both labelled "Total"). A label row without amounts gives its labels to
+the unlabelled amounts under them (a stacked "Total" over "120.00", or a totals header
+"Imponibile  Aliquota IVA  Imposta  Totale documento" over its row of values). Text after
+the last amount of a row ("5.00 RM", "4.53 SR") labels nothing.
 
 Two zones matter besides the labels. The *tax summary* (the rows under a "GST Summary",
-"Tax code", "MwSt-Übersicht" header) restates the totals per tax rate, so its amounts are
-never the document's total or tax. The *items* are the rows above the first totals label
+"Tax code", "MwSt-Übersicht" header, or rows that start with a rate alone, "10%  204,06
+20,41  224,47", with the sum row under them) restates the totals per tax rate, so its
+amounts are never the document's total, and its subtotal and tax count only when the main
+block has none. The *items* are the rows above the first totals label
 that end in an amount with cents: their sum checks a subtotal or total.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from extractors.fieldmap.amount_labels import LabelReading, MoneyRole, is_summary_header, read_label
@@ -29,7 +33,15 @@ TOTALS_ROLES = frozenset(
     {MoneyRole.TOTAL, MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TAX, MoneyRole.CASH, MoneyRole.CHANGE}
 )
 _NOT_ITEMS = TOTALS_ROLES | {MoneyRole.ROUNDING, MoneyRole.SUMMARY}
-_SUMMARY_ROWS = 8  # a tax summary is a few rates long; it never runs to the end of a page
+# Roles a totals header row names ("Net  VAT  Total"): two of them make it one.
+_HEADER_ROLES = frozenset({MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TAX, MoneyRole.TOTAL})
+_SUMMARY_ROWS = 8
+_NEAR_HEADER = 0.25  # page widths: how far a value's centre may sit from its header word's
+# A row that starts with a tax rate alone ("10%", "SR @ 6%", "Z=0%") and carries several
+# amounts restates one rate of a tax summary.
+_RATE_ROW = re.compile(
+    r"^\W*(?:[A-Za-z]{1,3}\W{0,3}){0,2}\d{1,2}(?:[.,]\d{1,3})?\s?%\W*$"
+)  # a tax summary is a few rates long; it never runs to the end of a page
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,9 @@ class MoneyLine:
     placement: float  # 1.0 amount in the label's cell, 0.97 on its row, 0.93 under it
     follows_amount: bool  # printed right after another amount (its label is the group's)
     in_summary: bool
+    # No amount follows it in its group: the value of its label, not a base or a quantity
+    # printed before the value ("MwSt. 19 % auf 60,08  11,42": 11,42 is the tax).
+    last_in_group: bool = True
 
     @property
     def role(self) -> MoneyRole:
@@ -57,6 +72,11 @@ class MoneyLine:
     @property
     def cells(self) -> tuple[Cell, ...]:
         return (*self.label_cells, self.cell)
+
+    @property
+    def place(self) -> tuple[int, float]:
+        """Reading order on the page: row, then left to right."""
+        return (self.row, self.cell.x0)
 
 
 @dataclass(frozen=True)
@@ -99,9 +119,10 @@ def _lines_of_row(r: int, row: Row, extra: tuple[tuple[str, MoneyRole], ...]) ->
             label.append((text, cell))
             after_amount = False
             continue
-        if label:
+        worded = sum(ch.isalpha() for t, _ in label for ch in t) >= 2  # "Σ", "x", "22%": no label
+        if worded:
             group = (" ".join(t.strip() for t, _ in label), tuple(dict.fromkeys(c for _, c in label)))
-        elif not after_amount:
+        elif label or not after_amount:
             group = ("", ())
         label_text, label_cells = group
         placement = 1.0 if label_cells == (cell,) else 0.97
@@ -113,34 +134,87 @@ def _lines_of_row(r: int, row: Row, extra: tuple[tuple[str, MoneyRole], ...]) ->
         )  # fmt: skip
         label = []
         after_amount = True
+    return [
+        replace(line, last_in_group=not (i + 1 < len(out) and out[i + 1].follows_amount))
+        for i, line in enumerate(out)
+    ]
+
+
+def _label_row_over(
+    rows: Sequence[Row],
+    r: int,
+    at: int,
+    below: list[MoneyLine],
+    unit: float,
+    extra: tuple[tuple[str, MoneyRole], ...],
+) -> list[MoneyLine]:
+    """The amounts of row ``at`` labelled by the label row ``r`` above them: a stacked
+    "Total" over "120.00", or a totals header ("Base imponible  % IVA  Cuota IVA  TOTAL")
+    over its row of values. A wider label row must name at least two totals to count, so
+    that an item table's header never labels its first item."""
+    row = rows[r]
+    if rows[at].y0 - rows[at - 1].y1 > 2.2 * max(unit, row.height) or is_summary_header(row.text):
+        return below
+    readings = [read_label(cell.text, extra) for cell in row.cells]
+    if len(row.cells) > 2 and sum(x.role in _HEADER_ROLES for x in readings) < 2:
+        return below
+    if len(row.cells) <= 2 and at > r + 1:
+        return below  # a lone label names one value, not a column of them
+    out = []
+    wide = len(row.cells) > 2
+    for line in below:
+        over = [
+            (line.cell.overlaps_x(cell, slack=0.05), cell, reading)
+            for cell, reading in zip(row.cells, readings, strict=True)
+        ]
+        overlap, cell, reading = max(over, key=lambda o: o[0])
+        if overlap <= 0 and wide:  # right-aligned values under left-aligned header words
+            centre = (line.cell.x0 + line.cell.x1) / 2
+            cell, reading = min(
+                zip(row.cells, readings, strict=True), key=lambda o: abs((o[0].x0 + o[0].x1) / 2 - centre)
+            )
+            overlap = 1.0 if abs((cell.x0 + cell.x1) / 2 - centre) < _NEAR_HEADER else 0.0
+        if line.label or overlap <= 0 or reading.role is MoneyRole.OTHER or not line.amount.has_decimals:
+            out.append(line)
+            continue
+        out.append(
+            replace(
+                line, label=cell.text, label_cells=(cell,), reading=reading, placement=0.93,
+                follows_amount=False, last_in_group=True,
+            )
+        )  # fmt: skip
     return out
 
 
-def _stacked_line(
-    rows: Sequence[Row], r: int, unit: float, extra: tuple[tuple[str, MoneyRole], ...]
-) -> MoneyLine | None:
-    """A label row without amounts over a lone amount: "Total" with "120.00" under it."""
-    row = rows[r]
-    if len(row.cells) > 2 or r + 1 >= len(rows) or any(read_amounts(c.text) for c in row.cells):
-        return None
-    if is_summary_header(row.text):
-        return None
-    below = rows[r + 1]
-    if below.y0 - row.y1 > 2.2 * max(unit, row.height):
-        return None
-    label_cell = row.cells[-1]
-    reading = read_label(label_cell.text, extra)
-    if reading.role is MoneyRole.OTHER:
-        return None
-    for cell in below.cells:
-        amounts = read_amounts(cell.text)
-        if len(amounts) == 1 and amounts[0].has_decimals and cell.overlaps_x(label_cell, slack=0.05) > 0:
-            rest = cell.text[: amounts[0].start] + cell.text[amounts[0].end :]
-            if not any(ch.isalpha() for ch in rest.replace("RM", "")):
-                return MoneyLine(
-                    r + 1, amounts[0], cell, label_cell.text, (label_cell,), reading, 0.93, False, False
-                )
-    return None
+def _in_column(rows: Sequence[Row], per_row: Sequence[list[MoneyLine]], line: MoneyLine) -> bool:
+    """Whether the next row has an amount under this one: a column of a table, not a value."""
+    nxt = line.row + 1
+    return nxt < len(rows) and any(x.cell.overlaps_x(line.cell) > 0 for x in per_row[nxt])
+
+
+def _label_above(
+    rows: Sequence[Row],
+    per_row: Sequence[list[MoneyLine]],
+    line: MoneyLine,
+    unit: float,
+    extra: tuple[tuple[str, MoneyRole], ...],
+) -> MoneyLine:
+    """A bare amount labelled by a label cell up to three rows above it ("Amount due" over
+    "£171.94" with an address line between), unless it heads a column of amounts."""
+    if line.label or not line.amount.has_decimals or _in_column(rows, per_row, line):
+        return line
+    for r in range(line.row - 1, max(-1, line.row - 4), -1):
+        if line.cell.y0 - rows[r].y1 > 2.5 * max(unit, line.cell.height):
+            break
+        for cell in rows[r].cells:
+            if cell.overlaps_x(line.cell, slack=0.05) <= 0 or read_amounts(cell.text):
+                continue
+            reading = read_label(cell.text, extra)
+            header = sum(read_label(c.text, extra).role in _HEADER_ROLES for c in rows[r].cells)
+            if reading.role is MoneyRole.OTHER or (len(rows[r].cells) > 2 and header < 2):
+                return line
+            return replace(line, label=cell.text, label_cells=(cell,), reading=reading, placement=0.93)
+    return line
 
 
 def _summary_rows(rows: Sequence[Row], lines: Sequence[MoneyLine]) -> set[int]:
@@ -157,10 +231,12 @@ def _summary_rows(rows: Sequence[Row], lines: Sequence[MoneyLine]) -> set[int]:
         if is_summary_header(row.text):
             left, seen = _SUMMARY_ROWS, False
             continue
+        if _RATE_ROW.match(row.cells[0].text) and len(row_lines) >= 2:
+            left = max(left, _SUMMARY_ROWS)  # "10%  204,06  20,41  224,47": one rate restated
         if not left:
             continue
         ends = any(x.reading.final or x.role in (MoneyRole.CASH, MoneyRole.CHANGE) for x in row_lines)
-        if ends or (not row_lines and seen):
+        if ends or (not row_lines and seen) or (seen and len(row_lines) < 2):
             left = 0
             continue
         if row_lines:
@@ -174,15 +250,19 @@ def read_money_page(
     rows: Sequence[Row], unit: float, extra: tuple[tuple[str, MoneyRole], ...] = ()
 ) -> MoneyPage:
     """The money lines of a page (see the module docstring); ``extra`` adds label words."""
-    lines: list[MoneyLine] = []
-    for r, row in enumerate(rows):
-        row_lines = _lines_of_row(r, row, extra)
-        if not row_lines:
-            stacked = _stacked_line(rows, r, unit, extra)
-            row_lines = [stacked] if stacked is not None else []
-        lines.extend(row_lines)
+    per_row = [_lines_of_row(r, row, extra) for r, row in enumerate(rows)]
+    for r in range(len(rows) - 1):
+        if per_row[r] or not per_row[r + 1]:
+            continue
+        below = r + 1  # the header labels every row of bare values under it ("10%", "0%", "Σ")
+        while below < len(rows) and per_row[below] and not any(line.label for line in per_row[below]):
+            per_row[below] = _label_row_over(rows, r, below, per_row[below], unit, extra)
+            below += 1
+    for r in range(1, len(rows)):
+        per_row[r] = [_label_above(rows, per_row, line, unit, extra) for line in per_row[r]]
+    lines = [line for row_lines in per_row for line in row_lines]
     summary = _summary_rows(rows, lines)
-    lines = [_in_summary(line) if line.row in summary else line for line in lines]
+    lines = [replace(line, in_summary=True) if line.row in summary else line for line in lines]
     labelled_totals = (line.row for line in lines if line.role in TOTALS_ROLES and line.label)
     first_totals = min(labelled_totals, default=len(rows))
     items: list[Decimal] = []
@@ -196,10 +276,3 @@ def read_money_page(
     amounts = [line.amount for line in lines if line.value != 0]
     share = sum(a.has_decimals for a in amounts) / len(amounts) if amounts else 0.0
     return MoneyPage(tuple(lines), sum(items, Decimal(0)) if items else None, len(items), share)
-
-
-def _in_summary(line: MoneyLine) -> MoneyLine:
-    return MoneyLine(
-        line.row, line.amount, line.cell, line.label, line.label_cells, line.reading, line.placement,
-        line.follows_amount, in_summary=True,
-    )  # fmt: skip

@@ -13,13 +13,17 @@ ambiguous "Net total") plus the checks it passes against the rest of the page:
 - ``rounding``: another total plus a rounding adjustment makes it;
 - ``cash``: what was tendered minus the change makes it (or equals it, with no change);
 - ``items``: the item lines above the totals add up to it;
+- ``paid``: it minus a part payment printed under it leaves the balance printed under that
+  (and that balance, "Balance due", "Saldo", is then no total);
 
 and a little for being the last and the largest total of the page. A whole number on a page
 whose amounts have cents is a count, not money (``Total: 24 473.30``; a year is never a
 candidate). Cash, change, rounding, discount, quantity and tax-summary lines are never the
 total, except an amount of a whole unit or more on a "Rounding" line (no adjustment is
 that large: it is the rounded total under a short label); a subtotal or payment line is one
-only when what was paid confirms it (a receipt without a total label). A lost decimal point
+only when what was paid confirms it (a receipt without a total label), and an amount whose
+label says nothing known only when a subtotal and tax above it add up to it. The subtotal of
+such a passing sum loses (tax is added to it, so it is no total). A lost decimal point
 is repaired (``6413`` -> 64.13) when the page's amounts have cents, and the repaired value
 must win on the same checks.
 
@@ -31,13 +35,15 @@ Methods (``ExtractedField.method``) and their strength (confidence = OCR x place
 
 | method | what chose it | strength |
 |---|---|---|
-| ``total:keyword+sum`` / ``+rounding`` / ``+cash`` / ``+items`` | a total label and that check | 1.0 |
+| ``total:keyword+sum`` (``+rounding``, ``+paid``, ``+cash``, ``+items``) | label and check | 1.0 |
 | ``total:keyword`` | total labels that agree, no check possible | 0.9 (0.85 plain "total") |
 | ``total:largest`` | total labels that disagree, none checked: the best by order and size | 0.6 |
+| ``total:sum`` | a label the lexicon does not know, after a subtotal and tax that make it | 0.8 |
 | ``total:paid`` | no total label: a subtotal or payment line that what was paid confirms | 0.55 |
 | ``total:repaired`` | any of the above on a value whose decimal point was restored | x 0.8 |
 | ``subtotal:keyword+sum`` / ``+items``, ``subtotal:keyword`` | as for the total | 1.0 / 0.85 |
 | ``tax:keyword+sum`` / ``+rate``, ``tax:keyword`` | as for the total | 1.0 / 0.85 |
+| ``subtotal:summary``, ``tax:summary`` (``+sum``) | the tax summary's sum row | 0.6 (1.0) |
 | ``money:labelled`` | a custom field's own label | 0.9 |
 
 A check that could be made and failed ("subtotal + tax != total") takes 0.75 off the
@@ -63,8 +69,9 @@ from models.schemas import FieldKind, FieldSpec
 
 CENT = Decimal("0.01")
 _DECIMAL_PAGE = 0.6  # share of amounts with cents above which whole numbers look like counts
-_CHECK_BONUS = {"sum": 0.3, "rounding": 0.3, "cash": 0.25, "items": 0.2}
-_CHECK_ORDER = ("sum", "rounding", "cash", "items")
+_CHECK_BONUS = {"sum": 0.3, "rounding": 0.3, "paid": 0.25, "cash": 0.25, "items": 0.2}
+_PAID_EQUALS = 0.15  # what was paid equals it, with no change: weaker than cash - change
+_CHECK_ORDER = ("sum", "rounding", "paid", "cash", "items")
 # Lines whose label makes them a total candidate on their own (see _total_options).
 _TOTAL_LIKE = (MoneyRole.TOTAL, MoneyRole.NET, MoneyRole.ROUNDING)
 ROUNDING_AT_MOST = Decimal("1.00")  # no rounding adjustment is a whole unit or more
@@ -113,9 +120,12 @@ def _sum_check(page: MoneyPage, option: _Option) -> None:
     bases = [
         x
         for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TOTAL)
-        if x.row < option.line.row and x.amount.has_decimals and 0 < x.value < option.value
+        if x.place < option.line.place
+        and x.amount.has_decimals
+        and 0 < x.value < option.value
+        and x.last_in_group
     ]
-    taxes = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals and x.value > 0]
+    taxes = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals and x.value > 0 and x.last_in_group]
     extras = [x for x in page.of(MoneyRole.SURCHARGE) if x.amount.has_decimals and x.value > 0]
     discounts = [x for x in page.of(MoneyRole.DISCOUNT) if x.amount.has_decimals and x.value != 0]
     for base in reversed(bases):  # the nearest base first
@@ -141,7 +151,7 @@ def _rounding_check(page: MoneyPage, option: _Option) -> None:
     earlier = [
         x
         for x in page.of(MoneyRole.TOTAL, MoneyRole.NET, MoneyRole.SUBTOTAL)
-        if x.amount.has_decimals and x.row < option.line.row and not _same(x.value, option.value)
+        if x.amount.has_decimals and x.place < option.line.place and not _same(x.value, option.value)
     ]
     for rounding, before in itertools.product(roundings, earlier):
         for sign in (1, -1):  # OCR often loses the sign of a rounding adjustment
@@ -155,20 +165,52 @@ def _rounding_check(page: MoneyPage, option: _Option) -> None:
 
 def _cash_check(page: MoneyPage, option: _Option) -> str | None:
     """Passes when tendered - change = value; returns what failed when it could not pass."""
-    cash = [x for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value > 0]
-    change = [x for x in page.of(MoneyRole.CHANGE) if x.amount.has_decimals and x.value >= 0]
+    # A payment may be printed as a credit ("Pagamento carta di credito  -234,47").
+    cash = [abs(x.value) for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
+    change = [x.value for x in page.of(MoneyRole.CHANGE) if x.amount.has_decimals and x.value >= 0]
     for paid in cash:
         for back in change:
-            if back.value > 0 and _same(paid.value - back.value, option.value):
-                shown = f"{_money(paid.value)} - {_money(back.value)} = {_money(option.value)}"
+            if back > 0 and _same(paid - back, option.value):
+                shown = f"{_money(paid)} - {_money(back)} = {_money(option.value)}"
                 option.checks["cash"] = f"cash - change = total ({shown})"
                 return None
-        if _same(paid.value, option.value) and all(back.value == 0 for back in change):
-            option.checks["cash"] = f"paid {_money(paid.value)} = total"
+        if _same(paid, option.value) and all(back == 0 for back in change):
+            option.checks["cash"] = f"paid {_money(paid)} = total"
             return None
     if cash and change:
-        return f"cash - change != total ({_money(cash[0].value)} - {_money(change[0].value)})"
+        return f"cash - change != total ({_money(cash[0])} - {_money(change[0])})"
     return None
+
+
+def _balance_check(page: MoneyPage, option: _Option) -> bool:
+    """Is this value what is left to pay after a part payment (total - paid = balance)?
+
+    When it is, the total it came from gets the ``paid`` check and this value is no total.
+    """
+    paid = [x for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
+    earlier = [
+        x
+        for x in page.of(MoneyRole.TOTAL, MoneyRole.NET)
+        if x.amount.has_decimals and x.place < option.line.place and x.value > option.value
+    ]
+    for payment, total in itertools.product(paid, earlier):
+        if total.place < payment.place < option.line.place and _same(
+            total.value - abs(payment.value), option.value
+        ):
+            return True
+    return False
+
+
+def _paid_check(page: MoneyPage, option: _Option) -> None:
+    """A total, a part payment under it and the balance left: total - paid = balance."""
+    paid = [x for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
+    later = [x for x in page.of(MoneyRole.TOTAL) if x.place > option.line.place and x.value < option.value]
+    for payment, balance in itertools.product(paid, later):
+        between = option.line.place < payment.place < balance.place
+        if between and _same(option.value - abs(payment.value), balance.value):
+            shown = f"{_money(option.value)} - {_money(abs(payment.value))} = {_money(balance.value)}"
+            option.checks["paid"] = f"total - paid = balance ({shown})"
+            return
 
 
 def _items_check(page: MoneyPage, option: _Option) -> None:
@@ -181,6 +223,15 @@ def _total_options(page: MoneyPage) -> list[_Option]:
     # A rounding adjustment is cents; a larger amount on a "Rounding" line is the rounded total.
     labelled += [x for x in page.of(MoneyRole.ROUNDING) if abs(x.value) >= ROUNDING_AT_MOST]
     fallback = page.of(MoneyRole.SUBTOTAL, MoneyRole.CASH)
+    # An amount with a label the lexicon does not know ("Final amount GBP") after a subtotal
+    # and a tax line: the sum check alone may make it the total.
+    first_tax = min((x.place for x in page.of(MoneyRole.TAX) if x.value != 0), default=None)
+    if first_tax is not None:
+        fallback += [
+            x
+            for x in page.of(MoneyRole.OTHER)
+            if x.place > first_tax and x.label and x.amount.has_decimals and not x.follows_amount
+        ]
     options: list[_Option] = []
     for line in [*labelled, *fallback]:
         if line.value <= 0:
@@ -207,8 +258,14 @@ def _score(page: MoneyPage, option: _Option, options: Sequence[_Option]) -> None
     _rounding_check(page, option)
     _cash_check(page, option)
     _items_check(page, option)
+    _paid_check(page, option)
     option.score += sum(_CHECK_BONUS[name] for name in option.checks)
-    if reading.role not in _TOTAL_LIKE and "cash" not in option.checks:
+    if option.checks.get("cash", "").startswith("paid "):
+        option.score -= _CHECK_BONUS["cash"] - _PAID_EQUALS
+    if reading.role in (MoneyRole.SUBTOTAL, MoneyRole.CASH) and "cash" not in option.checks:
+        option.score = -1.0
+        return
+    if reading.role is MoneyRole.OTHER and "sum" not in option.checks:
         option.score = -1.0
         return
     whole = not line.amount.has_decimals and option.repaired is None
@@ -218,6 +275,8 @@ def _score(page: MoneyPage, option: _Option, options: Sequence[_Option]) -> None
         option.score -= 0.15
     if option.value == 0:
         option.score -= 0.4
+    if _balance_check(page, option):
+        option.score -= 0.6  # what is left after a part payment, not the total
     totals = [o for o in options if o.line.role in _TOTAL_LIKE]
     if totals and line.row == max(o.line.row for o in totals):
         option.score += 0.08
@@ -231,6 +290,11 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
     options = _total_options(page)
     for option in options:
         _score(page, option, options)
+    # The subtotal of a passing sum is no total: tax is added to it ("Net total" + VAT).
+    bases = {id(o.parts[0]) for o in options if "sum" in o.checks and o.score > 0}
+    for option in options:
+        if id(option.line) in bases:
+            option.score -= 0.3
     options = [o for o in options if o.score > 0]
     if not options:
         return None
@@ -246,7 +310,9 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
     rivals = {
         o.value for o in options if o.line.role in (MoneyRole.TOTAL, MoneyRole.NET) and o.repaired is None
     }
-    if not labelled:
+    if best.line.role is MoneyRole.OTHER:
+        method, strength = "total:sum", 0.8
+    elif not labelled:
         method, strength = "total:paid", 0.55
     elif passed:
         method, strength = f"total:keyword+{passed}", 1.0
@@ -279,17 +345,49 @@ def _failed_checks(page: MoneyPage, best: _Option) -> list[str]:
     return failed
 
 
+def _last_summary_row(page: MoneyPage, *roles: MoneyRole) -> list[MoneyLine]:
+    """Lines of these roles in the last tax-summary row that has one (its sum row: "Σ")."""
+    lines = [x for x in page.lines if x.in_summary and x.role in roles and x.amount.has_decimals]
+    return [x for x in lines if x.row == lines[-1].row] if lines else []
+
+
+def _summary_pair_checks(page: MoneyPage, total: _Option | None) -> str | None:
+    """Do the summary's last subtotal and tax add up to the chosen total?"""
+    bases, taxes = (
+        _last_summary_row(page, MoneyRole.SUBTOTAL, MoneyRole.NET),
+        _last_summary_row(page, MoneyRole.TAX),
+    )
+    if total is None or not bases or not taxes:
+        return None
+    if _same(bases[0].value + taxes[0].value, total.value):
+        shown = f"{_money(bases[0].value)} + {_money(taxes[0].value)} = {_money(total.value)}"
+        return f"subtotal + tax = total ({shown}, from the tax summary)"
+    return None
+
+
 def _pick_subtotal(page: MoneyPage, total: _Option | None) -> Pick | None:
     if total is not None and "sum" in total.checks:
         base = total.parts[0]
         evidence = [f"label {base.label!r}", f"check passed: {total.checks['sum']}"]
         return Pick(float(base.value), base.cells, base.placement, 1.0, "subtotal:keyword+sum", evidence)
-    lines = [x for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET) if x.amount.has_decimals and x.value > 0]
+    lines = [
+        x
+        for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET)
+        if x.amount.has_decimals and x.value > 0 and x.last_in_group
+    ]
     if total is not None:
-        lines = [x for x in lines if x.row < total.line.row]
+        lines = [x for x in lines if x.place < total.line.place]
     if not lines:
-        return None
-    best = max(lines, key=lambda x: (x.role is MoneyRole.SUBTOTAL, x.row))
+        summary = _last_summary_row(page, MoneyRole.SUBTOTAL, MoneyRole.NET)
+        if not summary:
+            return None
+        best, passed = summary[0], _summary_pair_checks(page, total)
+        evidence = [f"label {best.label!r}", "read from the tax summary"]
+        if passed:
+            evidence.append(f"check passed: {passed}")
+            return Pick(float(best.value), best.cells, best.placement, 1.0, "subtotal:summary+sum", evidence)
+        return Pick(float(best.value), best.cells, best.placement, 0.6, "subtotal:summary", evidence)
+    best = max(lines, key=lambda x: (x.role is MoneyRole.SUBTOTAL, x.place))
     evidence = [f"label {best.label!r}"]
     if page.items_sum is not None and page.item_count >= 2 and _same(page.items_sum, best.value):
         evidence.append(f"check passed: items sum to {_money(page.items_sum)}")
@@ -298,27 +396,64 @@ def _pick_subtotal(page: MoneyPage, total: _Option | None) -> Pick | None:
     return Pick(float(best.value), best.cells, best.placement, strength, "subtotal:keyword", evidence)
 
 
+def _rate_base(page: MoneyPage, line: MoneyLine, subtotal: Pick | None) -> tuple[str, Decimal] | None:
+    """The printed rate of a tax line and the base it applies to: an amount before it in its
+    group ("MwSt. 19 % auf 60,08  11,42"), else the subtotal; None without a printed rate."""
+    rate = _RATE.search(line.label)
+    if rate is None:
+        return None
+    group = [x for x in page.lines if x.row == line.row and x.label == line.label and x.place < line.place]
+    if group:
+        return rate.group(1), group[-1].value
+    if subtotal is not None and isinstance(subtotal.value, float):
+        return rate.group(1), Decimal(str(subtotal.value))
+    return None
+
+
 def _pick_tax(page: MoneyPage, total: _Option | None, subtotal: Pick | None) -> Pick | None:
+    """The tax: the tax lines of a passed sum; else every tax line of its own rate added up
+    (a tax-inclusive invoice lists 19 % and 7 % apart), each checked against its base when the
+    label prints a rate; else the tax summary's."""
     if total is not None and "sum" in total.checks and len(total.parts) > 1:
         taxes = total.parts[1:]
         value = sum((t.value for t in taxes), Decimal(0))
         cells = [c for t in taxes for c in t.cells]
         evidence = [*(f"label {t.label!r}" for t in taxes), f"check passed: {total.checks['sum']}"]
         return Pick(float(value), cells, taxes[0].placement, 1.0, "tax:keyword+sum", evidence)
-    lines = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals]
+    lines = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals and x.last_in_group and x.value >= 0]
+    # Tax lines follow the first subtotal or total; one above them is an item ("Imposta di
+    # soggiorno  1  5,00  5,00", a tourist tax billed as a line).
+    block = [x.place for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TOTAL) if x.last_in_group]
+    if block:
+        lines = [x for x in lines if x.place > min(block)]
     if not lines:
-        return None
-    if subtotal is not None and isinstance(subtotal.value, float):
-        base = Decimal(str(subtotal.value))
-        for line in lines:
-            rate = _RATE.search(line.label)
-            if rate and _same(
-                (base * Decimal(rate.group(1).replace(",", ".")) / 100).quantize(CENT), line.value
-            ):
-                evidence = [f"label {line.label!r}", f"check passed: {rate.group(0)} of {_money(base)}"]
-                return Pick(float(line.value), line.cells, line.placement, 1.0, "tax:keyword+rate", evidence)
-    best = lines[-1]
-    return Pick(float(best.value), best.cells, best.placement, 0.85, "tax:keyword", [f"label {best.label!r}"])
+        summary = _last_summary_row(page, MoneyRole.TAX)
+        if not summary:
+            return None
+        best, passed = summary[0], _summary_pair_checks(page, total)
+        evidence = [f"label {best.label!r}", "read from the tax summary"]
+        if passed:
+            evidence.append(f"check passed: {passed}")
+            return Pick(float(best.value), best.cells, best.placement, 1.0, "tax:summary+sum", evidence)
+        return Pick(float(best.value), best.cells, best.placement, 0.6, "tax:summary", evidence)
+    by_rate: dict[str, MoneyLine] = {}
+    checked: list[str] = []
+    for line in lines:
+        found = _rate_base(page, line, subtotal)
+        rate = found[0].replace(",", ".") if found else ""
+        by_rate[rate] = line  # a rate printed twice ("VAT 20%", "Total VAT 20%") counts once
+        if found and _same((found[1] * Decimal(rate) / 100).quantize(CENT), line.value):
+            checked.append(f"{found[0]} % of {_money(found[1])} = {_money(line.value)}")
+    chosen = list(by_rate.values()) if all(by_rate) and len(by_rate) > 1 else [lines[-1]]
+    value = sum((x.value for x in chosen), Decimal(0))
+    evidence = [f"label {x.label!r}" for x in chosen]
+    if len(chosen) > 1:
+        evidence.append(f"sum of {len(chosen)} tax lines of different rates")
+    evidence += [f"check passed: {text}" for text in checked]
+    cells = [c for x in chosen for c in x.cells]
+    if checked and len(checked) >= len(chosen):
+        return Pick(float(value), cells, chosen[0].placement, 1.0, "tax:keyword+rate", evidence)
+    return Pick(float(value), cells, chosen[0].placement, 0.85, "tax:keyword", evidence)
 
 
 def _pick_custom(page: MoneyPage, spec: FieldSpec) -> Pick | None:

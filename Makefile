@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system-deps lint typecheck bench examples clean
+.PHONY: demo test setup system-deps lint typecheck bench examples clean calibrate
 
 demo: setup
 	$(BIN)/folio process examples/invoices --schema invoice
@@ -44,6 +44,19 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python bench/pages.py
+
+# Refit the local engine's confidence calibration and done threshold (docs/calibration.md):
+# score both golden sets with the current code, then fit on their field records.
+SROIE    ?= ../shared/corpora/receipts-sroie
+INVOICES ?= var/golden/invoices-dev
+calibrate: setup
+	mkdir -p var/dev
+	nice $(BIN)/folio eval $(SROIE) --schema receipt --date-order dmy --engine local \
+		--records var/dev/records-sroie.jsonl --json > var/dev/eval-sroie.json
+	nice $(BIN)/folio eval $(INVOICES) --schema invoice --engine local \
+		--records var/dev/records-invoices.jsonl --json > var/dev/eval-invoices.json
+	$(BIN)/python -m bench.calibrate var/dev/records-sroie.jsonl var/dev/records-invoices.jsonl \
+		--engine local --out models/data/calibration-local.json
 
 # The generated invoice golden set (tests/support/invoice_set/README.md): dev and held-out splits.
 .PHONY: golden

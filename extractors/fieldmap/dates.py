@@ -11,6 +11,10 @@ languages, ISO, times glued on) gets the label printed before it in its cell ("D
 role ("Due date", "Fälligkeitsdatum", "Printed Date", "Lieferdatum"), the way money labels
 are read (see ``amount_labels``); a field's own aliases count as its role.
 
+A due date is never guessed from an unlabelled date; without a labelled one it is counted
+from printed payment terms ("Within 30 days", "Zahlbar innerhalb von 14 Tagen") and the
+document's date, unless the terms count from the month's end ("30 gg d.f.f.m.").
+
 For a field, a date labelled with its role scores highest; for the document's own date an
 unlabelled one comes next (receipts print the date alone, beside a time or a cashier code),
 earlier on the page a little better, and a date labelled for another role (due, delivery,
@@ -31,6 +35,7 @@ Methods (``ExtractedField.method``) and their strength:
 | ``date:only-one`` | unlabelled, but the only date on the page | 0.85 |
 | ``date:unlabelled`` | unlabelled, the best of several dates | 0.6 |
 | ``date:other-label`` | only dates labelled for another role were found | 0.3 |
+| ``date:terms`` | a due date counted from printed payment terms and the document's date | 0.7 |
 
 x 0.9 when the day/month order of the value rested on the currency default alone, and x 0.7
 for a date inside an identifier. The evidence names the label, repetitions and the order.
@@ -81,6 +86,8 @@ _ROLE_WORDS: dict[DateRole, tuple[str, ...]] = {
         "falligkeit", "falligkeitsdatum", "falligbis", "zahlbarbis", "zahlungsziel", "echeance",
         "datedecheance", "vervaldatum", "vervaldag", "tebetalenvoor", "uiterlijkbetalen", "vencimiento",
         "fechadevencimiento", "scadenza", "datascadenza", "datadiscadenza", "tarikhakhir", "payableon",
+        "zahlbar", "biszum", "directdebit", "collected", "lastschrift", "eingezogen", "addebito",
+        "prelevement", "incasso", "afschrijving", "domiciliacion", "cargo",
     ),
     DateRole.DELIVERY: (
         "delivery", "deliverydate", "dateofdelivery", "dateofsupply", "supplydate", "servicedate",
@@ -94,7 +101,9 @@ _ROLE_WORDS: dict[DateRole, tuple[str, ...]] = {
     ),
     DateRole.PERIOD: (
         "period", "billingperiod", "serviceperiod", "from", "until", "zeitraum", "leistungszeitraum",
-        "abrechnungszeitraum", "periode", "periodo",
+        "abrechnungszeitraum", "periode", "periodo", "arrival", "departure", "arrivo", "partenza",
+        "anreise", "abreise", "arrivee", "depart", "checkin", "checkout", "aankomst", "vertrek",
+        "llegada", "salida", "event", "veranstaltung", "evenement", "evento",
     ),
     DateRole.PRINT: ("printed", "printdate", "printedon", "reprint", "closed"),
     DateRole.OTHER: ("validuntil", "valid", "expiry", "expires", "gultigbis", "time", "since", "born"),
@@ -202,6 +211,12 @@ def day_order(rows: Sequence[Row]) -> tuple[bool, str]:
     return True, f"day-first: assumed (currency {currency.code if currency else 'unknown'})"
 
 
+def _bare_date(text: str) -> bool:
+    """Whether ``text`` starts with a date, nothing but punctuation before it."""
+    dates = find_dates(text)
+    return bool(dates) and not re.search(r"[A-Za-zÀ-ÿ]", text[: dates[0].start])
+
+
 def _label_options(
     rows: Sequence[Row], r: int, c: int, match: DateMatch, unit: float
 ) -> list[tuple[str, Cell, float]]:
@@ -216,14 +231,20 @@ def _label_options(
         left = rows[r].cells[c - 1]
         if re.search(r"[A-Za-zÀ-ÿ]", left.text) and not find_dates(left.text):
             out.append((left.text, left, 0.97))
+    # A header over a column of bare dates (an item table's "Date") labels no field.
+    below = rows[r + 1].cells if r + 1 < len(rows) else []
+    column = any(x.overlaps_x(cell) > 0 and _bare_date(x.text) for x in below)
     for above in reversed(rows[max(0, r - 2) : r]):
-        if cell.y0 - above.y1 > 2.2 * max(unit, cell.height):
+        if column or cell.y0 - above.y1 > 2.2 * max(unit, cell.height):
             break
         over = [x for x in above.cells if x.overlaps_x(cell) > 0 and not re.search(r"\d", x.text)]
         if over:
             best = max(over, key=lambda x: x.overlaps_x(cell))
             out.append((best.text, best, 0.93))
             break
+    after = cell.text[match.end :]  # "wird am 09.01.2025 per Lastschrift eingezogen"
+    if read_date_label(after)[0] in (DateRole.DUE, DateRole.DELIVERY, DateRole.PERIOD):
+        out.append((after, cell, 1.0))
     return out
 
 
@@ -307,24 +328,72 @@ def choose_dates(
     candidates = read_dates(rows, unit, day_first, aliases)
     distinct = {c.match.value for c in candidates if not c.inside_identifier}
     out: dict[str, ExtractedField] = {}
-    for spec in date_specs:
+    issue: DateCandidate | None = None
+    # The document's own date first: a due date may be counted from it (payment terms).
+    for spec in sorted(date_specs, key=lambda s: date_role(s) is not DateRole.ISSUE):
         role = date_role(spec)
         scored = []
         for found in candidates:
             score, kind = _score(spec, role, found, len(rows))
             if not kind:
                 continue
-            repeats = sum(1 for o in candidates if o is not found and o.match.value == found.match.value)
+            repeats = sum(
+                1
+                for o in candidates
+                if o is not found
+                and o.match.value == found.match.value
+                and _score(spec, role, o, len(rows))[1]
+                and _score(spec, role, o, len(rows))[1] != "other-label"
+            )
             score += min(0.1, 0.05 * repeats)
             score -= 0.3 if found.inside_identifier else 0.0
             score -= 0.02 if found.match.two_digit_year else 0.0
             score -= 0.4 if found.match.value.year < PLAUSIBLE_SINCE else 0.0
             scored.append((score, -found.row, found, kind, repeats))
-        if not scored:
-            continue
-        _, _, best, kind, repeats = max(scored, key=lambda s: (s[0], s[1]))
-        out[spec.name] = _pick(best, kind, repeats, distinct, order_reason).to_field(page_number)
+        best_scored = max(scored, key=lambda s: (s[0], s[1])) if scored else None
+        if best_scored is not None and (role is not DateRole.DUE or best_scored[3] == "labelled"):
+            _, _, best, kind, repeats = best_scored
+            out[spec.name] = _pick(best, kind, repeats, distinct, order_reason).to_field(page_number)
+            if role is DateRole.ISSUE:
+                issue = best
+        elif role is DateRole.DUE:
+            due = _due_from_terms(rows, issue)
+            if due is not None:
+                out[spec.name] = due.to_field(page_number)
     return out
+
+
+_TERMS = re.compile(
+    r"(?:within|in|innerhalb(?:\s+von)?|binnen|entro|dans|a|à|en)?\s*(?P<days>\d{1,3})\s*"
+    r"(?:days?|tagen?|dagen|jours|j\.|giorni|gg\.?|d[ií]as)(?!\w)",
+    re.IGNORECASE,
+)
+# Words that make a number of days payment terms, and words of terms counted otherwise
+# (from the end of the month: "30 gg d.f.f.m.", "30 days EOM") that a plain sum would get wrong.
+_TERMS_WORDS = re.compile(
+    r"pay|due|terms|zahl|paiement|règlement|reglement|betal|pago|vencim|pagamento|scadenza|bonifico",
+    re.IGNORECASE,
+)
+_MONTH_END = re.compile(r"f\.?\s?f\.?\s?m|fine mese|end of month|eom|fin de mois|monatsende", re.IGNORECASE)
+
+
+def _due_from_terms(rows: Sequence[Row], issue: DateCandidate | None) -> Pick | None:
+    """A due date counted from payment terms ("Within 30 days", "Zahlbar innerhalb von 14
+    Tagen", "à 45 jours") and the document's date, when no due date is printed."""
+    if issue is None:
+        return None
+    for row in rows:
+        for cell in row.cells:
+            terms = _TERMS.search(cell.text)
+            if terms is None or not _TERMS_WORDS.search(cell.text) or _MONTH_END.search(cell.text):
+                continue
+            days = int(terms["days"])
+            if not 0 < days <= 180:
+                continue
+            due = issue.match.value + dt.timedelta(days=days)
+            evidence = [f"terms {terms.group(0).strip()!r} counted from {issue.match.value.isoformat()}"]
+            return Pick(due.isoformat(), [cell], 1.0, 0.7, "date:terms", evidence)
+    return None
 
 
 def _pick(best: DateCandidate, kind: str, repeats: int, distinct: set[dt.date], order_reason: str) -> Pick:

@@ -180,3 +180,44 @@ def test_custom_date_fields_take_their_own_labels() -> None:
     )
     values = {name: f.value for name, f in result.fields.items()}
     assert values == {"delivery_date": "2026-06-17", "order_date": "2026-06-01"}
+
+
+def test_due_date_counted_from_payment_terms() -> None:
+    result = invoice(
+        ["ACME LTD", "Invoice date  20/11/2023", "Terms of payment: Within 30 days due net", "Total 10.00"]
+    )
+    due = field(result, "due_date")
+    assert due.value == "2023-12-20"
+    assert due.method == "date:terms"
+    assert due.confidence < field(result, "invoice_date").confidence
+    end_of_month = invoice(["ACME SRL", "Data fattura 20/11/2023", "Bonifico 30 gg d.f.f.m.", "Totale 10,00"])
+    assert "due_date" not in end_of_month.fields
+
+
+def test_a_due_keyword_after_the_date() -> None:
+    result = invoice(
+        [
+            "STADTWERKE",
+            "Rechnungsdatum: 26.12.2024",
+            "Der Betrag wird am 09.01.2025 per Lastschrift eingezogen",
+        ]
+    )
+    assert field(result, "invoice_date").value == "2024-12-26"
+    assert field(result, "due_date").value == "2025-01-09"
+
+
+def test_stay_dates_and_an_item_date_column_are_not_the_invoice_date() -> None:
+    result = invoice(
+        [
+            "HOTEL IRONVALE LTD",
+            "Date      05/04/2023",
+            "Arrival   01/04/2023",
+            "Departure 05/04/2023",
+            "Date         Description        Amount",
+            "01/04/2023   Single room        115.00",
+            "01/04/2023   Breakfast           23.05",
+            "02/04/2023   Single room        115.00",
+            "Total   253.05",
+        ]
+    )
+    assert field(result, "invoice_date").value == "2023-04-05"

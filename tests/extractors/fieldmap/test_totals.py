@@ -244,3 +244,86 @@ def test_custom_money_fields() -> None:
     assert field(result, "shipping_cost").value == 45.0
     assert field(result, "shipping_cost").method == "money:labelled"
     assert field(result, "grand_total").value == 145.0
+
+
+def test_a_balance_after_a_part_payment_is_not_the_total() -> None:
+    result = invoice(
+        [
+            "ACME LTD",
+            "Subtotal  1,000.00",
+            "VAT 20%  200.00",
+            "Total  1,200.00",
+            "Amount paid  -300.00",
+            "Balance due  900.00",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 1200.0
+    assert any("total - paid = balance (1200.00 - 300.00 = 900.00)" in e for e in total.evidence)
+
+
+def test_a_previous_balance_paid_off_is_not_this_bills_total() -> None:
+    result = invoice(
+        [
+            "WRENFIELD ENERGY",
+            "Previous balance          £174.77",
+            "Payment received - thank you   -£174.77",
+            "Net amount                £163.75",
+            "VAT at 5% on £163.75      £8.19",
+            "Total charges for this period   £171.94",
+        ]
+    )
+    assert field(result, "total_amount").value == 171.94
+    assert field(result, "subtotal").value == 163.75
+    assert field(result, "tax_amount").value == 8.19  # not the base printed in its label
+
+
+def test_tax_included_at_two_rates_is_added_up() -> None:
+    result = invoice(
+        [
+            "Gasthaus Linde KG",
+            "Gesamtsumme EUR          3.825,32",
+            "Im Gesamtbetrag sind enthalten:",
+            "MwSt. 19 % auf 60,08          11,42",
+            "MwSt. 7 % auf 3.508,24       245,58",
+        ]
+    )
+    tax = field(result, "tax_amount")
+    assert tax.value == pytest.approx(257.00)
+    assert tax.method == "tax:keyword+rate"
+    assert field(result, "total_amount").value == 3825.32
+
+
+def test_a_totals_header_over_its_row_of_values() -> None:
+    lines = [
+        TextLine(text="Base imponible", bbox=(0.08, 0.60, 0.25, 0.62), confidence=1.0),
+        TextLine(text="% IVA", bbox=(0.28, 0.60, 0.34, 0.62), confidence=1.0),
+        TextLine(text="Cuota IVA", bbox=(0.38, 0.60, 0.48, 0.62), confidence=1.0),
+        TextLine(text="TOTAL FACTURA", bbox=(0.57, 0.60, 0.72, 0.62), confidence=1.0),
+        TextLine(text="25.060,66 €", bbox=(0.08, 0.63, 0.19, 0.65), confidence=1.0),
+        TextLine(text="21 %", bbox=(0.28, 0.63, 0.32, 0.65), confidence=1.0),
+        TextLine(text="5.262,74 €", bbox=(0.38, 0.63, 0.48, 0.65), confidence=1.0),
+        TextLine(text="30.323,40 €", bbox=(0.80, 0.63, 0.92, 0.65), confidence=1.0),
+    ]
+    result = map_page(lines, get_schema("invoice"), page_number=1)
+    values = {name: result.fields[name].value for name in ("subtotal", "tax_amount", "total_amount")}
+    assert values == {"subtotal": 25060.66, "tax_amount": 5262.74, "total_amount": 30323.40}
+
+
+def test_tax_summary_by_rate_gives_subtotal_and_tax_when_the_main_block_has_none() -> None:
+    result = invoice(
+        [
+            "HOTEL TORRE",
+            "Totale   234,47",
+            "Pagamento carta di credito   -234,47",
+            "Saldo   0,00",
+            "IVA   Imponibile   IVA   Totale",
+            "10%   204,06   20,41   224,47",
+            "0%   10,00   0,00   10,00",
+            "Σ   214,06   20,41   234,47",
+        ]
+    )
+    assert field(result, "total_amount").value == 234.47
+    subtotal, tax = field(result, "subtotal"), field(result, "tax_amount")
+    assert (subtotal.value, tax.value) == (214.06, 20.41)
+    assert (subtotal.method, tax.method) == ("subtotal:summary+sum", "tax:summary+sum")

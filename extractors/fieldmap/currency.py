@@ -39,16 +39,27 @@ _SYMBOLS = {
     "SFr.": "CHF",
     "Fr.": "CHF",
 }
-_CODE = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(CURRENCY_CODES)) + r")(?![A-Za-z])")
+_CODES = "|".join(sorted(CURRENCY_CODES))
+# A code as a word, or glued by OCR to the word before it when an amount follows ("TOTALEUR
+# 5,435.96") or a lower-case word precedes it ("AmountEUR"); never inside "MONSIEUR Dupont".
+_CODE = re.compile(
+    r"(?<![A-Za-z])(" + _CODES + r")(?![A-Za-z])"
+    r"|(?<=[A-Za-z])(" + _CODES + r")(?=\s?[\d(-])"
+    r"|(?<=[a-z])(" + _CODES + r")(?![A-Za-z])"
+)
 _SYMBOL = re.compile(r"US\$|C\$|A\$|SFr\.|(?<![A-Za-z])Fr\.(?=\s?\d)|[€£¥]")
 _DOLLAR = re.compile(r"(?<![A-Za-z])\$")
+
+
+def _code_of(match: re.Match[str]) -> str:
+    return next(g for g in match.groups() if g)
 
 
 def currency_in(text: str) -> str | None:
     """The ISO code of the currency ``text`` names by code or unambiguous symbol."""
     code = _CODE.search(text)
     if code:
-        return code.group(1)
+        return _code_of(code)
     symbol = _SYMBOL.search(text)
     if symbol:
         return _SYMBOLS[symbol.group(0)]
@@ -108,10 +119,9 @@ _PHONE_COUNTRY = {
     "41": "CHF",
     "1": "USD",
 }
-_IBAN = re.compile(r"\bIBAN:?\s*([A-Z]{2})\d{2}")
+_IBAN = re.compile(r"IBAN:?\s*([A-Z]{2})\d{2}")
 _VAT_ID = re.compile(
-    r"(?:USt-?Id(?:Nr)?|VAT(?:\s*(?:No|Reg|ID))?|TVA|BTW|P\.?\s?IVA|NIF|CIF|UID)\.?\s*:?\s*([A-Z]{2})\s?\d",
-    re.IGNORECASE,
+    r"(?i:USt-?Id(?:Nr)?|VAT(?:\s*(?:No|Number|Reg|ID))?|TVA|BTW|P\.?\s?IVA|NIF|CIF|UID)\.?\s*:?\s*([A-Z]{2})\s?\d"
 )
 _PHONE = re.compile(r"\+(1|3[0-9]{1,2}|4[0-9])[\s(]")
 
@@ -140,8 +150,8 @@ def _from_page(rows: Sequence[Row]) -> Finding | None:
     for r, row in enumerate(rows):
         text = row.text
         for m in _CODE.finditer(text):
-            codes[m.group(1)] += 1
-            first.setdefault(m.group(1), r)
+            codes[_code_of(m)] += 1
+            first.setdefault(_code_of(m), r)
         for m in _SYMBOL.finditer(text):
             symbols[_SYMBOLS[m.group(0)]] += 1
             first.setdefault(_SYMBOLS[m.group(0)], r)

@@ -265,6 +265,8 @@ def test_logo_word_and_web_domain_name_the_issuer_not_the_addressee() -> None:
         (["Total £120.00"], "GBP", "currency:symbol"),
         (["Total $120.00"], "USD", "currency:dollar"),
         (["Gesamtbetrag 22.732,95", "IBAN DE37 8623 6940 8491 3270 46"], "EUR", "currency:country"),
+        (["Subtotal 4,419.48", "TOTALEUR 5,435.96"], "EUR", "currency:code"),  # OCR glued the code
+        (["VATat5%on98.69", "Total 103.62", "VATNoGB354273636"], "GBP", "currency:country"),
     ],
 )
 def test_currency_evidence_and_its_strength(printed: list[str], code: str, method: str) -> None:

@@ -16,9 +16,9 @@ ambiguous "Net total") plus the checks it passes against the rest of the page:
 - ``paid``: it minus a part payment printed under it leaves the balance printed under that
   (and that balance, "Balance due", "Saldo", is then no total);
 
-and a little for being the last and the largest total of the page. A whole number on a page
-whose amounts have cents is a count, not money (``Total: 24 473.30``; a year is never a
-candidate). Cash, change, rounding, discount, quantity and tax-summary lines are never the
+(see ``total_checks``), and a little for being the last and the largest total of the page.
+A whole number on a page whose amounts have cents is a count, not money (``Total: 24
+473.30``; a year is never a candidate). Cash, change, rounding, discount, quantity and tax-summary lines are never the
 total, except an amount of a whole unit or more on a "Rounding" line (no adjustment is
 that large: it is the rounded total under a short label); a subtotal or payment line is one
 only when what was paid confirms it (a receipt without a total label), and an amount whose
@@ -52,10 +52,8 @@ strength of an unchecked pick and is named in the evidence, as is every check th
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractors.fieldmap.amount_labels import MoneyRole, read_label
@@ -64,10 +62,22 @@ from extractors.fieldmap.labels import aliases_for, squash
 from extractors.fieldmap.layout import Row
 from extractors.fieldmap.money_lines import MoneyLine, MoneyPage, read_money_page
 from extractors.fieldmap.picks import Pick
+from extractors.fieldmap.total_checks import (
+    CENT,
+    TotalOption,
+    balance_check,
+    cash_check,
+    failed_checks,
+    items_check,
+    money_text,
+    paid_check,
+    rounding_check,
+    same,
+    sum_check,
+)
 from models.extraction import ExtractedField
 from models.schemas import FieldKind, FieldSpec
 
-CENT = Decimal("0.01")
 _DECIMAL_PAGE = 0.6  # share of amounts with cents above which whole numbers look like counts
 _CHECK_BONUS = {"sum": 0.3, "rounding": 0.3, "paid": 0.25, "cash": 0.25, "items": 0.2}
 _PAID_EQUALS = 0.15  # what was paid equals it, with no change: weaker than cash - change
@@ -90,135 +100,12 @@ def money_role(spec: FieldSpec) -> str:
     return "custom"
 
 
-@dataclass
-class _Option:
-    """A candidate value for the total with its score and what supports it."""
-
-    line: MoneyLine
-    value: Decimal
-    repaired: str | None = None
-    score: float = 0.0
-    checks: dict[str, str] = field(default_factory=dict)  # check name -> what it showed
-    parts: tuple[MoneyLine, ...] = ()  # the subtotal and tax lines of a passed sum check
-
-
-def _same(a: Decimal, b: Decimal) -> bool:
-    return abs(a - b) < CENT / 2
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
 def _is_year(line: MoneyLine) -> bool:
     value = line.amount.value
     return not line.amount.has_decimals and 1900 <= value <= 2099
 
 
-def _sum_check(page: MoneyPage, option: _Option) -> None:
-    """Does a subtotal (or an earlier total) plus the tax lines make this value?"""
-    bases = [
-        x
-        for x in page.of(MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TOTAL)
-        if x.place < option.line.place
-        and x.amount.has_decimals
-        and 0 < x.value < option.value
-        and x.last_in_group
-    ]
-    taxes = [x for x in page.of(MoneyRole.TAX) if x.amount.has_decimals and x.value > 0 and x.last_in_group]
-    extras = [x for x in page.of(MoneyRole.SURCHARGE) if x.amount.has_decimals and x.value > 0]
-    discounts = [x for x in page.of(MoneyRole.DISCOUNT) if x.amount.has_decimals and x.value != 0]
-    for base in reversed(bases):  # the nearest base first
-        for size in (1, 2, 3):
-            for tax in itertools.combinations(taxes, size):
-                for extra in (*((e,) for e in extras), ()):
-                    for discount in (*((d,) for d in discounts), ()):
-                        total = base.value + sum(t.value for t in tax) + sum(e.value for e in extra)
-                        total -= sum(abs(d.value) for d in discount)
-                        if _same(total, option.value):
-                            parts = (base, *tax)
-                            shown = " + ".join(_money(p.value) for p in (base, *tax, *extra))
-                            shown += "".join(f" - {_money(abs(d.value))}" for d in discount)
-                            option.checks["sum"] = (
-                                f"subtotal + tax = total ({shown} = {_money(option.value)})"
-                            )
-                            option.parts = parts
-                            return
-
-
-def _rounding_check(page: MoneyPage, option: _Option) -> None:
-    roundings = [x for x in page.of(MoneyRole.ROUNDING) if x.amount.has_decimals and x.value != 0]
-    earlier = [
-        x
-        for x in page.of(MoneyRole.TOTAL, MoneyRole.NET, MoneyRole.SUBTOTAL)
-        if x.amount.has_decimals and x.place < option.line.place and not _same(x.value, option.value)
-    ]
-    for rounding, before in itertools.product(roundings, earlier):
-        for sign in (1, -1):  # OCR often loses the sign of a rounding adjustment
-            if _same(before.value + sign * abs(rounding.value), option.value):
-                option.checks["rounding"] = (
-                    f"rounded total ({_money(before.value)} {'+-'[sign < 0]} {_money(abs(rounding.value))} "
-                    f"= {_money(option.value)})"
-                )
-                return
-
-
-def _cash_check(page: MoneyPage, option: _Option) -> str | None:
-    """Passes when tendered - change = value; returns what failed when it could not pass."""
-    # A payment may be printed as a credit ("Pagamento carta di credito  -234,47").
-    cash = [abs(x.value) for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
-    change = [x.value for x in page.of(MoneyRole.CHANGE) if x.amount.has_decimals and x.value >= 0]
-    for paid in cash:
-        for back in change:
-            if back > 0 and _same(paid - back, option.value):
-                shown = f"{_money(paid)} - {_money(back)} = {_money(option.value)}"
-                option.checks["cash"] = f"cash - change = total ({shown})"
-                return None
-        if _same(paid, option.value) and all(back == 0 for back in change):
-            option.checks["cash"] = f"paid {_money(paid)} = total"
-            return None
-    if cash and change:
-        return f"cash - change != total ({_money(cash[0])} - {_money(change[0])})"
-    return None
-
-
-def _balance_check(page: MoneyPage, option: _Option) -> bool:
-    """Is this value what is left to pay after a part payment (total - paid = balance)?
-
-    When it is, the total it came from gets the ``paid`` check and this value is no total.
-    """
-    paid = [x for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
-    earlier = [
-        x
-        for x in page.of(MoneyRole.TOTAL, MoneyRole.NET)
-        if x.amount.has_decimals and x.place < option.line.place and x.value > option.value
-    ]
-    for payment, total in itertools.product(paid, earlier):
-        if total.place < payment.place < option.line.place and _same(
-            total.value - abs(payment.value), option.value
-        ):
-            return True
-    return False
-
-
-def _paid_check(page: MoneyPage, option: _Option) -> None:
-    """A total, a part payment under it and the balance left: total - paid = balance."""
-    paid = [x for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
-    later = [x for x in page.of(MoneyRole.TOTAL) if x.place > option.line.place and x.value < option.value]
-    for payment, balance in itertools.product(paid, later):
-        between = option.line.place < payment.place < balance.place
-        if between and _same(option.value - abs(payment.value), balance.value):
-            shown = f"{_money(option.value)} - {_money(abs(payment.value))} = {_money(balance.value)}"
-            option.checks["paid"] = f"total - paid = balance ({shown})"
-            return
-
-
-def _items_check(page: MoneyPage, option: _Option) -> None:
-    if page.items_sum is not None and page.item_count >= 2 and _same(page.items_sum, option.value):
-        option.checks["items"] = f"items sum to {_money(page.items_sum)} ({page.item_count} lines)"
-
-
-def _total_options(page: MoneyPage) -> list[_Option]:
+def _total_options(page: MoneyPage) -> list[TotalOption]:
     labelled = page.of(MoneyRole.TOTAL, MoneyRole.NET)
     # A rounding adjustment is cents; a larger amount on a "Rounding" line is the rounded total.
     labelled += [x for x in page.of(MoneyRole.ROUNDING) if abs(x.value) >= ROUNDING_AT_MOST]
@@ -232,20 +119,20 @@ def _total_options(page: MoneyPage) -> list[_Option]:
             for x in page.of(MoneyRole.OTHER)
             if x.place > first_tax and x.label and x.amount.has_decimals and not x.follows_amount
         ]
-    options: list[_Option] = []
+    options: list[TotalOption] = []
     for line in [*labelled, *fallback]:
         if line.value <= 0:
             continue
         restored = without_decimal_point(line.amount) if page.decimal_share >= _DECIMAL_PAGE else None
         if restored is not None:
-            note = f"repaired {line.amount.value} -> {_money(restored)} (decimal point lost)"
-            options.append(_Option(line, restored, repaired=note))
+            note = f"repaired {line.amount.value} -> {money_text(restored)} (decimal point lost)"
+            options.append(TotalOption(line, restored, repaired=note))
         if not _is_year(line):
-            options.append(_Option(line, line.value))
+            options.append(TotalOption(line, line.value))
     return options
 
 
-def _score(page: MoneyPage, option: _Option, options: Sequence[_Option]) -> None:
+def _score(page: MoneyPage, option: TotalOption, options: Sequence[TotalOption]) -> None:
     line = option.line
     reading = line.reading
     if reading.role is MoneyRole.TOTAL:
@@ -254,11 +141,11 @@ def _score(page: MoneyPage, option: _Option, options: Sequence[_Option]) -> None
         option.score = 0.55
     else:  # a subtotal or payment line: only with what was paid behind it
         option.score = 0.3
-    _sum_check(page, option)
-    _rounding_check(page, option)
-    _cash_check(page, option)
-    _items_check(page, option)
-    _paid_check(page, option)
+    sum_check(page, option)
+    rounding_check(page, option)
+    cash_check(page, option)
+    items_check(page, option)
+    paid_check(page, option)
     option.score += sum(_CHECK_BONUS[name] for name in option.checks)
     if option.checks.get("cash", "").startswith("paid "):
         option.score -= _CHECK_BONUS["cash"] - _PAID_EQUALS
@@ -275,18 +162,18 @@ def _score(page: MoneyPage, option: _Option, options: Sequence[_Option]) -> None
         option.score -= 0.15
     if option.value == 0:
         option.score -= 0.4
-    if _balance_check(page, option):
+    if balance_check(page, option):
         option.score -= 0.6  # what is left after a part payment, not the total
     totals = [o for o in options if o.line.role in _TOTAL_LIKE]
     if totals and line.row == max(o.line.row for o in totals):
         option.score += 0.08
     if totals and option.value == max(o.value for o in totals):
         option.score += 0.04
-    agreeing = {o.line.row for o in totals if o.line.row != line.row and _same(o.value, option.value)}
+    agreeing = {o.line.row for o in totals if o.line.row != line.row and same(o.value, option.value)}
     option.score += min(0.1, 0.05 * len(agreeing))
 
 
-def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
+def _pick_total(page: MoneyPage) -> tuple[Pick, TotalOption] | None:
     options = _total_options(page)
     for option in options:
         _score(page, option, options)
@@ -306,10 +193,8 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
         evidence.append(best.line.amount.repair)
     evidence += [f"check passed: {text}" for text in best.checks.values()]
     passed = next((name for name in _CHECK_ORDER if name in best.checks), None)
-    labelled = best.line.role in (MoneyRole.TOTAL, MoneyRole.NET)
-    rivals = {
-        o.value for o in options if o.line.role in (MoneyRole.TOTAL, MoneyRole.NET) and o.repaired is None
-    }
+    labelled = best.line.role in _TOTAL_LIKE
+    rivals = {o.value for o in options if o.line.role in _TOTAL_LIKE and o.repaired is None}
     if best.line.role is MoneyRole.OTHER:
         method, strength = "total:sum", 0.8
     elif not labelled:
@@ -318,10 +203,10 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
         method, strength = f"total:keyword+{passed}", 1.0
     elif len(rivals) > 1:
         method, strength = "total:largest", 0.6
-        evidence.append("other totals on the page: " + ", ".join(_money(v) for v in sorted(rivals)))
+        evidence.append("other totals on the page: " + ", ".join(money_text(v) for v in sorted(rivals)))
     else:
         method, strength = "total:keyword", 0.9 if best.line.reading.final else 0.85
-    failed = _failed_checks(page, best)
+    failed = failed_checks(page, best)
     if failed and not passed:
         strength *= 0.75
     evidence += [f"check failed: {text}" for text in failed]
@@ -331,27 +216,13 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, _Option] | None:
     return pick, best
 
 
-def _failed_checks(page: MoneyPage, best: _Option) -> list[str]:
-    failed = []
-    subtotals = page.of(MoneyRole.SUBTOTAL)
-    taxes = page.of(MoneyRole.TAX)
-    if "sum" not in best.checks and subtotals and any(t.value != 0 for t in taxes):
-        failed.append(f"subtotal + tax != total ({_money(subtotals[-1].value)} + {_money(taxes[-1].value)})")
-    if "cash" not in best.checks:
-        probe = _Option(best.line, best.value)
-        cash_failure = _cash_check(page, probe)
-        if cash_failure and "rounding" not in best.checks:
-            failed.append(cash_failure)
-    return failed
-
-
 def _last_summary_row(page: MoneyPage, *roles: MoneyRole) -> list[MoneyLine]:
     """Lines of these roles in the last tax-summary row that has one (its sum row: "Σ")."""
     lines = [x for x in page.lines if x.in_summary and x.role in roles and x.amount.has_decimals]
     return [x for x in lines if x.row == lines[-1].row] if lines else []
 
 
-def _summary_pair_checks(page: MoneyPage, total: _Option | None) -> str | None:
+def _summary_pair_checks(page: MoneyPage, total: TotalOption | None) -> str | None:
     """Do the summary's last subtotal and tax add up to the chosen total?"""
     bases, taxes = (
         _last_summary_row(page, MoneyRole.SUBTOTAL, MoneyRole.NET),
@@ -359,13 +230,13 @@ def _summary_pair_checks(page: MoneyPage, total: _Option | None) -> str | None:
     )
     if total is None or not bases or not taxes:
         return None
-    if _same(bases[0].value + taxes[0].value, total.value):
-        shown = f"{_money(bases[0].value)} + {_money(taxes[0].value)} = {_money(total.value)}"
+    if same(bases[0].value + taxes[0].value, total.value):
+        shown = f"{money_text(bases[0].value)} + {money_text(taxes[0].value)} = {money_text(total.value)}"
         return f"subtotal + tax = total ({shown}, from the tax summary)"
     return None
 
 
-def _pick_subtotal(page: MoneyPage, total: _Option | None) -> Pick | None:
+def _pick_subtotal(page: MoneyPage, total: TotalOption | None) -> Pick | None:
     if total is not None and "sum" in total.checks:
         base = total.parts[0]
         evidence = [f"label {base.label!r}", f"check passed: {total.checks['sum']}"]
@@ -389,8 +260,8 @@ def _pick_subtotal(page: MoneyPage, total: _Option | None) -> Pick | None:
         return Pick(float(best.value), best.cells, best.placement, 0.6, "subtotal:summary", evidence)
     best = max(lines, key=lambda x: (x.role is MoneyRole.SUBTOTAL, x.place))
     evidence = [f"label {best.label!r}"]
-    if page.items_sum is not None and page.item_count >= 2 and _same(page.items_sum, best.value):
-        evidence.append(f"check passed: items sum to {_money(page.items_sum)}")
+    if page.items_sum is not None and page.item_count >= 2 and same(page.items_sum, best.value):
+        evidence.append(f"check passed: items sum to {money_text(page.items_sum)}")
         return Pick(float(best.value), best.cells, best.placement, 1.0, "subtotal:keyword+items", evidence)
     strength = 0.85 if best.role is MoneyRole.SUBTOTAL else 0.6
     return Pick(float(best.value), best.cells, best.placement, strength, "subtotal:keyword", evidence)
@@ -410,7 +281,7 @@ def _rate_base(page: MoneyPage, line: MoneyLine, subtotal: Pick | None) -> tuple
     return None
 
 
-def _pick_tax(page: MoneyPage, total: _Option | None, subtotal: Pick | None) -> Pick | None:
+def _pick_tax(page: MoneyPage, total: TotalOption | None, subtotal: Pick | None) -> Pick | None:
     """The tax: the tax lines of a passed sum; else every tax line of its own rate added up
     (a tax-inclusive invoice lists 19 % and 7 % apart), each checked against its base when the
     label prints a rate; else the tax summary's."""
@@ -442,8 +313,8 @@ def _pick_tax(page: MoneyPage, total: _Option | None, subtotal: Pick | None) -> 
         found = _rate_base(page, line, subtotal)
         rate = found[0].replace(",", ".") if found else ""
         by_rate[rate] = line  # a rate printed twice ("VAT 20%", "Total VAT 20%") counts once
-        if found and _same((found[1] * Decimal(rate) / 100).quantize(CENT), line.value):
-            checked.append(f"{found[0]} % of {_money(found[1])} = {_money(line.value)}")
+        if found and same((found[1] * Decimal(rate) / 100).quantize(CENT), line.value):
+            checked.append(f"{found[0]} % of {money_text(found[1])} = {money_text(line.value)}")
     chosen = list(by_rate.values()) if all(by_rate) and len(by_rate) > 1 else [lines[-1]]
     value = sum((x.value for x in chosen), Decimal(0))
     evidence = [f"label {x.label!r}" for x in chosen]

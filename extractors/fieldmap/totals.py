@@ -17,15 +17,16 @@ ambiguous "Net total") plus the checks it passes against the rest of the page:
   (and that balance, "Balance due", "Saldo", is then no total);
 
 (see ``total_checks``), and a little for being the last and the largest total of the page.
-A whole number on a page whose amounts have cents is a count, not money (``Total: 24
-473.30``; a year is never a candidate). Cash, change, rounding, discount, quantity and tax-summary lines are never the
-total, except an amount of a whole unit or more on a "Rounding" line (no adjustment is
-that large: it is the rounded total under a short label); a subtotal or payment line is one
-only when what was paid confirms it (a receipt without a total label), and an amount whose
-label says nothing known only when a subtotal and tax above it add up to it. The subtotal of
-such a passing sum loses (tax is added to it, so it is no total). A lost decimal point
-is repaired (``6413`` -> 64.13) when the page's amounts have cents, and the repaired value
-must win on the same checks.
+
+A whole number on a page whose amounts have cents is a count, not money ("Total: 24
+473.30"; a year is never a candidate). Cash, change, rounding, discount, quantity and
+tax-summary lines are never the total, except an amount of a whole unit or more on a
+"Rounding" line (no adjustment is that large: it is the rounded total under a short label).
+A subtotal or payment line is one only when what was paid confirms it (a receipt without a
+total label), and an amount whose label says nothing known only when a subtotal and tax
+above it add up to it. The subtotal of such a passing sum loses (tax is added to it, so it
+is no total). A lost decimal point is repaired (``6413`` -> 64.13) when the page's amounts
+have cents, and the repaired value must win on the same checks.
 
 Subtotal and tax come from the same block: when a check ``subtotal + tax = total`` passed,
 its subtotal and tax lines are the answers; otherwise the best-labelled line of each (a tax

@@ -9,10 +9,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.callbacks import CallbackSender
 from api.callers import CallerCache
+from api.inputs import refuse_control_characters
+from api.limits import BodyGuard, UploadSlots
 from api.problems import install_problem_handlers, install_problem_openapi
 from api.ratelimit import RateLimiter
 from api.routes import documents, health, webhooks
@@ -53,6 +55,7 @@ def create_app(
         limiter=RateLimiter(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
         callers=CallerCache(settings.api_key_cache_s),
         tier_priorities={name: tier.priority for name, tier in load_tiers(settings.tiers_file).tiers.items()},
+        upload_slots=UploadSlots(limit=settings.upload_concurrency),
     )
 
     @asynccontextmanager
@@ -89,8 +92,18 @@ def create_app(
         version="0.1.0",
         summary="Documents in, schema-validated JSON out, every cost on record.",
         lifespan=lifespan,
+        # Every query and path parameter is printable text of bounded length, whatever the
+        # route does with it (a NUL byte would fail inside PostgreSQL as a 500).
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.folio = state
+    # Outside routing and every handler: it bounds bodies before any of them reads one.
+    app.add_middleware(
+        BodyGuard,
+        slots=state.upload_slots,
+        read_timeout_s=settings.upload_read_timeout_s,
+        min_bytes_per_s=settings.upload_min_bytes_per_s,
+    )
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(documents.router)

@@ -1,14 +1,21 @@
 """From a parsed upload to a committed document and a processing trigger.
 
-Order matters for "never lost": the blob is stored (fsynced, renamed into place, its folder
-fsynced) first, then the documents row is committed, and only then is processing triggered.
-A crash after the commit leaves a ``queued`` row the sweeper will find.
+Order matters for "never lost" and for "no blob without a row": the file is staged in the
+blob store (written and fsynced under a temporary name, hashed), then one transaction inserts
+the row and, only when the row was created, renames the blob into place before the commit;
+processing is triggered after the commit. A repeated upload, a 409 or any failure discards
+the staged file, so a blob exists only for a row (a crash between the rename and the commit
+is the one way to leave an unreferenced blob). A crash after the commit leaves a ``queued``
+row the sweeper will find.
 
-One upload is one hop to a worker thread and one short transaction: the blob write, then a
-single ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` carrying the callback URL and the
-idempotency key (``repo.register_upload``); only a repeated upload reads the existing row.
+One upload is one hop to a worker thread and one short transaction: a single ``INSERT ...
+SELECT ... ON CONFLICT DO NOTHING`` carrying the callback URL and the idempotency key
+(``repo.register_upload``) and a rename; only a repeated upload reads the existing row.
 The caller already names its tenant (``api.callers``), and built-in schema names need no
 database; a custom schema name is checked once per process (schemas are never removed).
+
+Every option is checked before a byte is stored (``api.inputs``): lengths of the columns
+that store them, no control characters.
 """
 
 from __future__ import annotations
@@ -18,6 +25,14 @@ from dataclasses import dataclass
 
 from api.callbacks import CallbackRefused, check_callback_url
 from api.callers import Caller
+from api.inputs import (
+    CALLBACK_URL_MAX,
+    FIELD_NAME_MAX,
+    FILE_NAME_MAX,
+    IDEMPOTENCY_KEY_MAX,
+    SCHEMA_NAME_MAX,
+    checked_text,
+)
 from api.problems import ApiProblem
 from api.state import ApiState
 from api.uploads import UploadForm
@@ -26,12 +41,9 @@ from extractors.sniff import sniff_kind
 from flows.intake import SNIFF_BYTES
 from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
-from models.schemas import BUILTIN_SCHEMAS
+from models.schemas import BUILTIN_SCHEMAS, ExtractionSchema
 from storage import repository as repo
-from storage.blobs import CHUNK_BYTES, BlobRef
-
-MAX_IDEMPOTENCY_KEY = 200
-MAX_CALLBACK_URL = 2000
+from storage.blobs import CHUNK_BYTES, StagedBlob
 
 
 @dataclass(frozen=True)
@@ -53,16 +65,15 @@ class UploadOptions:
 
 
 def _check_options(state: ApiState, form: UploadForm) -> UploadOptions:
+    checked_text("the file name", form.file_name, max_length=FILE_NAME_MAX)
     schema_name = form.fields.get("schema") or state.settings.default_schema
     callback_url = form.fields.get("callback_url") or None
     key = form.fields.get("idempotency_key") or None
-    if len(schema_name) > 100:
-        raise ApiProblem(422, "schema is longer than 100 characters")
-    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
-        raise ApiProblem(422, f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY} characters")
+    checked_text("schema", schema_name, max_length=SCHEMA_NAME_MAX)
+    if key is not None:
+        checked_text("idempotency_key", key, max_length=IDEMPOTENCY_KEY_MAX)
     if callback_url is not None:
-        if len(callback_url) > MAX_CALLBACK_URL:
-            raise ApiProblem(422, f"callback_url is longer than {MAX_CALLBACK_URL} characters")
+        checked_text("callback_url", callback_url, max_length=CALLBACK_URL_MAX)
         try:
             check_callback_url(callback_url, state.settings)
         except CallbackRefused as exc:
@@ -82,39 +93,60 @@ def _sniff(form: UploadForm) -> FileKind:
         raise ApiProblem(422, exc.message) from None
 
 
-def _store(state: ApiState, form: UploadForm) -> BlobRef:
+def _stage(state: ApiState, form: UploadForm) -> StagedBlob:
     assert form.file is not None
     source = form.file
-    return state.blobs.put_stream(iter(lambda: source.read(CHUNK_BYTES), b""), max_bytes=None)
+    return state.blobs.stage_stream(iter(lambda: source.read(CHUNK_BYTES), b""), max_bytes=None)
+
+
+def check_storable(schema: ExtractionSchema) -> None:
+    """422 unless every field, table and column name of ``schema`` fits the column that
+    stores extracted values by name (a longer one would fail every document's persist)."""
+    for spec in schema.fields:
+        for name in (spec.name, *(column.name for column in spec.columns)):
+            if len(name) > FIELD_NAME_MAX:
+                raise ApiProblem(
+                    422,
+                    f"schema {schema.name!r} has a field name longer than {FIELD_NAME_MAX} "
+                    f"characters ({name[:40]}...); register a version with shorter names",
+                )
 
 
 def _store_and_register(
     state: ApiState, caller: Caller, form: UploadForm, kind: FileKind, options: UploadOptions, source: str
 ) -> repo.UploadRegistered:
-    """The blocking part of an upload, in one worker thread: blob, then one transaction."""
+    """The blocking part of an upload, in one worker thread: the blob staged, then one
+    transaction that inserts the row and publishes the blob only if the row is new."""
     assert caller.tenant_id is not None
     schema_known = options.schema_name in BUILTIN_SCHEMAS or options.schema_name in state.known_schemas
     if not schema_known:
-        # Unknown names are refused (422) before any byte is stored.
+        # Unknown or unusable schemas are refused (422) before any byte is stored.
         with state.sessions() as session:
-            resolve_schema(session, options.schema_name)
+            check_storable(resolve_schema(session, options.schema_name))
         state.known_schemas.add(options.schema_name)
-    ref = _store(state, form)
-    with state.sessions.begin() as session:
-        return repo.register_upload(
-            session,
-            tenant_id=caller.tenant_id,
-            sha256=ref.sha256,
-            schema_name=options.schema_name,
-            file_name=form.file_name,
-            kind=kind,
-            size_bytes=ref.size,
-            blob_key=ref.key,
-            source=source,
-            tier_priorities=state.tier_priorities,
-            callback_url=options.callback_url,
-            idempotency_key=options.idempotency_key,
-        )
+    staged = _stage(state, form)
+    try:
+        with state.sessions.begin() as session:
+            done = repo.register_upload(
+                session,
+                tenant_id=caller.tenant_id,
+                sha256=staged.ref.sha256,
+                schema_name=options.schema_name,
+                file_name=form.file_name,
+                kind=kind,
+                size_bytes=staged.ref.size,
+                blob_key=staged.ref.key,
+                source=source,
+                tier_priorities=state.tier_priorities,
+                callback_url=options.callback_url,
+                idempotency_key=options.idempotency_key,
+            )
+            if done.created:
+                # Before the commit: once the row is visible, a worker may open the blob.
+                staged.publish()
+        return done
+    finally:
+        staged.discard()
 
 
 async def ingest(state: ApiState, caller: Caller, form: UploadForm, *, source: str) -> Ingested:

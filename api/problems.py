@@ -21,6 +21,8 @@ log = get_logger("api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://folio.dev/problems/"
+# Requests that carry a body: ``api.limits`` bounds them, the OpenAPI document says so.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class ApiProblem(Exception):
@@ -145,7 +147,9 @@ def install_problem_openapi(app: FastAPI) -> None:
     is ``application/problem+json`` with the ``Problem`` schema (FastAPI would document
     ``application/json`` and its own validation body), and every operation behind a key or
     ticket (all but ``PUBLIC_PATHS``) lists what the credential check can answer: 401
-    (no valid key), 403 (a key that may not do this) and 429 (over the rate limit).
+    (no valid key), 403 (a key that may not do this) and 429 (over the rate limit). Every
+    operation that takes a body also lists what ``api.limits`` answers: 408 (the body came
+    too slowly) and 503 (all upload slots busy).
     """
 
     def openapi() -> dict[str, Any]:
@@ -163,12 +167,15 @@ def install_problem_openapi(app: FastAPI) -> None:
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
         for path, operations in document.get("paths", {}).items():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 responses: dict[str, Any] = operation.setdefault("responses", {})
                 if path in PUBLIC_PATHS:
                     continue  # probes answer plain JSON, documented by their routes
                 for code, description in _CREDENTIAL_PROBLEMS.items():
                     responses.setdefault(code, {"description": description})
+                if method.upper() in BODY_METHODS:
+                    for code, description in _BODY_PROBLEMS.items():
+                        responses.setdefault(code, {"description": description})
                 for code, response in responses.items():
                     if code == "default" or int(code) >= 400:
                         responses[code] = _problem_response(response.get("description") or "Problem")
@@ -178,6 +185,10 @@ def install_problem_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+_BODY_PROBLEMS = {
+    "408": "The request body arrived too slowly (FOLIO_UPLOAD_READ_TIMEOUT_S)",
+    "503": "Every upload slot of this server is busy (FOLIO_UPLOAD_CONCURRENCY); see Retry-After",
+}
 _CREDENTIAL_PROBLEMS = {
     "401": "No valid API key (or dashboard ticket)",
     "403": "The key may not do this (an admin-only or a tenant-only operation)",

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.callers import CallerCache
+from api.limits import UploadSlots
 from api.ratelimit import RateLimiter
 from core.settings import Settings
 from flows.trigger import InProcessWorker, ProcessingTrigger
@@ -26,6 +27,7 @@ class ApiState:
     limiter: RateLimiter
     callers: CallerCache
     tier_priorities: dict[str, int]  # queue priority of each licence tier (tier file)
+    upload_slots: UploadSlots  # requests with a body in progress (``api.limits``)
     trigger: ProcessingTrigger | None = None  # None: uploads wait for the sweeper / a worker
     worker: InProcessWorker | None = None
     # Custom schema names seen to exist: registered schemas are never removed, so an upload

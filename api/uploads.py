@@ -4,13 +4,17 @@ part spooled (memory, then disk past 1 MiB), then sniffed, stored and registered
 The cap (``FOLIO_MAX_UPLOAD_BYTES``) bounds the whole request body: a ``Content-Length``
 over it is refused before anything is read, and the bytes are counted as they arrive, so a
 body without a length (chunked) is refused as soon as it passes the cap.
+
+A signed webhook body must be verified before it is parsed, yet never be held whole in
+memory: ``spool_body`` streams it to an unnamed temporary file on disk, handing each chunk to
+the signature check on the way, and ``parse_spooled`` parses it from there afterwards.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -19,6 +23,7 @@ from starlette.requests import Request
 from api.problems import ApiProblem
 
 SPOOL_BYTES = 1 << 20
+READ_BYTES = 64 * 1024  # pieces a spooled body is parsed in
 MAX_FIELD_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 MAX_PARTS = 16
@@ -49,11 +54,20 @@ async def capped_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
             yield chunk
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
-    """The whole body, refused with 413 past ``limit`` (for signed bodies, which must be
-    verified before they are parsed)."""
-    parts = [chunk async for chunk in capped_stream(request, limit)]
-    return b"".join(parts)
+async def spool_body(request: Request, limit: int, on_chunk: Callable[[bytes], None]) -> IO[bytes]:
+    """The body written to an unnamed temporary file on disk (rewound; the caller closes it),
+    each chunk handed to ``on_chunk`` first; 413 as soon as it passes ``limit``."""
+    # On disk from the first byte: until its signature is checked, the body is a stranger's.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the caller, or below on error)
+    try:
+        async for chunk in capped_stream(request, limit):
+            on_chunk(chunk)
+            spool.write(chunk)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
 
 
 @dataclass
@@ -206,10 +220,13 @@ async def parse_upload(request: Request, limit: int) -> UploadForm:
     return await parse_multipart(capped_stream(request, limit), boundary)
 
 
-async def parse_buffered(body: bytes, content_type: str | None) -> UploadForm:
-    """Parse an already-read multipart body (the signed webhook's)."""
+async def parse_spooled(body: IO[bytes], content_type: str | None) -> UploadForm:
+    """Parse a multipart body spooled by ``spool_body`` (the signed webhook's), piece by
+    piece."""
+    boundary = boundary_of(content_type)
 
-    async def once() -> AsyncIterator[bytes]:
-        yield body
+    async def pieces() -> AsyncIterator[bytes]:
+        while chunk := body.read(READ_BYTES):
+            yield chunk
 
-    return await parse_multipart(once(), boundary_of(content_type))
+    return await parse_multipart(pieces(), boundary)

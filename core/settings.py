@@ -277,6 +277,26 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         100, ge=1, description="Requests a tenant may make at once before the rate applies."
     )
+    upload_concurrency: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Requests with a body (uploads, signed webhooks) one API process serves at "
+        "once; one more is answered 503 with Retry-After before any byte of it is read.",
+    )
+    upload_read_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        le=3600,
+        description="Longest pause allowed while a request body arrives, and the time every "
+        "body gets beyond what its size earns at FOLIO_UPLOAD_MIN_BYTES_PER_S; past it: 408.",
+    )
+    upload_min_bytes_per_s: int = Field(
+        32 * 1024,
+        ge=1,
+        description="Slowest average rate a request body may arrive at once the first "
+        "FOLIO_UPLOAD_READ_TIMEOUT_S are spent (a trickling body is cut off with 408).",
+    )
     admin_key_hash: str | None = Field(
         None,
         description="sha256 (hex) of an admin API key; admin keys can also be created with "

@@ -4,6 +4,11 @@ Layout: ``<root>/ab/cd/<sha256>``. Every write goes to a temporary file under
 ``<root>/.incoming`` (same file system), is flushed and fsynced, then renamed into place with
 ``os.replace``: a crash leaves at worst a stray temporary file, never a half blob under a
 final name. Storing the same content twice keeps the first copy.
+
+A writer that must not leave a blob without a database row stages it (``stage_stream``:
+written, fsynced and hashed, but not yet under its final name), inserts the row, and only
+when the row was created publishes the blob (a rename) before committing; otherwise the
+staged file is discarded.
 """
 
 from __future__ import annotations
@@ -83,6 +88,16 @@ class BlobStore:
         Raises ``FileTooLargeError`` as soon as more than ``max_bytes`` arrive (None: no
         limit), leaving nothing behind.
         """
+        staged = self.stage_stream(chunks, max_bytes=max_bytes)
+        try:
+            staged.publish()
+        finally:
+            staged.discard()
+        return staged.ref
+
+    def stage_stream(self, chunks: Iterable[bytes], *, max_bytes: int | None) -> StagedBlob:
+        """Write the concatenated chunks to a fsynced temporary file, hashed on the way, but
+        not under their final name: the caller ``publish``-es or ``discard``-s it."""
         self._incoming.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -98,18 +113,40 @@ class BlobStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            sha256 = digest.hexdigest()
-            final = self.path(sha256)
-            if final.is_file():
-                temp.unlink()
-            else:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(temp, final)
-                _fsync_dir(final.parent)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        return BlobRef(sha256=sha256, size=size, key=self.key_for(sha256))
+        sha256 = digest.hexdigest()
+        return StagedBlob(self, temp, BlobRef(sha256=sha256, size=size, key=self.key_for(sha256)))
+
+
+class StagedBlob:
+    """A blob written and fsynced under a temporary name (see ``BlobStore.stage_stream``)."""
+
+    def __init__(self, store: BlobStore, temp: Path, ref: BlobRef) -> None:
+        self.ref = ref
+        self._store = store
+        self._temp: Path | None = temp
+
+    def publish(self) -> None:
+        """Put the blob under its final name (kept as is when that content is already
+        stored) and make the rename durable."""
+        if self._temp is None:
+            return
+        final = self._store.path(self.ref.sha256)
+        if final.is_file():
+            self._temp.unlink()
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._temp, final)
+            _fsync_dir(final.parent)
+        self._temp = None
+
+    def discard(self) -> None:
+        """Remove the temporary file unless it was published (safe to call twice)."""
+        if self._temp is not None:
+            self._temp.unlink(missing_ok=True)
+            self._temp = None
 
 
 def _chunks_of(data: bytes) -> Iterator[bytes]:

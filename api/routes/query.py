@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.deps import CallerDep, SessionDep
+from api.inputs import aware_utc
 from api.problems import ApiProblem
 from models.document import DocumentStatus
 from storage import repository as repo
@@ -52,7 +53,7 @@ def build_query(
     """The repository query for these parameters (422 problem when they do not pair up)."""
     if not (len(fields) == len(ops) == len(values)):
         raise ApiProblem(422, "field, op and value must be given the same number of times")
-    aware = [(t if t is None or t.tzinfo else t.replace(tzinfo=dt.UTC)) for t in (since, until)]
+    aware = [aware_utc(name, t, assume_utc=True) for name, t in (("since", since), ("until", until))]
     try:
         predicates = [repo.FieldPredicate(f, o, v) for f, o, v in zip(fields, ops, values, strict=True)]
     except repo.QueryError as exc:

@@ -8,16 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.deps import CallerDep, SessionDep
+from api.inputs import aware_utc
 from api.problems import ApiProblem
 from api.routes.query import _json
 from core.errors import ConfigurationError
 from storage import repository as repo
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @router.get("/costs")
@@ -36,7 +33,12 @@ def cost_report(
     groups = [g.strip() for g in by.split(",") if g.strip()]
     scoped = groups if caller.is_admin or "tenant" in groups else ["tenant", *groups]
     try:
-        rows = repo.cost_report(session, by=scoped, since=_utc(since), until=_utc(until))
+        rows = repo.cost_report(
+            session,
+            by=scoped,
+            since=aware_utc("since", since, assume_utc=True),
+            until=aware_utc("until", until, assume_utc=True),
+        )
     except ConfigurationError as exc:
         raise ApiProblem(422, exc.message) from None
     if not caller.is_admin:

@@ -3,8 +3,13 @@
 The body is the same multipart form as ``POST /v1/documents`` plus a ``tenant`` field naming
 the tenant. The whole body is signed (``X-Folio-Signature: sha256=<hex>`` of
 HMAC-SHA256(FOLIO_WEBHOOK_SECRET, f"{X-Folio-Timestamp}." + body)), so the tenant name is
-covered by the signature and cannot be changed in flight. Bad, missing or stale (outside the
-replay window) signatures answer 401, before the body is parsed.
+covered by the signature and cannot be changed in flight.
+
+A stranger must cost next to nothing: missing, malformed or stale (outside the replay window)
+signature headers answer 401 before a byte of the body is read (and the connection is
+closed, see ``api.limits``); a body over the cap is refused on its ``Content-Length`` or as
+soon as it passes the cap; otherwise the body streams to a temporary file on disk while its
+HMAC is computed, and a wrong signature answers 401 before the body is parsed.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from fastapi import APIRouter, Request
 
 from api.deps import Caller, StateDep
 from api.ingest import ingest
+from api.inputs import TENANT_NAME_MAX, checked_text
 from api.problems import ApiProblem
 from api.ratelimit import retry_after_header
 from api.routes.documents import PROBLEMS, UPLOAD_BODY, upload_response
 from api.schemas import Problem, UploadAccepted
-from api.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from api.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BodyMac, SignatureError, check_headers
 from api.state import ApiState
-from api.uploads import parse_buffered, read_capped
+from api.uploads import parse_spooled, spool_body
 from storage import repository as repo
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -78,20 +84,27 @@ async def webhook_document(request: Request, state: StateDep) -> Any:
     secret = state.settings.webhook_secret
     if secret is None:
         raise ApiProblem(401, "the webhook is not configured (FOLIO_WEBHOOK_SECRET is unset)")
-    body = await read_capped(request, state.settings.max_upload_bytes)
     try:
-        verify(
-            secret.get_secret_value(),
+        signed = check_headers(
             timestamp=request.headers.get(TIMESTAMP_HEADER),
             signature=request.headers.get(SIGNATURE_HEADER),
-            body=body,
             window_s=state.settings.webhook_replay_window_s,
         )
     except SignatureError as exc:
         raise ApiProblem(401, f"bad webhook signature: {exc}") from None
-    form = await parse_buffered(body, request.headers.get("content-type"))
+    mac = BodyMac(secret.get_secret_value(), signed)
+    body = await spool_body(request, state.settings.max_upload_bytes, mac.update)
+    try:
+        try:
+            mac.verify()
+        except SignatureError as exc:
+            raise ApiProblem(401, f"bad webhook signature: {exc}") from None
+        form = await parse_spooled(body, request.headers.get("content-type"))
+    finally:
+        body.close()
     try:
         tenant_name = form.fields.get("tenant", "").strip()
+        checked_text("tenant", tenant_name, max_length=TENANT_NAME_MAX)
         if not tenant_name:
             raise ApiProblem(422, "the form has no 'tenant' field")
         caller = await asyncio.to_thread(_tenant_caller, state, tenant_name)

@@ -98,11 +98,18 @@ class QueryPage:
     next_cursor: str | None
 
 
+# Field values are stored as Numeric(24, 8): a number of 16 or more integer digits can match
+# nothing, and PostgreSQL refuses to even compare one whose exponent is huge (1e999999).
+_NUMBER_EXPONENTS = range(-1000, 16)
+
+
 def _typed(value: str) -> tuple[str, Any]:
     text = value.strip()
     try:
         number = Decimal(text)
         if number.is_finite():
+            if number and number.adjusted() not in _NUMBER_EXPONENTS:
+                raise QueryError(f"number {text[:40]!r} is out of range: fields hold less than 10^16")
             return "number", number
     except InvalidOperation:
         pass
@@ -209,12 +216,35 @@ def encode_cursor(sort: str, value: Any, document_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _cursor_time(key: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(key)
+    if value.tzinfo is None:  # encode_cursor writes aware times; a naive one was made up
+        raise ValueError("naive cursor time")
+    return value.astimezone(dt.UTC)
+
+
+def _cursor_money(key: str) -> Decimal:
+    value = Decimal(key)
+    if not value.is_finite() or abs(value) >= 10**10:  # cost_usd is Numeric(18, 8)
+        raise ValueError("cursor amount out of range")
+    return value
+
+
+def _cursor_id(key: str) -> str:
+    if not isinstance(key, str) or not key.isprintable() or not 0 < len(key) <= 36:
+        raise ValueError("not a document id")
+    return key
+
+
 def _decode_cursor(cursor: str, sort: str, column: str) -> tuple[Any, str]:
+    # The cursor comes back from the caller: every part is checked as strictly as a
+    # parameter, so a crafted one is a 422 and never reaches the database.
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, key, document_id = json.loads(raw)
-        parsers: dict[str, Any] = {"created_at": dt.datetime.fromisoformat, "cost_usd": Decimal, "id": str}
+        parsers: dict[str, Any] = {"created_at": _cursor_time, "cost_usd": _cursor_money, "id": _cursor_id}
         value: Any = parsers[column](key)
+        document_id = _cursor_id(document_id)
     except Exception as exc:  # any malformed cursor is the caller's mistake
         raise QueryError("bad cursor: pass back next_cursor as it was given") from exc
     if cursor_sort != sort:

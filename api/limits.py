@@ -1,0 +1,131 @@
+"""Limits on request bodies, per API process: how many are read at once, and how slowly one
+may arrive.
+
+``BodyGuard`` is plain ASGI middleware around the whole app, so it acts before routing,
+authentication or any byte of a body is read:
+
+- **Concurrency.** Requests that carry a body (POST, PUT, PATCH: uploads and signed
+  webhooks) take one of ``FOLIO_UPLOAD_CONCURRENCY`` slots for their whole life. With none
+  free the answer is at once 503 problem+json with ``Retry-After``: excess load is refused
+  cheaply instead of queueing bodies in memory or on disk.
+- **Read timeout (slowloris).** The body must keep arriving: no pause longer than
+  ``FOLIO_UPLOAD_READ_TIMEOUT_S``, and on the whole no slower than
+  ``FOLIO_UPLOAD_MIN_BYTES_PER_S`` after that first allowance (the deadline starts at the
+  timeout and moves one second later per ``min_bytes_per_s`` bytes received, as Apache's
+  mod_reqtimeout does). Past it the route's read raises a 408 problem.
+- **Closing.** An answer sent before its request body was read to the end (401 before a
+  webhook's body, 408, 413, 503) carries ``Connection: close``, so the server drops the
+  connection instead of reading and discarding the rest of a hostile body.
+
+Slow request *headers* never reach the app; bounding them is the job of the server or proxy
+in front (uvicorn has no header timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import BODY_METHODS, ApiProblem, problem_response
+
+RETRY_AFTER_S = 1
+
+
+@dataclass
+class UploadSlots:
+    """Counts the requests with a body in progress in this process (one event loop, so a
+    plain counter is race-free)."""
+
+    limit: int
+    active: int = 0
+    refused: int = 0
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free."""
+        if self.active >= self.limit:
+            self.refused += 1
+            return False
+        self.active += 1
+        return True
+
+    def give_back(self) -> None:
+        """Return a slot taken with ``try_take``."""
+        self.active -= 1
+
+
+class _TimedBody:
+    """The request's ``receive``, with the body's read deadline applied."""
+
+    def __init__(self, receive: Receive, *, timeout_s: float, min_bytes_per_s: int) -> None:
+        self._receive = receive
+        self._timeout_s = timeout_s
+        self._min_rate = float(min_bytes_per_s)
+        self._deadline = asyncio.get_running_loop().time() + timeout_s
+        self.received = 0
+        self.complete = False
+
+    async def receive(self) -> Message:
+        if self.complete:
+            # After the body only a disconnect can come; waiting for it has no deadline.
+            return await self._receive()
+        loop = asyncio.get_running_loop()
+        wait = min(self._timeout_s, self._deadline - loop.time())
+        try:
+            if wait <= 0:
+                raise TimeoutError
+            message = await asyncio.wait_for(self._receive(), wait)
+        except TimeoutError:
+            raise ApiProblem(
+                408,
+                f"the request body arrived too slowly ({self.received:,} bytes so far): send it "
+                f"without pauses over {self._timeout_s:g} s, at {self._min_rate:,.0f} bytes/s or faster",
+            ) from None
+        if message["type"] == "http.request":
+            size = len(message.get("body", b""))
+            self.received += size
+            self._deadline += size / self._min_rate
+            self.complete = not message.get("more_body", False)
+        else:  # http.disconnect
+            self.complete = True
+        return message
+
+
+class BodyGuard:
+    """ASGI middleware: the concurrency slots and read deadline of request bodies (see the
+    module docstring)."""
+
+    def __init__(
+        self, app: ASGIApp, *, slots: UploadSlots, read_timeout_s: float, min_bytes_per_s: int
+    ) -> None:
+        self.app = app
+        self.slots = slots
+        self.read_timeout_s = read_timeout_s
+        self.min_bytes_per_s = min_bytes_per_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        if not self.slots.try_take():
+            busy = problem_response(
+                503,
+                f"this server is reading {self.slots.limit} uploads already "
+                "(FOLIO_UPLOAD_CONCURRENCY); retry after the time in Retry-After",
+                headers={"Retry-After": str(RETRY_AFTER_S), "Connection": "close"},
+            )
+            await busy(scope, receive, send)
+            return
+        body = _TimedBody(receive, timeout_s=self.read_timeout_s, min_bytes_per_s=self.min_bytes_per_s)
+
+        async def send_closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body.complete:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        try:
+            await self.app(scope, body.receive, send_closing)
+        finally:
+            self.slots.give_back()

@@ -567,7 +567,7 @@ _DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]
 def _credit_named_by_domain(rows: Sequence[Row], candidates: list[_Candidate]) -> None:
     """The issuer prints its e-mail and web address: a name that contains the domain's word
     ("oakhollow" of www.oakhollow.co.uk) is the issuer's: +2.5."""
-    marks = set()
+    marks: set[str] = set()
     for row in rows:
         for m in _DOMAIN.finditer(row.text):
             marks.update(

@@ -35,6 +35,10 @@ _LOOKALIKE = re.compile(r"(?<=\d)[OoSslI|B](?=\d|[.,]\d)|(?<=\d[.,])[OoSslI|B](?
 _O_AFTER_PREFIX = re.compile(_PREFIX + r"\s?(?P<o>[Oo])(?=[.,]\d{2}(?!\d))")
 _SIGN_BEFORE_PREFIX = re.compile(r"[-−]\s?" + _PREFIX + r"?\s?$")
 _BARE_CENTS = re.compile(r"(?:(?<=^)|(?<=[\s:=]))(?P<sign>[-−])?[.,](?P<cents>\d{2})(?![\d.,])")
+# Whole numbers of this many digits, ungrouped, are identifiers, never amounts.
+_ID_DIGITS = 7
+# Grouped with one mark and cents after the same mark: "1.853.37" (a comma misread).
+_MARK_MISREAD = re.compile(r"(?<![\d.,])\d{1,3}(?:([.,])\d{3})+\1\d{2}(?![\d.,])")
 _GLUED_PAIR = re.compile(r"(?<![\d.,])(?P<a>\d{1,6}[.,]\d{2})(?P<b>\d{1,6}[.,]\d{2})(?![\d.,])")
 
 
@@ -72,14 +76,25 @@ def _inside_word(text: str, start: int, end: int, priced: bool) -> bool:
     return (before.isalpha() and after[:1].isalpha()) or (len(after) == 2 and after.isalpha())
 
 
-def read_amounts(text: str) -> list[Amount]:
-    """Every amount in ``text``, left to right, OCR damage repaired (see the module docstring)."""
+def read_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount]:
+    """Every amount in ``text``, left to right, OCR damage repaired (see the module docstring).
+
+    ``decimal_comma`` is how the rest of the page writes cents (None: unknown); it decides
+    whether "1.853.37" is 1853.37 with a misread comma or two amounts glued.
+    """
     fixed, changed = _with_digits(text)
     found: list[Amount] = []
     dates = [(d.start, d.end) for d in find_dates(text)]
     for match in find_amounts(fixed):
         if any(match.start < end and start < match.end for start, end in dates):
             continue  # parts of a date ("04-05-18") are no amounts
+        digits = fixed[match.start : match.end]
+        if (
+            not match.has_decimals
+            and len(re.sub(r"\D", "", digits)) >= _ID_DIGITS
+            and not re.search(r"\d[.,' ]\d", digits)
+        ):
+            continue  # a long run of digits is an account, phone or reference number
         if _inside_word(fixed, match.start, match.end, match.has_decimals or match.currency is not None):
             continue  # "Tota1RM", "5ales", "Inclusive65T": letters OCR read as digits
         if match.value < 0 and re.search(r"\d\s?[-−]$", fixed[max(0, match.start - 2) : match.start + 1]):
@@ -105,6 +120,16 @@ def read_amounts(text: str) -> list[Amount]:
             value = Decimal(f"0.{m['cents']}") * (-1 if m["sign"] else 1)
             repair = f"read {text[m.start() : m.end()]!r} as {value}"
             found.append(Amount(value, True, None, m.start(), m.end(), repair))
+    for m in _MARK_MISREAD.finditer(fixed):
+        # "1.853.37" on a page that writes 1.234,56: its last mark is a misread comma (and
+        # "1,853,37" on a 1,234.56 page a misread point); elsewhere it is two glued amounts.
+        misread = (decimal_comma is True and m.group(1) == ".") or (
+            decimal_comma is False and m.group(1) == ","
+        )
+        if misread and free(m.start(), m.end()):
+            value = Decimal(re.sub(r"\D", "", m.group(0)[:-3]) + "." + m.group(0)[-2:])
+            found.append(Amount(value, True, None, m.start(), m.end(), f"read {m.group(0)!r} as {value}"))
+            taken.append((m.start(), m.end()))
     for m in _GLUED_PAIR.finditer(fixed):
         if free(m.start(), m.end()):
             note = f"split glued {text[m.start() : m.end()]!r}"

@@ -18,7 +18,8 @@ document's date, unless the terms count from the month's end ("30 gg d.f.f.m.").
 For a field, a date labelled with its role scores highest; for the document's own date an
 unlabelled one comes next (receipts print the date alone, beside a time or a cashier code),
 earlier on the page a little better, and a date labelled for another role (due, delivery,
-period, order, print) last. A date printed more than once gains; a date glued inside an
+period, order, print) last; the dates of an item table's date column are no field's. A
+date printed more than once gains; a date glued inside an
 identifier ("SP-nul1-18/06/20-1022050") loses, and so does a year before 1990 (no document
 a pipeline reads is that old: it is a misread or a code). Times are no part of a date.
 
@@ -119,6 +120,7 @@ _PLAIN_DATE_WORDS = frozenset({"date", "datum", "data", "fecha", "tarikh"})
 _ISSUE_NAME_WORDS = frozenset(
     {"date", "invoice", "issue", "issued", "purchase", "receipt", "transaction", "document", "bill", "sale"}
 )
+_COLUMN_ROWS = 3  # rows above and below searched for the other dates of a date column
 _TIME_AHEAD = re.compile(r"\s?\d{1,2}:\d{2}")
 # Documents dated before this year are not what a pipeline is fed: such a "date" is most
 # likely a misread or a code (a 2-digit "70" pivots to 1970). It still wins when alone.
@@ -185,6 +187,7 @@ class DateCandidate:
     label_cell: Cell | None
     placement: float
     inside_identifier: bool
+    in_column: bool = False  # one of a column of bare dates: an item table's dates
 
 
 def day_order(rows: Sequence[Row]) -> tuple[bool, str]:
@@ -217,6 +220,14 @@ def _bare_date(text: str) -> bool:
     return bool(dates) and not re.search(r"[A-Za-zÀ-ÿ]", text[: dates[0].start])
 
 
+def _in_date_column(rows: Sequence[Row], r: int, cell: Cell) -> bool:
+    """Whether a bare date sits under or over this cell within three rows: a date column."""
+    near = [*rows[max(0, r - _COLUMN_ROWS) : r], *rows[r + 1 : r + 1 + _COLUMN_ROWS]]
+    return _bare_date(cell.text) and any(
+        x.overlaps_x(cell) > 0 and _bare_date(x.text) for row in near for x in row.cells
+    )
+
+
 def _label_options(
     rows: Sequence[Row], r: int, c: int, match: DateMatch, unit: float
 ) -> list[tuple[str, Cell, float]]:
@@ -232,8 +243,7 @@ def _label_options(
         if re.search(r"[A-Za-zÀ-ÿ]", left.text) and not find_dates(left.text):
             out.append((left.text, left, 0.97))
     # A header over a column of bare dates (an item table's "Date") labels no field.
-    below = rows[r + 1].cells if r + 1 < len(rows) else []
-    column = any(x.overlaps_x(cell) > 0 and _bare_date(x.text) for x in below)
+    column = _in_date_column(rows, r, cell)
     for above in reversed(rows[max(0, r - 2) : r]):
         if column or cell.y0 - above.y1 > 2.2 * max(unit, cell.height):
             break
@@ -285,11 +295,9 @@ def read_dates(
         for c, cell in enumerate(row.cells):
             for match in find_dates(cell.text, day_first=day_first):
                 label, label_cell, placement = _label_of(rows, r, c, match, unit, aliases)
-                out.append(
-                    DateCandidate(
-                        match, r, cell, label, label_cell, placement, _inside_identifier(cell.text, match)
-                    )
-                )
+                inside = _inside_identifier(cell.text, match)
+                column = _in_date_column(rows, r, cell)
+                out.append(DateCandidate(match, r, cell, label, label_cell, placement, inside, column))
     return out
 
 
@@ -342,11 +350,13 @@ def choose_dates(
                 for o in candidates
                 if o is not found
                 and o.match.value == found.match.value
+                and not o.in_column
                 and _score(spec, role, o, len(rows))[1]
                 and _score(spec, role, o, len(rows))[1] != "other-label"
             )
             score += min(0.1, 0.05 * repeats)
             score -= 0.3 if found.inside_identifier else 0.0
+            score -= 0.1 if found.in_column else 0.0
             score -= 0.02 if found.match.two_digit_year else 0.0
             score -= 0.4 if found.match.value.year < PLAUSIBLE_SINCE else 0.0
             scored.append((score, -found.row, found, kind, repeats))

@@ -20,6 +20,7 @@ that end in an amount with cents: their sum checks a subtotal or total.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -36,6 +37,8 @@ _NOT_ITEMS = TOTALS_ROLES | {MoneyRole.ROUNDING, MoneyRole.SUMMARY}
 # Roles a totals header row names ("Net  VAT  Total"): two of them make it one.
 _HEADER_ROLES = frozenset({MoneyRole.SUBTOTAL, MoneyRole.NET, MoneyRole.TAX, MoneyRole.TOTAL})
 _SUMMARY_ROWS = 8
+_SLANT = 1.2  # text heights: how far off its value's row a slanted photo may put a label
+_CENTS_MARK = re.compile(r"\d([.,])\d{2}(?![\d.,])")
 _NEAR_HEADER = 0.25  # page widths: how far a value's centre may sit from its header word's
 # A row that starts with a tax rate alone ("10%", "SR @ 6%", "Z=0%") and carries several
 # amounts restates one rate of a tax summary.
@@ -93,12 +96,12 @@ class MoneyPage:
         return [line for line in self.lines if line.role in roles and not line.in_summary]
 
 
-def _row_pieces(row: Row) -> list[tuple[str, Cell, Amount | None]]:
+def _row_pieces(row: Row, decimal_comma: bool | None) -> list[tuple[str, Cell, Amount | None]]:
     """The row as (text, cell, amount) pieces: label text has no amount, amounts no text."""
     pieces: list[tuple[str, Cell, Amount | None]] = []
     for cell in row.cells:
         position = 0
-        for amount in read_amounts(cell.text):
+        for amount in read_amounts(cell.text, decimal_comma=decimal_comma):
             text = cell.text[position : amount.start]
             if text.strip():
                 pieces.append((text, cell, None))
@@ -109,12 +112,14 @@ def _row_pieces(row: Row) -> list[tuple[str, Cell, Amount | None]]:
     return pieces
 
 
-def _lines_of_row(r: int, row: Row, extra: tuple[tuple[str, MoneyRole], ...]) -> list[MoneyLine]:
+def _lines_of_row(
+    r: int, row: Row, extra: tuple[tuple[str, MoneyRole], ...], decimal_comma: bool | None = None
+) -> list[MoneyLine]:
     out: list[MoneyLine] = []
     label: list[tuple[str, Cell]] = []
     group: tuple[str, tuple[Cell, ...]] = ("", ())
     after_amount = False
-    for text, cell, amount in _row_pieces(row):
+    for text, cell, amount in _row_pieces(row, decimal_comma):
         if amount is None:
             label.append((text, cell))
             after_amount = False
@@ -134,9 +139,14 @@ def _lines_of_row(r: int, row: Row, extra: tuple[tuple[str, MoneyRole], ...]) ->
         )  # fmt: skip
         label = []
         after_amount = True
+    return _groups_ended(out)
+
+
+def _groups_ended(row_lines: list[MoneyLine]) -> list[MoneyLine]:
+    """The row's lines with ``last_in_group`` set: no amount follows them in their group."""
     return [
-        replace(line, last_in_group=not (i + 1 < len(out) and out[i + 1].follows_amount))
-        for i, line in enumerate(out)
+        replace(line, last_in_group=not (i + 1 < len(row_lines) and row_lines[i + 1].follows_amount))
+        for i, line in enumerate(row_lines)
     ]
 
 
@@ -217,6 +227,41 @@ def _label_above(
     return line
 
 
+def _decimal_comma(rows: Sequence[Row]) -> bool | None:
+    """Whether the page writes cents after a comma (1.234,56), a point (1,234.56), or None
+    when it does not say: OCR then reads "1.853.37" in the page's way."""
+    counts = Counter(m.group(1) for row in rows for m in _CENTS_MARK.finditer(row.text))
+    if counts[","] == counts["."]:
+        return None
+    return counts[","] > counts["."]
+
+
+def _label_beside(
+    rows: Sequence[Row],
+    per_row: Sequence[list[MoneyLine]],
+    line: MoneyLine,
+    extra: tuple[tuple[str, MoneyRole], ...],
+) -> MoneyLine:
+    """A bare amount labelled by a label alone on the row just above or below, left of it: a
+    photo's slant puts "Rechnungsbetrag EUR" and its "1.348,20" on rows of their own."""
+    if line.label or not line.amount.has_decimals:
+        return line
+    centre = (line.cell.y0 + line.cell.y1) / 2
+    for r in (line.row - 1, line.row + 1):
+        if not 0 <= r < len(rows) or per_row[r]:
+            continue
+        header = sum(read_label(c.text, extra).role in _HEADER_ROLES for c in rows[r].cells)
+        if len(rows[r].cells) > 2 and header < 2:
+            continue  # a table's header row ("Omschrijving  Aantal  Prijs  Btw  Bedrag")
+        for cell in reversed(rows[r].cells):
+            if cell.x1 > line.cell.x0 + 0.01 or abs((cell.y0 + cell.y1) / 2 - centre) > _SLANT * cell.height:
+                continue
+            reading = read_label(cell.text, extra)
+            if reading.role in _HEADER_ROLES:
+                return replace(line, label=cell.text, label_cells=(cell,), reading=reading, placement=0.93)
+    return line
+
+
 def _summary_rows(rows: Sequence[Row], lines: Sequence[MoneyLine]) -> set[int]:
     """Rows of tax summaries: under a summary header, while rows carry amounts (a column
     header row may come first), at most ``_SUMMARY_ROWS``, ended early by an amount to pay
@@ -250,7 +295,8 @@ def read_money_page(
     rows: Sequence[Row], unit: float, extra: tuple[tuple[str, MoneyRole], ...] = ()
 ) -> MoneyPage:
     """The money lines of a page (see the module docstring); ``extra`` adds label words."""
-    per_row = [_lines_of_row(r, row, extra) for r, row in enumerate(rows)]
+    decimal_comma = _decimal_comma(rows)
+    per_row = [_lines_of_row(r, row, extra, decimal_comma) for r, row in enumerate(rows)]
     for r in range(len(rows) - 1):
         if per_row[r] or not per_row[r + 1]:
             continue
@@ -260,6 +306,9 @@ def read_money_page(
             below += 1
     for r in range(1, len(rows)):
         per_row[r] = [_label_above(rows, per_row, line, unit, extra) for line in per_row[r]]
+    for r in range(len(rows)):
+        per_row[r] = [_label_beside(rows, per_row, line, extra) for line in per_row[r]]
+    per_row = [_groups_ended(row_lines) for row_lines in per_row]  # labels above changed groups
     lines = [line for row_lines in per_row for line in row_lines]
     summary = _summary_rows(rows, lines)
     lines = [replace(line, in_summary=True) if line.row in summary else line for line in lines]

@@ -4,6 +4,7 @@ as small synthetic pages (OCR-like lines with boxes and confidences)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -327,3 +328,35 @@ def test_tax_summary_by_rate_gives_subtotal_and_tax_when_the_main_block_has_none
     subtotal, tax = field(result, "subtotal"), field(result, "tax_amount")
     assert (subtotal.value, tax.value) == (214.06, 20.41)
     assert (subtotal.method, tax.method) == ("subtotal:summary+sum", "tax:summary+sum")
+
+
+def test_identifiers_are_not_amounts_and_a_misread_comma_follows_the_page() -> None:
+    assert read_amounts("rekeningnummer NL66RABO4241484967 totaalbedrag") == []
+    assert [a.value for a in read_amounts("btw 21%  1.853.37", decimal_comma=True)] == [Decimal("1853.37")]
+    assert [a.value for a in read_amounts("9.400.00", decimal_comma=False)] == [
+        Decimal("9.40"),
+        Decimal("0.00"),
+    ]
+    result = invoice(
+        [
+            "VAN OOSTERHOUT B.V.",
+            "Totaal excl. btw   8.825,56",
+            "btw 21%   1.853.37",
+            "Totaal incl. btw   10.678,93",
+            "Wij verzoeken u vriendelijk het totaalbedrag over te maken op NL66RABO4241484967",
+        ]
+    )
+    assert field(result, "total_amount").value == 10678.93
+    assert field(result, "tax_amount").value == 1853.37
+
+
+def test_a_slanted_photo_puts_the_label_on_a_row_of_its_own() -> None:
+    lines = [
+        TextLine(text="Netto  1.124,95", bbox=(0.14, 0.400, 0.85, 0.412), confidence=0.95),
+        TextLine(text="USt 20 %  224,99", bbox=(0.14, 0.418, 0.85, 0.430), confidence=0.95),
+        TextLine(text="1.349,94", bbox=(0.76, 0.444, 0.85, 0.456), confidence=0.97),
+        TextLine(text="Rechnungsbetrag EUR", bbox=(0.40, 0.453, 0.62, 0.465), confidence=0.95),
+    ]
+    total = field(map_page(lines, get_schema("invoice"), page_number=1), "total_amount")
+    assert total.value == 1349.94
+    assert total.source_text is not None and "Rechnungsbetrag" in total.source_text

@@ -8,7 +8,9 @@ of the row, 0.93 under the label; x0.95 when the label only matched with OCR-glu
 table cells x0.95 under a header, x0.85 on header-less item lines, and 0.6 for a quantity of
 1 that a receipt did not print (flag ``inferred``). Parties (seller name and address, buyer),
 document numbers and the currency have readers of their own (``readers``): their methods and
-raw qualities are listed in ``parties``, ``identifiers`` and ``currency``.
+raw qualities are listed in ``parties``, ``identifiers`` and ``currency``. Money and date
+fields are chosen by score among every candidate of the page (``totals``, ``dates``), whose
+methods and strengths are listed there.
 """
 
 from __future__ import annotations

@@ -54,8 +54,11 @@ def check_callback_url(url: str, settings: Settings) -> None:
     """
     if settings.webhook_secret is None:
         raise CallbackRefused("callbacks need FOLIO_WEBHOOK_SECRET (events are signed with it)")
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise CallbackRefused(f"the callback URL cannot be read: {exc}") from None
     if not host:
         raise CallbackRefused("the callback URL has no host")
     if parts.username or parts.password:

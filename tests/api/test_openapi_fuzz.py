@@ -81,7 +81,7 @@ def test_the_document_describes_upload_problems_as_problem_json(path: str, tmp_p
     base = Settings(data_dir=tmp_path / "var", engine="local", render_workers=1, _env_file=None)
     app = create_app(api_settings(base), process=False, sweep=False)
     responses = app.openapi()["paths"][path]["post"]["responses"]
-    for code in ("400", "401", "413", "415", "422", "429"):
+    for code in ("400", "401", "408", "413", "415", "422", "429", "503"):
         assert list(responses[code]["content"]) == ["application/problem+json"], code
 
 

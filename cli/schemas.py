@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import (
@@ -39,13 +40,15 @@ def schema_add(
         finally:
             engine.dispose()
     except ConfigurationError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        # One line, whatever the schema held: a hostile one must not flood the terminal.
+        err.print(f"[red]error:[/red] {escape(_one_line(str(exc)))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    row = {
+    fields = [f.name for f in schema.fields]
+    row: dict[str, Any] = {
         "name": schema.name,
         "version": int(schema.version),
         "created": created,
-        "fields": [f.name for f in schema.fields],
+        "fields": fields,
         "schema_hash": schema.schema_hash,
     }
     if as_json:
@@ -53,9 +56,17 @@ def schema_add(
         return
     verb = "registered" if created else "unchanged:"
     err.print(
-        f"schema {schema.name} {verb} version {schema.version} "
-        f"({len(row['fields'])} fields: {', '.join(row['fields'])})"
+        f"schema {schema.name} {verb} version {schema.version} ({len(fields)} fields: {', '.join(fields)})"
     )
+
+
+# Longest error line `folio schema add` prints (the rest would be the schema echoed back).
+_ERROR_CHARS = 500
+
+
+def _one_line(message: str) -> str:
+    text = " ".join(message.split())
+    return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS - 1] + "…"
 
 
 @schema_app.command("list")

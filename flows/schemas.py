@@ -25,6 +25,8 @@ from models.schemas.custom import schema_from_json_schema
 from storage import repository as repo
 
 _SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,99}$")
+# A schema file larger than this is refused before it is parsed (schemas are small).
+MAX_SCHEMA_FILE_BYTES = 1 << 20
 
 
 def resolve_schema(session: Session, name: str) -> ExtractionSchema:
@@ -88,16 +90,31 @@ def load_json_schema(source: Path | str) -> tuple[dict[str, Any], str]:
         file_part, class_name = text.rsplit(":", 1)
         model = _load_model(Path(file_part), class_name)
         doc = (model.__doc__ or "").strip()
-        return model.model_json_schema(), doc
+        try:
+            return model.model_json_schema(), doc
+        except Exception as exc:  # the user's model: any failure is a configuration problem
+            raise ConfigurationError(
+                f"{file_part}: {class_name} has no usable JSON Schema ({type(exc).__name__})"
+            ) from None
     path = Path(text)
     if path.suffix.lower() != ".json":
         raise ConfigurationError(f"{text}: give a .json JSON Schema file or path/to/module.py:ClassName")
     try:
+        if path.stat().st_size > MAX_SCHEMA_FILE_BYTES:
+            raise ConfigurationError(
+                f"{path}: the schema file is larger than {MAX_SCHEMA_FILE_BYTES:,} bytes"
+            )
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(f"{path}: cannot read the schema file ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
         raise ConfigurationError(f"{path}: not valid JSON ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{path}: not UTF-8 text") from None
+    except RecursionError:  # the JSON parser recurses per nesting level
+        raise ConfigurationError(f"{path}: the JSON is nested too deeply") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise ConfigurationError(f"{path}: a number in it is too large to read") from None
     if not isinstance(raw, dict):
         raise ConfigurationError(f"{path}: the JSON Schema must be an object")
     return raw, str(raw.get("description") or "")

@@ -9,12 +9,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.errors import InternalError
+from core.logging import get_logger
+from core.reasons import one_line, tenant_reason
 from models.document import DocumentStatus, FileKind
 from storage.repository.dialect import insert_for
 from storage.repository.errors import DocumentNotFoundError, LeaseLostError
 from storage.tables import Document, UsageLedgerEntry, new_document_id, utcnow
 
 IDEMPOTENCY_KEY = ("tenant_id", "sha256", "schema_name")
+
+log = get_logger("repository")
+
+
+def stored_reason(document_id: str, reason: str | None) -> str | None:
+    """``reason`` as the tenant may read it (no paths, SQL or tracebacks: core.reasons); the
+    original goes to the log with the document id when anything had to be taken out."""
+    shown = tenant_reason(reason)
+    if shown is not None and reason is not None and shown != one_line(reason):
+        log.warning("document %s: reason withheld from the tenant: %s", document_id, reason)
+    return shown
 
 
 def register_document(
@@ -56,13 +69,13 @@ def register_document(
         "licence_tier": licence_tier,
         "source": source,
         "status": DocumentStatus(status),
-        "reason": reason,
         "error_code": error_code,
         "priority": priority,
         "created_at": now,
         "updated_at": now,
         "finished_at": now if DocumentStatus(status).is_final else None,
     }
+    values["reason"] = stored_reason(values["id"], reason)
     statement = (
         insert_for(session, Document.__table__)
         .values(**values)
@@ -141,7 +154,7 @@ def set_document_status(
         )
     values: dict[str, Any] = {
         "status": status,
-        "reason": reason,
+        "reason": stored_reason(document_id, reason),
         "error_code": error_code,
         "updated_at": utcnow(),
     }
@@ -184,7 +197,7 @@ def finish_document(
     now = utcnow()
     values: dict[str, Any] = {
         "status": status,
-        "reason": reason,
+        "reason": stored_reason(document_id, reason),
         "error_code": error_code,
         "cost_usd": ledger_sum,
         "finished_at": now,
@@ -248,7 +261,7 @@ def requeue_document(session: Session, *, document_id: str, reason: str | None =
         .where(Document.id == document_id, Document.status.in_(_REQUEUEABLE))
         .values(
             status=DocumentStatus.QUEUED,
-            reason=reason,
+            reason=stored_reason(document_id, reason),
             error_code=None,
             finished_at=None,
             lease_owner=None,

@@ -10,6 +10,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core.reasons import tenant_reason
 from storage.repository.dialect import insert_for
 from storage.tables import SourceFile, utcnow
 
@@ -60,7 +61,7 @@ def record_source_file(
             sha256=sha256,
             document_id=document_id,
             state=state,
-            reason=reason,
+            reason=tenant_reason(reason),  # shown in reports: no paths, SQL or tracebacks
             seen_at=now,
             finished_at=None if state == "registered" else now,
         )
@@ -87,6 +88,6 @@ def finish_source_file(session: Session, *, source_file_id: int, state: str, rea
     statement = (
         sa.update(SourceFile)
         .where(SourceFile.id == source_file_id, SourceFile.state == "registered")
-        .values(state=state, reason=reason, finished_at=utcnow())
+        .values(state=state, reason=tenant_reason(reason), finished_at=utcnow())
     )
     return cast(sa.CursorResult[Any], session.execute(statement)).rowcount == 1

@@ -335,6 +335,10 @@ _FINAL_TOTAL = (
     "totalamountdue",
     "totalpayable",
 )
+_WORDS: tuple[tuple[str, MoneyRole, bool], ...] = (
+    *((w, role, False) for role, ws in _ROLE_WORDS.items() for w in ws),
+    *((w, MoneyRole.TOTAL, True) for w in _FINAL_TOTAL),
+)
 _TAX_WORD = r"(?:gst|tax|vat|mwst|sst|btw|tva|iva|ust)"
 _PATTERNS: tuple[tuple[re.Pattern[str], MoneyRole, bool], ...] = (
     # "Total Sales (Inclusive of GST)", "Amount Incl. GST", "Total Due (GST Inc)"
@@ -430,11 +434,10 @@ def read_label(text: str, extra: tuple[tuple[str, MoneyRole], ...] = ()) -> Labe
         if best is None or (end, size) > (best[0], best[1]):
             best = (end, size, reading)
 
-    words = [(w, role, False) for role, ws in _ROLE_WORDS.items() for w in ws]
-    words += [(w, MoneyRole.TOTAL, True) for w in _FINAL_TOTAL]
-    words += [(w, role, False) for w, role in extra]
     starts = _word_starts(spaced)
-    for word, role, final in words:
+    for word, role, final in (*_WORDS, *((w, role, False) for w, role in extra)):
+        if word not in squashed:  # most words are not in a label: the cheap test first
+            continue
         if len(word) <= 3:
             ends = _short_word_at(word, squashed, spaced)
         else:

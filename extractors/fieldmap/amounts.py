@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from extractors.fieldmap.values import CURRENCY_CODES, find_amounts, find_dates
 
@@ -76,7 +77,8 @@ def _inside_word(text: str, start: int, end: int, priced: bool) -> bool:
     return (before.isalpha() and after[:1].isalpha()) or (len(after) == 2 and after.isalpha())
 
 
-def read_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount]:
+@lru_cache(maxsize=8192)  # pure; a page asks for a cell's amounts more than once
+def read_amounts(text: str, *, decimal_comma: bool | None = None) -> tuple[Amount, ...]:
     """Every amount in ``text``, left to right, OCR damage repaired (see the module docstring).
 
     ``decimal_comma`` is how the rest of the page writes cents (None: unknown); it decides
@@ -136,7 +138,7 @@ def read_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
             for part in ("a", "b"):
                 value = Decimal(m[part].replace(",", "."))
                 found.append(Amount(value, True, None, m.start(part), m.end(part), note))
-    return sorted(found, key=lambda a: a.start)
+    return tuple(sorted(found, key=lambda a: a.start))
 
 
 def without_decimal_point(amount: Amount) -> Decimal | None:

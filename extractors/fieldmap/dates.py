@@ -162,6 +162,8 @@ def read_date_label(text: str) -> tuple[DateRole, str]:
     best: tuple[int, int, DateRole, str] | None = None
     for role, words in _ROLE_WORDS.items():
         for word in words:
+            if word not in squashed:  # most words are not in a label: the cheap test first
+                continue
             for end in _word_ends(word, squashed, spaced):
                 if best is None or (end, len(word)) > (best[0], best[1]):
                     best = (end, len(word), role, word)

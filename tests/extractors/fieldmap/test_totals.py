@@ -331,7 +331,7 @@ def test_tax_summary_by_rate_gives_subtotal_and_tax_when_the_main_block_has_none
 
 
 def test_identifiers_are_not_amounts_and_a_misread_comma_follows_the_page() -> None:
-    assert read_amounts("rekeningnummer NL66RABO4241484967 totaalbedrag") == []
+    assert read_amounts("rekeningnummer NL66RABO4241484967 totaalbedrag") == ()
     assert [a.value for a in read_amounts("btw 21%  1.853.37", decimal_comma=True)] == [Decimal("1853.37")]
     assert [a.value for a in read_amounts("9.400.00", decimal_comma=False)] == [
         Decimal("9.40"),

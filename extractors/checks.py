@@ -10,8 +10,9 @@ A document ends ``done`` only when none of its review flags blocks (``blocking_f
 - no value contradicts the page (``ungrounded``, ``disagreement``) or another page
   (``conflict``, from the merge);
 - the amounts add up (``inconsistent``): subtotal + tax = total, the total is not smaller
-  than the tax, the line items sum to the subtotal (or, with no subtotal, to the total, with
-  or without the tax, within cash rounding);
+  than the tax, the line items sum to the subtotal (net lines) or the total (gross lines, a
+  cent a line for tax rounded per line), or, with no subtotal, to the total with or without
+  the tax, within cash rounding;
 - the document's own dates are plausible (``implausible_date``): not before 1990, not more
   than a year after today, not more than a year apart from each other, and no due date
   before the issue date;
@@ -168,9 +169,15 @@ def amount_checks(extraction: DocumentExtraction, schema: ExtractionSchema) -> l
         table, amounts = lines
         lines_sum = sum(amounts, Decimal("0"))
         if subtotal is not None:
-            agrees = abs(lines_sum - subtotal) <= CENT
+            # Lines printed net add up to the subtotal; lines printed gross (tax included, as
+            # many European invoices print them) add up to the total, give or take the tax
+            # rounded per line: a cent a line.
+            net = abs(lines_sum - subtotal) <= CENT
+            gross = total is not None and abs(lines_sum - total) <= CENT * max(1, len(amounts))
             checks.append(
-                Check("lines", (table, "subtotal"), agrees, f"sum to {lines_sum}, subtotal is {subtotal}")
+                Check(
+                    "lines", (table, "subtotal"), net or gross, f"sum to {lines_sum}, subtotal is {subtotal}"
+                )
             )
         elif total is not None:
             # Without a subtotal the items add up to the total, tax included or not.
@@ -285,11 +292,12 @@ def review_flags(
 ) -> list[str]:
     """Reasons a person should review this extraction, and notes (see ``blocking_flags``).
 
-    ``rule`` is the engine's done rule (default: from the engine's packaged calibration);
+    ``rule`` is the engine's done rule for the schema (default: from the engine's packaged
+    calibration);
     ``today`` the processing date the dates are judged against (default: today).
     """
     if rule is None:
-        rule = load_calibration(extraction.engine).done
+        rule = load_calibration(extraction.engine).rule_for(schema.name)
     today = today or dt.date.today()
     flags: list[str] = []
     if not extraction.fields:

@@ -400,7 +400,7 @@ async def _process_claimed(
     )
     calibration = load_calibration(engine.name)
     calibrated = calibrate_extraction(merged, schema, calibration)
-    checked = with_review_flags(calibrated, schema, calibration.done)
+    checked = with_review_flags(calibrated, schema, calibration.rule_for(schema.name))
     # Cost (issue 4): every call priced from the price list before it becomes a ledger row.
     checked = checked.model_copy(update={"calls": cost_policy.priced_calls(checked.calls, rules)})
     status, reason = _final_status(checked, info.page_count)

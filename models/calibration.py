@@ -128,8 +128,16 @@ class Calibration(BaseModel):
         "into its own group, e.g. 'repaired' for digits repaired from OCR.",
     )
     groups: dict[str, CalibrationGroup] = Field(default_factory=dict)
-    done: DoneRule
+    done: DoneRule = Field(description="The done rule of a schema without a rule of its own.")
+    done_by_schema: dict[str, DoneRule] = Field(
+        default_factory=dict,
+        description="Done rules chosen on a schema's own golden sets (e.g. receipt, invoice).",
+    )
     figures: dict[str, Any] = Field(default_factory=dict)
+
+    def rule_for(self, schema: str) -> DoneRule:
+        """The done rule for documents of ``schema``."""
+        return self.done_by_schema.get(schema, self.done)
 
     @property
     def identity(self) -> bool:
@@ -161,9 +169,10 @@ class Calibration(BaseModel):
 
     def behaviour_hash(self) -> str:
         """sha256 (12 hex digits) of what changes results: format, engine, fitted flag, tags,
-        groups and the done rule. Not the figures or the note."""
+        groups and the done rules. Not the figures or the note."""
         payload = self.model_dump(
-            mode="json", include={"format", "engine", "fitted", "evidence_tags", "groups", "done"}
+            mode="json",
+            include={"format", "engine", "fitted", "evidence_tags", "groups", "done", "done_by_schema"},
         )
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]

@@ -19,7 +19,9 @@ Choosing the done rule: documents are split into ``folds`` by a hash of their na
 fold is calibrated by a fit on the other folds. On those out-of-fold probabilities the
 threshold is the lowest at which done precision reaches ``target`` in every record set
 (golden set) at once, for both ways of combining the essential fields (``min`` and
-``product``); the way that leaves more documents ``done`` wins (``min`` on a tie).
+``product``); the way that leaves more documents ``done`` wins (``min`` on a tie). Each
+schema the record sets were scored with gets its own rule (chosen on its own sets); any
+other schema gets the rule chosen over all sets at once.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class LabelledDocument:
     record_set: str
     values: tuple[LabelledValue, ...]
     blocked: bool
+    schema: str = ""  # the extraction schema the record set was scored with ("": unknown)
 
     @property
     def judged(self) -> bool:
@@ -91,7 +94,9 @@ class LabelledDocument:
         return all(v.correct for v in self.values if v.essential)
 
 
-def documents_from_records(records: Iterable[dict[str, Any]], record_set: str) -> list[LabelledDocument]:
+def documents_from_records(
+    records: Iterable[dict[str, Any]], record_set: str, *, schema: str = ""
+) -> list[LabelledDocument]:
     """Group ``folio eval --records`` lines (one dict per checked field) into documents.
 
     The raw score is the ``raw_confidence`` evidence of a calibrated run, else the stored
@@ -125,7 +130,7 @@ def documents_from_records(records: Iterable[dict[str, Any]], record_set: str) -
             )
         flags = rows[0].get("review_flags") or []
         blocked = any(flag_code(str(f)) not in CONFIDENCE_FLAG_CODES for f in flags)
-        documents.append(LabelledDocument(name, record_set, tuple(values), blocked))
+        documents.append(LabelledDocument(name, record_set, tuple(values), blocked, schema))
     return documents
 
 
@@ -243,6 +248,7 @@ def fit_calibration(
     *,
     engine: str,
     done: DoneRule,
+    done_by_schema: dict[str, DoneRule] | None = None,
     options: FitOptions = FitOptions(),
     note: str = "",
     figures: dict[str, Any] | None = None,
@@ -284,6 +290,7 @@ def fit_calibration(
         evidence_tags=options.evidence_tags,
         groups=groups,
         done=done,
+        done_by_schema=done_by_schema or {},
         figures=figures or {},
     )
     return calibration.with_content_version()
@@ -403,6 +410,13 @@ class CrossValidation:
     folds: int
     scored: list[Scored]
     ece: list[dict[str, Any]] = field(default_factory=list)
+    # Every held-out value's (raw score, right?) and (calibrated probability, right?).
+    before: list[tuple[float, bool]] = field(default_factory=list)
+    after: list[tuple[float, bool]] = field(default_factory=list)
+
+    def pooled_ece(self) -> tuple[float | None, float | None]:
+        """ECE of all held-out values together, before and after calibration."""
+        return _ece(self.before), _ece(self.after)
 
 
 def cross_validate(
@@ -432,6 +446,8 @@ def cross_validate(
                         v.raw, field=v.field, kind=v.kind, method=v.method, evidence=v.evidence
                     )
                     after.append((p, v.correct))
+        result.before.extend(before)
+        result.after.extend(after)
         result.ece.append(
             {
                 "fold": k,
@@ -458,44 +474,90 @@ def choose_threshold(scored: Sequence[Scored], how: Combine, target: float) -> t
     return 1.0, False
 
 
-def choose_done_rule(cv: CrossValidation, *, target: float) -> tuple[DoneRule, dict[str, Any]]:
-    """The done rule from the cross-validated scores, and the figures it was chosen from."""
+def _is_done(item: Scored, rule: DoneRule) -> bool:
+    score = item.scores[rule.combine]
+    return score is not None and score >= rule.threshold
+
+
+def outcome_under(scored: Iterable[Scored], rule_for: Callable[[LabelledDocument], DoneRule]) -> Outcome:
+    """``outcome`` with each document judged by its own schema's rule."""
+    documents = done = done_judged = done_right = bad = bad_reviewed = 0
+    for item in scored:
+        is_done = _is_done(item, rule_for(item.document))
+        documents += 1
+        done += is_done
+        if not item.document.judged:
+            continue
+        if is_done:
+            done_judged += 1
+            done_right += item.document.right
+        elif not item.document.right:
+            bad_reviewed += 1
+        bad += not item.document.right
+    return Outcome(documents, done, done_judged, done_right, bad, bad_reviewed)
+
+
+def choose_rule(scored: Sequence[Scored], *, target: float) -> tuple[DoneRule, dict[str, Any]]:
+    """The rule for ``scored``: for ``min`` and for ``product`` the lowest threshold that
+    reaches ``target`` in every record set; the one that leaves more documents ``done`` wins
+    (``min`` on a tie). Returns it with both candidates' figures."""
     chosen: dict[Combine, tuple[float, bool, Outcome]] = {}
     for way in COMBINES:
-        at, ok = choose_threshold(cv.scored, way, target)
-        chosen[way] = (at, ok, outcome(cv.scored, way, at))
+        at, ok = choose_threshold(scored, way, target)
+        chosen[way] = (at, ok, outcome(scored, way, at))
 
     def rank(way: Combine) -> tuple[bool, float]:
         _, ok, result = chosen[way]
         return ok, result.straight_through or 0.0
 
     how: Combine = "product" if rank("product") > rank("min") else "min"
-    threshold, reached, _ = chosen[how]
     rule = DoneRule(
         combine=how,
-        threshold=round(threshold, 4),
+        threshold=round(chosen[how][0], 4),
         field_threshold=round(chosen["min"][0], 4),
         target_precision=target,
     )
-    figures: dict[str, Any] = {
-        "target_precision": target,
-        "target_reached": reached,
-        "folds": cv.folds,
+    figures = {
+        "target_reached": chosen[how][1],
         "candidates": {
             name: {"threshold": round(t, 4), "target_reached": ok, **result.as_dict()}
             for name, (t, ok, result) in chosen.items()
         },
-        "pooled": outcome(cv.scored, how, threshold).as_dict(),
+    }
+    return rule, figures
+
+
+def choose_done_rules(
+    cv: CrossValidation, *, target: float
+) -> tuple[DoneRule, dict[str, DoneRule], dict[str, Any]]:
+    """The done rules from the cross-validated scores: one per schema the record sets are of
+    (each of its sets at ``target``), and a default for any other schema, chosen over all
+    sets at once (the strictest: every set at ``target`` under one threshold). Returns them
+    with the figures they were chosen from."""
+    default, default_figures = choose_rule(cv.scored, target=target)
+    by_schema: dict[str, DoneRule] = {}
+    schema_figures: dict[str, Any] = {}
+    for schema in sorted({s.document.schema for s in cv.scored if s.document.schema}):
+        mine = [s for s in cv.scored if s.document.schema == schema]
+        by_schema[schema], schema_figures[schema] = choose_rule(mine, target=target)
+
+    def rule_for(document: LabelledDocument) -> DoneRule:
+        return by_schema.get(document.schema, default)
+
+    sets = sorted({s.document.record_set for s in cv.scored})
+    figures: dict[str, Any] = {
+        "target_precision": target,
+        "folds": cv.folds,
+        "default": default_figures,
+        "by_schema": schema_figures,
+        "pooled": outcome_under(cv.scored, rule_for).as_dict(),
         "per_set": {
-            name: outcome([s for s in cv.scored if s.document.record_set == name], how, threshold).as_dict()
-            for name in sorted({s.document.record_set for s in cv.scored})
+            name: outcome_under([s for s in cv.scored if s.document.record_set == name], rule_for).as_dict()
+            for name in sets
         },
         "per_fold": [
-            {
-                **ece,
-                **outcome([s for s in cv.scored if s.fold == ece["fold"]], how, threshold).as_dict(),
-            }
+            {**ece, **outcome_under([s for s in cv.scored if s.fold == ece["fold"]], rule_for).as_dict()}
             for ece in cv.ece
         ],
     }
-    return rule, figures
+    return default, by_schema, figures

@@ -261,3 +261,12 @@ def test_merge_conflicts_stay_reasons_and_reason_lists_the_first_five():
         "conflict: invoice_number is 'A' on page 1 but 'B' on page 2; "
         "low_confidence: total_amount (0.10 < 0.83)"
     )
+
+
+def test_gross_line_items_may_add_up_to_the_total():
+    gross = invoice().model_copy(update={"tables": lines(71.39, 47.61)})  # 60 + 40 with 19 % VAT
+    per_line_rounding = invoice().model_copy(update={"tables": lines(71.40, 47.61)})
+    neither = invoice().model_copy(update={"tables": lines(71.39, 40.0)})
+    assert flags_of(gross) == []
+    assert flags_of(per_line_rounding) == []
+    assert "inconsistent: line_items sum to 111.39, subtotal is 100.0" in flags_of(neither)

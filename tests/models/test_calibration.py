@@ -25,7 +25,7 @@ from models.calibration_fit import (
     LabelledDocument,
     LabelledValue,
     Scored,
-    choose_done_rule,
+    choose_done_rules,
     choose_threshold,
     cross_validate,
     documents_from_records,
@@ -235,17 +235,43 @@ def test_cross_validation_chooses_a_threshold_that_keeps_held_out_precision():
 
     cv = cross_validate(docs, folds=5, fit=fit)
     assert len(cv.scored) == len(docs) and len(cv.ece) == 5
-    rule, figures = choose_done_rule(cv, target=0.97)
+    default, by_schema, figures = choose_done_rules(cv, target=0.97)
     # Only documents with both reads sure-looking can be done: about 4/9 of them.
-    assert figures["target_reached"]
+    assert figures["default"]["target_reached"]
     assert figures["pooled"]["done_precision"] >= 0.97
     assert 0.35 <= figures["pooled"]["straight_through"] <= 0.55
-    assert rule.threshold > 0.6 and rule.target_precision == 0.97
+    assert default.threshold > 0.6 and default.target_precision == 0.97
+    assert by_schema == {}  # the documents say no schema: one rule for all
     assert set(figures["per_set"]) == {"receipts", "invoices"}
     assert all(f["ece_after"] is not None for f in figures["per_fold"])
     # The sure-looking class is really 99% right: after calibration it sits near 0.99, so
     # the error is smaller than the raw scores' (which say 0.95 and 0.6 for 0.99 and 0.6).
-    assert sum(f["ece_after"] for f in cv.ece) < sum(f["ece_before"] for f in cv.ece)
+    before, after = cv.pooled_ece()
+    assert after < before
+
+
+def test_each_schema_gets_the_lowest_threshold_its_own_sets_allow():
+    rng = random.Random(8)
+    easy = [
+        LabelledDocument(d.key, d.record_set, d.values, d.blocked, "invoice")
+        for d in synthetic_documents(rng, 200, "invoices")
+    ]
+    # Receipts: a doubtful-looking read is right only 30% of the time and half are doubtful.
+    hard = []
+    for i in range(200):
+        doubtful = rng.random() < 0.5
+        raw, rate = (0.6, 0.3) if doubtful else (0.95, 0.99)
+        read = value(field="merchant_name", kind="text", method="top", raw=raw, correct=rng.random() < rate)
+        hard.append(LabelledDocument(f"r{i}", "receipts", (read,), False, "receipt"))
+    cv = cross_validate(easy + hard, folds=5, fit=lambda t: fit_calibration(t, engine="local", done=RULE))
+    default, by_schema, figures = choose_done_rules(cv, target=0.97)
+    assert set(by_schema) == {"invoice", "receipt"}
+    for schema in ("invoice", "receipt"):
+        assert figures["by_schema"][schema]["target_reached"]
+    assert figures["per_set"]["invoices"]["done_precision"] >= 0.97
+    assert figures["per_set"]["receipts"]["done_precision"] >= 0.97
+    # the default must hold in both sets at once, so it is at least as strict as each
+    assert default.threshold >= min(r.threshold for r in by_schema.values())
 
 
 def test_the_threshold_is_the_lowest_that_reaches_the_target_in_every_set():

@@ -25,14 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from models.calibration import Calibration, DoneRule
-from models.calibration_fit import (
-    FitOptions,
-    LabelledDocument,
-    choose_done_rules,
-    cross_validate,
-    documents_from_records,
-    fit_calibration,
-)
+from models.calibration_cv import choose_done_rules, cross_validate
+from models.calibration_fit import FitOptions, LabelledDocument, documents_from_records, fit_calibration
 from models.schemas import BUILTIN_SCHEMAS
 
 

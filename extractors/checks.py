@@ -35,7 +35,13 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
 
-from models.calibration import DoneRule, combine_probabilities, evidence_word, load_calibration
+from models.calibration import (
+    WITNESS_AGREES,
+    DoneRule,
+    combine_probabilities,
+    evidence_word,
+    load_calibration,
+)
 from models.extraction import DocumentExtraction, ExtractedField
 from models.schemas import ExtractionSchema, FieldKind
 
@@ -49,10 +55,9 @@ EARLIEST_DATE = dt.date(1990, 1, 1)
 DATE_SPREAD = dt.timedelta(days=366)
 
 # Field flags that say a value contradicts the page (set by the llama engine's grounding
-# and second-witness checks) and the one that says a second witness agrees.
+# and second-witness checks); ``WITNESS_AGREES`` says a second witness states it.
 UNGROUNDED = "ungrounded"
 DISAGREEMENT = "disagreement"
-WITNESS_AGREES = "witness:agrees"
 WITNESS_DISAGREES = "witness:disagrees"
 
 # Review-flag codes that leave ``done`` possible: visible notes, not reasons.

@@ -45,6 +45,9 @@ RAW_CONFIDENCE = "raw_confidence"
 # inconsistent, implausible_date, invalid, conflict, ungrounded, ...) is independent of the
 # calibration, which is what lets a refit replay the done rule on stored results.
 CONFIDENCE_FLAG_CODES = frozenset({"low_confidence", "unknown_confidence", "uncertain"})
+# A field flag or evidence word saying that a second witness (the page's own text or OCR)
+# states the value: the one way a value of unknown confidence may clear the done rule.
+WITNESS_AGREES = "witness:agrees"
 
 
 class MonotoneMap(BaseModel):

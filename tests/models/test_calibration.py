@@ -20,14 +20,11 @@ from models.calibration import (
     load_calibration,
     raw_evidence,
 )
+from models.calibration_cv import Scored, choose_done_rules, choose_threshold, cross_validate
 from models.calibration_fit import (
     FitOptions,
     LabelledDocument,
     LabelledValue,
-    Scored,
-    choose_done_rules,
-    choose_threshold,
-    cross_validate,
     documents_from_records,
     fit_calibration,
     fit_monotone_map,

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from api.schemas import Problem
 from core.errors import BadInputError, ConfigurationError, FolioError
@@ -119,6 +120,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _configuration(_: Request, exc: ConfigurationError) -> JSONResponse:
         # Raised for the caller's options too (e.g. an unknown schema name).
         return problem_response(422, exc.message, type_=TYPE_BASE + exc.code)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> JSONResponse:
+        # The client closed the connection before its body ended: nobody reads the answer,
+        # and it is no server fault (nginx logs these as 499).
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return problem_response(400, "the client closed the connection before the request body ended")
 
     @app.exception_handler(FolioError)
     async def _folio(_: Request, exc: FolioError) -> JSONResponse:

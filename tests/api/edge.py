@@ -71,9 +71,11 @@ async def call_asgi(
     headers: Sequence[tuple[str, str]],
     pieces: Iterable[bytes] | AsyncIterator[bytes],
     pause_s: float = 0.0,
+    hang_up: bool = False,
 ) -> AsgiAnswer:
     """Call ``app`` as a server would, the body delivered in ``pieces`` (``pause_s`` apart,
-    or as an async iterator paces them); counts the pieces the app asked for."""
+    or as an async iterator paces them); counts the pieces the app asked for. ``hang_up``:
+    the client disconnects after the pieces instead of ending the body."""
     answer = AsgiAnswer()
     scope: dict[str, Any] = {
         "type": "http",
@@ -111,6 +113,8 @@ async def call_asgi(
             piece = await anext(source)
         except StopAsyncIteration:
             finished = True
+            if hang_up:
+                return {"type": "http.disconnect"}
             return {"type": "http.request", "body": b"", "more_body": False}
         answer.pieces_read += 1
         return {"type": "http.request", "body": piece, "more_body": True}

@@ -143,6 +143,22 @@ def test_a_trickling_body_is_cut_off_with_408(api_db_settings: Settings, keys: K
     assert 0 < answer.pieces_read < len(pieces)
 
 
+def test_a_client_that_hangs_up_mid_body_is_no_server_error(api_db_settings: Settings, keys: Keys) -> None:
+    headers, body = _upload_request(keys)
+
+    async def go() -> tuple[AsgiAnswer, int]:
+        async with running_app(api_db_settings) as (app, _):
+            answer = await call_asgi(
+                app, "POST", "/v1/documents", headers=headers, pieces=[body[: len(body) // 2]], hang_up=True
+            )
+            state: ApiState = app.state.folio
+            return answer, state.upload_slots.active
+
+    answer, active = asyncio.run(go())
+    _assert_problem(answer, 400)
+    assert active == 0  # the slot came back
+
+
 def test_requests_beyond_the_upload_slots_get_503_and_reads_do_not_wait(
     api_db_settings: Settings, keys: Keys
 ) -> None:

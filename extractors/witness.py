@@ -38,11 +38,11 @@ from core.settings import Settings
 from extractors.engines.local import LocalEngine, OcrFunction
 from extractors.fieldmap.mapper import map_page
 from extractors.fieldmap.values import detect_currency, find_amounts, find_dates
+from models.calibration import WITNESS_AGREES  # the done rule reads this evidence word
 from models.extraction import ExtractedField, FieldScalar, PageExtraction
 from models.page import PageRoute, PreparedPage, TextLine
 from models.schemas import ExtractionSchema, FieldKind
 
-WITNESS_AGREES = "witness:agrees"
 WITNESS_DISAGREES = "witness:disagrees"
 DISAGREEMENT = "disagreement"
 UNGROUNDED = "ungrounded"
@@ -157,12 +157,6 @@ def check_value(
             update["source_text"] = line.text
             update["bbox"] = line.bbox
     return found.model_copy(update=update)
-
-
-def disagreement_note(found: ExtractedField) -> str | None:
-    """What the witness read, as ``model 120.00, page text 102.00``; None without one."""
-    prefix = WITNESS_DISAGREES + ": "
-    return next((e.removeprefix(prefix) for e in found.evidence if e.startswith(prefix)), None)
 
 
 def _shown(value: FieldScalar) -> str:

@@ -399,7 +399,8 @@ async def _process_claimed(
         results, schema=schema, engine=engine.name, model=engine.model, prepare_failures=failures
     )
     calibration = load_calibration(engine.name)
-    calibrated = calibrate_extraction(merged, schema, calibration)
+    text_layer_pages = {m.page_number for m in metas if m.route is PageRoute.TEXT}
+    calibrated = calibrate_extraction(merged, schema, calibration, text_layer_pages=text_layer_pages)
     checked = with_review_flags(calibrated, schema, calibration.rule_for(schema.name))
     # Cost (issue 4): every call priced from the price list before it becomes a ledger row.
     checked = checked.model_copy(update={"calls": cost_policy.priced_calls(checked.calls, rules)})

@@ -233,14 +233,16 @@ def choose_rule(scored: Sequence[Scored], *, target: float) -> tuple[DoneRule, d
     how: Combine = "product" if rank("product") > rank("min") else "min"
     rule = DoneRule(
         combine=how,
-        threshold=round(chosen[how][0], 4),
-        field_threshold=round(chosen["min"][0], 4),
+        # Exact, not rounded: a threshold rounded up would turn away the very documents it
+        # was chosen to let through.
+        threshold=chosen[how][0],
+        field_threshold=chosen["min"][0],
         target_precision=target,
     )
     figures = {
         "target_reached": chosen[how][1],
         "candidates": {
-            name: {"threshold": round(t, 4), "target_reached": ok, **result.as_dict()}
+            name: {"threshold": t, "target_reached": ok, **result.as_dict()}
             for name, (t, ok, result) in chosen.items()
         },
     }

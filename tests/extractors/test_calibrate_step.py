@@ -70,3 +70,11 @@ def test_passed_amount_checks_become_evidence_of_their_fields():
     assert (
         "check:totals_agree" not in calibrate_extraction(wrong, INVOICE, HALVING).fields["subtotal"].evidence
     )
+
+
+def test_values_read_from_a_text_layer_say_so():
+    doc = extraction(total_amount=field(119.0, 0.9, "keyword:total"), vendor_name=field("ACME", 0.7))
+    doc.fields["vendor_name"].page = 2
+    fields = calibrate_extraction(doc, INVOICE, HALVING, text_layer_pages={1}).fields
+    assert "source:text_layer" in fields["total_amount"].evidence
+    assert "source:text_layer" not in fields["vendor_name"].evidence

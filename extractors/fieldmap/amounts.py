@@ -124,9 +124,14 @@ def read_amounts(text: str, *, decimal_comma: bool | None = None) -> tuple[Amoun
             found.append(Amount(value, True, None, m.start(), m.end(), repair))
     for m in _MARK_MISREAD.finditer(fixed):
         # "1.853.37" on a page that writes 1.234,56: its last mark is a misread comma (and
-        # "1,853,37" on a 1,234.56 page a misread point); elsewhere it is two glued amounts.
-        misread = (decimal_comma is True and m.group(1) == ".") or (
-            decimal_comma is False and m.group(1) == ","
+        # "1,853,37" on a 1,234.56 page a misread point). On a page that writes 1,234.56,
+        # "8.391.11" is a misread grouping comma, but "9.400.00" two glued amounts: a price
+        # and a zero discount or tax column are what OCR runs together on a receipt.
+        zero_tail = m.group(0)[-4:-3] == "0" and m.group(0)[-2:] == "00"
+        misread = (
+            (decimal_comma is True and m.group(1) == ".")
+            or (decimal_comma is False and m.group(1) == ",")
+            or (decimal_comma is not True and m.group(1) == "." and not zero_tail)
         )
         if misread and free(m.start(), m.end()):
             value = Decimal(re.sub(r"\D", "", m.group(0)[:-3]) + "." + m.group(0)[-2:])

@@ -18,7 +18,8 @@ document's date, unless the terms count from the month's end ("30 gg d.f.f.m.").
 For a field, a date labelled with its role scores highest; for the document's own date an
 unlabelled one comes next (receipts print the date alone, beside a time or a cashier code),
 earlier on the page a little better, and a date labelled for another role (due, delivery,
-period, order, print) last; the dates of an item table's date column are no field's. A
+period, order, print) last; the dates of an item table's date column are no field's, and on
+a page after the first only a labelled date counts (the document is dated on its first). A
 date printed more than once gains; a date glued inside an
 identifier ("SP-nul1-18/06/20-1022050") loses, and so does a year before 1990 (no document
 a pipeline reads is that old: it is a misread or a code). Times are no part of a date.
@@ -81,6 +82,7 @@ _ROLE_WORDS: dict[DateRole, tuple[str, ...]] = {
         "documentdate", "datum", "rechnungsdatum", "belegdatum", "ausstellungsdatum", "datedefacture",
         "datedefacturation", "datedemission", "datefacture", "factuurdatum", "fecha", "fechadefactura",
         "fechadeemision", "data", "datafattura", "datadellafattura", "dataemissione", "tarikh",
+        "taxpoint", "datetaxpoint",
     ),
     DateRole.DUE: (
         "due", "duedate", "paymentdue", "payby", "payableby", "dueon", "duedatum", "fallig", "falligam",
@@ -94,7 +96,7 @@ _ROLE_WORDS: dict[DateRole, tuple[str, ...]] = {
         "delivery", "deliverydate", "dateofdelivery", "dateofsupply", "supplydate", "servicedate",
         "shipdate", "shipped", "shippingdate", "lieferdatum", "liefertermin", "leistungsdatum",
         "lieferung", "livraison", "datedelivraison", "leverdatum", "leveringsdatum", "levering",
-        "fechadeentrega", "entrega", "dataconsegna", "consegna", "taxpoint",
+        "fechadeentrega", "entrega", "dataconsegna", "consegna", "despatch", "dispatch",
     ),
     DateRole.ORDER: (
         "orderdate", "dateoforder", "ordered", "bestelldatum", "auftragsdatum", "datedecommande",
@@ -345,8 +347,8 @@ def choose_dates(
         scored = []
         for found in candidates:
             score, kind = _score(spec, role, found, len(rows))
-            if not kind:
-                continue
+            if not kind or (page_number > 1 and kind != "labelled"):
+                continue  # a later page restates the document's date only with its label
             repeats = sum(
                 1
                 for o in candidates

@@ -150,6 +150,13 @@ def _groups_ended(row_lines: list[MoneyLine]) -> list[MoneyLine]:
     ]
 
 
+def _next_amounts(rows: Sequence[Row], at: int) -> list[Cell]:
+    """Cells of the row after ``at`` that hold an amount."""
+    if at + 1 >= len(rows):
+        return []
+    return [cell for cell in rows[at + 1].cells if read_amounts(cell.text)]
+
+
 def _label_row_over(
     rows: Sequence[Row],
     r: int,
@@ -166,7 +173,14 @@ def _label_row_over(
     if rows[at].y0 - rows[at - 1].y1 > 2.2 * max(unit, row.height) or is_summary_header(row.text):
         return below
     readings = [read_label(cell.text, extra) for cell in row.cells]
-    if len(row.cells) > 2 and sum(x.role in _HEADER_ROLES for x in readings) < 2:
+    # One value alone on its row, no column of amounts under it, may take its header from
+    # any label row ("Importo bollo  Sconto  Arr.  Totale documento" over "5.486,57").
+    lone = (
+        at == r + 1
+        and len(below) == 1
+        and not any(x.overlaps_x(below[0].cell) > 0 for x in _next_amounts(rows, at))
+    )
+    if len(row.cells) > 2 and sum(x.role in _HEADER_ROLES for x in readings) < 2 and not lone:
         return below
     if len(row.cells) <= 2 and at > r + 1:
         return below  # a lone label names one value, not a column of them

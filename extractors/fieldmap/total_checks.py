@@ -98,7 +98,11 @@ def rounding_check(page: MoneyPage, option: TotalOption) -> None:
 def cash_check(page: MoneyPage, option: TotalOption) -> str | None:
     """Passes when tendered - change = value; returns what failed when it could not pass."""
     # A payment may be printed as a credit ("Pagamento carta di credito  -234,47").
-    cash = [abs(x.value) for x in page.of(MoneyRole.CASH) if x.amount.has_decimals and x.value != 0]
+    cash = [
+        abs(x.value)
+        for x in page.of(MoneyRole.CASH)
+        if x.amount.has_decimals and x.value != 0 and x is not option.line  # never its own witness
+    ]
     change = [x.value for x in page.of(MoneyRole.CHANGE) if x.amount.has_decimals and x.value >= 0]
     for paid in cash:
         for back in change:

@@ -118,7 +118,7 @@ def _total_options(page: MoneyPage) -> list[TotalOption]:
         fallback += [
             x
             for x in page.of(MoneyRole.OTHER)
-            if x.place > first_tax and x.label and x.amount.has_decimals and not x.follows_amount
+            if x.place > first_tax and x.amount.has_decimals and not x.follows_amount
         ]
     options: list[TotalOption] = []
     for line in [*labelled, *fallback]:

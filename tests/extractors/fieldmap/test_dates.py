@@ -221,3 +221,22 @@ def test_stay_dates_and_an_item_date_column_are_not_the_invoice_date() -> None:
         ]
     )
     assert field(result, "invoice_date").value == "2023-04-05"
+
+
+def test_despatch_date_is_not_the_tax_point() -> None:
+    result = invoice(
+        [
+            "BLUEFELL LOGISTICS PLC",
+            "Invoice No.    Date / Tax Point    Account Ref    Despatch Date",
+            "INV-8849       13/07/2023          MARLOW01       01/07/2023",
+            "Invoice Total £   19,543.46",
+        ]
+    )
+    assert field(result, "invoice_date").value == "2023-07-13"
+
+
+def test_a_later_page_gives_the_document_date_only_with_its_label() -> None:
+    lines = page(["Total current charges   13,582.21", "Payment is due by February 24, 2023."])
+    later = map_page(lines, get_schema("invoice"), page_number=2)
+    assert "invoice_date" not in later.fields
+    assert field(later, "due_date").value == "2023-02-24"

@@ -360,3 +360,44 @@ def test_a_slanted_photo_puts_the_label_on_a_row_of_its_own() -> None:
     total = field(map_page(lines, get_schema("invoice"), page_number=1), "total_amount")
     assert total.value == 1349.94
     assert total.source_text is not None and "Rechnungsbetrag" in total.source_text
+
+
+def test_an_item_line_is_never_its_own_payment() -> None:
+    result = invoice(
+        [
+            "FAIRBANKS & CALLOWAY LLP",
+            "Date      Description                                 Hours    Amount",
+            "12/29/2022  Review and revise master services agreement  3.75",
+            "12/29/2022  Draft lease amendment              0.5     243.77",
+        ]
+    )
+    assert "total_amount" not in result.fields
+    # a payment line alone is no witness of itself
+    assert "total_amount" not in invoice(["ACME LTD", "Paid by card   25.00"]).fields
+
+
+def test_a_grouping_comma_misread_as_a_point_on_a_dollar_page() -> None:
+    assert [a.value for a in read_amounts("Balance due $8.391.11", decimal_comma=False)] == [
+        Decimal("8391.11")
+    ]
+    assert [a.value for a in read_amounts("9.400.00", decimal_comma=False)] == [
+        Decimal("9.40"),
+        Decimal("0.00"),
+    ]
+
+
+def test_a_lone_value_under_a_header_word() -> None:
+    lines = [
+        TextLine(text="Totale imponibile", bbox=(0.57, 0.41, 0.72, 0.42), confidence=1.0),
+        TextLine(text="Totale imposta", bbox=(0.76, 0.41, 0.88, 0.42), confidence=1.0),
+        TextLine(text="4.497,19", bbox=(0.57, 0.423, 0.65, 0.433), confidence=1.0),
+        TextLine(text="989,38", bbox=(0.76, 0.423, 0.82, 0.433), confidence=1.0),
+        TextLine(text="Importo bollo", bbox=(0.05, 0.449, 0.16, 0.459), confidence=1.0),
+        TextLine(text="Sconto/Maggiorazione", bbox=(0.22, 0.449, 0.38, 0.459), confidence=1.0),
+        TextLine(text="Arr.", bbox=(0.42, 0.449, 0.46, 0.459), confidence=1.0),
+        TextLine(text="Totale documento", bbox=(0.52, 0.449, 0.66, 0.459), confidence=1.0),
+        TextLine(text="5.486,57", bbox=(0.52, 0.462, 0.60, 0.472), confidence=1.0),
+    ]
+    total = field(map_page(lines, get_schema("invoice"), page_number=1), "total_amount")
+    assert total.value == 5486.57
+    assert total.method == "total:keyword+sum"

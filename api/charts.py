@@ -6,7 +6,7 @@ Every bar carries ``data-label``, ``data-series`` and ``data-value`` attributes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = (
@@ -38,7 +38,7 @@ def stacked_bars(
     chart_id: str,
     title: str,
     categories: Sequence[str],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     *,
     width: int = 1180,
     height: int = 260,

@@ -27,7 +27,6 @@ from api.callbacks import CallbackRefused, check_callback_url
 from api.callers import Caller
 from api.inputs import (
     CALLBACK_URL_MAX,
-    FIELD_NAME_MAX,
     FILE_NAME_MAX,
     IDEMPOTENCY_KEY_MAX,
     SCHEMA_NAME_MAX,
@@ -41,7 +40,7 @@ from extractors.sniff import sniff_kind
 from flows.intake import SNIFF_BYTES
 from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
-from models.schemas import BUILTIN_SCHEMAS, ExtractionSchema
+from models.schemas import BUILTIN_SCHEMAS
 from storage import repository as repo
 from storage.blobs import CHUNK_BYTES, StagedBlob
 
@@ -99,19 +98,6 @@ def _stage(state: ApiState, form: UploadForm) -> StagedBlob:
     return state.blobs.stage_stream(iter(lambda: source.read(CHUNK_BYTES), b""), max_bytes=None)
 
 
-def check_storable(schema: ExtractionSchema) -> None:
-    """422 unless every field, table and column name of ``schema`` fits the column that
-    stores extracted values by name (a longer one would fail every document's persist)."""
-    for spec in schema.fields:
-        for name in (spec.name, *(column.name for column in spec.columns)):
-            if len(name) > FIELD_NAME_MAX:
-                raise ApiProblem(
-                    422,
-                    f"schema {schema.name!r} has a field name longer than {FIELD_NAME_MAX} "
-                    f"characters ({name[:40]}...); register a version with shorter names",
-                )
-
-
 def _store_and_register(
     state: ApiState, caller: Caller, form: UploadForm, kind: FileKind, options: UploadOptions, source: str
 ) -> repo.UploadRegistered:
@@ -120,9 +106,10 @@ def _store_and_register(
     assert caller.tenant_id is not None
     schema_known = options.schema_name in BUILTIN_SCHEMAS or options.schema_name in state.known_schemas
     if not schema_known:
-        # Unknown or unusable schemas are refused (422) before any byte is stored.
+        # Unknown or unusable schemas are refused (422) before any byte is stored: building a
+        # custom schema checks it again (a row registered before a check existed included).
         with state.sessions() as session:
-            check_storable(resolve_schema(session, options.schema_name))
+            resolve_schema(session, options.schema_name)
         state.known_schemas.add(options.schema_name)
     staged = _stage(state, form)
     try:

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from api.problems import ApiProblem
-from storage.tables import Document, ExtractionField, Tenant
+from storage.tables import Document, Tenant
 
 
 def column_length(column: Any) -> int:
@@ -34,7 +34,6 @@ IDEMPOTENCY_KEY_MAX = column_length(Document.idempotency_key)
 CALLBACK_URL_MAX = column_length(Document.callback_url)
 DOCUMENT_ID_MAX = column_length(Document.id)
 TENANT_NAME_MAX = column_length(Tenant.name)
-FIELD_NAME_MAX = column_length(ExtractionField.name)
 # Query strings that are compared, never stored, still get a bound: nothing longer can
 # match a stored value, and a bound keeps the statement (and its log line) small.
 QUERY_TEXT_MAX = 1000

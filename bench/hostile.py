@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -193,6 +194,7 @@ def serve_api(root: Path, *, postgres: bool, env_extra: dict[str, str]) -> Itera
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             admin.dispose()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 # --- section: hostile connections -----------------------------------------------------------

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.page_lines ../shared/corpora/receipts-sroie var/dev/sroie-lines.json
     .venv/bin/python -m bench.mapper_loop var/dev/sroie-lines.json ../shared/corpora/receipts-sroie \
         --schema receipt --date-order dmy [--show total_amount] [--subset 526-585] [--methods]
+        [--stems 'scan|photo']
 
 For development only: the figures that count come from ``folio eval`` (the real pipeline).
 Comparison uses ``models.evaluation`` when it is importable, else a provisional comparator.
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--date-order", default="dmy", choices=["dmy", "mdy", "ymd"])
     parser.add_argument("--show", action="append", default=[], help="print the misses of this field")
     parser.add_argument("--subset", help="only documents numbered in this range, e.g. 526-585")
+    parser.add_argument("--stems", help="only documents whose name matches this regex, e.g. 'scan|photo'")
     parser.add_argument("--methods", action="store_true", help="accuracy per field and method")
     args = parser.parse_args()
 
@@ -125,6 +127,8 @@ def main() -> None:
     for stem, pages in sorted(cache.items()):
         truth_file = args.truth_dir / f"{stem}.json"
         if not truth_file.exists() or not _in_subset(stem, args.subset):
+            continue
+        if args.stems and not re.search(args.stems, stem):
             continue
         documents += 1
         truth = json.loads(truth_file.read_text())

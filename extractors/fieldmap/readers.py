@@ -5,15 +5,17 @@ Fields served, by name (so custom schemas with the same names are served too):
 
 - the issuer's name: a text field ``<word>_name`` with ``<word>`` one of ``ISSUER_WORDS``
   (``vendor_name``, ``merchant_name``, ``seller_name``, ...) -> ``parties.read_seller``;
-- the issuer's address: ``<word>_address`` of the same party -> ``parties.read_seller_address``;
+- the issuer's address: ``<word>_address`` of the same party
+  -> ``seller_address.read_seller_address``;
 - the billed party's name: ``customer_name``, ``buyer_name``, ``client_name``, ...
-  -> ``parties.read_buyer``;
+  -> ``buyer.read_buyer``;
 - the document's number: ``invoice_number``, ``receipt_no``, ``document_id``, ...
   -> ``identifiers.read_document_number``;
 - any currency field -> ``currency.read_currency``.
 
 Confidence = mean OCR confidence of the finding's cells x the finding's quality; methods
-and qualities are listed in ``parties``, ``identifiers`` and ``currency``.
+and qualities are listed in ``parties``, ``seller_address``, ``buyer``, ``identifiers`` and
+``currency``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from extractors.fieldmap.buyer import read_buyer
 from extractors.fieldmap.currency import read_currency
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.identifiers import is_document_number, read_document_number
 from extractors.fieldmap.labels import LabelHit
 from extractors.fieldmap.layout import Cell, Row
-from extractors.fieldmap.parties import read_buyer, read_seller, read_seller_address
+from extractors.fieldmap.parties import read_seller
+from extractors.fieldmap.seller_address import read_seller_address
 from models.extraction import ExtractedField, FieldScalar
 from models.schemas import FieldKind, FieldSpec
 

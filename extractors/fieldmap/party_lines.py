@@ -1,0 +1,202 @@
+"""What a line near a party's name is: a legal form, a registration or tax-id line, a
+contact line, an address line, a label, a one-line sender address; and the name as it should
+be returned (registration dropped, legal form repaired, OCR glue re-spaced).
+
+These tests are shared by the seller (``parties``), its address (``seller_address``) and the
+buyer (``buyer``). They look at kinds of text, never at particular businesses:
+
+- legal form: the name ends with one of ``lexicon.LEGAL_FORMS`` ("Sdn Bhd", "GmbH", "B.V.");
+- registration: a company number or tax id ("(867388-U)", "GST ID: 000781500416");
+- contact: a phone, fax, e-mail or web line;
+- address: a street or place word, a postcode, a leading house number;
+- label: "Cashier: ...", "Table 5", or a cell that starts with a known label word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extractors.fieldmap.labels import match_label
+from extractors.fieldmap.layout import Cell, Row
+from extractors.fieldmap.lexicon import (
+    ADDRESS_WORDS,
+    BUSINESS_WORDS,
+    GLUED_LEGAL_FORMS,
+    LEGAL_FORMS,
+    OTHER_LABELS,
+    words,
+)
+from extractors.fieldmap.spacing import repair_confusions, respace
+
+TOP_ROWS = 12
+_ALWAYS_TOP = 6
+FOOTER_Y = 0.85
+_LEGAL_TOKENS = sorted({words(form) for form in LEGAL_FORMS if words(form)}, key=len, reverse=True)
+# Parenthesised registration numbers and trailing company numbers ("(867388-U)", "862725-U",
+# "(Co. No:20154-T)", "(C0REG:860871-D)").
+_REGISTRATION = re.compile(
+    r"[\(（\[][^)）\]]*\d{4,}[^)）\]]*[\)）\]]?"
+    r"|(?:\b(?:co\.?\s*(?:reg\.?\s*)?no|company\s*no|reg\.?\s*no|roc)\b\.?\s*:?\s*)?"
+    r"\b[A-Z]{0,2}\d{5,}-?[A-Z]?\b\)?",
+    re.IGNORECASE,
+)
+_REGISTRATION_WORDS = re.compile(
+    r"\b(?:vat|tva|btw|ust|iva|nif|cif|kvk|siret|siren|roc|tax\s*id|reg(?:istration)?|"
+    r"co\.?\s*reg|company\s*(?:no|reg)|steuer|handelsregister|hrb|amtsgericht|iban|bic|swift)\b"
+    r"|\b(?:gst|sst)",  # OCR glues these to what follows: "GSTIDNo:000144596992"
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(
+    r"\b(?:tel|telephone|phone|fax|h/?p|mobile|hotline|telefon|t[ée]l[ée]phone|tel[ée]fono|email|e-mail)\b"
+    r"|@|www\.|https?:|\.com\b|\+\d{2}|(?<!\d)0\d{1,2}[- ]?\d{3,4}[- ]?\d{4}(?!\d)",
+    re.IGNORECASE,
+)
+_POSTCODE = re.compile(
+    r"(?<![\d.,/-])(?:[A-Z]{1,2}-)?\d{4,5}(?![\d.,/])|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b"
+)
+_HOUSE_NUMBER = re.compile(r"^\s*(?:no\.?\s*:?\s*)?\d+[a-z]?\s*[,&/-]", re.IGNORECASE)
+TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
+# Compound street names ("Hafenstrasse", "Keizersgracht") and "street, house number" lines.
+_STREET_SUFFIXES = (
+    "strasse",
+    "strae",
+    "str",
+    "weg",
+    "platz",
+    "gasse",
+    "allee",
+    "damm",
+    "straat",
+    "laan",
+    "gracht",
+    "plein",
+    "kade",
+    "singel",
+)
+_STREET_NUMBER = re.compile(r"^[^\W\d_][\w .'-]{2,40}\s\d{1,4}\s?[a-zA-Z]?$")
+_LABEL_PREFIX = re.compile(r"^\s*[^\W\d_][\w .'/#-]{0,24}?\s*[:：]\s*\S")
+_SEPARATORS = re.compile(r"\s+[·•|]\s+|\s+[-–]\s+|\s{2,}")
+
+
+def legal_form(text: str) -> str | None:
+    """The legal form ``text`` ends with ("sdn bhd", "gmbh", ...), or None."""
+    tokens = words(respace(repair_legal(text)[0]))
+    for form in _LEGAL_TOKENS:
+        if len(tokens) > len(form) and tokens[-len(form) :] == form:
+            return " ".join(form)
+    compact = "".join(tokens)
+    return next((form for form in GLUED_LEGAL_FORMS if compact.endswith(form) and compact != form), None)
+
+
+def repair_legal(text: str) -> tuple[str, str | None]:
+    """``text`` with the legal form "S/B" that OCR read as "5/B" repaired."""
+    repaired = re.sub(r"(?<=[A-Za-z\s])5/B\b", "S/B", text)
+    return repaired, ("repaired '5/B' -> 'S/B'" if repaired != text else None)
+
+
+def strip_registration(text: str) -> str:
+    """``text`` without registration numbers printed after a name."""
+    return re.sub(r"\s{2,}", " ", _REGISTRATION.sub(" ", text)).strip(" ,;:-")
+
+
+def is_registration_line(text: str) -> bool:
+    """A company-number or tax-id line ("(867388-U)", "GST ID: 000781500416")."""
+    if _REGISTRATION_WORDS.search(respace(text)):
+        return bool(re.search(r"\d{3,}", text)) or len(words(text)) <= 4
+    if re.search(r"\d{8,}", text):  # tax ids; no address or name has such a run
+        return True
+    letters = sum(ch.isalpha() for ch in text)
+    # a company number: six digits or more, or a letter check suffix ("65351-M"); a
+    # postcode of four or five digits ("69003 Lyon") is not one
+    return bool(re.search(r"\d{6,}|\d{4,}-?[A-Z]\b|[\(（]\s*\d{4,}", text)) and letters <= 4
+
+
+def is_contact_line(text: str) -> bool:
+    """A phone, fax, e-mail or web line."""
+    return bool(_CONTACT.search(text))
+
+
+def is_address_line(text: str) -> bool:
+    """A line with a street or place word, a postcode or a leading house number."""
+    tokens = set(words(respace(repair_confusions(text))))
+    if tokens & ADDRESS_WORDS or any(t.endswith(_STREET_SUFFIXES) for t in tokens):
+        return True
+    return bool(_POSTCODE.search(text) or _HOUSE_NUMBER.match(text) or _STREET_NUMBER.match(text))
+
+
+def street_start(text: str) -> bool:
+    """An address line, or a street line led by its house number ("11 Church Walk")."""
+    return is_address_line(text) or bool(re.match(r"^\d{1,5}[a-zA-Z]?,?\s+[^\W\d_]{3,}", text))
+
+
+def is_label_text(text: str) -> bool:
+    """A "Label: value" cell or a cell that starts with a known label word; "No: 12" and
+    "Lot: 5" open addresses, not labels."""
+    prefix = _LABEL_PREFIX.match(text)
+    if prefix and legal_form(text) is None:
+        label_words = set(words(re.split(r"[:：]", text, maxsplit=1)[0]))
+        return not label_words <= (ADDRESS_WORDS | {"no"})
+    return any(match_label(text, label) is not None for label in OTHER_LABELS if len(label) >= 4)
+
+
+def letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def business_word(text: str) -> str | None:
+    return next((w for w in words(respace(text)) if w in BUSINESS_WORDS), None)
+
+
+def clean_name(text: str) -> tuple[str, list[str]]:
+    """The name as it should be returned: registration dropped, legal form repaired,
+    glued words re-spaced; with the notes for the evidence."""
+    notes: list[str] = []
+    repaired, note = repair_legal(repair_confusions(text))
+    if repaired != text:
+        notes.append(note or f"OCR digits in words repaired in {text!r}")
+    stripped = strip_registration(repaired)
+    if stripped != repaired.strip():
+        notes.append(f"registration dropped from {text!r}")
+    spaced = respace(stripped)
+    if spaced != stripped:
+        notes.append(f"respaced {stripped!r} -> {spaced!r}")
+    return spaced.strip(" ,;:*-"), notes
+
+
+def compact(text: str) -> str:
+    return "".join(words(strip_registration(text)))
+
+
+def is_sender_line(text: str) -> bool:
+    """A one-line sender address: a name with a legal form, then address parts
+    ("Nordlicht GmbH · Hafenstrasse 12 · 20457 Hamburg")."""
+    parts = split_line(text)
+    if len(parts) < 2 or legal_form(strip_registration(parts[0])) is None:
+        return False
+    return any(is_address_line(p) for p in parts[1:])
+
+
+def split_line(text: str) -> list[str]:
+    parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
+    if len(parts) == 1 and "," in text and legal_form(text.split(",")[0]):
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+    return parts
+
+
+def segments(cell: Cell) -> list[str]:
+    """The parts of a cell a name may be: the whole, and the parts between separators of
+    a footer or sender line ("Nordlicht GmbH · Hafenstrasse 12 · 20457 Hamburg")."""
+    parts = split_line(cell.text)
+    return [cell.text] if len(parts) == 1 else parts
+
+
+def top_zone(rows: Sequence[Row]) -> list[int]:
+    """Indices of the rows where a letterhead or receipt header is printed."""
+    if not rows:
+        return []
+    top, bottom = rows[0].y0, rows[-1].y1
+    limit = top + 0.4 * max(bottom - top, 1e-6)
+    # the first rows always count: a short document's header is most of its text
+    first = range(min(len(rows), TOP_ROWS))
+    return [r for r in first if (rows[r].y0 <= limit or r < _ALWAYS_TOP) and rows[r].y0 < FOOTER_Y]

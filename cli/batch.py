@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ from core.logging import configure_logging
 @app.command()
 def batch(
     path: Path = typer.Argument(
-        ..., help="Inbox folder: every supported file under it (its done/ and failed/ excluded)."
+        ...,
+        help="Inbox folder: every file under it, whatever its name (its done/ and failed/ "
+        "excluded; hidden entries and links are skipped and reported).",
     ),
     schema: str = typer.Option(
         None, "--schema", "-s", help="Extraction schema (default: FOLIO_DEFAULT_SCHEMA)."
@@ -64,14 +67,20 @@ def batch(
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)
-    from flows.process import BATCH_OBSERVERS, batch_ingest
+    from flows.process import BATCH_OBSERVERS, BATCH_STOP, batch_ingest
+    from flows.stopping import StopRequest, exit_stopped, run_stoppable
 
-    def print_line(outcome: Any) -> None:
-        sys.stdout.write(json.dumps(outcome.summary, default=_json_default) + "\n")
-        sys.stdout.flush()
+    ended: list[Any] = []  # every outcome as it comes: the summary if a stopped run is abandoned
 
-    async def run(on_progress: Any) -> dict[str, Any]:
-        token = BATCH_OBSERVERS.set((print_line if as_json else None, on_progress))
+    def on_document(outcome: Any) -> None:
+        ended.append(outcome)
+        if as_json:
+            sys.stdout.write(json.dumps(outcome.summary, default=_json_default) + "\n")
+            sys.stdout.flush()
+
+    async def run(on_progress: Any, stop: StopRequest) -> dict[str, Any]:
+        token = BATCH_OBSERVERS.set((on_document, on_progress))
+        stop_token = BATCH_STOP.set(stop)
         try:
             return await batch_ingest(
                 inbox=str(path),
@@ -81,26 +90,53 @@ def batch(
                 settings=settings,
             )
         finally:
+            BATCH_STOP.reset(stop_token)
             BATCH_OBSERVERS.reset(token)
 
     started = time.perf_counter()
+    # Ctrl-C or SIGTERM: no new file is started, documents in progress go back to the queue
+    # (their files stay for the next run), the summary is printed, and the exit status is 130.
     try:
         show_bar = err.is_terminal and not as_json
-        result = _with_progress_bar(run) if show_bar else asyncio.run(run(None))
+        outcome = _with_progress_bar(run) if show_bar else run_stoppable(lambda stop: run(None, stop))
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    result = outcome.result
     if not as_json:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(result["by_status"].items())) or "no new files"
+        err.print(_summary_line(path, result, ended, time.perf_counter() - started), soft_wrap=True)
+    if outcome.stopped:
         err.print(
-            f"batch {path}: {counts}; {result['pages']} page(s), ${result['cost_usd']}, "
-            f"{time.perf_counter() - started:.1f} s ({result['skipped_known']} already ingested, "
-            f"{result['skipped_unsettled']} still being written)",
+            f"[yellow]stopped by {outcome.signal_name}[/yellow]: documents in progress were "
+            "given back to the queue; their files stay in the inbox for the next run",
             soft_wrap=True,
         )
+        exit_stopped()
 
 
-def _with_progress_bar(run: Any) -> dict[str, Any]:
+def _summary_line(path: Path, result: dict[str, Any] | None, ended: list[Any], elapsed: float) -> str:
+    """The run in one line; ``result`` None (a stopped run that did not report in time):
+    counted from the outcomes seen as they ended."""
+    if result is None:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(o.status for o in ended).items()))
+        return f"batch {path}: {counts or 'nothing ended'}; {elapsed:.1f} s"
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(result["by_status"].items())) or "no new files"
+    return (
+        f"batch {path}: {counts}; {result['pages']} page(s), ${result['cost_usd']}, {elapsed:.1f} s "
+        f"({result['skipped_known']} already ingested, {result['skipped_unsettled']} still being "
+        f"written{_skipped_words(result)})"
+    )
+
+
+def _skipped_words(result: dict[str, Any]) -> str:
+    """', 2 hidden, 1 link not read' for the entries the inbox did not read, if any."""
+    skipped = result.get("skipped") or {}
+    if not skipped:
+        return ""
+    return ", " + ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items())) + " not read"
+
+
+def _with_progress_bar(run: Any) -> Any:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -123,8 +159,9 @@ def _with_progress_bar(run: Any) -> dict[str, Any]:
                 cost=f"{state.cost_usd:.6f}",
             )
 
-        result: dict[str, Any] = asyncio.run(run(on_progress))
-        return result
+        from flows.stopping import run_stoppable
+
+        return run_stoppable(lambda stop: run(on_progress, stop))
 
 
 @app.command()

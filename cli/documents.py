@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from cli.common import (
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 from core.settings import Settings
+from flows.stopping import exit_stopped
 
 
 @db_app.command("upgrade")
@@ -74,7 +76,8 @@ def process(
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)
-    from flows.batch_run import BatchRequest, run_batch
+    from flows.batch_run import BatchRequest, run_batch, run_owner
+    from flows.stopping import run_stoppable
 
     request = BatchRequest(
         paths=paths,
@@ -86,27 +89,43 @@ def process(
         dry_run=dry_run,
     )
     started = time.perf_counter()
+    # Ctrl-C or SIGTERM: documents in progress go back to the queue, the rows say what
+    # finished, and the exit status is 130 (flows.stopping).
+    owner = run_owner()
     try:
         if as_json or dry_run:
-            rows = asyncio.run(run_batch(settings, request))
+            run = run_stoppable(lambda stop: run_batch(settings, request, stop=stop, owner=owner))
         else:
-            rows = _with_progress(settings, request)
+            run = _with_progress(settings, request, owner)
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     elapsed = time.perf_counter() - started
+    rows = run.result
+    if rows is None:  # stopped, and the run did not report in time: release and leave
+        _release_abandoned(settings, owner)
+        err.print(
+            f"[yellow]stopped by {run.signal_name}[/yellow]: the run did not report in time; "
+            "documents in progress were given back to the queue (`folio process` again resumes)"
+        )
+        exit_stopped()
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, default=_json_default) + "\n")
-        return
-    if dry_run:
+        sys.stdout.flush()
+    elif dry_run:
         _print_quotes(rows)
-        return
-    _print_table(rows, elapsed)
+    else:
+        _print_table(rows, elapsed)
+        _print_skipped(rows)
+    if run.stopped:
+        _print_stopped(rows, run.signal_name)
+        exit_stopped()
 
 
-def _with_progress(settings: Settings, request: Any) -> list[dict[str, Any]]:
+def _with_progress(settings: Settings, request: Any, owner: str) -> Any:
     from flows.batch_run import run_batch
+    from flows.stopping import run_stoppable
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -115,7 +134,56 @@ def _with_progress(settings: Settings, request: Any) -> list[dict[str, Any]]:
         def on_progress(done: int, total: int) -> None:
             progress.update(bar, completed=done, total=total)
 
-        return asyncio.run(run_batch(settings, request, on_progress=on_progress))
+        return run_stoppable(
+            lambda stop: run_batch(settings, request, on_progress=on_progress, stop=stop, owner=owner)
+        )
+
+
+def _release_abandoned(settings: Settings, owner: str) -> None:
+    """Give back what a stopped run that never reported still holds (its own cancellation
+    normally has already)."""
+    from flows.batch_run import release_run
+    from storage.database import make_engine, make_session_factory
+
+    engine = make_engine(settings)
+    try:
+        release_run(make_session_factory(engine), owner, None)
+    except Exception:  # the database is gone too: the leases lapse and the sweeper takes over
+        logging.getLogger("folio.cli").exception("could not release the stopped run's documents")
+    finally:
+        engine.dispose()
+
+
+def _print_skipped(rows: list[dict[str, Any]]) -> None:
+    """One line counting the entries that were not read (hidden, links, ...), if any."""
+    kinds = Counter(str(row["skipped"]) for row in rows if row.get("skipped"))
+    if kinds:
+        listed = ", ".join(f"{n} {_SKIPPED_WORDS.get(k, k)}" for k, n in sorted(kinds.items()))
+        err.print(f"not read: {listed} (each is listed above with its reason)")
+
+
+_SKIPPED_WORDS = {
+    "hidden": "hidden",
+    "link": "symbolic link(s)",
+    "special": "special file(s)",
+    "unreadable": "unreadable",
+    "missing": "missing",
+    "stopped": "not reached before the stop",
+}
+
+
+def _print_stopped(rows: list[dict[str, Any]], signal_name: str | None) -> None:
+    finished = sum(1 for row in rows if row.get("document_id") and row.get("status") in _FINAL)
+    documents = sum(1 for row in rows if row.get("document_id"))
+    again = sum(1 for row in rows if row.get("status") == "queued")
+    err.print(
+        f"[yellow]stopped by {signal_name}[/yellow]: {finished} of {documents} document(s) "
+        f"finished; {again} queued again (run `folio process` again to finish them)",
+        soft_wrap=True,
+    )
+
+
+_FINAL = frozenset({"done", "partial", "needs_review", "failed", "blocked", "rejected"})
 
 
 _STATUS_STYLE = {
@@ -125,6 +193,8 @@ _STATUS_STYLE = {
     "rejected": "red",
     "failed": "red",
     "blocked": "magenta",
+    "skipped": "dim",
+    "queued": "cyan",
 }
 _SHOWN_FIELDS = (
     "invoice_number",

@@ -33,7 +33,10 @@ def open_pdf(path: Path, password: str | None) -> pymupdf.Document:
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
-        raise CorruptDocumentError(f"the PDF is damaged and cannot be opened ({_first_line(exc)})") from None
+        # MuPDF names the file it failed on: the server's blob path, never for the tenant.
+        detail = _first_line(exc)
+        because = "" if str(path) in detail else f" ({detail})"
+        raise CorruptDocumentError(f"the PDF is damaged and cannot be opened{because}") from None
     if doc.needs_pass:
         if password is None:
             doc.close()
@@ -70,8 +73,24 @@ def _display_list(doc: pymupdf.Document, page: pymupdf.Page) -> pymupdf.DisplayL
 
 
 def inspect_pdf(doc: pymupdf.Document) -> InspectResult:
-    """Count the pages of an open PDF; a repaired file must have at least one whole page."""
-    page_count = doc.page_count
+    """Count the pages of an open PDF; a repaired file must have at least one whole page,
+    and the count the page tree claims must be true."""
+    try:
+        page_count = doc.page_count
+    except RuntimeError:  # MuPDF refuses a page count larger than the file could hold
+        raise CorruptDocumentError(
+            "the PDF is damaged: its page tree claims more pages than the file holds"
+        ) from None
+    if page_count > 1:
+        # A false /Count (more pages claimed than the tree has) would fail every page past
+        # the real ones; the last page tells at once.
+        try:
+            doc.load_page(page_count - 1)
+        except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
+            raise CorruptDocumentError(
+                f"the PDF is damaged: its page tree claims {page_count:,} pages, but page "
+                f"{page_count:,} does not exist"
+            ) from None
     if doc.is_repaired and page_count > 0:
         # PyMuPDF rebuilds broken cross-reference tables silently; what it rebuilt must give
         # at least one readable page, or the file is rejected now rather than page by page.

@@ -21,14 +21,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import BadInputError
 from core.logging import get_logger
 from core.settings import Settings
+from flows.folders import os_error_reason
 from flows.intake import IntakeResult, register_file
-from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
+from flows.pipeline import RELEASED_REASON, DocumentRun, Pipeline, open_pipeline, run_document
 from flows.policy import cost_summary
 from flows.results import document_summary
 from flows.schemas import resolve_schema
-from flows.sources import Source, SourceChangedError, SourceItem
+from flows.sources import Source, SourceChangedError, SourceItem, SourceSkip
+from flows.stopping import STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus
 from storage import repository as repo
 from storage.blobs import BlobStore
@@ -42,6 +45,9 @@ GOOD_ENDINGS = frozenset({DocumentStatus.DONE, DocumentStatus.PARTIAL, DocumentS
 
 # How often an idle batch worker checks whether the run was stopped.
 _STOP_POLL_S = 0.5
+# After a stop, how long the workers may take to give their documents back and Prefect to
+# record it, before the run reports anyway (its documents are released either way).
+_WIND_DOWN_S = STOP_GRACE_S / 2
 
 RunOne = Callable[[Pipeline, str], Awaitable[DocumentRun]]
 
@@ -86,11 +92,13 @@ class BatchSummary:
     resumed: int = 0  # files registered by an earlier run and finished by this one
     skipped_known: int = 0  # ended in an earlier run
     skipped_unsettled: int = 0  # still being written, or changed after the scan
+    skipped: dict[str, int] = field(default_factory=dict)  # entries not read, by kind
     processed: int = 0  # documents this run brought to a final status
     pages: int = 0
     cost_usd: Decimal = Decimal(0)
     elapsed_s: float = 0.0
     outcomes: list[DocumentOutcome] = field(default_factory=list)
+    stopped: str | None = None  # the signal that stopped the run before it ended
 
     @property
     def by_status(self) -> dict[str, int]:
@@ -106,6 +114,8 @@ class BatchSummary:
             "resumed": self.resumed,
             "skipped_known": self.skipped_known,
             "skipped_unsettled": self.skipped_unsettled,
+            "skipped": dict(self.skipped),
+            "stopped": self.stopped,
             "processed": self.processed,
             "by_status": self.by_status,
             "pages": self.pages,
@@ -143,13 +153,17 @@ async def run_batch_ingest(
     on_progress: Callable[[BatchProgress], Any] | None = None,
     on_registered: Callable[[IntakeResult], Any] | None = None,
     run_one: RunOne | None = None,
+    stop: StopRequest | None = None,
 ) -> BatchSummary:
     """Ingest everything new in ``source`` and finish what an earlier run left; every file
-    ends done or failed with a reason, and no bad file stops the run.
+    ends done or failed with a reason, and no bad file stops the run. Entries the source
+    does not read (hidden, links, special files) are reported as ``skipped`` outcomes.
 
     ``on_document`` and ``on_progress`` may be plain functions or coroutine functions;
     ``on_registered`` is called (plain) in the registering thread. ``run_one`` processes one document
-    (default ``run_document``; the Prefect flow wraps it in a task run).
+    (default ``run_document``; the Prefect flow wraps it in a task run). ``stop``: once set,
+    no new file is started, documents in progress go back to the queue (their files stay
+    registered, and the next run resumes them) and the summary says ``stopped``.
     """
     started = time.perf_counter()
     schema_name = schema_name or settings.default_schema
@@ -164,6 +178,8 @@ async def run_batch_ingest(
         summary = BatchSummary(
             source=source.name, files_seen=len(scan.items), skipped_unsettled=scan.unsettled
         )
+        for skip in scan.skipped:
+            await _report_skipped(source, skip, summary, on_document)
         new, resumed = await asyncio.to_thread(_plan, sessions, source, scan.items, summary)
         log.info(
             "batch %s: %d new file(s), %d resumed, %d already ingested, %d still being written",
@@ -190,7 +206,11 @@ async def run_batch_ingest(
             on_registered=on_registered,
         )
         async with open_pipeline(settings, engine_name=engine) as pipeline:
-            await run.run(pipeline, new, resumed, run_one or _run_document)
+            work = run.run(pipeline, new, resumed, run_one or _run_document)
+            if stop is None:
+                await work
+            else:
+                summary.stopped = await _until_stopped(work, stop, pipeline)
     finally:
         db.dispose()
     summary.elapsed_s = time.perf_counter() - started
@@ -208,6 +228,51 @@ async def run_batch_ingest(
 
 async def _run_document(pipeline: Pipeline, document_id: str) -> DocumentRun:
     return await run_document(pipeline, document_id)
+
+
+async def _until_stopped(work: Awaitable[None], stop: StopRequest, pipeline: Pipeline) -> str | None:
+    """Run ``work`` to its end, or until ``stop``: then cancel it (each document in
+    progress gives itself back), wait a little, and give back whatever is still held.
+    Returns the signal's name when stopped."""
+    running = asyncio.ensure_future(work)
+    asked = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({running, asked}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        asked.cancel()
+    if running.done():
+        running.result()
+        return None
+    running.cancel()
+    await asyncio.wait({running}, timeout=_WIND_DOWN_S)
+    if running.done() and not running.cancelled() and running.exception() is not None:
+        log.info("batch: the stopped run ended with %s", type(running.exception()).__name__)
+    with pipeline.sessions.begin() as session:
+        released = repo.release_documents(session, owner=pipeline.owner, reason=RELEASED_REASON)
+    if released:
+        log.info("batch: released %d document(s) still in progress", len(released))
+    return stop.signal_name
+
+
+async def _report_skipped(
+    source: Source,
+    skip: SourceSkip,
+    summary: BatchSummary,
+    on_document: Callable[[DocumentOutcome], Any] | None,
+) -> None:
+    """An entry the source does not read: logged, counted and reported as an outcome."""
+    log.info("batch: %s %s: %s", skip.path, skip.status, skip.reason)
+    summary.skipped[skip.kind] = summary.skipped.get(skip.kind, 0) + 1
+    row: dict[str, Any] = {
+        "file": source.location(skip.path),
+        "document_id": None,
+        "status": skip.status,
+        "reason": skip.reason,
+        "skipped": skip.kind,
+    }
+    outcome = DocumentOutcome(skip.path, None, skip.status, skip.reason, None, Decimal(0), False, row)
+    summary.outcomes.append(outcome)
+    await _call(on_document, outcome)
 
 
 def _plan(
@@ -324,8 +389,15 @@ class _BatchRun:
             self.summary.skipped_unsettled += 1
             return None
         except Exception as exc:  # unreadable file, full disk: the file fails, the run goes on
+            # The reason is for the tenant (it lands beside the file in failed/): the path
+            # and the exception's text go to the log only.
             log.exception("batch: %s could not be registered", item.path)
-            reason = f"could not be read: {type(exc).__name__}: {exc}"
+            if isinstance(exc, OSError):
+                reason = os_error_reason(exc)
+            elif isinstance(exc, BadInputError):
+                reason = exc.message
+            else:
+                reason = f"the file could not be registered (internal error {type(exc).__name__})"
             with self.sessions.begin() as session:
                 row_id = repo.record_source_file(
                     session,

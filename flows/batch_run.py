@@ -1,29 +1,49 @@
-"""Run files through Folio from the command line: intake, then one flow run for the batch."""
+"""Run files through Folio from the command line: intake, then one flow run for the batch.
+
+Every path given ends in a row: a document's outcome, or why the file was not read
+(``flows.folders``). A stop (``flows.stopping``) cancels the flow run: documents in
+progress go back to the queue at once, and the rows say what finished.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
 
+from core.logging import get_logger
 from core.settings import Settings
-from flows.intake import IntakeResult, iter_input_files, register_file
+from flows.folders import InputScan, SkippedEntry, os_error_reason, scan_inputs
+from flows.intake import IntakeResult, register_file
+from flows.pipeline import RELEASED_REASON
 from flows.policy import cost_summary, quote_files
 from flows.results import document_summary
+from flows.stopping import STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
 
+log = get_logger("batch_run")
+
 ProgressCallback = Callable[[int, int], None]
 
 # How often the progress display reads document statuses from the database.
 _PROGRESS_INTERVAL_S = 0.25
+# After a stop, how long the flow run may take to wind down before the rows are read
+# anyway (Prefect reports the cancellation to its API, which may be gone after a Ctrl-C).
+_WIND_DOWN_S = STOP_GRACE_S / 2
+# The reason of a document that was never started because the run stopped first.
+NOT_STARTED_REASON = "the run was stopped before this document was started; it is queued"
 
 
 @dataclass(frozen=True)
@@ -39,73 +59,186 @@ class BatchRequest:
     dry_run: bool = False  # issue 4: quote only; nothing registered, no engine called
 
 
+def run_owner() -> str:
+    """A lease owner for one command-line run (host, process and a random part)."""
+    return f"{socket.gethostname()}:{os.getpid()}:run-{uuid.uuid4().hex[:8]}"
+
+
 async def run_batch(
-    settings: Settings, request: BatchRequest, *, on_progress: ProgressCallback | None = None
+    settings: Settings,
+    request: BatchRequest,
+    *,
+    on_progress: ProgressCallback | None = None,
+    stop: StopRequest | None = None,
+    owner: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Register every file, process those that need it, and describe each file's outcome."""
+    """Register every file, process those that need it, and describe each file's outcome.
+
+    ``stop``: once set, documents in progress are given back to the queue and the rows
+    describe where every file stands. ``owner``: the lease owner of this run's documents
+    (default: a new one), so a caller can release them itself if the run does not end.
+    """
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
     blobs = BlobStore(settings.blob_dir)
+    scan = scan_inputs(request.paths)
+    _log_skipped(scan)
+    skipped_rows = [_skipped_row(entry, request.schema_name) for entry in scan.skipped]
     if request.dry_run:  # cost and licence (issue 4): quotes without registering or calling
         try:
-            return await quote_files(
+            quotes = await quote_files(
                 settings,
                 sessions,
-                iter_input_files(request.paths),
+                scan.files,
                 tenant=request.tenant,
                 schema_name=request.schema_name,
                 engine_name=request.engine,
                 password=request.password,
             )
+            return quotes + skipped_rows
         finally:
             db.dispose()
     try:
-        from flows.process import process_documents  # imports Prefect: after configure_prefect
-
         intakes: list[IntakeResult | dict[str, Any]] = []
-        for path in iter_input_files(request.paths):
-            if not path.is_file():
-                intakes.append(
-                    {
-                        "file": str(path),
-                        "document_id": None,
-                        "status": "rejected",
-                        "reason": "no such file",
-                        "schema": request.schema_name,
-                    }
-                )
-                continue
-            intakes.append(
-                register_file(
-                    path,
-                    settings=settings,
-                    sessions=sessions,
-                    blobs=blobs,
-                    tenant=request.tenant,
-                    schema_name=request.schema_name,
-                )
-            )
+        for path in scan.files:
+            if stop is not None and stop.is_set():
+                intakes.append(_not_read_row(path, request.schema_name))
+            else:
+                intakes.append(_register(path, settings, sessions, blobs, request))
         to_run = _documents_to_run(sessions, intakes, reprocess=request.reprocess)
-        if to_run:
-            flow_run = asyncio.create_task(
-                process_documents(
-                    to_run,
-                    password=SecretStr(request.password) if request.password else None,
-                    engine=request.engine,
-                    settings=settings,
-                )
-            )
-            while not flow_run.done():
-                if on_progress is not None:
-                    on_progress(_count_final(sessions, to_run), len(to_run))
-                await asyncio.wait({flow_run}, timeout=_PROGRESS_INTERVAL_S)
-            flow_run.result()
-            if on_progress is not None:
-                on_progress(len(to_run), len(to_run))
-        return [_describe(sessions, item) for item in intakes]
+        stopped = stop is not None and stop.is_set()
+        if to_run and not stopped:
+            stopped = await _process(settings, sessions, request, to_run, on_progress, stop, owner)
+        rows = [_describe(sessions, item, stopped=stopped) for item in intakes]
+        return rows + skipped_rows
     finally:
         db.dispose()
+
+
+async def _process(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    request: BatchRequest,
+    to_run: list[str],
+    on_progress: ProgressCallback | None,
+    stop: StopRequest | None,
+    owner: str | None,
+) -> bool:
+    """One flow run for ``to_run``; True when ``stop`` ended it early."""
+    from flows.process import process_documents  # imports Prefect: after configure_prefect
+
+    owner = owner or run_owner()
+    flow_run = asyncio.create_task(
+        process_documents(
+            to_run,
+            password=SecretStr(request.password) if request.password else None,
+            engine=request.engine,
+            settings=settings,
+            owner=owner,
+        )
+    )
+    stop_asked = asyncio.create_task(stop.wait()) if stop is not None else None
+    try:
+        while not flow_run.done():
+            if on_progress is not None:
+                on_progress(_count_final(sessions, to_run), len(to_run))
+            waited = {flow_run} if stop_asked is None else {flow_run, stop_asked}
+            await asyncio.wait(waited, timeout=_PROGRESS_INTERVAL_S)
+            if stop_asked is not None and stop_asked.done() and not flow_run.done():
+                await _wind_down(sessions, flow_run, owner, to_run)
+                return True
+    finally:
+        if stop_asked is not None:
+            stop_asked.cancel()
+    flow_run.result()
+    if on_progress is not None:
+        on_progress(len(to_run), len(to_run))
+    return False
+
+
+async def _wind_down(
+    sessions: sessionmaker[Session], flow_run: asyncio.Task[Any], owner: str, to_run: list[str]
+) -> None:
+    """Cancel the flow run (its documents in progress give themselves back), wait a little
+    for Prefect to record it, then give back whatever this run still holds."""
+    flow_run.cancel()
+    await asyncio.wait({flow_run}, timeout=_WIND_DOWN_S)
+    if not flow_run.done():
+        log.warning("the flow run did not end %.0f s after the stop; not waiting", _WIND_DOWN_S)
+    else:
+        # Retrieved so a failure of the cancelled run is not reported as never retrieved.
+        error = None if flow_run.cancelled() else flow_run.exception()
+        if error is not None:
+            log.info("the stopped flow run ended with %s", type(error).__name__)
+    release_run(sessions, owner, to_run)
+
+
+def release_run(sessions: sessionmaker[Session], owner: str, document_ids: list[str] | None) -> list[str]:
+    """Give back every document ``owner`` still holds (queued again, lease cleared)."""
+    with sessions.begin() as session:
+        released = repo.release_documents(
+            session, owner=owner, document_ids=document_ids, reason=RELEASED_REASON
+        )
+    if released:
+        log.info("released %d document(s) still in progress: %s", len(released), ", ".join(released))
+    return released
+
+
+def _register(
+    path: Path,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    blobs: BlobStore,
+    request: BatchRequest,
+) -> IntakeResult | dict[str, Any]:
+    """Intake for one file; a file that cannot be read is a ``rejected`` row, never an
+    error that ends the run (the files registered before it would be left queued)."""
+    try:
+        return register_file(
+            path,
+            settings=settings,
+            sessions=sessions,
+            blobs=blobs,
+            tenant=request.tenant,
+            schema_name=request.schema_name,
+        )
+    except OSError as exc:
+        log.warning("%s could not be read: %s", path, exc)
+        return {
+            "file": str(path),
+            "document_id": None,
+            "status": "rejected",
+            "reason": os_error_reason(exc),
+            "schema": request.schema_name,
+        }
+
+
+def _not_read_row(path: Path, schema_name: str) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "document_id": None,
+        "status": "skipped",
+        "reason": "the run was stopped before this file was read; run again to process it",
+        "skipped": "stopped",
+        "schema": schema_name,
+    }
+
+
+def _skipped_row(entry: SkippedEntry, schema_name: str) -> dict[str, Any]:
+    return {
+        "file": str(entry.path),
+        "document_id": None,
+        "status": entry.status,
+        "reason": entry.reason,
+        "skipped": entry.kind,
+        "schema": schema_name,
+    }
+
+
+def _log_skipped(scan: InputScan) -> None:
+    for entry in scan.skipped:
+        log.info("%s %s: %s", entry.path, entry.status, entry.reason)
 
 
 def _documents_to_run(sessions: Any, intakes: list[Any], *, reprocess: bool) -> list[str]:
@@ -129,10 +262,13 @@ def _count_final(sessions: Any, ids: list[str]) -> int:
         return repo.count_final(session, ids)
 
 
-def _describe(sessions: Any, item: IntakeResult | dict[str, Any]) -> dict[str, Any]:
+def _describe(sessions: Any, item: IntakeResult | dict[str, Any], *, stopped: bool = False) -> dict[str, Any]:
     if isinstance(item, dict):
         return item
     with sessions() as session:
         summary = document_summary(session, item.document_id)
         costs = cost_summary(session, item.document_id)  # issue 4: policy decision and quote
-    return {"file": item.file, **summary, **costs, "duplicate": not item.created}
+    row = {"file": item.file, **summary, **costs, "duplicate": not item.created}
+    if stopped and row.get("status") == DocumentStatus.QUEUED.value and not row.get("reason"):
+        row["reason"] = NOT_STARTED_REASON
+    return row

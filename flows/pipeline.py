@@ -158,7 +158,8 @@ async def _extract_pages(
                 failure=PageFailure(
                     page_number=batch[0].page_number,
                     code="engine_error",
-                    message=f"{type(exc).__name__}: {exc}",
+                    # The exception's text may carry addresses or paths: it is in the log.
+                    message=f"the engine failed on this page (internal error {type(exc).__name__})",
                 ),
             )
         finally:
@@ -284,6 +285,14 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
     except repo.LeaseLostError as exc:
         log.warning("document %s: %s; its new owner finishes it", document_id, exc)
         return DocumentRun(document_id, DocumentStatus.PROCESSING, str(exc), False)
+    except BaseException as exc:
+        # A graceful stop (cancellation on Ctrl-C, SIGTERM or shutdown, or a termination
+        # signal raised as an exception): give the document back now, queued with its lease
+        # cleared, so the next worker takes it at once rather than after the lease. A
+        # crashed worker never gets here, and the lease still covers that case.
+        if not isinstance(exc, Exception):  # errors are recorded by _run_claimed itself
+            release_document(pipeline, document_id)
+        raise
     finally:
         heartbeat.cancel()
         # gather, not ``suppress(CancelledError)``: a cancellation of this run itself must
@@ -291,6 +300,29 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
         await asyncio.gather(heartbeat, return_exceptions=True)
     log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
     return DocumentRun(document_id, status, reason, True)
+
+
+# The reason a document given back by a graceful stop carries while it waits again.
+RELEASED_REASON = "processing was stopped before it finished; the document is queued again"
+
+
+def release_document(pipeline: Pipeline, document_id: str) -> bool:
+    """Put ``document_id`` back in the queue if this worker still holds it; True if it did.
+
+    Never raises: when the database cannot be reached, the lease lapses and the sweeper
+    takes the document, as after a crash.
+    """
+    try:
+        with pipeline.sessions.begin() as session:
+            released = repo.release_documents(
+                session, owner=pipeline.owner, document_ids=[document_id], reason=RELEASED_REASON
+            )
+    except Exception:
+        log.exception("document %s: could not be released; its lease will lapse", document_id)
+        return False
+    if released:
+        log.info("document %s: released (queued again)", document_id)
+    return bool(released)
 
 
 async def _run_claimed(
@@ -316,11 +348,13 @@ async def _run_claimed(
     except Exception as exc:  # a worker never dies of a file: record it and go on
         log.exception("document %s failed unexpectedly", document_id)
         internal = exc if isinstance(exc, FolioError) else None
+        # The tenant reads the reason: what went wrong inside Folio is in the log above.
         status, reason, _ = _end_early(
             pipeline,
             document_id,
             DocumentStatus.FAILED,
-            reason=f"internal error: {type(exc).__name__}: {exc}",
+            reason=f"internal error ({type(exc).__name__}); the details are in the server's log "
+            "under this document's id, and the document can be retried",
             code=internal.code if internal else "internal",
         )
     return status, reason

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,16 @@ async def process_documents(
     password: SecretStr | None = None,
     engine: str | None = None,
     settings: Settings | None = None,
+    owner: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Process registered documents concurrently (``document_concurrency`` at a time)."""
+    """Process registered documents concurrently (``document_concurrency`` at a time).
+
+    ``owner``: the lease owner the documents are claimed for (default: the pipeline's own),
+    so the caller can give back whatever the run still holds after a stop.
+    """
     settings = settings or Settings()
-    async with open_pipeline(settings, engine_name=engine) as pipeline:
+    async with open_pipeline(settings, engine_name=engine) as opened:
+        pipeline = replace(opened, owner=owner) if owner else opened
         token = _PIPELINE.set(pipeline)
         try:
             slots = asyncio.Semaphore(settings.document_concurrency)
@@ -84,6 +91,12 @@ async def process_documents(
 # JSON Lines): (on_document, on_progress). Callables are not flow parameters, so they travel
 # in the context of the call.
 BATCH_OBSERVERS: ContextVar[tuple[Any, Any] | None] = ContextVar("folio_batch_observers", default=None)
+# The stop request of a batch run started in this process (``folio batch`` on SIGINT or
+# SIGTERM: flows.stopping); a deployment's run has none.
+BATCH_STOP: ContextVar[Any] = ContextVar("folio_batch_stop", default=None)
+# After a stop, how long the documents table may take to reach Prefect's API (gone after a
+# Ctrl-C in a terminal) before the run returns without it.
+_STOPPED_TABLE_S = 3.0
 
 
 async def _one_as_task(pipeline: Pipeline, document_id: str) -> DocumentRun:
@@ -145,8 +158,15 @@ async def batch_ingest(
         on_document=on_document,
         on_progress=on_progress,
         run_one=_one_as_task,
+        stop=BATCH_STOP.get(),
     )
-    await artifacts.table(summary)
+    if summary.stopped is None:
+        await artifacts.table(summary)
+    else:
+        try:
+            await asyncio.wait_for(artifacts.table(summary), _STOPPED_TABLE_S)
+        except Exception:  # the API is gone (or slow): the log below keeps the summary
+            logger.warning("the documents table of the stopped run was not recorded")
     result = summary.as_dict()
     logger.info("batch %s: %s", source.name, result)
     return {**result, "flow_run_id": run_id}

@@ -15,17 +15,17 @@ nothing (``after="keep"``).
 
 from __future__ import annotations
 
-import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
 from core.errors import BadInputError, ConfigurationError
-from flows.intake import SUPPORTED_SUFFIXES
+from flows.folders import scan_folder
 
 AfterAction = Literal["move", "keep"]
 
@@ -44,11 +44,24 @@ class SourceItem:
 
 
 @dataclass(frozen=True)
+class SourceSkip:
+    """An entry of the source that is not read (hidden, a link, not a regular file, an
+    unreadable folder), with the reason its owner reads."""
+
+    path: str  # inside the source, as SourceItem.path
+    kind: str  # hidden, link, special, unreadable
+    reason: str
+    status: str = "skipped"
+
+
+@dataclass(frozen=True)
 class SourceScan:
-    """What one scan found: files ready to ingest, and how many were skipped as unsettled."""
+    """What one scan found: files ready to ingest, how many were skipped as unsettled, and
+    the entries that are not read at all."""
 
     items: list[SourceItem]
     unsettled: int
+    skipped: list[SourceSkip] = field(default_factory=list)
 
 
 class SourceChangedError(BadInputError):
@@ -88,7 +101,10 @@ class Source(Protocol):
 
 
 class LocalInbox:
-    """A folder: every supported file under it (hidden ones and done/ failed/ excluded).
+    """A folder: every regular file under it, whatever its name (intake sniffs the bytes);
+    hidden entries, symbolic links and special files are skipped and reported (a link could
+    lead outside the inbox, to a file that must not be stored under the inbox's tenant);
+    done/ and failed/ are excluded.
 
     ``after="move"`` moves ended files to ``done/`` or ``failed/`` (same relative path; a
     ``.reason.txt`` beside each failed one); ``after="keep"`` leaves them where they are,
@@ -107,32 +123,33 @@ class LocalInbox:
         return f"inbox:{self.root}"
 
     def scan(self) -> SourceScan:
-        """Supported files under the folder, oldest first, without the unsettled ones."""
+        """Regular files under the folder, oldest first, without the unsettled ones; and the
+        entries that are not read."""
         if not self.root.is_dir():
             raise ConfigurationError(f"the inbox {self.root} is not a folder")
+        try:
+            found = scan_folder(self.root, exclude=_ENDED, relative_to=self.root)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"the inbox {self.root} cannot be read ({(exc.strerror or str(exc)).lower()})"
+            ) from None
         newest_allowed = time.time_ns() - int(self.settle_s * 1e9)
         items: list[SourceItem] = []
         unsettled = 0
-        for directory, folders, files in os.walk(self.root):
-            here = Path(directory)
-            folders[:] = sorted(
-                f for f in folders if not f.startswith(".") and not (here == self.root and f in _ENDED)
-            )
-            for file_name in sorted(files):
-                path = here / file_name
-                if file_name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    continue
-                try:
-                    stat = path.stat()
-                except FileNotFoundError:  # removed while we looked
-                    continue
-                if stat.st_mtime_ns > newest_allowed:
-                    unsettled += 1
-                    continue
-                relative = path.relative_to(self.root).as_posix()
-                items.append(SourceItem(relative, stat.st_size, stat.st_mtime_ns))
+        for path in found.files:
+            try:
+                info = path.lstat()
+            except FileNotFoundError:  # removed while we looked
+                continue
+            if info.st_mtime_ns > newest_allowed:
+                unsettled += 1
+                continue
+            relative = path.relative_to(self.root).as_posix()
+            items.append(SourceItem(relative, info.st_size, info.st_mtime_ns))
         items.sort(key=lambda item: (item.mtime_ns, item.path))
-        return SourceScan(items=items, unsettled=unsettled)
+        # In an inbox, entries that are not read stay where they are: all are "skipped".
+        skipped = [SourceSkip(e.path.as_posix(), e.kind, e.reason) for e in found.skipped]
+        return SourceScan(items=items, unsettled=unsettled, skipped=skipped)
 
     def location(self, path: str) -> str:
         """The file's absolute path."""
@@ -143,10 +160,12 @@ class LocalInbox:
         """The file itself (no copy), if it is still what the scan saw."""
         path = self.root / item.path
         try:
-            stat = path.stat()
+            info = path.lstat()  # never through a link, even one swapped in since the scan
         except FileNotFoundError:
             raise SourceChangedError(f"{item.path} vanished before it was read") from None
-        if (stat.st_size, stat.st_mtime_ns) != (item.size_bytes, item.mtime_ns):
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceChangedError(f"{item.path} is no longer a regular file; it is looked at next time")
+        if (info.st_size, info.st_mtime_ns) != (item.size_bytes, item.mtime_ns):
             raise SourceChangedError(f"{item.path} changed after the scan; it is read next time")
         yield path
 

@@ -29,13 +29,17 @@ def test_folio_batch_json_lines_then_a_rescan_ingests_nothing(tmp_path: Path) ->
     truth = make_invoice_truth(31)
     (inbox / "invoice.pdf").write_bytes(invoice_pdf(truth))
     (inbox / "nested" / "broken.pdf").write_bytes(broken_pdf())
-    (inbox / "notes.txt").write_text("not picked up: not a supported suffix")
+    (inbox / "notes.txt").write_text("read like any file, and rejected by its bytes")
+    (inbox / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
 
     first = folio("batch", str(inbox), "--json", "--tenant", "acme", data_dir=tmp_path / "var")
 
     assert first.returncode == 0, first.stderr
     rows = {Path(r["file"]).name: r for r in map(json.loads, first.stdout.splitlines())}
-    assert set(rows) == {"invoice.pdf", "broken.pdf"}
+    assert set(rows) == {"invoice.pdf", "broken.pdf", "notes.txt", ".DS_Store"}
+    hidden = rows.pop(".DS_Store")  # reported and left in place, never read
+    assert hidden["status"] == "skipped" and hidden["document_id"] is None and "hidden" in hidden["reason"]
+    assert (inbox / ".DS_Store").is_file()
     for row in rows.values():
         assert {"file", "document_id", "status", "reason", "pages", "fields", "cost_usd", "duplicate"} <= set(
             row
@@ -49,13 +53,15 @@ def test_folio_batch_json_lines_then_a_rescan_ingests_nothing(tmp_path: Path) ->
     assert rows["broken.pdf"]["status"] == "rejected" and rows["broken.pdf"]["reason"]
     assert (inbox / "done" / "invoice.pdf").is_file()
     assert (inbox / "failed" / "nested" / "broken.pdf").is_file()
-    assert (inbox / "notes.txt").is_file()
+    assert rows["notes.txt"]["status"] == "rejected" and "plain text" in rows["notes.txt"]["reason"]
+    assert (inbox / "failed" / "notes.txt").is_file()
+    assert "plain text" in (inbox / "failed" / "notes.txt.reason.txt").read_text()
 
     again = folio("batch", str(inbox), data_dir=tmp_path / "var")  # not a TTY: a summary line
 
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""
-    assert "no new files" in again.stderr
+    assert "1 skipped" in again.stderr and "1 hidden not read" in again.stderr
 
 
 @pytest.mark.slow

@@ -29,12 +29,16 @@ def test_folio_process_json_lines_for_a_directory(tmp_path: Path) -> None:
     truth = make_invoice_truth(21)
     (inbox / "invoice.pdf").write_bytes(invoice_pdf(truth))
     (inbox / "nested" / "broken.pdf").write_bytes(broken_pdf())
-    (inbox / "notes.txt").write_text("not picked up: not a supported suffix in a directory")
+    (inbox / "notes.txt").write_text("read like any file, and rejected by its bytes")
+    (inbox / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
 
     first = folio("process", str(inbox), "--json", data_dir=tmp_path / "var")
     assert first.returncode == 0, first.stderr
     rows = {Path(r["file"]).name: r for r in map(json.loads, first.stdout.splitlines())}
-    assert set(rows) == {"invoice.pdf", "broken.pdf"}
+    assert set(rows) == {"invoice.pdf", "broken.pdf", "notes.txt", ".DS_Store"}
+    assert rows["notes.txt"]["status"] == "rejected" and "plain text" in rows["notes.txt"]["reason"]
+    hidden = rows.pop(".DS_Store")  # reported, never read: no document
+    assert hidden["status"] == "skipped" and hidden["document_id"] is None and "hidden" in hidden["reason"]
     required = {
         "file",
         "document_id",

@@ -51,7 +51,12 @@ from storage.repository.extractions import (
     pages_of,
     save_pages,
 )
-from storage.repository.leases import claim_document, claim_next_documents, renew_lease
+from storage.repository.leases import (
+    claim_document,
+    claim_next_documents,
+    release_documents,
+    renew_lease,
+)
 from storage.repository.ledger import add_usage, ledger_for
 from storage.repository.reports import COST_GROUPS, cost_report, licence_report
 
@@ -127,6 +132,7 @@ __all__ = [
     "register_document",
     "reload_document",
     "requeue_document",
+    "release_documents",
     "renew_lease",
     "save_pages",
     "set_document_status",

@@ -149,3 +149,40 @@ def renew_lease(
     if cast(sa.CursorResult[Any], session.execute(statement)).rowcount != 1:
         raise LeaseLostError(f"document {document_id} is no longer leased to {owner!r}")
     return reload_document(session, document_id)
+
+
+def release_documents(
+    session: Session,
+    *,
+    owner: str,
+    document_ids: list[str] | None = None,
+    reason: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Give back ``owner``'s documents (all, or those of ``document_ids``) that are still
+    ``processing``: each goes back to ``queued`` with its lease cleared, so another worker
+    can claim it at once instead of waiting for the lease to lapse. Returns their ids.
+
+    For a graceful stop; a document another worker holds, or one already final, is left
+    alone. The attempt stays counted (the claim made it).
+    """
+    now = now or utcnow()
+    conditions = [Document.status == DocumentStatus.PROCESSING, Document.lease_owner == owner]
+    if document_ids is not None:
+        if not document_ids:
+            return []
+        conditions.append(Document.id.in_(document_ids))
+    statement = (
+        sa.update(Document)
+        .where(*conditions)
+        .values(
+            status=DocumentStatus.QUEUED,
+            reason=reason,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        .returning(Document.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(session.scalars(statement))

@@ -53,14 +53,14 @@ def test_inbox_files_are_ingested_once_and_moved_by_outcome(db_settings: Setting
         write(inbox_dir, name, invoice_pdf(truth))
     write(inbox_dir, "copy-of-a.pdf", (inbox_dir / "a.pdf").read_bytes())  # same bytes: one document
     write(inbox_dir, "broken.pdf", broken_pdf())
-    write(inbox_dir, "notes.txt", b"not a supported suffix: never picked up")
+    write(inbox_dir, "notes.txt", b"a text file: read like any file, rejected by its bytes")
     inbox = LocalInbox(inbox_dir, after="move", settle_s=60)
 
     first = ingest(db_settings, inbox)
 
     outcomes = {o.key: o for o in first.outcomes}
-    assert set(outcomes) == {"a.pdf", "nested/b.pdf", "copy-of-a.pdf", "broken.pdf"}
-    assert first.registered == 4 and first.files_seen == 4
+    assert set(outcomes) == {"a.pdf", "nested/b.pdf", "copy-of-a.pdf", "broken.pdf", "notes.txt"}
+    assert first.registered == 5 and first.files_seen == 5
     for name, truth in truths.items():
         outcome = outcomes[name]
         assert outcome.status in ("done", "needs_review"), outcome.reason
@@ -75,15 +75,18 @@ def test_inbox_files_are_ingested_once_and_moved_by_outcome(db_settings: Setting
     assert broken.status == "rejected" and broken.reason
     assert (inbox_dir / "failed" / "broken.pdf").is_file()
     assert broken.reason in (inbox_dir / "failed" / "broken.pdf.reason.txt").read_text()
-    assert (inbox_dir / "notes.txt").is_file()
+    notes = outcomes["notes.txt"]
+    assert notes.status == "rejected" and "plain text" in (notes.reason or "")
+    assert (inbox_dir / "failed" / "notes.txt").is_file() and not (inbox_dir / "notes.txt").exists()
     documents = rows(db_settings, Document)
-    assert len(documents) == 3 and {d.source for d in documents} == {"batch"}
-    assert sorted(r.state for r in rows(db_settings, SourceFile)) == ["done", "done", "done", "failed"]
+    assert len(documents) == 4 and {d.source for d in documents} == {"batch"}
+    states = sorted(r.state for r in rows(db_settings, SourceFile))
+    assert states == ["done", "done", "done", "failed", "failed"]
 
     again = ingest(db_settings, inbox)  # everything was moved: nothing to do
 
     assert again.files_seen == 0 and again.registered == 0 and again.outcomes == []
-    assert len(rows(db_settings, Document)) == 3
+    assert len(rows(db_settings, Document)) == 4
 
 
 def test_kept_files_are_remembered_and_not_ingested_again(db_settings: Settings, tmp_path: Path):

@@ -1,8 +1,9 @@
 """Token arithmetic for Llama 4: the tile grid an image is fitted into, and text estimates.
 
-Llama 4 cuts an image into square tiles (336 px, at most 16 a picture); each tile costs
-145 tokens and every image a further 147, so one page costs at most 16 * 145 + 147 = 2,467
-tokens. Pure arithmetic: no I/O, no imaging library.
+Llama 4 cuts an image into square tiles (336 px, at most 16 a picture). An image of one
+tile costs 147 prompt tokens; an image split into N > 1 tiles costs 145 a tile plus 147
+for the global thumbnail, so one page costs at most 16 * 145 + 147 = 2,467 tokens (see
+``image_tokens``). Pure arithmetic: no I/O, no imaging library.
 """
 
 from __future__ import annotations
@@ -12,8 +13,18 @@ import unicodedata
 
 from models.page import TileGrid
 
-TOKENS_PER_TILE = 145
-TOKENS_PER_IMAGE = 147
+# Llama 4's image placeholder, as the processor writes it (transformers
+# ``Llama4Processor._prompt_split_image``, which vLLM's ``mllama4.py`` reuses for its prompt
+# replacement and counts in ``usage.prompt_tokens``): a tile is 24 x 24 patches of 14 px
+# (336 / 14), pixel-shuffled 2 x 2 (ratio 0.5) into 144 ``<|patch|>`` tokens.
+# - one tile (aspect ratio 1 x 1): ``<|image_start|>`` ``<|image|>`` + 144 patches
+#   ``<|image_end|>`` = 147 tokens, nothing else;
+# - h x w tiles (h * w > 1): every tile's 144 patches, a ``<|tile_x_separator|>`` after each
+#   tile but the last of its row and a ``<|tile_y_separator|>`` after each row (so 145 a
+#   tile), then the global thumbnail tile framed as above: 145 * h * w + 147.
+PATCH_TOKENS_PER_TILE = (336 // 14) ** 2 // 4  # 144
+TOKENS_PER_TILE = PATCH_TOKENS_PER_TILE + 1  # 145: patches plus one separator
+TOKENS_PER_IMAGE = PATCH_TOKENS_PER_TILE + 3  # 147: image_start, image, patches, image_end
 
 # Pixels are counted whole: a natural size of 1223.9999999 (float noise) is 1224 px.
 _EPSILON = 1e-6
@@ -67,8 +78,19 @@ def fit_tile_grid(
 
 
 def image_tokens(grid: TileGrid) -> int:
-    """Llama 4 prompt tokens for one image on ``grid``: 145 a tile plus 147 an image."""
-    return grid.tiles * TOKENS_PER_TILE + TOKENS_PER_IMAGE
+    """Llama 4 prompt tokens for one image on ``grid``: 147 for a single tile; for a grid of
+    several tiles 145 a tile plus 147 for the global thumbnail (at most 2,467 for 16)."""
+    return llama4_image_tokens(grid.tiles)
+
+
+def llama4_image_tokens(tiles: int) -> int:
+    """Llama 4 prompt tokens for one image cut into ``tiles`` tiles (see the comment on
+    ``TOKENS_PER_TILE`` for where the numbers come from)."""
+    if tiles < 1:
+        raise ValueError(f"an image has at least one tile, got {tiles}")
+    if tiles == 1:
+        return TOKENS_PER_IMAGE  # no split: the image itself is the only tile
+    return tiles * TOKENS_PER_TILE + TOKENS_PER_IMAGE
 
 
 # Characters per token, by script. Byte-pair vocabularies trained mostly on Latin text

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.tokens import estimate_text_tokens, fit_tile_grid, image_tokens
+from extractors.tokens import estimate_text_tokens, fit_tile_grid, image_tokens, llama4_image_tokens
 from models.page import TileGrid
 
 sizes = st.floats(min_value=1.0, max_value=60_000.0, allow_nan=False, allow_infinity=False)
@@ -62,7 +62,7 @@ def test_letter_page_at_144_dpi_uses_the_grid_with_the_largest_scale() -> None:
     best_scale = max(candidates.values())
     assert target_w == math.floor(1224 * best_scale)
     assert grid.tiles <= 16
-    assert image_tokens(grid) == grid.tiles * 145 + 147
+    assert grid.tiles > 1 and image_tokens(grid) == grid.tiles * 145 + 147
 
 
 def test_small_image_keeps_its_size_and_one_tile() -> None:
@@ -75,13 +75,39 @@ def test_invalid_sizes_are_refused() -> None:
         fit_tile_grid(0, 100)
 
 
-@given(cols=st.integers(1, 4), rows=st.integers(1, 4))
-def test_image_tokens_follow_llama4_rule(cols: int, rows: int) -> None:
-    assert image_tokens(TileGrid(cols=cols, rows=rows)) == cols * rows * 145 + 147
+def _processor_placeholder(rows: int, cols: int) -> list[str]:
+    """The tokens transformers' ``Llama4Processor._prompt_split_image`` writes for an image
+    of ``rows`` x ``cols`` tiles (vLLM's ``mllama4.py`` uses the same string as the image's
+    prompt replacement). Patches per tile: (image_size 336 // patch_size 14) ** 2 //
+    downsample ratio round(1 / pixel_shuffle_ratio 0.5 ** 2) = 576 // 4 = 144."""
+    patches = (336 // 14) ** 2 // round(1 / 0.5**2)
+    tokens = ["<|image_start|>"]
+    if rows * cols > 1:
+        for _ in range(rows):
+            for x in range(cols):
+                tokens += ["<|patch|>"] * patches
+                if x < cols - 1:
+                    tokens.append("<|tile_x_separator|>")
+            tokens.append("<|tile_y_separator|>")
+    tokens += ["<|image|>", *["<|patch|>"] * patches, "<|image_end|>"]
+    return tokens
 
 
-def test_image_tokens_ceiling_is_2467() -> None:
+@pytest.mark.parametrize("cols", range(1, 17))
+def test_image_tokens_match_the_llama4_processor_for_every_grid(cols: int) -> None:
+    for rows in range(1, 16 // cols + 1):
+        expected = len(_processor_placeholder(rows, cols))
+        assert image_tokens(TileGrid(cols=cols, rows=rows)) == expected, (cols, rows)
+        assert llama4_image_tokens(cols * rows) == expected
+
+
+def test_image_tokens_for_one_tile_and_the_largest_grid() -> None:
+    # One tile: no split, no thumbnail: 147, not 145 + 147.
+    assert image_tokens(TileGrid(cols=1, rows=1)) == 147
+    assert image_tokens(TileGrid(cols=2, rows=1)) == 2 * 145 + 147 == 437
     assert image_tokens(TileGrid(cols=4, rows=4)) == 2467
+    with pytest.raises(ValueError):
+        llama4_image_tokens(0)
 
 
 @given(text=st.text(alphabet=st.characters(codec="latin-1"), max_size=400))

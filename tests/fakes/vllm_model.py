@@ -18,7 +18,8 @@ Wrong answers on demand (``corrupt``): a total off by one digit, an identifier w
 digit changed (a number the page does not print), a date shifted by a day, another name.
 
 Prompt tokens: the same cut over every text part, 5 per message, 3 per request, plus
-Llama 4's image tokens (145 per 336-px tile, at most 16 tiles, plus 147 per image).
+Llama 4's image tokens (147 for a one-tile image; 145 per 336-px tile plus 147 for the
+global thumbnail when the image is split, at most 16 tiles).
 """
 
 from __future__ import annotations
@@ -67,9 +68,11 @@ def count_tokens(text: str) -> int:
 
 
 def image_tokens(width: int, height: int, tile: int = 336, max_tiles: int = 16) -> int:
-    """Llama 4 prompt tokens for an image already sized to its tile grid."""
+    """Llama 4 prompt tokens for an image already sized to its tile grid, as vLLM counts the
+    processor's placeholder: one tile is ``<|image_start|><|image|>`` 144 patches
+    ``<|image_end|>`` (147); several tiles add 144 patches and one separator a tile."""
     tiles = min(max_tiles, max(1, math.ceil(width / tile)) * max(1, math.ceil(height / tile)))
-    return tiles * 145 + 147
+    return 147 if tiles == 1 else tiles * 145 + 147
 
 
 def pages_in(messages: list[dict[str, Any]]) -> dict[int, PageSeen]:

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.fieldmap.layout import Cell, Row
-from extractors.fieldmap.lexicon import FIELD_LABELS, OTHER_LABELS, TITLE_WORDS, field_labels, words
+from extractors.fieldmap.lexicon import (
+    FIELD_LABELS,
+    OTHER_LABELS,
+    TITLE_COMPOUND_TAILS,
+    TITLE_FILLERS,
+    TITLE_WORDS,
+    field_labels,
+    words,
+)
 from extractors.fieldmap.spacing import respace
 from extractors.fieldmap.values import CURRENCY_CODES
 from models.schemas import FieldSpec
@@ -159,9 +167,19 @@ def _other_labels(taken: frozenset[str]) -> list[tuple[str, str, str]]:
 
 def is_title_text(text: str) -> bool:
     """Whether ``text`` is a document title: a few title words only ("TAX INVOICE",
-    "Kopie factuur", "*** GUEST CHECK ***"), also when OCR glued them ("TAXINVOICE")."""
+    "Kopie factuur", "*** GUEST CHECK ***", "Votre facture", "Stromrechnung"), also when OCR
+    glued them ("TAXINVOICE")."""
     tokens = [w for w in words(respace(text)) if not w.isdigit()]
-    return 0 < len(tokens) <= 5 and all(w in TITLE_WORDS for w in tokens)
+    titled = [w for w in tokens if w not in TITLE_FILLERS]
+    return (
+        len(titled) > 0 and len(tokens) <= 5 and all(w in TITLE_WORDS or _title_compound(w) for w in titled)
+    )
+
+
+def _title_compound(word: str) -> bool:
+    """A German or Dutch compound that ends with a title word ("Stromrechnung", "energienota",
+    "Schlussrechnung"): those languages make titles by compounding."""
+    return any(word.endswith(tail) and len(word) > len(tail) for tail in TITLE_COMPOUND_TAILS)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ Kinds of words, never names of particular businesses:
   another field ("customer" in "Customer No.") does not, and so that they are never read as
   a value or as a party's name.
 - ``BUYER_LABELS`` / ``SELLER_LABELS``: what introduces the billed party and the issuer.
-- ``TITLE_WORDS``: the words document titles are made of ("TAX INVOICE", "Kopie factuur").
+- ``TITLE_WORDS``: the words document titles are made of ("TAX INVOICE", "Kopie factuur"),
+  ``TITLE_FILLERS``: the possessives and articles they open with ("Votre facture"), and
+  ``TITLE_COMPOUND_TAILS``: those that end German and Dutch compound titles.
 - ``LEGAL_FORMS`` and ``BUSINESS_WORDS``: what marks a line as an organisation's name.
 - ``ADDRESS_WORDS``: street and place words that mark a line as part of an address.
 - ``SPACING_WORDS``: words re-spacing may split OCR-glued text at (see ``spacing``).
@@ -526,6 +528,11 @@ TITLE_WORDS = frozenset(
         "penyata",
     }
 )
+# Possessives and articles that titles open with ("Your bill", "Votre facture", "Uw nota"):
+# words of a title, but no title alone.
+TITLE_FILLERS = frozenset({"your", "votre", "uw", "ihre", "su", "la", "le", "il", "de"})
+# Title words German and Dutch compound into longer titles ("Stromrechnung", "energienota").
+TITLE_COMPOUND_TAILS = ("rechnung", "gutschrift", "quittung", "factuur", "nota")
 
 # Legal forms, as printed. A name that ends with one of these is an organisation.
 LEGAL_FORMS: tuple[str, ...] = (
@@ -571,6 +578,8 @@ LEGAL_FORMS: tuple[str, ...] = (
     "co.",
     "company",
     "plc",
+    "dac",
+    "clg",
     "pte ltd",
     "pty ltd",
     "s.a.",
@@ -602,9 +611,23 @@ LEGAL_FORMS: tuple[str, ...] = (
     "sagl",
     "kft",
     "sp. z o.o.",
+    "s.r.o.",
+    "bvba",
+    "sprl",
+    "ltda",
+    "s.a.u.",
 )
 # Legal forms long or distinctive enough to be recognised at the end of OCR-glued text.
-GLUED_LEGAL_FORMS: tuple[str, ...] = ("sdnbhd", "berhad", "gmbh", "sarl", "enterprise", "trading", "limited")
+GLUED_LEGAL_FORMS: tuple[str, ...] = (
+    "sdnbhd",
+    "berhad",
+    "gmbh",
+    "sarl",
+    "eurl",
+    "enterprise",
+    "trading",
+    "limited",
+)
 
 # Words of shop and company names that say "a business", in any of the languages.
 BUSINESS_WORDS = frozenset(

@@ -59,6 +59,9 @@ from extractors.fieldmap.party_lines import (
 )
 from extractors.fieldmap.values import find_amounts, find_dates
 
+# Widest gap (page widths) between two cells of one name that OCR cut into pieces.
+_CELL_GAP = 0.1
+
 
 @dataclass
 class _Candidate:
@@ -154,7 +157,7 @@ def read_seller(
     for r in zone:
         row = rows[r]
         seen = False
-        scored_here: list[_Candidate] = []
+        scored_here: list[tuple[int, _Candidate]] = []
         for c, cell in enumerate(row.cells):
             if id(cell) in blocked or ((r, c) in taken and not _name_despite_label(cell.text)):
                 continue
@@ -163,17 +166,19 @@ def read_seller(
                 seen = True
                 score, legal, reasons = scored
                 method = "party:legal-form-top" if legal and rank < 3 else "party:legal-form"
-                scored_here.append(_Candidate(cell.text, (cell,), (r,), score, method, legal, reasons))
+                scored_here.append((c, _Candidate(cell.text, (cell,), (r,), score, method, legal, reasons)))
             elif len(segments(cell)) > 1:
                 candidates.extend(_sender_segments(cell, r, unit))
-        candidates.extend(scored_here)
-        if len(scored_here) > 1:  # a name OCR cut into cells of one row ("PappaRich  BMC")
-            candidates.append(_row_candidate(scored_here, r))
+        candidates.extend(k for _, k in scored_here)
+        for run in _neighbour_runs(scored_here):  # a name OCR cut into cells ("PappaRich  BMC")
+            candidates.append(_row_candidate(run, r))
         rank += 1 if seen or any(letters(c.text) >= 3 for c in row.cells) else 0
     candidates.extend(_footer_candidates(rows, unit, taken))
     candidates.extend(_joined(rows, candidates, unit))
     if not candidates:
         return None
+    _credit_first_named(candidates)
+    _discount_beside_details(rows, candidates, taken)
     _credit_repeated_names(rows, candidates)
     _credit_named_by_heading(rows, zone, candidates, unit)
     _credit_named_by_domain(rows, candidates)
@@ -181,6 +186,24 @@ def read_seller(
     best = _spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
     return _finding(best, runner_up)
+
+
+def _neighbour_runs(scored: list[tuple[int, _Candidate]]) -> list[list[_Candidate]]:
+    """Runs of two or more name-like cells next to each other on a row (no other cell between
+    them, a gap of at most ``_CELL_GAP``): a name OCR cut into pieces. Cells farther apart are
+    columns ("Pinecrag" ... "78 Grand Canal Quay", a logo and the title beside it)."""
+    runs: list[list[_Candidate]] = []
+    previous: tuple[int, _Candidate] | None = None
+    for c, candidate in scored:
+        near = previous is not None and c == previous[0] + 1
+        if near and previous is not None:
+            near = candidate.cells[0].x0 - previous[1].cells[-1].x1 <= _CELL_GAP
+        if near:
+            runs[-1].append(candidate)
+        else:
+            runs.append([candidate])
+        previous = (c, candidate)
+    return [run for run in runs if len(run) > 1]
 
 
 def _row_candidate(parts: list[_Candidate], r: int) -> _Candidate:
@@ -295,6 +318,34 @@ def _joined(rows: Sequence[Row], candidates: list[_Candidate], unit: float) -> l
             )
         )
     return out
+
+
+def _credit_first_named(candidates: list[_Candidate]) -> None:
+    """An invoice names its issuer before anyone else (letterhead over the recipient's
+    address): the first legal-form name at the top of the page, +1.0."""
+    named = [k for k in candidates if k.legal is not None and k.method != "party:footer"]
+    if not named:
+        return
+    first = min(k.rows[0] for k in named)
+    for candidate in named:
+        if candidate.rows[0] == first:
+            candidate.score += 1.0
+            candidate.evidence.append("the first organisation named on the page")
+
+
+def _discount_beside_details(
+    rows: Sequence[Row], candidates: list[_Candidate], taken: set[tuple[int, int]]
+) -> None:
+    """A name on the same line as the document's details (a label and its value: "Rechnungs-Nr.
+    20240536", "Factuurdatum") stands in the recipient's address block beside them, more
+    often than the issuer's letterhead: -1.0."""
+    for candidate in candidates:
+        r = candidate.rows[0]
+        if candidate.method == "party:footer":  # a footer's registration labels are no details
+            continue
+        if any((r, c) in taken for c in range(len(rows[r].cells))):
+            candidate.score -= 1.0
+            candidate.evidence.append("beside the document's details")
 
 
 def _credit_repeated_names(rows: Sequence[Row], candidates: list[_Candidate]) -> None:

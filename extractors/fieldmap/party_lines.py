@@ -33,6 +33,11 @@ TOP_ROWS = 12
 _ALWAYS_TOP = 6
 FOOTER_Y = 0.85
 _LEGAL_TOKENS = sorted({words(form) for form in LEGAL_FORMS if words(form)}, key=len, reverse=True)
+_BRACKETED_FORMS = [words(form) for form in LEGAL_FORMS if "(" in form]
+# Legal forms written as one word, as OCR glues them: "vof" -> "v o f".
+_COMPACT_FORMS = {"".join(tokens): " ".join(tokens) for tokens in _LEGAL_TOKENS}
+# A bracketed group closing a line: a unit, a branch or a note, never a legal form.
+_TRAILING_GROUP = re.compile(r"\s*[\(（\[][^()（）\[\]]*[\)）\]]\s*$")
 # Parenthesised registration numbers and trailing company numbers ("(867388-U)", "862725-U",
 # "(Co. No:20154-T)", "(C0REG:860871-D)").
 _REGISTRATION = re.compile(
@@ -76,17 +81,73 @@ _STREET_SUFFIXES = (
 )
 _STREET_NUMBER = re.compile(r"^[^\W\d_][\w .'-]{2,40}\s\d{1,4}\s?[a-zA-Z]?$")
 _LABEL_PREFIX = re.compile(r"^\s*[^\W\d_][\w .'/#-]{0,24}?\s*[:：]\s*\S")
-_SEPARATORS = re.compile(r"\s+[·•|]\s+|\s+[-–]\s+|\s{2,}")
+# What separates the parts of a one-line sender address or footer; a middle dot, bullet or bar
+# never stands inside a name, so OCR may have dropped the spaces around it.
+_SEPARATORS = re.compile(r"\s*[·•|]\s*|\s+[-–]\s+|\s{2,}")
 
 
 def legal_form(text: str) -> str | None:
-    """The legal form ``text`` ends with ("sdn bhd", "gmbh", ...), or None."""
-    tokens = words(respace(repair_legal(text)[0]))
-    for form in _LEGAL_TOKENS:
+    """The legal form ``text`` ends with ("sdn bhd", "gmbh", ...), or None.
+
+    Also when OCR glued it to the word before: at a change from lower to upper case
+    ("LogistiekV.O.F.", "HaustechnikAG") or at the end of a run of capitals for the longer
+    forms ("HOTELDUPLESSIEREURL"). A bracketed group at the end ("Poids(kg)", "(KEPONG)") is no
+    legal form, unless the form is written with its brackets ("UG (haftungsbeschränkt)")."""
+    text = repair_legal(text)[0]
+    tokens = words(respace(text))
+    for form in _BRACKETED_FORMS:
         if len(tokens) > len(form) and tokens[-len(form) :] == form:
             return " ".join(form)
-    compact = "".join(tokens)
-    return next((form for form in GLUED_LEGAL_FORMS if compact.endswith(form) and compact != form), None)
+    text = _TRAILING_GROUP.sub("", text)
+    spaced = respace(text)
+    tokens = words(spaced)
+    for form in _LEGAL_TOKENS:
+        if len(tokens) > len(form) and tokens[-len(form) :] == form and _stands_apart(spaced, form):
+            return " ".join(form)
+    glued = glued_form_at(text)
+    if glued is not None:
+        return _COMPACT_FORMS[_squeezed(text[glued:])]
+    squeezed = "".join(tokens)
+    return next((form for form in GLUED_LEGAL_FORMS if squeezed.endswith(form) and squeezed != form), None)
+
+
+def _stands_apart(spaced: str, form: tuple[str, ...]) -> bool:
+    """Whether the legal form that ends ``spaced`` stands apart from the word before it (a
+    space, a dot or a comma between them): "Tarit/kg" and "Route-AG" hold no legal form,
+    "Müller KG" and "Imprimerie.SA" do."""
+    runs = list(re.finditer(r"[^\W_]+", spaced))
+    if len(runs) <= len(form):
+        return len(runs) == len(form)
+    start = runs[-len(form)].start()
+    return spaced[start - 1] not in "/-([{"
+
+
+def glued_form_at(text: str) -> int | None:
+    """Where a legal form OCR glued to the word before it starts in ``text`` ("Logistiek|V.O.F.",
+    "Haustechnik|AG", "Ingenierie|SAs"), or None.
+
+    The seam is a change from a lower-case to a capital letter; what follows it must be a legal
+    form written as one: dotted ("B.v."), in capitals ("AG", "DAC"), or of three letters or more
+    starting with a capital ("SAs", "GmbH"), so that "McDonald" or "PayPal" hold no legal form."""
+    stripped = text.rstrip()
+    start = max(stripped.rfind(" "), 0)
+    for at in range(start + 1, len(stripped)):
+        if not (stripped[at].isupper() and stripped[at - 1].islower()):
+            continue
+        if sum(ch.isalpha() for ch in stripped[start:at]) < 3:
+            continue
+        rest = stripped[at:]
+        squeezed = _squeezed(rest)
+        if squeezed not in _COMPACT_FORMS:
+            continue
+        letters_only = [ch for ch in rest if ch.isalpha()]
+        if "." in rest or all(ch.isupper() for ch in letters_only) or len(letters_only) >= 3:
+            return at
+    return None
+
+
+def _squeezed(text: str) -> str:
+    return "".join(words(text))
 
 
 def repair_legal(text: str) -> tuple[str, str | None]:
@@ -158,7 +219,9 @@ def clean_name(text: str) -> tuple[str, list[str]]:
     stripped = strip_registration(repaired)
     if stripped != repaired.strip():
         notes.append(f"registration dropped from {text!r}")
-    spaced = respace(stripped)
+    glued = glued_form_at(stripped)
+    unglued = stripped if glued is None else f"{stripped[:glued]} {stripped[glued:]}"  # "Logistiek V.O.F."
+    spaced = respace(unglued)
     if spaced != stripped:
         notes.append(f"respaced {stripped!r} -> {spaced!r}")
     return spaced.strip(" ,;:*-"), notes

@@ -35,6 +35,8 @@ _GLUED_SUFFIXES = (
     ("bhd", ("bhd",)),
     ("berhad", ("berhad",)),
     ("gmbh", ("gmbh",)),
+    ("sarl", ("sarl",)),
+    ("eurl", ("eurl",)),
     ("enterprise", ("enterprise",)),
     ("trading", ("trading",)),
     ("limited", ("limited",)),

@@ -14,8 +14,9 @@ Methods and raw quality (times the OCR confidence of the line it was read from):
 | ``currency:symbol`` | € £ ¥ Fr. printed twice or more / once | 0.85 / 0.75 |
 | ``currency:dollar`` | a bare ``$`` only | 0.6 |
 | ``currency:country`` | none printed: IBAN, VAT id or phone prefix country | 0.5 |
+| ``currency:country`` | none printed: a country name or country domain | 0.45 |
 
-Another currency also printed: x0.7.
+Another currency also printed: x0.7; country evidence that disagrees: x0.8.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from extractors.fieldmap.findings import Finding
+from extractors.fieldmap.issuer_country import country_currency
 from extractors.fieldmap.labels import LabelHit, value_candidates
 from extractors.fieldmap.layout import Row
 from extractors.fieldmap.values import CURRENCY_CODES
@@ -43,12 +45,12 @@ _CODES = "|".join(sorted(CURRENCY_CODES))
 # A code as a word, or glued by OCR to the word before it when an amount follows ("TOTALEUR
 # 5,435.96") or a lower-case word precedes it ("AmountEUR"); never inside "MONSIEUR Dupont".
 _CODE = re.compile(
-    r"(?<![A-Za-z])(" + _CODES + r")(?![A-Za-z])"
-    r"|(?<=[A-Za-z])(" + _CODES + r")(?=\s?[\d(-])"
-    r"|(?<=[a-z])(" + _CODES + r")(?![A-Za-z])"
+    r"(?<![^\W\d_])(" + _CODES + r")(?![^\W\d_])"
+    r"|(?<=[^\W\d_])(" + _CODES + r")(?=\s?[\d(-])"
+    r"|(?<=[a-z])(" + _CODES + r")(?![^\W\d_])"
 )
-_SYMBOL = re.compile(r"US\$|C\$|A\$|SFr\.|(?<![A-Za-z])Fr\.(?=\s?\d)|[€£¥]")
-_DOLLAR = re.compile(r"(?<![A-Za-z])\$")
+_SYMBOL = re.compile(r"US\$|C\$|A\$|SFr\.|(?<![^\W\d_])Fr\.(?=\s?\d)|[€£¥]")
+_DOLLAR = re.compile(r"(?<![^\W\d_])\$")
 
 
 def _code_of(match: re.Match[str]) -> str:
@@ -81,65 +83,23 @@ def read_currency(
     return _from_page(rows)
 
 
-# Countries whose currency a document of theirs is most likely in, by ISO country code.
-_COUNTRY_CURRENCY = {
-    **dict.fromkeys(
-        (
-            "DE",
-            "AT",
-            "FR",
-            "NL",
-            "BE",
-            "LU",
-            "IE",
-            "ES",
-            "PT",
-            "IT",
-            "FI",
-            "GR",
-            "SK",
-            "SI",
-            "EE",
-            "LV",
-            "LT",
-            "MT",
-            "CY",
-            "HR",
-        ),
-        "EUR",
-    ),
-    "GB": "GBP",
-    "CH": "CHF",
-    "LI": "CHF",
-    "US": "USD",
-}
-_PHONE_COUNTRY = {
-    **dict.fromkeys(("49", "43", "33", "31", "32", "352", "353", "34", "351", "39", "358", "30"), "EUR"),
-    "44": "GBP",
-    "41": "CHF",
-    "1": "USD",
-}
-_IBAN = re.compile(r"IBAN:?\s*([A-Z]{2})\d{2}")
-_VAT_ID = re.compile(
-    r"(?i:USt-?Id(?:Nr)?|VAT(?:\s*(?:No|Number|Reg|ID))?|TVA|BTW|P\.?\s?IVA|NIF|CIF|UID)\.?\s*:?\s*([A-Z]{2})\s?\d"
-)
-_PHONE = re.compile(r"\+(1|3[0-9]{1,2}|4[0-9])[\s(]")
-
-
 def _from_country(rows: Sequence[Row]) -> Finding | None:
-    """No currency printed: the issuer's country from its IBAN, VAT id or phone prefix."""
-    for pattern, table, what in (
-        (_IBAN, _COUNTRY_CURRENCY, "IBAN"),
-        (_VAT_ID, _COUNTRY_CURRENCY, "VAT id"),
-        (_PHONE, _PHONE_COUNTRY, "phone prefix"),
-    ):
-        for row in rows:
-            m = pattern.search(row.text)
-            code = table.get(m.group(1).upper()) if m else None
-            if m and code:
-                evidence = (f"no currency printed; the {what} {m.group(0).strip()!r} says {code}",)
-                return Finding(code, tuple(row.cells), 0.5, "currency:country", evidence)
-    return None
+    """No currency printed: the currency of the country the page gives away (see
+    ``issuer_country``)."""
+    found = country_currency(rows)
+    if found is None:
+        return None
+    quality = _COUNTRY_QUALITY.get(found.what, 0.45)
+    evidence = [f"no currency printed; the {found.what} {found.text!r} says {found.currency}"]
+    if found.disagreeing:
+        quality *= 0.8
+        evidence.append(f"other country evidence says {', '.join(found.disagreeing)}")
+    return Finding(found.currency, found.cells, round(quality, 4), "currency:country", tuple(evidence))
+
+
+# Raw quality of a currency read from country evidence, by kind: an account, a tax id or a
+# phone number is the issuer's more often than a country name or a domain (either party's).
+_COUNTRY_QUALITY = {"IBAN": 0.5, "VAT id": 0.5, "phone prefix": 0.5}
 
 
 def _from_page(rows: Sequence[Row]) -> Finding | None:

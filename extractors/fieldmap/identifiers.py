@@ -5,7 +5,8 @@ cell under the label (a header row of boxes, "Invoice No | Date | Customer No", 
 values in the row below). Labels come from the field's aliases and the multilingual lexicon
 ("Rechnungsnummer", "N° de facture", "Número de factura", "Factuurnummer", "Fattura n.",
 "Doc No", "Receipt #"), matched also when OCR glued them ("DocNo :CS00012013"). Without a
-label, a title followed by a number in the same cell ("Rechnung 2024-0042") is taken, weaker.
+label, a title followed by a number in the same cell ("Rechnung 2024-0042") or in the next
+cell ("Fattura | 526/2025") is taken, weaker.
 
 The value is the first token after the label as printed, slashes and dashes kept
 ("INV/2023/03/0008"); a short letter prefix separated by a space stays with the digits that
@@ -18,12 +19,16 @@ x0.9 for a generic label such as "Number" or "Doc No"):
 | method | where | quality |
 |---|---|---|
 | ``id:label-same`` | after the label in its cell | 1.0 |
-| ``id:label-right`` | the next cell on the label's row | 0.97 |
+| ``id:label-right`` | the next cell on the label's row; level with it in the next row | 0.97 / 0.96 |
 | ``id:label-below`` | the cell under the label | 0.93 |
 | ``id:title-inline`` | after a document title in its cell | 0.75 |
+| ``id:title-right`` | in the cell right of a cell that is only a title ("Fattura", "526/2025") | 0.65 |
 | ``id:number-sign`` | after a bare "N°", "Nr.", "No.", "#" opening a cell (letters or "/" in it) | 0.7 |
 
-Values of one or two letters and digits are x0.6.
+Values of one or two letters and digits, or that hold a word (four lower-case letters in a
+row: "GalwayH91E2K3") are x0.6; a label's value without a word is preferred to one with a word
+nearer the label. A number sign followed by a label ("N° de compte: 381563782") introduces
+another number.
 """
 
 from __future__ import annotations
@@ -55,7 +60,10 @@ _AMOUNT = re.compile(r"^[-(]?(?:[$€£¥]|RM)?\s?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{
 _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:[ap]m)?$", re.IGNORECASE)
 _PHONE = re.compile(r"^(?:\+\d[\d\s()-]{7,}|\(?0\d{1,3}\)?[\s-]\d{3,4}[\s-]?\d{3,4})$")
 _NUMBER_SIGN = re.compile(r"^\s*(?:N[°º]|Nr\.|No\.|#)\s*", re.IGNORECASE)
+_NEAR_RIGHT = 0.15  # page widths: a cell farther right of a title is in another column
 _GENERIC_LABEL_LETTERS = 6  # "number", "docno", "billno": labels that say less
+# A label and its value after a number sign ("N° de compte: 381563782"): another number.
+_LABELLED_REST = re.compile(r"^\s*[^\W\d_][^\W\d_ ]{2,}[^:：]{0,20}[:：]")
 
 
 def is_document_number(name: str) -> bool:
@@ -92,39 +100,58 @@ def read_document_number(
     rows: Sequence[Row], hits: Sequence[LabelHit], label_cells: set[tuple[int, int]], unit: float
 ) -> Finding | None:
     """The document's number from its labels, else after a title; None when neither."""
-    methods = {1.0: "id:label-same", 0.97: "id:label-right", 0.93: "id:label-below"}
+    methods = {1.0: "id:label-same", 0.97: "id:label-right", 0.96: "id:label-right", 0.93: "id:label-below"}
     for hit in sorted(hits, key=lambda h: (-h.specificity, h.row, h.cell)):
         label = rows[hit.row].cells[hit.cell]
-        for candidate in value_candidates(rows, hit, label_cells, unit):
-            value = identifier_in(candidate.text)
-            if value is None:
-                continue
-            quality = candidate.quality * (1.0 if hit.exact else 0.95)
-            evidence = [f"label {label.text[: hit.end].strip()!r}"]
-            if not hit.exact:
-                evidence.append("label matched without its spaces (OCR glue)")
-            if hit.specificity <= _GENERIC_LABEL_LETTERS:
-                quality *= 0.9
-                evidence.append("generic label")
-            quality *= _shape_quality(value, evidence)
-            cells = (label,) if candidate.cells == (label,) else (label, *candidate.cells)
-            method = methods.get(candidate.quality, "id:label-below")
-            return Finding(value, cells, round(quality, 4), method, tuple(evidence))
+        found = [
+            (value, candidate)
+            for candidate in value_candidates(rows, hit, label_cells, unit)
+            if (value := identifier_in(candidate.text)) is not None
+        ]
+        if not found:
+            continue
+        # a code beats a word with digits glued to it ("GalwayH91E2K3", an address column
+        # right of the label) found nearer the label
+        value, candidate = next(((v, c) for v, c in found if not _holds_word(v)), found[0])
+        quality = candidate.quality * (1.0 if hit.exact else 0.95)
+        evidence = [f"label {label.text[: hit.end].strip()!r}"]
+        if not hit.exact:
+            evidence.append("label matched without its spaces (OCR glue)")
+        if hit.specificity <= _GENERIC_LABEL_LETTERS:
+            quality *= 0.9
+            evidence.append("generic label")
+        quality *= _shape_quality(value, evidence)
+        cells = (label,) if candidate.cells == (label,) else (label, *candidate.cells)
+        method = methods.get(candidate.quality, "id:label-below")
+        return Finding(value, cells, round(quality, 4), method, tuple(evidence))
     return _after_title(rows)
+
+
+def _holds_word(value: str) -> bool:
+    """Four lower-case letters in a row: a word, which document numbers do not spell."""
+    run = 0
+    for ch in value:
+        run = run + 1 if ch.islower() else 0
+        if run >= 4:
+            return True
+    return False
 
 
 def _shape_quality(value: str, evidence: list[str]) -> float:
     if len(re.sub(r"\W", "", value)) <= 2:
         evidence.append("very short value")
         return 0.6
+    if _holds_word(value):
+        evidence.append("holds a word")
+        return 0.6
     return 1.0
 
 
 def _after_title(rows: Sequence[Row]) -> Finding | None:
     for row in rows[:15]:
-        for cell in row.cells:
+        for c, cell in enumerate(row.cells):
             sign = _NUMBER_SIGN.match(cell.text)
-            if sign:  # "N° FAC/2024/00014" under the title
+            if sign and not _LABELLED_REST.match(cell.text[sign.end() :]):  # "N° FAC/2024/00014"
                 value = identifier_in(cell.text[sign.end() :])
                 if value is not None and re.search(r"[A-Za-z/-]", value):
                     evidence = [f"after the number sign {sign.group(0).strip()!r}"]
@@ -135,6 +162,14 @@ def _after_title(rows: Sequence[Row]) -> Finding | None:
                 if end is None:
                     continue
                 value = identifier_in(cell.text[end:])
+                if value is None and not cell.text[end:].strip(" :：#") and c + 1 < len(row.cells):
+                    right = row.cells[c + 1]  # "Fattura | 526/2025": the title's own box
+                    value = identifier_in(right.text) if right.x0 - cell.x1 <= _NEAR_RIGHT else None
+                    if value is not None:
+                        evidence = [f"right of the title {cell.text.strip()!r}"]
+                        quality = 0.65 * _shape_quality(value, evidence)
+                        cells = (cell, right)
+                        return Finding(value, cells, round(quality, 4), "id:title-right", tuple(evidence))
                 if value is None:
                     break
                 evidence = [f"after the title {cell.text[:end].strip()!r}"]

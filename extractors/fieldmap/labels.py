@@ -13,7 +13,7 @@ claim their cells too, as hits for ``OTHER_FIELD``: so "customer" does not read 
 No." as a customer's name, and their values are nobody's. OCR glue is tolerated: a label
 matches without its spaces ("DocNo :CS00012013", "INVOICENO"), and a code glued to the label
 ("TOTALRM7.72", "InvoiceNoCS0012") still counts when it starts with at most three capitals
-and a digit; both make the hit inexact.
+and a digit (a slash or dash between them: "InvoiceINV/2023/02"); both make the hit inexact.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ _DROPPABLE_TAIL = {"amount", "value"}
 _NUMBER_WORDS = ("no", "#", "nr", "num")
 # The field name of hits for labels no schema field asked for (never a real field name).
 OTHER_FIELD = "~other"
-# A value OCR glued to its label: a short capital prefix and a digit ("RM7.72", "CS0012").
-_GLUED_CODE = re.compile(r"[A-Z]{1,3}\d")
+# A value OCR glued to its label: a short capital prefix and a digit ("RM7.72", "CS0012",
+# "INV/2023/02/0695").
+_GLUED_CODE = re.compile(r"[A-Z]{1,4}[/-]?\d")
 # Titles that start with a label word of some field ("TAX INVOICE" is no tax amount).
 _TITLE_LABELS = ("tax invoice", "simplified tax invoice", "tax receipt", "invoice receipt")
 _LEADING_NOISE = re.compile(r"^[\s:#*|>\-–]*(?:\.(?!\d))?[\s:#*|]*")
@@ -191,11 +192,30 @@ class ValueCandidate:
     quality: float  # 1.0 same cell, 0.97 next cell on the row, 0.93 below the label
 
 
+def _beside_on_next_row(
+    rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]]
+) -> Cell | None:
+    """The first cell right of a label that ends its row but sits on the label's line: on a
+    slanted photo or a scan, OCR may put a value level with its label in the row above or
+    below (their centres within half a line of each other)."""
+    label = rows[hit.row].cells[hit.cell]
+    centre = (label.y0 + label.y1) / 2
+    for r in (hit.row + 1, hit.row - 1):
+        if not 0 <= r < len(rows):
+            continue
+        for c, cell in enumerate(rows[r].cells):
+            near = abs((cell.y0 + cell.y1) / 2 - centre) <= 0.5 * max(label.height, cell.height)
+            if cell.x0 >= label.x1 - 0.005 and near and (r, c) not in label_cells:
+                return cell
+    return None
+
+
 def value_candidates(
     rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]], unit: float
 ) -> list[ValueCandidate]:
     """Where a label's value may be, best first: after the label in its own cell, the next
-    cell to the right, then the cell under the label within about two lines."""
+    cell to the right (or, for a label that ends its row, a cell right of it level with it in
+    the next or previous row), then the cell under the label within about two lines."""
     row = rows[hit.row]
     cell = row.cells[hit.cell]
     out = []
@@ -205,6 +225,10 @@ def value_candidates(
     if hit.cell + 1 < len(row.cells) and (hit.row, hit.cell + 1) not in label_cells:
         right = row.cells[hit.cell + 1]
         out.append(ValueCandidate(right.text, (right,), 0.97))
+    elif hit.cell + 1 == len(row.cells):
+        beside = _beside_on_next_row(rows, hit, label_cells)
+        if beside is not None:
+            out.append(ValueCandidate(beside.text, (beside,), 0.96))
     for r in range(hit.row + 1, min(len(rows), hit.row + 3)):
         below = rows[r]
         if below.y0 - cell.y1 > 2.2 * max(unit, cell.height):

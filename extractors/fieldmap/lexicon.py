@@ -82,6 +82,9 @@ _INVOICE_NUMBER = (
     "factuur nr",
     "factuur nummer",
     "factuur no",
+    "notanummer",
+    "nota nummer",
+    "nota nr",
     # Spanish
     "número de factura",
     "numero de factura",

@@ -89,17 +89,18 @@ def is_buyer_label(text: str) -> bool:
 
 
 def stacked_under(rows: Sequence[Row], r: int, cell: Cell, unit: float) -> list[Cell]:
-    """The cells stacked under ``cell`` (left edges within reach), line after line, up to a gap."""
+    """The cells stacked under ``cell`` (left edges within reach), line after line, up to a
+    gap. A row with nothing under ``cell`` is passed over: on a slanted photo a line of the
+    column beside it may fall between two lines of the block."""
     out: list[Cell] = []
     previous = cell
     for below in rows[r + 1 : r + 8]:
         if below.y0 - previous.y1 > 1.6 * max(unit, previous.height):
             break
         under = [x for x in below.cells if x.overlaps_x(cell, slack=0.02) > 0 and x.x0 < cell.x0 + 0.1]
-        if not under:
-            break
-        out.extend(under)
-        previous = under[0]
+        if under:
+            out.extend(under)
+            previous = under[0]
     return out
 
 
@@ -138,7 +139,7 @@ def read_buyer(
             right = row.cells[hit.cell + 1]
             if right.x0 - label.x1 <= NEAR_RIGHT:  # farther right is another column
                 options.append((right.text, (label, right), 0.88, "right of"))
-        for text, cells, quality, where in options:
+        for text, cells, quality, where in sorted(options, key=lambda o: -o[2]):
             name, notes = clean_name(text)
             if letters(name) < 2 or (is_address_line(name) and not legal_form(name)) or is_label_text(text):
                 continue

@@ -533,7 +533,7 @@ TITLE_WORDS = frozenset(
 )
 # Possessives and articles that titles open with ("Your bill", "Votre facture", "Uw nota"):
 # words of a title, but no title alone.
-TITLE_FILLERS = frozenset({"your", "votre", "uw", "ihre", "su", "la", "le", "il", "de"})
+TITLE_FILLERS = frozenset({"your", "votre", "uw", "ihre", "su", "tua", "vostra", "la", "le", "il", "de"})
 # Title words German and Dutch compound into longer titles ("Stromrechnung", "energienota").
 TITLE_COMPOUND_TAILS = ("rechnung", "gutschrift", "quittung", "factuur", "nota")
 

@@ -26,7 +26,8 @@ Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 | ``party:sender-line`` | a legal-form name opening a one-line sender address | 0.80 |
 | ``party:top-line`` | the best first line without a legal form | 0.50 - 0.75 |
 
-A close runner-up (score within 1.0) multiplies the seller's quality by 0.85.
+A close runner-up (score within 1.0) multiplies the seller's quality by 0.85; a taller heading
+above the name that the name does not contain (another brand's logo) by 0.8.
 """
 
 from __future__ import annotations
@@ -185,7 +186,30 @@ def read_seller(
     candidates.sort(key=lambda k: -k.score)
     best = _spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
-    return _finding(best, runner_up)
+    return _finding(best, runner_up, _rival_heading(rows, zone, best))
+
+
+def _rival_heading(rows: Sequence[Row], zone: list[int], best: _Candidate) -> Cell | None:
+    """The tallest heading of the first two rows, above the chosen name and taller than it,
+    that shares no word with it: someone else's logo (an issuer whose full name the page
+    never prints, while the recipient's was chosen). The choice is then less sure. A footer
+    or sender-line name has no letterhead to compare with."""
+    if best.method in ("party:footer", "party:sender-line"):
+        return None
+    cells = [c for r in zone[:2] if r < best.rows[0] for c in rows[r].cells if not is_title_text(c.text)]
+    if not cells:
+        return None
+    heading = max(cells, key=lambda c: c.height)
+    marks = {w for w in words(heading.text) if len(w) >= 4}
+    named = set(words(best.text)) | {compact(best.text)}
+    if (
+        heading.height > 1.05 * best.cells[0].height
+        and marks
+        and not any(ch.isdigit() for ch in heading.text)
+        and not any(m in named or m in compact(best.text) for m in marks)
+    ):
+        return heading
+    return None
 
 
 def _neighbour_runs(scored: list[tuple[int, _Candidate]]) -> list[list[_Candidate]]:
@@ -424,7 +448,7 @@ def _spelled_out(best: _Candidate, candidates: list[_Candidate]) -> _Candidate:
     return chosen
 
 
-def _finding(best: _Candidate, runner_up: _Candidate | None) -> Finding:
+def _finding(best: _Candidate, runner_up: _Candidate | None, rival: Cell | None) -> Finding:
     name, notes = clean_name(best.text)
     method = best.method
     if best.legal is None:
@@ -440,4 +464,7 @@ def _finding(best: _Candidate, runner_up: _Candidate | None) -> Finding:
     if runner_up is not None and best.score - runner_up.score < 1.0:
         quality *= 0.85
         evidence.append(f"close runner-up {runner_up.text!r}")
+    if rival is not None:
+        quality *= 0.8
+        evidence.append(f"a taller heading above names someone else: {rival.text!r}")
     return Finding(name, best.cells, round(quality, 4), method, tuple(evidence))

@@ -233,11 +233,12 @@ def compact(text: str) -> str:
 
 def is_sender_line(text: str) -> bool:
     """A one-line sender address: a name with a legal form, then address parts
-    ("Nordlicht GmbH · Hafenstrasse 12 · 20457 Hamburg")."""
+    ("Nordlicht GmbH · Hafenstrasse 12 · 20457 Hamburg"), or two parts or more after it when
+    OCR garbled the street and town ("..., mWiesengrund16428195Bremen, Deutschla")."""
     parts = split_line(text)
     if len(parts) < 2 or legal_form(strip_registration(parts[0])) is None:
         return False
-    return any(is_address_line(p) for p in parts[1:])
+    return len(parts) >= 3 or any(is_address_line(p) for p in parts[1:])
 
 
 def split_line(text: str) -> list[str]:

@@ -158,21 +158,23 @@ def read_seller(
     for r in zone:
         row = rows[r]
         seen = False
-        scored_here: list[tuple[int, _Candidate]] = []
+        free: list[tuple[int, Cell]] = []
         for c, cell in enumerate(row.cells):
             if id(cell) in blocked or ((r, c) in taken and not _name_despite_label(cell.text)):
                 continue
+            free.append((c, cell))
             scored = _score_cell(cell.text, cell, rank, unit, tallest)
             if scored is not None:
                 seen = True
                 score, legal, reasons = scored
                 method = "party:legal-form-top" if legal and rank < 3 else "party:legal-form"
-                scored_here.append((c, _Candidate(cell.text, (cell,), (r,), score, method, legal, reasons)))
+                candidates.append(_Candidate(cell.text, (cell,), (r,), score, method, legal, reasons))
             elif len(segments(cell)) > 1:
                 candidates.extend(_sender_segments(cell, r, unit))
-        candidates.extend(k for _, k in scored_here)
-        for run in _neighbour_runs(scored_here):  # a name OCR cut into cells ("PappaRich  BMC")
-            candidates.append(_row_candidate(run, r))
+        for run in _neighbour_runs(free):  # a name OCR cut into cells ("POPULAR BOOK | CO. | (M)")
+            joined = _row_candidate(run, r, rank, unit, tallest)
+            if joined is not None:
+                candidates.append(joined)
         rank += 1 if seen or any(letters(c.text) >= 3 for c in row.cells) else 0
     candidates.extend(_footer_candidates(rows, unit, taken))
     candidates.extend(_joined(rows, candidates, unit))
@@ -212,33 +214,43 @@ def _rival_heading(rows: Sequence[Row], zone: list[int], best: _Candidate) -> Ce
     return None
 
 
-def _neighbour_runs(scored: list[tuple[int, _Candidate]]) -> list[list[_Candidate]]:
-    """Runs of two or more name-like cells next to each other on a row (no other cell between
-    them, a gap of at most ``_CELL_GAP``): a name OCR cut into pieces. Cells farther apart are
-    columns ("Pinecrag" ... "78 Grand Canal Quay", a logo and the title beside it)."""
-    runs: list[list[_Candidate]] = []
-    previous: tuple[int, _Candidate] | None = None
-    for c, candidate in scored:
-        near = previous is not None and c == previous[0] + 1
-        if near and previous is not None:
-            near = candidate.cells[0].x0 - previous[1].cells[-1].x1 <= _CELL_GAP
-        if near:
-            runs[-1].append(candidate)
+def _neighbour_runs(cells: list[tuple[int, Cell]]) -> list[list[Cell]]:
+    """Runs of two or more cells next to each other on a row (no other cell between them, a
+    gap of at most ``_CELL_GAP``): a name OCR may have cut into pieces. Cells farther apart
+    are columns ("Pinecrag" ... "78 Grand Canal Quay", a logo and the title beside it)."""
+    runs: list[list[Cell]] = []
+    previous: tuple[int, Cell] | None = None
+    for c, cell in cells:
+        if previous is not None and c == previous[0] + 1 and cell.x0 - previous[1].x1 <= _CELL_GAP:
+            runs[-1].append(cell)
         else:
-            runs.append([candidate])
-        previous = (c, candidate)
+            runs.append([cell])
+        previous = (c, cell)
     return [run for run in runs if len(run) > 1]
 
 
-def _row_candidate(parts: list[_Candidate], r: int) -> _Candidate:
-    text = " ".join(p.text for p in parts)
-    legal = legal_form(strip_registration(text))
-    best = max(parts, key=lambda p: p.score)
-    method = best.method if legal else "party:top-line"
-    reasons = [*best.evidence, "the cells of its row joined"]
-    return _Candidate(
-        text, tuple(c for p in parts for c in p.cells), (r,), best.score + 0.3, method, legal, reasons
+def _row_candidate(run: list[Cell], r: int, rank: int, unit: float, tallest: float) -> _Candidate | None:
+    """The cells of ``run`` read as one name, scored as a whole (a legal form cut off into a
+    cell of its own counts) or as its best piece, +0.3 for being whole; None when the joined
+    text is no name."""
+    text = " ".join(c.text for c in run)
+    box = Cell(
+        text,
+        min(c.x0 for c in run),
+        min(c.y0 for c in run),
+        max(c.x1 for c in run),
+        max(c.y1 for c in run),
+        sum(c.confidence for c in run) / len(run),
     )
+    scored = _score_cell(text, box, rank, unit, tallest)
+    if scored is None:
+        return None
+    score, legal, reasons = scored
+    pieces = [p[0] for c in run if (p := _score_cell(c.text, c, rank, unit, tallest)) is not None]
+    score = max([score, *pieces])  # at least as likely as its likeliest piece
+    method = ("party:legal-form-top" if rank < 3 else "party:legal-form") if legal else "party:top-line"
+    reasons = [*reasons, "the cells of its row joined"]
+    return _Candidate(text, tuple(run), (r,), score + 0.3, method, legal, reasons)
 
 
 def _name_despite_label(text: str) -> bool:
@@ -309,7 +321,10 @@ def _footer_candidates(rows: Sequence[Row], unit: float, taken: set[tuple[int, i
 def _joined(rows: Sequence[Row], candidates: list[_Candidate], unit: float) -> list[_Candidate]:
     """Names printed on two lines: a legal-form line under a trading name or a branch-only
     legal-form line ("(SEMENYIH) SDN BHD") under the name it completes."""
-    by_row = {k.rows[0]: k for k in candidates if len(k.rows) == 1 and len(k.cells) == 1}
+    by_row: dict[int, _Candidate] = {}
+    for k in candidates:  # per row its single name, or the run of cells OCR cut it into
+        if len(k.rows) == 1 and len(k.cells) >= len(by_row.get(k.rows[0], k).cells):
+            by_row[k.rows[0]] = k
     out = []
     for r, lower in by_row.items():
         upper = by_row.get(r - 1)

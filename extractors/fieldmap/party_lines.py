@@ -25,6 +25,7 @@ from extractors.fieldmap.lexicon import (
     GLUED_LEGAL_FORMS,
     LEGAL_FORMS,
     OTHER_LABELS,
+    PLACE_WORDS,
     words,
 )
 from extractors.fieldmap.spacing import repair_confusions, respace
@@ -46,6 +47,7 @@ _REGISTRATION = re.compile(
     r"\b[A-Z]{0,2}\d{5,}-?[A-Z]?\b\)?",
     re.IGNORECASE,
 )
+_BRACKETED_NUMBER = re.compile(r"[\(（\[][^)）\]]*\d{4,}[^)）\]]*[\)）\]]")
 _REGISTRATION_WORDS = re.compile(
     r"\b(?:vat|tva|btw|ust|iva|nif|cif|kvk|siret|siren|roc|tax\s*id|reg(?:istration)?|"
     r"co\.?\s*reg|company\s*(?:no|reg)|steuer|handelsregister|hrb|amtsgericht|iban|bic|swift)\b"
@@ -157,7 +159,12 @@ def repair_legal(text: str) -> tuple[str, str | None]:
 
 
 def strip_registration(text: str) -> str:
-    """``text`` without registration numbers printed after a name."""
+    """``text`` without registration numbers printed after a name. A bracketed company
+    number ends the name: what follows it is a former name or a branch ("MYNEWS RETAIL SB
+    (306295-X) FKA BISON STORES SB"), unless it is the legal form ("ABC (M) SDN BHD")."""
+    bracketed = _BRACKETED_NUMBER.search(text)
+    if bracketed and letters(text[: bracketed.start()]) >= 3 and legal_form(text[bracketed.end() :]) is None:
+        text = text[: bracketed.start()]
     return re.sub(r"\s{2,}", " ", _REGISTRATION.sub(" ", text)).strip(" ,;:-")
 
 
@@ -179,9 +186,12 @@ def is_contact_line(text: str) -> bool:
 
 
 def is_address_line(text: str) -> bool:
-    """A line with a street or place word, a postcode or a leading house number."""
+    """A line with a street or place word, a postcode or a leading house number, or of
+    town, state and country names only."""
     tokens = set(words(respace(repair_confusions(text))))
     if tokens & ADDRESS_WORDS or any(t.endswith(_STREET_SUFFIXES) for t in tokens):
+        return True
+    if tokens and tokens <= PLACE_WORDS:  # a town, state or country line ("MALAYSIA")
         return True
     return bool(_POSTCODE.search(text) or _HOUSE_NUMBER.match(text) or _STREET_NUMBER.match(text))
 

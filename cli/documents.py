@@ -44,7 +44,11 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
 @app.command()
 def process(
-    paths: list[Path] = typer.Argument(..., help="Files or directories (every supported file under them)."),
+    paths: list[Path] = typer.Argument(
+        ...,
+        help="Files or directories (every file under them, whatever its name; hidden entries "
+        "and links are skipped and listed).",
+    ),
     schema: str = typer.Option(
         None, "--schema", "-s", help="invoice, receipt or generic (default: FOLIO_DEFAULT_SCHEMA)."
     ),

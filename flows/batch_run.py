@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import BadInputError
 from core.logging import get_logger
 from core.settings import Settings
 from flows.folders import InputScan, SkippedEntry, os_error_reason, scan_inputs
@@ -203,13 +204,13 @@ def _register(
             tenant=request.tenant,
             schema_name=request.schema_name,
         )
-    except OSError as exc:
+    except (OSError, BadInputError) as exc:  # unreadable, or no longer a regular file
         log.warning("%s could not be read: %s", path, exc)
         return {
             "file": str(path),
             "document_id": None,
             "status": "rejected",
-            "reason": os_error_reason(exc),
+            "reason": os_error_reason(exc) if isinstance(exc, OSError) else exc.message,
             "schema": request.schema_name,
         }
 

@@ -7,15 +7,17 @@ that was handed to Folio disappears without a trace.
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import BadInputError, FileTooLargeError
+from core.errors import BadInputError, FileTooLargeError, UnsupportedTypeError
 from core.settings import Settings
 from extractors.sniff import sniff_kind
+from flows.folders import special_reason
 from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
 from models.tiers import TierTable, load_tiers
@@ -79,7 +81,11 @@ def register_file(
     """Register one file as a document (or find the one it already is)."""
     with sessions() as session:
         resolve_schema(session, schema_name)  # unknown: an error before anything is stored
-    size = path.stat().st_size
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        # Never opened: reading a named pipe blocks forever, a device never ends.
+        raise UnsupportedTypeError(special_reason(info.st_mode))
+    size = info.st_size
     kind: FileKind | None = None
     error: BadInputError | None = None
     blob_key: str | None = None
@@ -162,7 +168,9 @@ def register_stored(
     )
 
 
-# In a directory, these names are picked up; the bytes still decide the real type.
+# In a directory given to ``folio eval`` (a golden set of documents beside their truth
+# files), these names are documents; the bytes still decide the real type. ``folio process``
+# and batch inboxes read every file whatever its name (``flows.folders``).
 SUPPORTED_SUFFIXES = frozenset(
     {
         ".pdf",

@@ -104,7 +104,8 @@ class InProcessWorker:
 
     async def run(self) -> None:
         """Run the worker thread until cancelled; running documents are cancelled at their
-        current step (their leases lapse and the sweeper finishes them)."""
+        current step and given back to the queue (``flows.pipeline.run_document``), so the
+        next worker takes them at once; a killed process leaves them to the sweeper."""
         home = asyncio.get_running_loop()
         stopped = home.create_future()
         thread = threading.Thread(target=self._thread_main, args=(home, stopped), name="folio-worker")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from flows.folders import os_error_reason, scan_folder, scan_inputs
 
 READ = ["a.pdf", "scan", "x.PDF.bin", "photo.jfif", "notes.txt", "sub/b.png", "sub/deeper/c"]
@@ -119,3 +120,29 @@ def test_os_errors_become_reasons_without_the_path():
     assert os_error_reason(denied) == "the file could not be read (permission denied)"
     full = OSError(28, "No space left on device", "/srv/blobs/tmp")
     assert "Folio could not store the file" in os_error_reason(full) and "/srv" not in os_error_reason(full)
+
+
+def test_intake_refuses_a_named_pipe_without_opening_it(settings: Settings, tmp_path: Path):
+    # Opening a pipe for reading blocks until a writer comes: intake must not try.
+    from core.errors import UnsupportedTypeError
+    from flows.intake import register_file
+    from storage.blobs import BlobStore
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    upgrade(settings)
+    pipe = tmp_path / "upload.pdf"
+    os.mkfifo(pipe)
+    engine = make_engine(settings)
+    try:
+        with pytest.raises(UnsupportedTypeError, match="named pipe"):
+            register_file(
+                pipe,
+                settings=settings,
+                sessions=make_session_factory(engine),
+                blobs=BlobStore(settings.blob_dir),
+                tenant="acme",
+                schema_name="invoice",
+            )
+    finally:
+        engine.dispose()

@@ -25,11 +25,13 @@ from extractors.calibrate import calibrate_extraction
 from extractors.checks import blocking_flags, with_review_flags
 from extractors.engines.base import Engine
 from extractors.engines.call_context import CallContext, call_context
+from extractors.engines.spend import spend_ceiling
 from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
 from flows import policy as cost_policy  # cost and licence (issue 4)
 from flows.engines import open_engine
+from flows.readiness import model_server_step
 from flows.schemas import resolve_schema
 from models.calibration import load_calibration
 from models.document import DocumentStatus, FileKind
@@ -158,8 +160,7 @@ async def _extract_pages(
                 failure=PageFailure(
                     page_number=batch[0].page_number,
                     code="engine_error",
-                    # The exception's text may carry addresses or paths: it is in the log.
-                    message=f"the engine failed on this page (internal error {type(exc).__name__})",
+                    message=f"{type(exc).__name__}: {exc}",
                 ),
             )
         finally:
@@ -387,6 +388,11 @@ async def _process_claimed(
             page_count=None,
         )
     engine = cost_policy.engine_for(pipeline, decision)
+    # 1b model server: not ready yet (loading) -> the tier's fallback, or back to the queue.
+    ready = await model_server_step(pipeline, document_id, rules, decision, engine)
+    if ready.stopped is not None:
+        return ready.stopped
+    engine, decision = ready.engine, ready.decision
     pipeline = replace(pipeline, engine=engine)  # routed documents use the fallback engine
 
     # 2 prepare (inspect first: encrypted, corrupt, empty and oversized files end here).
@@ -404,7 +410,7 @@ async def _process_claimed(
 
     # 3 quote (issue 4): estimated tokens and dollars, tier limits and monthly budget; over
     # a limit -> blocked, not billed.
-    blocked = await cost_policy.quote_step(
+    quoted = await cost_policy.quote_step(
         pipeline,
         document_id,
         rules,
@@ -416,17 +422,18 @@ async def _process_claimed(
         schema_name=schema_name,
         password=password,
     )
-    if blocked is not None:
-        return blocked
+    if quoted.blocked is not None:
+        return quoted.blocked
 
-    # 4 extract, page by page as they are prepared.
+    # 4 extract, page by page as they are prepared, within the document's spending ceiling.
     pages = pipeline.preparer.prepare(
         path,
         file_kind,
         password=password,
         render=_render_mode(pipeline.settings),  # type: ignore[arg-type]
     )
-    metas, results, failures = await _extract_pages(pipeline, pages, schema)
+    with spend_ceiling(cost_policy.spend_ceiling_for(quoted.quote, rules, pipeline.settings)):
+        metas, results, failures = await _extract_pages(pipeline, pages, schema)
 
     # 5 merge, calibrate (raw scores -> measured probabilities) and 6 check.
     merged = merge_pages(
@@ -439,6 +446,9 @@ async def _process_claimed(
     # Cost (issue 4): every call priced from the price list before it becomes a ledger row.
     checked = checked.model_copy(update={"calls": cost_policy.priced_calls(checked.calls, rules)})
     status, reason = _final_status(checked, info.page_count)
+    overrun = cost_policy.cost_overrun_reason(checked)
+    if overrun is not None:  # spending ceiling reached: a person looks, nothing is retried
+        status, reason = DocumentStatus.NEEDS_REVIEW, overrun
 
     # 7 persist: pages, the new extraction version, one ledger row per call, the status.
     with pipeline.sessions.begin() as session:

@@ -192,9 +192,7 @@ class ValueCandidate:
     quality: float  # 1.0 same cell, 0.97 next cell on the row, 0.93 below the label
 
 
-def _beside_on_next_row(
-    rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]]
-) -> Cell | None:
+def _beside_on_next_row(rows: Sequence[Row], hit: LabelHit, label_cells: set[tuple[int, int]]) -> Cell | None:
     """The first cell right of a label that ends its row but sits on the label's line: on a
     slanted photo or a scan, OCR may put a value level with its label in the row above or
     below (their centres within half a line of each other)."""

@@ -896,9 +896,22 @@ _PERSON_LABELS = frozenset(
 )
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent: without
+# this table folding would drop them ("Weiß" -> "wei", "Søn" -> "sn").
+_UNDECOMPOSED = str.maketrans(
+    {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE"}
+    | {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"}
+)
+
+
 def fold(text: str) -> str:
-    """Lower case without accents ("Fällig" -> "fallig")."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    """Lower case without accents ("Fällig" -> "fallig", "Weiß" -> "weiss", "Søn" -> "son")."""
+    return (
+        unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+        .encode("ascii", "ignore")
+        .decode()
+        .lower()
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -37,6 +37,8 @@ _LEGAL_TOKENS = sorted({words(form) for form in LEGAL_FORMS if words(form)}, key
 _BRACKETED_FORMS = [words(form) for form in LEGAL_FORMS if "(" in form]
 # Legal forms written as one word, as OCR glues them: "vof" -> "v o f".
 _COMPACT_FORMS = {"".join(tokens): " ".join(tokens) for tokens in _LEGAL_TOKENS}
+# Initials with dots closing a line ("e.K.", "B.V.", "S.A.").
+_DOTTED_END = re.compile(r"(?:[^\W\d_]\.){2,}$")
 # A bracketed group closing a line: a unit, a branch or a note, never a legal form.
 _TRAILING_GROUP = re.compile(r"\s*[\(（\[][^()（）\[\]]*[\)）\]]\s*$")
 # Parenthesised registration numbers and trailing company numbers ("(867388-U)", "862725-U",
@@ -67,7 +69,8 @@ TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
 # Compound street names ("Hafenstrasse", "Keizersgracht") and "street, house number" lines.
 _STREET_SUFFIXES = (
     "strasse",
-    "strae",
+    "strae",  # "straße" as OCR reads it without its ß, or with a B for it
+    "strabe",
     "str",
     "weg",
     "platz",
@@ -115,12 +118,15 @@ def legal_form(text: str) -> str | None:
 
 def _stands_apart(spaced: str, form: tuple[str, ...]) -> bool:
     """Whether the legal form that ends ``spaced`` stands apart from the word before it (a
-    space, a dot or a comma between them): "Tarit/kg" and "Route-AG" hold no legal form,
-    "Müller KG" and "Imprimerie.SA" do."""
+    space, a dot or a comma between them): "Tarit/kg", "Route-AG" and "U.S.A." hold no legal
+    form, "Müller KG" and "Imprimerie.SA" do."""
     runs = list(re.finditer(r"[^\W_]+", spaced))
     if len(runs) <= len(form):
         return len(runs) == len(form)
     start = runs[-len(form)].start()
+    before = runs[-len(form) - 1].group(0)
+    if spaced[start - 1] == "." and len(before) == 1:  # one more initial: "U.S.A." is no "S.A."
+        return False
     return spaced[start - 1] not in "/-([{"
 
 
@@ -130,9 +136,17 @@ def glued_form_at(text: str) -> int | None:
 
     The seam is a change from a lower-case to a capital letter; what follows it must be a legal
     form written as one: dotted ("B.v."), in capitals ("AG", "DAC"), or of three letters or more
-    starting with a capital ("SAs", "GmbH"), so that "McDonald" or "PayPal" hold no legal form."""
+    starting with a capital ("SAs", "GmbH"), so that "McDonald" or "PayPal" hold no legal form.
+    A dotted form needs no seam ("Verpackung|e.K.")."""
     stripped = text.rstrip()
     start = max(stripped.rfind(" "), 0)
+    dotted = _DOTTED_END.search(stripped, start)  # "Verpackunge.K.": no case change, but dots
+    if (
+        dotted
+        and _squeezed(dotted.group(0)) in _COMPACT_FORMS
+        and letters(stripped[start : dotted.start()]) >= 3
+    ):
+        return dotted.start()
     for at in range(start + 1, len(stripped)):
         if not (stripped[at].isupper() and stripped[at - 1].islower()):
             continue

@@ -11,7 +11,9 @@ by word downstream, so the mapper puts back the spaces it can be sure of, and on
   covers the most letters with known words wins, unknown stretches between known words must
   be four letters or more, three at the run's ends ("BANDARBARUPERMASJAYA" -> "BANDAR BARU
   PERMAS JAYA", "JALANKPB" -> "JALAN KPB"), and
-  three-letter words are only used when the whole run is made of known words.
+  three-letter words are only used when the whole run is made of known words, and a known
+  word of four letters or less with one unknown stretch beside it splits nothing
+  ("TAILORING", "SEAFOOD", "PARKSON" stay whole).
 
 Nothing else is changed: punctuation and letters stay as printed.
 """
@@ -28,6 +30,9 @@ _BEFORE_DIGITS = frozenset({"no", "lot", "jln", "jalan", "lorong", "blok", "bloc
 _ORDINALS = frozenset({"st", "nd", "rd", "th"})
 _MIN_UNKNOWN = 4
 _MIN_GLUED = 7  # shorter capital runs are words, not glue
+# Known words this short end or open many ordinary words ("tailoRING", "seaFOOD", "PARKson"):
+# alone with one unknown stretch they split nothing.
+_SHORT_WORD = 4
 # Legal forms OCR glues to the end of a name, and the words they are made of.
 _GLUED_SUFFIXES = (
     ("sdnbhd", ("sdn", "bhd")),
@@ -42,9 +47,10 @@ _GLUED_SUFFIXES = (
     ("limited", ("limited",)),
 )
 # OCR confusions: a digit between letters, a letter between digits, a digit ending a word.
-_LETTER_DIGIT_LETTER = re.compile(r"([A-Za-z])([01])(?=([A-Za-z]))")
+# Letters of any alphabet ("Gr0ße" is repaired as "L0T" is).
+_LETTER_DIGIT_LETTER = re.compile(r"([^\W\d_])([01])(?=([^\W\d_]))")
 _DIGIT_LETTER_DIGIT = re.compile(r"(\d)([OoIl])(\d)")
-_WORD_WITH_DIGIT = re.compile(r"\b[A-Za-z]{1,8}[015]\b")
+_WORD_WITH_DIGIT = re.compile(r"\b[^\W\d_]{1,8}[015]\b")
 _RUN = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
 
 
@@ -187,7 +193,11 @@ def _best_split(text: str) -> tuple[str, ...]:
     pieces = result[2]
     short_known = any(len(p) == 3 and p in SPACING_WORDS for p in pieces)
     if short_known and not result[3]:  # three-letter words only in a run of known words
-        return _without_short_words(text)
+        pieces = _without_short_words(text)
+    if len(pieces) == 2 and sum(p in SPACING_WORDS for p in pieces) == 1:
+        known = next(p for p in pieces if p in SPACING_WORDS)
+        if len(known) <= _SHORT_WORD:  # "TAILO|RING", "SEA|FOOD", "PARK|SON": one word
+            return (text,)
     return pieces
 
 

@@ -195,8 +195,8 @@ def _best_split(text: str) -> tuple[str, ...]:
     if short_known and not result[3]:  # three-letter words only in a run of known words
         pieces = _without_short_words(text)
     if len(pieces) == 2 and sum(p in SPACING_WORDS for p in pieces) == 1:
-        known = next(p for p in pieces if p in SPACING_WORDS)
-        if len(known) <= _SHORT_WORD:  # "TAILO|RING", "SEA|FOOD", "PARK|SON": one word
+        word = next(p for p in pieces if p in SPACING_WORDS)
+        if len(word) <= _SHORT_WORD:  # "TAILO|RING", "SEA|FOOD", "PARK|SON": one word
             return (text,)
     return pieces
 

@@ -29,13 +29,31 @@ _SQL = re.compile(
 )
 # A URL up to white space, quotes or brackets; punctuation that ends a clause stays outside.
 _URL = re.compile(
-    r"\b(?:https?|file|s3|postgres(?:ql)?(?:\+\w+)?|sqlite)://[^\s'\"()\[\]<>]*[^\s'\"()\[\]<>:;,.]",
+    r"\b(?:https?|file|s3|postgres(?:ql)?(?:\+\w+)?|sqlite)://(?:\[[0-9A-Fa-f:.]+\])?[^\s'\"()\[\]<>]*[^\s'\"()\[\]<>:;,.]",
     re.IGNORECASE,
 )
 # An absolute POSIX path of two or more parts (``/srv/blobs/ab/cd``), not ``km/h`` or ``1/2``.
 _POSIX_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s'\"/()\[\],;:]+/)+[^\s'\"/()\[\],;:]*")
 _WINDOWS_PATH = re.compile(r"\b[A-Za-z]:\\(?:[^\s'\"\\]+\\)*[^\s'\"\\]*")
 _SPACES = re.compile(r"\s+")
+
+# A public web address (a licence, a help page) may stay; an internal one may not.
+_PUBLIC_HOST = re.compile(
+    r"^https?://(?![\d.]+[/:]|\[)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/|$)"
+)
+_LOCAL_NAMES = ("localhost", ".local", ".internal", ".lan", ".corp", ".svc", ".cluster")
+
+
+def _address(match: re.Match[str]) -> str:
+    """``[address]`` for a server-side address: a database, file or bucket URL, an IP
+    literal, a host without a domain (``vllm``), a local name or an explicit port."""
+    url = match.group(0)
+    if _PUBLIC_HOST.match(url):
+        host = url.split("://", 1)[1].split("/", 1)[0].lower()
+        if not host.endswith(_LOCAL_NAMES) and host != "localhost":
+            return url
+    return "[address]"
+
 
 WITHHELD_INTERNAL = "an internal error occurred; the details are in the server's log"
 
@@ -61,7 +79,7 @@ def tenant_reason(text: str | None) -> str | None:
     text = _SPACES.sub(" ", _TRACE_LINE.sub(" ", text))  # one line from here on
     text = _SQLALCHEMY_PARTS.sub(" ", text)
     text = _SQL.sub("[database details withheld]", text)
-    text = _URL.sub("[address]", text)
+    text = _URL.sub(_address, text)
     text = _POSIX_PATH.sub("[path]", text)
     text = _WINDOWS_PATH.sub("[path]", text)
     text = _SPACES.sub(" ", text).strip(" :;,")

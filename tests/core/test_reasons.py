@@ -78,3 +78,24 @@ def test_nothing_left_says_an_internal_error_and_long_reasons_are_cut():
     assert tenant_reason(None) is None
     long = tenant_reason("word " * 2000)
     assert long is not None and len(long) == MAX_REASON_CHARS and long.endswith("…")
+
+
+@pytest.mark.parametrize(
+    "internal",
+    [
+        "http://vllm:8000/v1",
+        "https://gpu1.internal/v1",
+        "https://api.example.com:8443/v1",
+        "http://[fe80::1]:8000/v1",
+        "https://localhost/v1",
+        "postgresql+psycopg://folio:secret@db/folio",
+        "s3://tenant-bucket/blobs/ab",
+    ],
+)
+def test_internal_addresses_are_withheld(internal: str):
+    assert tenant_reason(f"could not reach {internal}: refused") == "could not reach [address]: refused"
+
+
+def test_a_public_web_address_stays():
+    reason = "the licence forbids it; see https://www.llama.com/llama4/license/ for the terms"
+    assert tenant_reason(reason) == reason

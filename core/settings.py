@@ -113,8 +113,16 @@ class Settings(BaseSettings):
         180.0,
         gt=0,
         le=3600,
-        description="Time limit between bytes of a model-server answer (a whole non-streamed "
-        "completion arrives at once, so this bounds one generation).",
+        description="Time limit between bytes of a model-server answer. Streamed (the default, "
+        "FOLIO_LLM_STREAM) it is the longest pause between two chunks, so a long, healthy "
+        "answer finishes however long it takes; not streamed, the whole completion arrives at "
+        "once and this bounds one generation.",
+    )
+    llm_stream: bool = Field(
+        True,
+        description="Stream answers (vLLM's stream with stream_options.include_usage): the read "
+        "time limit applies between chunks, and each call records its time to first token and "
+        "decode rate. False: one JSON answer per request.",
     )
     llm_write_timeout_s: float = Field(
         30.0, gt=0, le=600, description="Time limit to send one request body (images included)."
@@ -152,8 +160,34 @@ class Settings(BaseSettings):
         8192,
         ge=64,
         le=131_072,
-        description="Most completion tokens one request may ask for (truncated answers are "
-        "retried with twice the budget up to this).",
+        description="Most completion tokens (max_completion_tokens) one request may ask for. "
+        "Each request asks for what its answer needs: the tokens of the schema filled for its "
+        "pages x FOLIO_LLM_COMPLETION_MARGIN, capped here.",
+    )
+    llm_completion_margin: float = Field(
+        1.5,
+        ge=1.0,
+        le=10.0,
+        description="Completion budget of a request: this many times the tokens of the answer "
+        "schema filled with typical values for its pages (rows counted on the page).",
+    )
+    llm_spend_ceiling_factor: float = Field(
+        3.0,
+        ge=1.0,
+        le=100.0,
+        description="Per-document ceiling: once a document's model calls would pass this many "
+        "times its quote (completion tokens or dollars), no further call (a retry with a "
+        "bigger budget, a split, a repair) is made for it and it goes to review with "
+        "cost_overrun. Each page group's first request is always sent.",
+    )
+    llm_startup_wait_s: float = Field(
+        3600.0,
+        ge=0,
+        le=7 * 86_400,
+        description="How long a document waits in the queue (reason shown) for a configured "
+        "model server that is not ready yet (vLLM loads weights for up to ~30 min) before it "
+        "fails with model_unavailable. Tiers whose model_unavailable is 'fallback' go to their "
+        "fallback engine at once instead, recorded on the document.",
     )
     llm_max_images_per_request: int = Field(
         5,
@@ -173,11 +207,12 @@ class Settings(BaseSettings):
         "check (the model's answer stands alone).",
     )
     # Fairness (issue 6): see extractors/llama/scheduler.py.
-    llm_send_priority: bool = Field(
-        False,
-        description="Send vLLM's per-request 'priority' (interactive 0, batch 1; lower is served "
-        "first). Only for servers started with --scheduling-policy priority: a server on the "
-        "default fcfs policy refuses any priority other than 0 with a 400.",
+    llm_scheduling_policy: Literal["fcfs", "priority"] = Field(
+        "fcfs",
+        description="The --scheduling-policy every vLLM replica runs with. 'priority': each "
+        "request carries vLLM's 'priority' (interactive 0, batch 1; lower is served first). "
+        "vLLM's current engine accepts and ignores the field on fcfs, so this is checked "
+        "against the server's own configuration where it exposes it (/server_info).",
     )
     llm_interactive_burst: int = Field(
         8,

@@ -9,6 +9,7 @@ for the global thumbnail, so one page costs at most 16 * 145 + 147 = 2,467 token
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 from models.page import TileGrid
@@ -139,3 +140,33 @@ def estimate_text_tokens(text: str) -> int:
             latin += 1  # symbols and punctuation outside Latin-1 behave like Latin text
     total = latin / _CHARS_PER_TOKEN_LATIN + other / _CHARS_PER_TOKEN_OTHER + cjk / _CHARS_PER_TOKEN_CJK
     return math.ceil(total)
+
+
+# Pieces of a JSON answer as a byte-pair tokenizer splits them at the least: whitespace
+# runs, letter runs, digit runs, and every other character on its own.
+_ANSWER_PIECE = re.compile(r"\s+|[^\W\d_]+|\d+|[\W_]", re.UNICODE)
+_DIGITS_PER_TOKEN = 3  # Llama 3/4 pre-tokenizers split numbers into groups of at most 3
+
+
+def estimate_answer_tokens(text: str) -> int:
+    """Completion tokens a JSON answer ``text`` costs, counted high on purpose.
+
+    The completion budget is sized from this count, and a budget that is too small costs a
+    truncated answer, so every piece is counted at its most expensive: each punctuation
+    mark, quote and underscore a token (real vocabularies merge ``":"``), letter runs at 4
+    Latin letters a token (2 for other alphabets, 1 for CJK), digits in groups of 3, a
+    whitespace run one token.
+    """
+    total = 0
+    for match in _ANSWER_PIECE.finditer(text):
+        piece = match.group(0)
+        first = piece[0]
+        if first.isspace():
+            total += 1
+        elif first.isdigit():
+            total += math.ceil(len(piece) / _DIGITS_PER_TOKEN)
+        elif first.isalpha():
+            total += estimate_text_tokens(piece)
+        else:
+            total += 1
+    return total

@@ -20,6 +20,12 @@ class EngineCall(BaseModel):
     completion_tokens: int | None = Field(None, ge=0)
     image_tokens: int | None = Field(None, ge=0)
     latency_ms: float = Field(0.0, ge=0)
+    first_token_ms: float | None = Field(
+        None, ge=0, description="Time to the first generated token, ms (streamed calls)."
+    )
+    tokens_per_s: float | None = Field(
+        None, ge=0, description="Decode rate after the first token, tokens/s (streamed calls)."
+    )
     finish_reason: str | None = None
     http_status: int | None = None
     cost_usd: Decimal = Field(Decimal("0"), ge=0)

@@ -1,19 +1,27 @@
 """Async HTTP client for vLLM's OpenAI-compatible server: one connection pool, explicit
-timeouts, the least-busy healthy replica, bounded concurrency, bounded retries.
+timeouts, the least-busy healthy replica, bounded concurrency, bounded retries, streamed
+answers.
 
 - Balancing: each request goes to the healthy replica with the fewest outstanding requests
   (ties: the one sent fewest so far, then the first configured). A replica is probed with
   ``GET <server root>/health`` before its first use and again, after a backoff, once it
-  failed (health check or connection refused); until it passes it is skipped.
+  failed (health check or connection refused); until it passes it is skipped. A vLLM
+  server loading its weights has bound its port but answers nothing, so it fails the probe
+  (time limit) like one that is down.
 - Concurrency: at most ``llm_max_concurrency_per_replica`` requests in flight per replica
   (a semaphore); the pool holds replicas x that many connections. Which waiting request
   gets a free slot is the ``SlotScheduler``'s choice (interactive before batch, tenants in
   turn; see ``scheduler``), from the ``CallContext`` the pipeline set around the call.
-- Priority across processes: with ``llm_send_priority`` each request carries vLLM's
-  ``priority`` (interactive 0, batch 1; lower is served first by a server started with
-  ``--scheduling-policy priority``), so an API process's uploads also go ahead of another
-  process's batch requests in the server's own queue. A server on the default fcfs policy
-  refuses such a request with a 400; the client then logs it once and sends no priority.
+- Priority across processes: with ``llm_scheduling_policy = "priority"`` each request
+  carries vLLM's ``priority`` (interactive 0, batch 1; lower is served first), so an API
+  process's uploads also go ahead of another process's batch requests in the server's own
+  queue. vLLM's current engine accepts the field silently on the fcfs policy, so at first
+  contact the client reads the replica's own configuration where it exposes it
+  (``server_config``): a replica that reports fcfs gets no priority (logged as an error,
+  the setting is wrong), one that does not report is trusted to match the setting (logged).
+- Streaming (``llm_stream``): the answer comes as server-sent events (``stream``), so the
+  read time limit applies between chunks and a long, healthy answer finishes; each attempt
+  records its time to first token and decode rate.
 - Retries: only connect errors, time-outs, dropped connections, 429 and 5xx, at most
   ``llm_max_attempts`` attempts and ``llm_retry_budget_s`` seconds in all. The wait is the
   server's ``Retry-After`` (seconds) when given, else exponential backoff with jitter.
@@ -40,6 +48,8 @@ from extractors.engines.call_context import CallContext, WorkClass, current_call
 from extractors.llama import errors as codes
 from extractors.llama.errors import ModelHTTPError, ModelTransportError
 from extractors.llama.scheduler import SlotScheduler
+from extractors.llama.server_config import ServerConfig, read_server_config
+from extractors.llama.stream import StreamedServerError, StreamError, StreamReader, StreamTiming
 
 Sleep = Callable[[float], Awaitable[None]]
 _HEALTH_BACKOFF_GROWTH = 8  # a failing replica is re-probed at most this many backoffs apart
@@ -60,6 +70,10 @@ class Replica:
     outstanding: int = 0
     sent: int = 0
     probe_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # What the replica said about itself at first contact (None: not asked yet), and
+    # whether its requests carry vLLM's ``priority``.
+    config: ServerConfig | None = None
+    sends_priority: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ class Attempt:
     http_status: int | None
     error: codes.ModelServerError | None = None
     response: dict[str, Any] | None = None
+    first_token_ms: float | None = None  # streamed answers only
+    tokens_per_s: float | None = None  # decode rate after the first token (streamed only)
 
 
 @dataclass
@@ -125,7 +141,6 @@ class VllmClient:
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         )
         self._sleep = sleep
-        self._priority_refused = False  # a server said it does not schedule by priority
         self._rng = rng or random.Random()
         self._log = get_logger(__name__)
 
@@ -134,7 +149,9 @@ class VllmClient:
         await self._http.aclose()
 
     async def any_healthy(self) -> bool:
-        """Probe every replica now; True when at least one answers ``/health`` with 200."""
+        """Probe every replica not probed within its backoff; True when at least one
+        answers ``/health`` with 200. Cheap to ask per document: a replica that is loading
+        (or down) is asked again only after its backoff, a healthy one not before."""
         results = await asyncio.gather(*(self._probe(r) for r in self.replicas))
         return any(results)
 
@@ -142,14 +159,12 @@ class VllmClient:
         """POST ``body`` to ``/chat/completions`` with balancing and bounded retries.
 
         ``cost`` (the request's estimated prompt tokens) is what the request spends of its
-        tenant's fair share while it waits for a slot.
+        tenant's fair share while it waits for a slot. A streamed body (``stream: true``)
+        comes back joined, in the shape of a whole answer.
         """
         context = current_call_context()
         s = self._settings
-        with_priority = s.llm_send_priority and not self._priority_refused
-        if with_priority:
-            body = {**body, "priority": VLLM_PRIORITY[context.work_class]}
-        payload = json.dumps(body).encode()
+        payload = _Payload(body, VLLM_PRIORITY[context.work_class])
         deadline = time.monotonic() + s.llm_retry_budget_s
         outcome = ChatOutcome(attempts=[])
         avoid: Replica | None = None
@@ -160,17 +175,6 @@ class VllmClient:
                 outcome.response = attempt.response
                 return outcome
             outcome.error = attempt.error
-            if with_priority and _refuses_priority(attempt.error):
-                # A server on the fcfs policy: say so once, and go on without the field.
-                self._priority_refused, with_priority = True, False
-                self._log.error(
-                    "%s refuses request priorities (start vLLM with --scheduling-policy priority, "
-                    "or unset FOLIO_LLM_SEND_PRIORITY); sending none from now on",
-                    attempt.replica,
-                )
-                body = {k: v for k, v in body.items() if k != "priority"}
-                payload = json.dumps(body).encode()
-                continue
             if not attempt.error.retryable:
                 return outcome
             avoid = replica
@@ -181,7 +185,7 @@ class VllmClient:
         return outcome
 
     async def _attempt_in_turn(
-        self, context: CallContext, cost: int, avoid: Replica | None, payload: bytes
+        self, context: CallContext, cost: int, avoid: Replica | None, payload: _Payload
     ) -> tuple[Replica | None, Attempt]:
         """One attempt once the scheduler grants this request a slot (held for the attempt
         only, never during a retry's wait)."""
@@ -226,8 +230,8 @@ class VllmClient:
 
     async def _probe(self, replica: Replica) -> bool:
         async with replica.probe_lock:
-            if replica.healthy and replica.next_probe > time.monotonic():
-                return True  # another task just probed it
+            if replica.next_probe > time.monotonic():
+                return replica.healthy  # probed within its backoff (by this or another task)
             timeout = httpx.Timeout(self._settings.llm_connect_timeout_s)
             try:
                 response = await self._http.get(replica.health_url, timeout=timeout)
@@ -237,9 +241,49 @@ class VllmClient:
             if ok:
                 replica.healthy, replica.failures = True, 0
                 replica.next_probe = time.monotonic() + self._settings.llm_health_backoff_s
+                if replica.config is None:
+                    await self._check_configuration(replica)
             else:
                 self._mark_down(replica)
             return ok
+
+    async def _check_configuration(self, replica: Replica) -> None:
+        """At first contact: what the replica reports of its scheduling policy and its
+        structured-output whitespace, against what Folio was told (see ``server_config``)."""
+        config = await read_server_config(
+            self._http, replica.base_url, timeout_s=self._settings.llm_connect_timeout_s
+        )
+        replica.config = config
+        wanted = self._settings.llm_scheduling_policy
+        if not config.reachable or config.scheduling_policy is None:
+            replica.sends_priority = wanted == "priority"
+            self._log.info(
+                "%s does not report its scheduling policy (vLLM shows it at /server_info only "
+                "with VLLM_SERVER_DEV_MODE=1); trusting FOLIO_LLM_SCHEDULING_POLICY=%s",
+                replica.base_url,
+                wanted,
+            )
+        else:
+            replica.sends_priority = config.scheduling_policy == "priority"
+            if config.scheduling_policy != wanted:
+                self._log.error(
+                    "%s runs --scheduling-policy %s but FOLIO_LLM_SCHEDULING_POLICY is %s; "
+                    "%s (fix one of the two)",
+                    replica.base_url,
+                    config.scheduling_policy,
+                    wanted,
+                    "requests to it carry vLLM's priority"
+                    if replica.sends_priority
+                    else "its queue ignores priorities, so none are sent: uploads do not go "
+                    "ahead of batch work there",
+                )
+        if config.disable_any_whitespace is False:
+            self._log.warning(
+                "%s allows free whitespace in JSON answers: at temperature 0 xgrammar may loop "
+                "on whitespace up to the token budget; start vLLM with --structured-outputs-config "
+                '\'{"backend":"xgrammar","disable_any_whitespace":true}\'',
+                replica.base_url,
+            )
 
     def _mark_down(self, replica: Replica) -> None:
         replica.healthy = False
@@ -252,40 +296,20 @@ class VllmClient:
             replica.next_probe - time.monotonic(),
         )
 
-    async def _attempt(self, replica: Replica, payload: bytes) -> Attempt:
+    async def _attempt(self, replica: Replica, payload: _Payload) -> Attempt:
         replica.outstanding += 1
         replica.sent += 1
         url = f"{replica.base_url}/chat/completions"
+        content = payload.encoded(with_priority=replica.sends_priority)
         try:
             async with replica.slots:
                 started = time.perf_counter()
                 try:
-                    response = await self._http.post(url, content=payload)
-                except httpx.ConnectError as exc:
-                    self._mark_down(replica)
-                    return self._failed(
-                        replica,
-                        started,
-                        ModelTransportError(f"cannot connect to {url}: {exc}", code=codes.CONNECT_ERROR),
-                    )
-                except httpx.TimeoutException as exc:
-                    return self._failed(
-                        replica,
-                        started,
-                        ModelTransportError(
-                            f"{type(exc).__name__} after {_elapsed(started):.0f} ms from {url}",
-                            code=codes.TIMEOUT,
-                        ),
-                    )
-                except httpx.HTTPError as exc:  # dropped connection, protocol error
-                    return self._failed(
-                        replica,
-                        started,
-                        ModelTransportError(
-                            f"{url} closed the connection without an answer: {type(exc).__name__}: {exc}",
-                            code=codes.DISCONNECTED,
-                        ),
-                    )
+                    if payload.streamed:
+                        return await self._streamed(replica, url, content, started)
+                    response = await self._http.post(url, content=content)
+                except httpx.HTTPError as exc:
+                    return self._transport_failure(replica, url, started, exc)
                 latency = _elapsed(started)
         finally:
             replica.outstanding -= 1
@@ -303,18 +327,92 @@ class VllmClient:
             return Attempt(replica.base_url, latency, 200, error=error)
         return Attempt(replica.base_url, latency, 200, response=parsed)
 
+    async def _streamed(self, replica: Replica, url: str, content: bytes, started: float) -> Attempt:
+        """One streamed request: the events joined into one answer, with the timing. The read
+        time limit is per chunk, so only a stalled stream times out."""
+        reader = StreamReader(StreamTiming(sent=started))
+        async with self._http.stream("POST", url, content=content) as response:
+            if response.status_code != 200:
+                text = (await response.aread()).decode("utf-8", "replace")
+                error = ModelHTTPError(
+                    response.status_code, text, url=url, retry_after_s=_retry_after(response)
+                )
+                return Attempt(replica.base_url, _elapsed(started), response.status_code, error=error)
+            try:
+                async for line in response.aiter_lines():
+                    reader.feed(line)
+                    if reader.done:
+                        break
+            except StreamedServerError as exc:
+                error = ModelHTTPError(exc.status, exc.body, url=url)
+                return Attempt(replica.base_url, _elapsed(started), 200, error=error)
+            except StreamError as exc:
+                error = ModelHTTPError(502, f"unreadable stream ({exc})", url=url)
+                return Attempt(replica.base_url, _elapsed(started), 200, error=error)
+        latency = _elapsed(started)
+        if not reader.finished:
+            cut = ModelTransportError(
+                f"{url} ended the stream before the answer was complete", code=codes.DISCONNECTED
+            )
+            return Attempt(replica.base_url, latency, 200, error=cut)
+        answer = reader.response()
+        usage = answer.get("usage") or {}
+        completion = usage.get("completion_tokens") if isinstance(usage, dict) else None
+        return Attempt(
+            replica.base_url,
+            latency,
+            200,
+            response=answer,
+            first_token_ms=reader.timing.first_token_ms,
+            tokens_per_s=reader.timing.tokens_per_s(completion if isinstance(completion, int) else None),
+        )
+
+    def _transport_failure(self, replica: Replica, url: str, started: float, exc: httpx.HTTPError) -> Attempt:
+        """An attempt that got no (whole) answer: refused, timed out or dropped."""
+        if isinstance(exc, httpx.ConnectError):
+            self._mark_down(replica)
+            return self._failed(
+                replica,
+                started,
+                ModelTransportError(f"cannot connect to {url}: {exc}", code=codes.CONNECT_ERROR),
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return self._failed(
+                replica,
+                started,
+                ModelTransportError(
+                    f"{type(exc).__name__} after {_elapsed(started):.0f} ms from {url}", code=codes.TIMEOUT
+                ),
+            )
+        return self._failed(  # dropped connection, protocol error
+            replica,
+            started,
+            ModelTransportError(
+                f"{url} closed the connection without an answer: {type(exc).__name__}: {exc}",
+                code=codes.DISCONNECTED,
+            ),
+        )
+
     @staticmethod
     def _failed(replica: Replica, started: float, error: ModelTransportError) -> Attempt:
         return Attempt(replica.base_url, _elapsed(started), None, error=error)
 
 
-def _refuses_priority(error: codes.ModelServerError) -> bool:
-    """vLLM's 400 for a ``priority`` sent to a server on the default fcfs policy."""
-    return (
-        isinstance(error, ModelHTTPError)
-        and error.status_code == 400
-        and "Priority scheduling is not enabled" in (error.body or "")
-    )
+class _Payload:
+    """A request body encoded once per form: with vLLM's ``priority`` and without (replicas
+    differ in whether they schedule by it)."""
+
+    def __init__(self, body: dict[str, Any], priority: int) -> None:
+        self._body = {k: v for k, v in body.items() if k != "priority"}
+        self._priority = priority
+        self._encoded: dict[bool, bytes] = {}
+        self.streamed = body.get("stream") is True
+
+    def encoded(self, *, with_priority: bool) -> bytes:
+        if with_priority not in self._encoded:
+            body = {**self._body, "priority": self._priority} if with_priority else self._body
+            self._encoded[with_priority] = json.dumps(body).encode()
+        return self._encoded[with_priority]
 
 
 def _elapsed(started: float) -> float:

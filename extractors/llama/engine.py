@@ -6,11 +6,18 @@ per-page answer shape). For each request:
 
 - transport faults are retried inside the client (bounded); a page whose request still
   fails comes back as ``PageExtraction.failure`` with the last error's code;
-- ``finish_reason == "length"`` is never a result: the request is sent again with twice the
-  ``max_tokens`` (up to ``llm_max_tokens_ceiling``); at the ceiling a multi-page group is
-  split in halves; a single page then fails with ``truncated``;
+- the completion budget (``max_completion_tokens``) is sized from the schema filled for the
+  group's pages (``requests.size_completion_budget``), never doubled blindly;
+- ``finish_reason == "length"`` is never a result. A group of several pages is split in
+  halves, each sized anew. A single page whose answer ended in a run of whitespace (the
+  xgrammar whitespace loop: at temperature 0 the same request loops again) fails at once
+  with ``runaway_output``; any other cut single page is sent once more with the per-request
+  ceiling ``llm_max_tokens_ceiling``, then fails with ``truncated``;
 - an answer that is not JSON or breaks the schema gets one repair turn that shows the model
-  its answer and the pydantic error; a second bad answer fails with ``invalid_output``.
+  its answer and the pydantic error; a second bad answer fails with ``invalid_output``;
+- every request after a group's first (bigger budget, split, repair) goes only if the
+  document's spending ceiling still holds it (``extractors.engines.spend``); otherwise the
+  pages fail with ``cost_overrun`` and the pipeline sends the document to review.
 
 Each value's confidence comes from its tokens' log-probabilities, None where they are absent
 or cannot be aligned (``logprobs``). Each page that holds an essential value is then read by
@@ -32,8 +39,9 @@ import httpx
 
 from core.logging import get_logger
 from core.settings import Settings
+from extractors.engines.spend import COST_OVERRUN, current_spend_ceiling
 from extractors.llama import errors as codes
-from extractors.llama.client import Attempt, VllmClient
+from extractors.llama.client import Attempt, ChatOutcome, VllmClient
 from extractors.llama.fields import PageFields
 from extractors.llama.logprobs import TokenConfidence
 from extractors.llama.requests import ModelRequest, NoContentError, build_request
@@ -52,6 +60,9 @@ from models.schemas import ExtractionSchema
 from models.usage import EngineCall
 
 CONFLICT = "conflict"
+# An answer cut at its budget whose last this-many characters are all whitespace ran into
+# the structured-output whitespace loop; no JSON answer pads itself like that.
+RUNAWAY_WHITESPACE_CHARS = 32
 
 
 class LlamaEngine:
@@ -72,6 +83,11 @@ class LlamaEngine:
         """Close the connection pool."""
         await self.client.aclose()
 
+    async def ready(self) -> bool:
+        """Whether a model server answers its health check now (a vLLM server still loading
+        its weights does not); probes are spaced by ``llm_health_backoff_s``."""
+        return await self.client.any_healthy()
+
     async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
         """Fields of ``pages``; a group that cannot be read comes back as ``failure``."""
         numbers = [p.page_number for p in pages]
@@ -87,22 +103,22 @@ class LlamaEngine:
                 ),
             )
         calls: list[EngineCall] = []
-        return await self._extract(list(pages), schema, calls)
+        return await self._extract(list(pages), schema, calls, follow_up=False)
 
     async def _extract(
-        self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall]
+        self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall], *, follow_up: bool
     ) -> PageExtraction:
         numbers = [p.page_number for p in pages]
         try:
             request = build_request(pages, schema, settings=self._settings)
         except NoContentError as exc:
             return _failure(numbers, "no_content", str(exc), calls)
-        ceiling = self._settings.llm_max_tokens_ceiling
-        repaired = False
+        repaired = grown = False
         while True:
-            outcome = await self.client.chat(
-                request.body(self._settings.llm_model or ""), cost=request.estimated_prompt_tokens
-            )
+            outcome, refused = await self._send(request, follow_up=follow_up)
+            if outcome is None:
+                return _failure(numbers, COST_OVERRUN, refused or "spending ceiling reached", calls)
+            follow_up = True  # any further request for these pages is a follow-up
             completion: Completion | None = None
             for attempt in outcome.attempts:
                 call = self._call(request, attempt, len(calls) + 1)
@@ -124,18 +140,32 @@ class LlamaEngine:
                 return _failure(numbers, error.code, message, calls)
 
             if completion.finish_reason == "length":
-                calls[-1] = _mark(
-                    calls[-1], codes.TRUNCATED, f"answer cut at max_tokens={request.max_tokens}"
-                )
-                if request.max_tokens < ceiling:
-                    request = request.with_max_tokens(min(ceiling, 2 * request.max_tokens))
-                    continue
+                budget = request.max_completion_tokens
+                runaway = _ends_in_whitespace_run(completion.content)
+                code = codes.RUNAWAY_OUTPUT if runaway else codes.TRUNCATED
+                how = " after a run of whitespace" if runaway else ""
+                calls[-1] = _mark(calls[-1], code, f"answer cut at max_completion_tokens={budget}{how}")
                 if len(pages) > 1:
                     return await self._split(pages, schema, calls)
+                if runaway:
+                    return _failure(
+                        numbers,
+                        code,
+                        f"the model wrote whitespace until its budget of {budget} tokens ran out "
+                        "(the structured-output whitespace loop; a repeat at temperature 0 loops "
+                        "again): start vLLM with --structured-outputs-config "
+                        '\'{"backend":"xgrammar","disable_any_whitespace":true}\'',
+                        calls,
+                    )
+                ceiling = self._settings.llm_max_tokens_ceiling
+                if not grown and budget < ceiling:
+                    grown = True
+                    request = request.with_budget(ceiling)
+                    continue
                 return _failure(
                     numbers,
-                    codes.TRUNCATED,
-                    f"the answer did not fit in {ceiling} tokens (FOLIO_LLM_MAX_TOKENS_CEILING)",
+                    code,
+                    f"the answer did not fit in {budget} tokens (FOLIO_LLM_MAX_TOKENS_CEILING {ceiling})",
                     calls,
                 )
             try:
@@ -157,9 +187,12 @@ class LlamaEngine:
     async def _split(
         self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall]
     ) -> PageExtraction:
-        """Truncated at the ceiling with several pages: halves, one after the other."""
+        """A group whose answer was cut: halves, one after the other, each sized anew."""
         middle = len(pages) // 2
-        parts = [await self._extract(half, schema, calls) for half in (pages[:middle], pages[middle:])]
+        parts = [
+            await self._extract(half, schema, calls, follow_up=True)
+            for half in (pages[:middle], pages[middle:])
+        ]
         numbers = [p.page_number for p in pages]
         failed = [p for p in parts if p.failure is not None]
         if failed:
@@ -217,6 +250,36 @@ class LlamaEngine:
                 checked[index] = parts[index].model_copy(update={"fields": fields})
         return checked
 
+    async def _send(self, request: ModelRequest, *, follow_up: bool) -> tuple[ChatOutcome | None, str | None]:
+        """Send ``request`` (through the client's retries); ``(None, why)`` when it is a
+        follow-up the document's spending ceiling no longer holds. What the call spent is
+        counted against the ceiling (a 200 without usage counts its whole budget)."""
+        spend = current_spend_ceiling()
+        reservation = None
+        if spend is not None and follow_up:
+            reservation = spend.reserve(request.estimated_prompt_tokens, request.max_completion_tokens)
+            if reservation is None:
+                return None, (
+                    f"pages {list(request.page_numbers)}: another request of up to "
+                    f"{request.max_completion_tokens:,} completion tokens would pass the document's "
+                    f"spending ceiling ({spend.describe()})"
+                )
+        body = request.body(self._settings.llm_model or "", stream=self._settings.llm_stream)
+        prompt = completion = 0
+        try:
+            outcome = await self.client.chat(body, cost=request.estimated_prompt_tokens)
+            for attempt in outcome.attempts:
+                if attempt.response is not None:
+                    usage = attempt.response.get("usage") or {}
+                    reported = usage.get("completion_tokens") if isinstance(usage, dict) else None
+                    completion += reported if isinstance(reported, int) else request.max_completion_tokens
+                    used = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+                    prompt += used if isinstance(used, int) else request.estimated_prompt_tokens
+        finally:
+            if spend is not None:
+                spend.settle(reservation, prompt_tokens=prompt, completion_tokens=completion)
+        return outcome, None
+
     def _call(self, request: ModelRequest, attempt: Attempt, number: int) -> EngineCall:
         error = attempt.error
         return EngineCall(
@@ -227,6 +290,8 @@ class LlamaEngine:
             estimated_prompt_tokens=request.estimated_prompt_tokens,
             estimated_image_tokens=request.estimated_image_tokens,
             latency_ms=attempt.latency_ms,
+            first_token_ms=attempt.first_token_ms,
+            tokens_per_s=attempt.tokens_per_s,
             http_status=attempt.http_status,
             error_code=error.code if error else None,
             error=error.message if error else None,
@@ -242,6 +307,12 @@ def _with_usage(call: EngineCall, completion: Completion) -> EngineCall:
             "finish_reason": completion.finish_reason,
         }
     )
+
+
+def _ends_in_whitespace_run(content: str | None) -> bool:
+    """Whether an answer ends in a run of whitespace no JSON answer pads itself with."""
+    tail = (content or "")[-RUNAWAY_WHITESPACE_CHARS:]
+    return len(tail) == RUNAWAY_WHITESPACE_CHARS and tail.isspace()
 
 
 def _mark(call: EngineCall, code: str, message: str) -> EngineCall:

@@ -18,6 +18,7 @@ BAD_REQUEST = "bad_request"  # 400: e.g. context too long, too many images
 NOT_FOUND = "not_found"  # 404: e.g. the model name is not served
 CLIENT_ERROR = "client_error"  # any other 4xx (401, 403, 413, 422, ...)
 TRUNCATED = "truncated"  # finish_reason == "length"
+RUNAWAY_OUTPUT = "runaway_output"  # cut at the budget after a run of whitespace (a loop)
 INVALID_OUTPUT = "invalid_output"  # not JSON, or JSON that breaks the schema
 
 

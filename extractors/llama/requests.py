@@ -1,5 +1,5 @@
 """Chat-completion requests for a group of pages: messages, image parts, response_format,
-``max_tokens`` sized from the schema, and the repair turn.
+``max_completion_tokens`` sized from the schema and the pages, and the repair turn.
 
 The prompt's contract (the fake server in ``tests/fakes`` reads the same convention): the
 system message says what to do and that document content is data; the user message lists
@@ -21,7 +21,7 @@ from typing import Any
 
 from core.settings import Settings
 from extractors.llama.json_schema import group_schema
-from extractors.tokens import estimate_text_tokens
+from extractors.tokens import estimate_answer_tokens, estimate_text_tokens
 from models.page import PageRoute, PreparedPage
 from models.schemas import ExtractionSchema, FieldKind, FieldSpec
 
@@ -31,15 +31,23 @@ PROMPT_TEMPLATE_VERSION = "llama-extract-1"
 # Chat-template tokens around each message (role header, end-of-turn) and the reply header.
 _TOKENS_PER_MESSAGE = 5
 _TOKENS_PER_REQUEST = 3
-# Answer-size model for max_tokens: tokens for a key plus a typical value, per row overhead.
-_TOKENS_PER_SCALAR = 18
-_TOKENS_PER_CELL = 12
-_TOKENS_PER_ROW = 6
-_TOKENS_PER_PAGE = 24
-_ROWS_ON_IMAGE_PAGE = 30  # an image's row count is unknown before reading it
+# Completion budget: the answer schema filled for the request's pages with typical printed
+# values (below), measured with ``estimate_answer_tokens`` and multiplied by the margin
+# (FOLIO_LLM_COMPLETION_MARGIN). Rows of a table: the page's text lines holding a digit (at
+# most 80); an image page's rows are unknown before it is read, so 30.
+_TYPICAL_VALUES: dict[FieldKind, Any] = {
+    FieldKind.TEXT: "Harbourview Architects Ltd",
+    FieldKind.ADDRESS: "9 Pier Lane, Bristol BS1 4RN, United Kingdom",
+    FieldKind.DATE: "2025-06-30",
+    FieldKind.MONEY: 1234.56,
+    FieldKind.NUMBER: 12.5,
+    FieldKind.INTEGER: 1234,
+    FieldKind.CURRENCY: "EUR",
+}
+_TYPICAL_LABEL = "payment_reference_number"  # a free-form answer's key
+_ROWS_ON_IMAGE_PAGE = 30
 _MAX_ROWS_PER_PAGE = 80
-_MARGIN = 1.3
-_MIN_MAX_TOKENS = 256
+_MIN_COMPLETION_TOKENS = 128
 
 SYSTEM_PROMPT = (
     "You extract data from business documents into JSON.\n"
@@ -64,18 +72,20 @@ class ModelRequest:
     page_numbers: tuple[int, ...]
     messages: tuple[dict[str, Any], ...]
     answer_schema: dict[str, Any]
-    max_tokens: int
+    max_completion_tokens: int
     estimated_prompt_tokens: int
     estimated_image_tokens: int
     image_count: int
 
-    def body(self, model: str) -> dict[str, Any]:
-        """The JSON body for ``POST /v1/chat/completions`` (never ``guided_json``)."""
-        return {
+    def body(self, model: str, *, stream: bool = False) -> dict[str, Any]:
+        """The JSON body for ``POST /v1/chat/completions`` (never ``guided_json``; the
+        budget as ``max_completion_tokens``, which vLLM prefers to the deprecated
+        ``max_tokens``). ``stream``: chunks as they are generated, usage in the last one."""
+        body: dict[str, Any] = {
             "model": model,
             "messages": list(self.messages),
             "temperature": 0,
-            "max_tokens": self.max_tokens,
+            "max_completion_tokens": self.max_completion_tokens,
             "response_format": {
                 "type": "json_schema",
                 "json_schema": {"name": self.schema_name, "schema": self.answer_schema, "strict": True},
@@ -83,10 +93,14 @@ class ModelRequest:
             "logprobs": True,
             "top_logprobs": 1,
         }
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
 
-    def with_max_tokens(self, max_tokens: int) -> ModelRequest:
+    def with_budget(self, max_completion_tokens: int) -> ModelRequest:
         """The same request with another completion budget."""
-        return replace(self, max_tokens=max_tokens)
+        return replace(self, max_completion_tokens=max_completion_tokens)
 
     def repair(self, previous_output: str, problem: str) -> ModelRequest:
         """The request again, with the model's previous answer and what was wrong with it."""
@@ -151,35 +165,56 @@ def build_request(
         page_numbers=numbers,
         messages=messages,
         answer_schema=group_schema(schema, numbers),
-        max_tokens=size_max_tokens(schema, pages, ceiling=settings.llm_max_tokens_ceiling),
+        max_completion_tokens=size_completion_budget(
+            schema,
+            pages,
+            margin=settings.llm_completion_margin,
+            ceiling=settings.llm_max_tokens_ceiling,
+        ),
         estimated_prompt_tokens=text_tokens + image_tokens + overhead,
         estimated_image_tokens=image_tokens,
         image_count=images,
     )
 
 
-def size_max_tokens(schema: ExtractionSchema, pages: Sequence[PreparedPage], *, ceiling: int) -> int:
-    """A completion budget that holds the answer for ``pages`` with a margin, capped.
-
-    Per page: a fixed part, every scalar field (key plus value), and for each table the
-    expected rows x columns. Rows on a text page: its lines that hold a digit (at most 80);
-    on an image page: 30. The free-form schema counts every line as a possible field.
-    """
-    scalars = [s for s in schema.fields if s.kind is not FieldKind.TABLE]
-    tables = [s for s in schema.fields if s.kind is FieldKind.TABLE]
-    total = 0
-    for page in pages:
-        rows = _expected_rows(page)
-        tokens = _TOKENS_PER_PAGE + _TOKENS_PER_SCALAR * len(scalars)
-        tokens += sum(_table_tokens(t, rows) for t in tables)
-        if schema.free_form:
-            tokens += rows * (2 * _TOKENS_PER_CELL + _TOKENS_PER_ROW)
-        total += tokens
-    return max(_MIN_MAX_TOKENS, min(ceiling, math.ceil(total * _MARGIN)))
+def size_completion_budget(
+    schema: ExtractionSchema, pages: Sequence[PreparedPage], *, margin: float, ceiling: int
+) -> int:
+    """The completion budget for ``pages``: the tokens of the answer filled with typical
+    values (``filled_answer``) x ``margin``, at least 128, capped at ``ceiling``."""
+    filled = filled_answer(schema, pages)
+    measured = estimate_answer_tokens(json.dumps(filled, ensure_ascii=False))
+    return max(_MIN_COMPLETION_TOKENS, min(ceiling, math.ceil(measured * margin)))
 
 
-def _table_tokens(table: FieldSpec, rows: int) -> int:
-    return rows * (_TOKENS_PER_ROW + _TOKENS_PER_CELL * max(1, len(table.columns)))
+def filled_answer(schema: ExtractionSchema, pages: Sequence[PreparedPage]) -> dict[str, Any]:
+    """An answer for ``pages`` shaped as the model must write it (one page: the page
+    object; several: ``page_N`` objects), every value filled with a typical value of its
+    kind and every table with the rows the page is expected to hold."""
+    per_page = {f"page_{p.page_number}": _filled_page(schema, _expected_rows(p), p) for p in pages}
+    if len(pages) == 1:
+        return next(iter(per_page.values()))
+    return per_page
+
+
+def _filled_page(schema: ExtractionSchema, rows: int, page: PreparedPage) -> dict[str, Any]:
+    if schema.free_form:
+        # Every line may be a labelled value: as many pairs as the page has lines.
+        lines = _ROWS_ON_IMAGE_PAGE if not sends_text(page) else _text_lines(page)
+        pair = {"key": _TYPICAL_LABEL, "value": _TYPICAL_VALUES[FieldKind.TEXT]}
+        return {"fields": [pair] * lines, "tables": []}
+    out: dict[str, Any] = {}
+    for spec in schema.fields:
+        if spec.kind is FieldKind.TABLE:
+            row = {c.name: _TYPICAL_VALUES.get(c.kind, _TYPICAL_VALUES[FieldKind.TEXT]) for c in spec.columns}
+            out[spec.name] = [row] * rows
+        else:
+            out[spec.name] = _TYPICAL_VALUES.get(spec.kind, _TYPICAL_VALUES[FieldKind.TEXT])
+    return out
+
+
+def _text_lines(page: PreparedPage) -> int:
+    return min(_MAX_ROWS_PER_PAGE, sum(1 for line in page.text.splitlines() if line.strip()))
 
 
 def _expected_rows(page: PreparedPage) -> int:

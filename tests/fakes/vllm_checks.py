@@ -35,7 +35,7 @@ class RequestError(Exception):
 class CheckedRequest:
     """What the server took from a valid request."""
 
-    max_tokens: int
+    max_tokens: int | None  # max_completion_tokens, else max_tokens; None: up to the context
     logprobs: bool
     top_logprobs: int
     schema_name: str
@@ -45,16 +45,18 @@ class CheckedRequest:
     text_tokens: int
     logged: dict[str, Any]
     priority: int = 0
+    stream: bool = False
+    include_usage: bool = False
 
 
-def check_chat_request(
-    body: Any, *, model: str, max_images: int, priority_scheduling: bool = False
-) -> CheckedRequest:
+def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequest:
     """Validate ``body``; decoded image bytes are stored in each part under ``_decoded``.
 
-    ``priority`` (an integer, default 0; lower is served first) is accepted as vLLM does:
-    any value other than 0 is refused unless the server runs with
-    ``--scheduling-policy priority`` (``priority_scheduling``), with vLLM's message.
+    ``priority`` (an integer, default 0; lower is served first) is accepted as vLLM's
+    current engine does: on the default fcfs policy it is taken and ignored (only the old
+    engine refused it); whether the queue honours it is the server's scheduling policy.
+    The completion budget is ``max_completion_tokens``, else the deprecated ``max_tokens``;
+    ``stream_options`` only with ``stream``.
     """
     if not isinstance(body, dict):
         raise RequestError("Input should be a valid dictionary or object")
@@ -98,9 +100,19 @@ def check_chat_request(
     if images > max_images:
         message = f"At most {max_images} image(s) may be provided in one prompt."
         raise RequestError(message + " Set `--limit-mm-per-prompt` to increase this limit.")
-    max_tokens = body.get("max_tokens", 16)
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
-        raise RequestError("max_tokens must be at least 1", param="max_tokens")
+    max_tokens = body.get("max_completion_tokens")
+    name_used = "max_completion_tokens"
+    if max_tokens is None:
+        max_tokens, name_used = body.get("max_tokens"), "max_tokens"
+    if max_tokens is not None and (
+        not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1
+    ):
+        raise RequestError(f"{name_used} must be at least 1", param=name_used)
+    stream = body.get("stream") is True
+    options = body.get("stream_options")
+    if options is not None and not stream:
+        raise RequestError("Stream options can only be defined when `stream=True`.", param="stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
     logprobs = body.get("logprobs") is True
     top = body.get("top_logprobs") or 0
     if top and not logprobs:
@@ -109,9 +121,6 @@ def check_chat_request(
     priority = body.get("priority", 0)
     if not isinstance(priority, int) or isinstance(priority, bool) or not -(2**63) <= priority < 2**63:
         raise RequestError("priority: Input should be a valid integer", param="priority")
-    if priority != 0 and not priority_scheduling:
-        # vLLM's engine raises ValueError; the OpenAI server turns it into a 400.
-        raise RequestError(f"Got priority {priority} but Priority scheduling is not enabled.")
     return CheckedRequest(
         max_tokens=max_tokens,
         logprobs=logprobs,
@@ -123,6 +132,8 @@ def check_chat_request(
         text_tokens=text_tok,
         logged=_logged(body),
         priority=priority,
+        stream=stream,
+        include_usage=include_usage,
     )
 
 

@@ -281,27 +281,54 @@ def logprob_entries(
     ``token_ids_for`` written as ``token_id:N`` (vLLM's ``--return-tokens-as-token-ids``);
     ``eos_token`` ("<|eot|>", or "" as vLLM decodes it with special tokens skipped) appended
     as the last entry, as vLLM returns the end-of-sequence token's log-probability."""
-    pieces: list[tuple[str, bytes, float]] = []
+    per_token = logprob_entries_per_token(
+        tokens,
+        multibyte=multibyte,
+        token_ids_for=token_ids_for,
+        eos_token=eos_token,
+        top_logprobs=top_logprobs,
+    )
+    return [entry for entries in per_token for entry in entries]
+
+
+def logprob_entries_per_token(
+    tokens: list[tuple[str, float]],
+    *,
+    multibyte: MultibyteStyle = "whole",
+    token_ids_for: tuple[str, ...] = (),
+    eos_token: str | None = None,
+    top_logprobs: int = 0,
+) -> list[list[dict[str, Any]]]:
+    """``logprob_entries`` grouped by the answer token they belong to (a streamed chunk
+    carries the entries of its own tokens); the end-of-sequence entry goes with the last."""
     joined = "".join(t for t, _ in tokens)
     hidden = [m.span() for key in token_ids_for for m in re.finditer(re.escape(key), joined)]
+    groups: list[list[dict[str, Any]]] = []
     at = 0
     for text, logprob in tokens:
         start, at = at, at + len(text)
+        pieces: list[tuple[str, bytes, float]] = []
         if any(s < at and e > start for s, e in hidden):
             pieces.append((f"token_id:{sum(map(ord, text)) % 200_000}", b"", logprob))
-            continue
-        for part in _split_multibyte(text):
-            pieces.extend(_written(part, multibyte, logprob))
-    entries = []
-    for token, raw, logprob in pieces:
-        data = list(raw or token.encode())
-        entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": data}
-        entry["top_logprobs"] = [{"token": token, "logprob": logprob, "bytes": data}][:top_logprobs]
-        entries.append(entry)
+        else:
+            for part in _split_multibyte(text):
+                pieces.extend(_written(part, multibyte, logprob))
+        groups.append([_entry(token, raw, logprob, top_logprobs) for token, raw, logprob in pieces])
     if eos_token is not None:
         data = list(eos_token.encode())
-        entries.append({"token": eos_token, "logprob": -0.0001, "bytes": data, "top_logprobs": []})
-    return entries
+        eos = {"token": eos_token, "logprob": -0.0001, "bytes": data, "top_logprobs": []}
+        if groups:
+            groups[-1].append(eos)
+        else:
+            groups.append([eos])
+    return groups
+
+
+def _entry(token: str, raw: bytes, logprob: float, top_logprobs: int) -> dict[str, Any]:
+    data = list(raw or token.encode())
+    entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": data}
+    entry["top_logprobs"] = [{"token": token, "logprob": logprob, "bytes": data}][:top_logprobs]
+    return entry
 
 
 def _split_multibyte(text: str) -> list[str]:

@@ -1,11 +1,14 @@
 """A protocol-faithful fake of vLLM's OpenAI-compatible server, over real HTTP on 127.0.0.1.
 
 Endpoints: ``GET /health`` (200, empty; 503 when told to be unhealthy), ``GET /v1/models``,
-``POST /v1/chat/completions``. Requests are checked the way vLLM checks them (served model
-name -> 404 "The model `x` does not exist."; message roles and content-part shapes;
-``image_url`` data URLs must decode to images; at most ``max_images`` images -> 400 "At most
-N image(s) may be provided in one prompt."; ``response_format`` shape; prompt plus
-``max_tokens`` within ``max_model_len``). Errors use vLLM's shape
+``POST /v1/chat/completions``, and ``GET /server_info`` only with ``dev_mode`` (vLLM serves
+it only with ``VLLM_SERVER_DEV_MODE=1``; otherwise 404). Requests are checked the way vLLM
+checks them (served model name -> 404 "The model `x` does not exist."; message roles and
+content-part shapes; ``image_url`` data URLs must decode to images; at most ``max_images``
+images -> 400 "At most N image(s) may be provided in one prompt."; ``response_format``
+shape; ``stream_options`` only with ``stream``; prompt plus the completion budget within
+``max_model_len``). The budget is ``max_completion_tokens``, else the deprecated
+``max_tokens``, else what the context has left. Errors use vLLM's shape
 ``{"error": {"message", "type", "param", "code"}}`` with ``code`` the HTTP status.
 ``guided_json`` is accepted and ignored, as vLLM >= 0.12 does: such a request gets
 unconstrained prose around the JSON. Answers use vLLM's ``chat.completion`` shape with
@@ -13,19 +16,29 @@ unconstrained prose around the JSON. Answers use vLLM's ``chat.completion`` shap
 ``multimodal_tokens.image``) when ``prompt_tokens_details`` is on. See ``vllm_model`` for
 how answers are made.
 
+Streaming (``stream: true``): server-sent events as vLLM writes them: a first chunk with
+``delta.role`` and empty content, then chunks of ``stream_interval`` tokens (``delta.content``
+and their ``logprobs.content`` entries), the last with ``finish_reason``; with
+``stream_options.include_usage`` a final chunk with ``choices: []`` and ``usage``; then
+``data: [DONE]``.
+
 Faults (``FakeFaults``, set on the server or per request with the test-only header
 ``x-fake-faults: <json>``): latency, 503 overload, every-Nth 500, 429 with Retry-After,
-truncation, invalid JSON, schema violation, dropped connection, unhealthy. Answers and their
+truncation, invalid JSON, schema violation, dropped connection, unhealthy, a slow but
+healthy decode (``token_latency_s`` a token), and the structured-output whitespace loop
+(``whitespace_loop``: the JSON answer, then whitespace tokens until the budget is spent,
+``finish_reason: "length"``, usage counting every token, as vLLM reports a cut answer;
+a server started with ``disable_any_whitespace`` never loops). Answers and their
 log-probabilities on demand: wrong values for chosen documents (``wrong``), no
 log-probabilities, chosen values uncertain, multi-byte characters split over byte tokens in
 the ways servers write them (``multibyte``), ``token_id:N`` tokens, an end-of-sequence entry,
-JSON escapes in the answer.
+JSON escapes in the answer. ``loading``: the server has bound its port but answers nothing
+(vLLM while it loads weights) until ``loading`` is set back to False.
 
-Scheduling policy: ``priority_scheduling=False`` is vLLM's default ``fcfs`` (a request
-with ``priority`` other than 0 gets vLLM's 400 "Got priority N but Priority scheduling is
-not enabled."); ``True`` is ``--scheduling-policy priority``: queued requests start lowest
-``priority`` first, then in arrival order (the fake never preempts a running request, which
-vLLM may do).
+Scheduling policy: ``priority_scheduling=False`` is vLLM's default ``fcfs``: a request's
+``priority`` is accepted and ignored, as vLLM's current engine does; ``True`` is
+``--scheduling-policy priority``: queued requests start lowest ``priority`` first, then in
+arrival order (the fake never preempts a running request, which vLLM may do).
 
 Capacity model (``Capacity``, for benchmarks): ``slots`` requests run at once, the rest
 queue (in order of arrival, or of priority per the policy). Each running request holds its slot for
@@ -47,6 +60,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +68,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.fakes import vllm_model as fake_model
@@ -64,6 +78,9 @@ DEFAULT_MODEL = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 # The message text vLLM-based gateways return when the engine queue is full. vLLM itself
 # answers 503 from /health when its engine is dead; the exact wording here is ours.
 BUSY_MESSAGE = "The engine is currently busy: too many requests are waiting. Try again later."
+# What the whitespace loop writes, token after token (seen as "  \n" in vLLM issue #38696).
+WHITESPACE_TOKEN = "  \n"
+WHITESPACE_LOGPROB = -0.02
 
 
 @dataclass
@@ -90,6 +107,8 @@ class FakeFaults:
     token_ids_for: list[str] = field(default_factory=list)  # values written as token_id:N
     eos_token: str | None = None  # "<|eot|>", or "" (decoded with special tokens skipped)
     escape_json: bool = False  # \u00e9 and \/ in the answer's strings
+    whitespace_loop: bool = False  # after the JSON, whitespace until the budget is spent
+    token_latency_s: float = 0.0  # decode time per generated token (a slow, healthy server)
 
 
 @dataclass(frozen=True)
@@ -118,8 +137,15 @@ class FakeVllmServer:
         capacity: Capacity | None = None,
         faults: FakeFaults | None = None,
         priority_scheduling: bool = False,
+        dev_mode: bool = False,
+        disable_any_whitespace: bool = False,
+        stream_interval: int = 1,
     ) -> None:
         self.model = model
+        self.dev_mode = dev_mode  # VLLM_SERVER_DEV_MODE=1: /server_info answers
+        self.disable_any_whitespace = disable_any_whitespace  # --structured-outputs-config
+        self.stream_interval = stream_interval  # tokens per streamed chunk
+        self.loading = False  # port bound, nothing answered (weights loading)
         self.max_images = max_images
         self.max_model_len = max_model_len
         self.prompt_tokens_details = prompt_tokens_details
@@ -193,12 +219,42 @@ class FakeVllmServer:
                 Route("/health", self._health, methods=["GET"]),
                 Route("/v1/models", self._models, methods=["GET"]),
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
+                Route("/server_info", self._server_info, methods=["GET"]),
             ]
         )
 
+    async def _until_loaded(self, request: Request) -> bool:
+        """While ``loading``, answer nothing (as vLLM before its engine is up); False when
+        the client gave up first."""
+        while self.loading:
+            await asyncio.sleep(0.02)
+            if await request.is_disconnected():
+                return False
+        return True
+
     async def _health(self, request: Request) -> Response:
         self.health_count += 1
+        if not await self._until_loaded(request):
+            return Response(status_code=499)
         return Response(status_code=200 if self.faults.healthy else 503)
+
+    async def _server_info(self, request: Request) -> Response:
+        """vLLM's development endpoint: the engine configuration (``config_format=json``)."""
+        if not await self._until_loaded(request):
+            return Response(status_code=499)
+        if not self.dev_mode:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        config = {
+            "model_config": {"model": self.model, "max_model_len": self.max_model_len},
+            "scheduler_config": {"policy": "priority" if self.priority_scheduling else "fcfs"},
+            "structured_outputs_config": {
+                "backend": "xgrammar" if self.disable_any_whitespace else "auto",
+                "disable_any_whitespace": self.disable_any_whitespace,
+            },
+        }
+        if request.query_params.get("config_format") != "json":
+            return JSONResponse({"vllm_config": repr(config)})
+        return JSONResponse({"vllm_config": config})
 
     async def _models(self, request: Request) -> Response:
         card = {
@@ -245,6 +301,8 @@ class FakeVllmServer:
             number = self.chat_count
         faults, own = self._faults_for(request)
         await request.body()  # read (and cached) first: a disconnect check must not eat it
+        if not await self._until_loaded(request):
+            return Response(status_code=499)
         if faults.latency_s and not await self._wait_unless_gone(request, faults.latency_s):
             return Response(status_code=499)  # the client went away: vLLM aborts the request too
         if self._take(faults, "drop_connection", own):
@@ -263,18 +321,15 @@ class FakeVllmServer:
             return _error(500, "Internal server error (flaky fake).", "InternalServerError")
         try:
             body = json.loads(await request.body())
-            checked = check_chat_request(
-                body,
-                model=self.model,
-                max_images=self.max_images,
-                priority_scheduling=self.priority_scheduling,
-            )
+            checked = check_chat_request(body, model=self.model, max_images=self.max_images)
         except json.JSONDecodeError as exc:
             return _error(400, f"JSON decode error: {exc}", "BadRequestError")
         except RequestError as exc:
             return _error(exc.status, exc.message, exc.err_type, param=exc.param)
         self.requests.append(checked.logged)
         prompt_tokens = checked.text_tokens + checked.image_tokens
+        if checked.max_tokens is None:  # vLLM: whatever the context has left
+            checked.max_tokens = max(1, self.max_model_len - prompt_tokens)
         if prompt_tokens + checked.max_tokens > self.max_model_len:
             return _error(
                 400,
@@ -286,10 +341,16 @@ class FakeVllmServer:
                 ),
                 "BadRequestError",
             )
-        return await self._complete(body, checked, faults, own, prompt_tokens)
+        return await self._complete(request, body, checked, faults, own, prompt_tokens)
 
     async def _complete(
-        self, body: dict[str, Any], checked: Any, faults: FakeFaults, own: bool, prompt_tokens: int
+        self,
+        request: Request,
+        body: dict[str, Any],
+        checked: Any,
+        faults: FakeFaults,
+        own: bool,
+        prompt_tokens: int,
     ) -> Response:
         pages = fake_model.pages_in(body["messages"])
         answer, confidences = fake_model.answer_for(
@@ -310,35 +371,60 @@ class FakeVllmServer:
         if self._take(faults, "invalid_json", own):
             content = content[:-1]  # the closing brace is missing
         tokens = fake_model.tokens_with_logprobs(content, spans, confidences, faults.value_logprobs)
+        constrained = checked.answer_schema is not None
+        loops = faults.whitespace_loop and constrained and not self.disable_any_whitespace
+        if loops:
+            # xgrammar with free whitespace at temperature 0: once the model picks whitespace
+            # after the object, nothing makes it stop before the budget (vLLM issue #38696).
+            tokens += [(WHITESPACE_TOKEN, WHITESPACE_LOGPROB)] * max(0, checked.max_tokens - len(tokens))
         finish = "stop"
-        if len(tokens) > checked.max_tokens:
+        if loops or len(tokens) > checked.max_tokens:
             tokens, finish = tokens[: checked.max_tokens], "length"
         elif self._take(faults, "truncate", own):
             tokens, finish = tokens[: max(1, len(tokens) // 2)], "length"
-        content = "".join(t for t, _ in tokens)
         if self.capacity is not None:
             await self._run_slot(checked, prompt_tokens, len(tokens))
+        entries = None
+        if checked.logprobs and not faults.no_logprobs:
+            entries = fake_model.logprob_entries_per_token(
+                tokens,
+                multibyte=faults.multibyte,
+                token_ids_for=tuple(faults.token_ids_for),
+                eos_token=faults.eos_token if finish == "stop" else None,
+                top_logprobs=checked.top_logprobs,
+            )
+        usage = self._usage(checked, prompt_tokens, len(tokens))
+        head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": self.model}
+        if checked.stream:
+            events = self._events(request, head, tokens, entries, finish, usage, checked, faults)
+            return StreamingResponse(events, media_type="text/event-stream")
+        if faults.token_latency_s and not await self._wait_unless_gone(
+            request, faults.token_latency_s * len(tokens)
+        ):
+            return Response(status_code=499)
         choice: dict[str, Any] = {
             "index": 0,
-            "message": {"role": "assistant", "content": content, "tool_calls": [], "reasoning_content": None},
+            "message": {
+                "role": "assistant",
+                "content": "".join(t for t, _ in tokens),
+                "tool_calls": [],
+                "reasoning_content": None,
+            },
             "logprobs": None,
             "finish_reason": finish,
             "stop_reason": None,
         }
-        if checked.logprobs and not faults.no_logprobs:
-            choice["logprobs"] = {
-                "content": fake_model.logprob_entries(
-                    tokens,
-                    multibyte=faults.multibyte,
-                    token_ids_for=tuple(faults.token_ids_for),
-                    eos_token=faults.eos_token if finish == "stop" else None,
-                    top_logprobs=checked.top_logprobs,
-                )
-            }
+        if entries is not None:
+            choice["logprobs"] = {"content": [entry for group in entries for entry in group]}
+        whole = {**head, "object": "chat.completion", "choices": [choice], "usage": usage}
+        return JSONResponse({**whole, "prompt_logprobs": None})
+
+    def _usage(self, checked: Any, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+        """vLLM's usage: every generated token counts, a cut answer's included."""
         usage: dict[str, Any] = {
             "prompt_tokens": prompt_tokens,
-            "completion_tokens": len(tokens),
-            "total_tokens": prompt_tokens + len(tokens),
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": None,
         }
         if self.prompt_tokens_details:
@@ -346,17 +432,49 @@ class FakeVllmServer:
                 "cached_tokens": 0,
                 "multimodal_tokens": {"image": checked.image_tokens} if checked.images else None,
             }
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{uuid.uuid4().hex}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": self.model,
-                "choices": [choice],
-                "usage": usage,
-                "prompt_logprobs": None,
+        return usage
+
+    async def _events(
+        self,
+        request: Request,
+        head: dict[str, Any],
+        tokens: list[tuple[str, float]],
+        entries: list[list[dict[str, Any]]] | None,
+        finish: str,
+        usage: dict[str, Any],
+        checked: Any,
+        faults: FakeFaults,
+    ) -> AsyncIterator[str]:
+        """The answer as vLLM streams it (see the module docstring)."""
+        chunk = {**head, "object": "chat.completion.chunk"}
+
+        def event(choices: list[dict[str, Any]], **extra: Any) -> str:
+            return f"data: {json.dumps({**chunk, 'choices': choices, **extra})}\n\n"
+
+        role = {"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None}
+        yield event([{**role, "finish_reason": None}])
+        step = max(1, self.stream_interval)
+        for start in range(0, len(tokens), step):
+            group = tokens[start : start + step]
+            if faults.token_latency_s:
+                await asyncio.sleep(faults.token_latency_s * len(group))
+            last = start + step >= len(tokens)
+            choice: dict[str, Any] = {
+                "index": 0,
+                "delta": {"content": "".join(t for t, _ in group)},
+                "logprobs": None,
+                "finish_reason": finish if last else None,
             }
-        )
+            if entries is not None:
+                choice["logprobs"] = {"content": [e for g in entries[start : start + step] for e in g]}
+            if last:
+                choice["stop_reason"] = None
+            yield event([choice])
+        if not tokens:
+            yield event([{"index": 0, "delta": {"content": ""}, "logprobs": None, "finish_reason": finish}])
+        if checked.include_usage:
+            yield event([], usage={k: v for k, v in usage.items() if v is not None})
+        yield "data: [DONE]\n\n"
 
     async def _run_slot(self, checked: Any, prompt_tokens: int, completion_tokens: int) -> None:
         assert self.capacity is not None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from examples.generate import InvoiceTruth
+from extractors.engines.spend import SpendCeiling, spend_ceiling
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
 from tests.fakes.vllm_server import FakeVllmServer
@@ -134,18 +135,21 @@ def test_a_dropped_connection_is_retried(fake: FakeVllmServer, invoice: Invoice,
     assert [c.error_code for c in result.calls] == ["disconnected", None]
 
 
-def test_truncation_is_retried_with_a_bigger_budget(
+def test_a_cut_page_is_sent_once_more_with_the_ceiling_never_doubled(
     fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
 ) -> None:
     fake.faults.truncate = 1
-    result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
+    settings = llm_settings(tmp_path, fake.base_url)
+    result = extract(settings, [invoice[1][0]])
     assert result.failure is None
     assert [(c.finish_reason, c.error_code) for c in result.calls] == [
         ("length", "truncated"),
         ("stop", None),
     ]
     first, second = fake.requests
-    assert second["max_tokens"] == 2 * first["max_tokens"]
+    assert "max_tokens" not in first and "max_tokens" not in second  # deprecated in vLLM
+    assert first["max_completion_tokens"] < settings.llm_max_tokens_ceiling
+    assert second["max_completion_tokens"] == settings.llm_max_tokens_ceiling
 
 
 def test_truncation_at_the_ceiling_fails_the_page(
@@ -156,7 +160,56 @@ def test_truncation_at_the_ceiling_fails_the_page(
     assert result.failure is not None and result.failure.code == "truncated"
     (call,) = result.calls
     assert call.finish_reason == "length" and call.completion_tokens == 256
-    assert fake.requests[0]["max_tokens"] == 256
+    assert fake.requests[0]["max_completion_tokens"] == 256
+
+
+def test_a_whitespace_loop_fails_the_page_at_once_with_runaway_output(
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
+    fake.faults.whitespace_loop = True
+    result = extract(llm_settings(tmp_path, fake.base_url), [invoice[1][0]])
+    assert result.failure is not None and result.failure.code == "runaway_output"
+    assert "disable_any_whitespace" in result.failure.message
+    (call,) = result.calls  # no second request: at temperature 0 it would loop again
+    budget = fake.requests[0]["max_completion_tokens"]
+    assert call.finish_reason == "length" and call.completion_tokens == budget
+    assert call.error_code == "runaway_output"
+
+
+def test_a_cut_group_is_split_into_smaller_requests_each_sized_anew(
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
+    truth, _ = invoice
+    pages = [image_page(n, scan_lines(truth)) for n in (4, 5, 6)]
+    fake.faults.truncate = 1
+    result = extract(llm_settings(tmp_path, fake.base_url), pages)
+    assert result.failure is None and result.page_numbers == [4, 5, 6]
+    assert [c.page_numbers for c in result.calls] == [[4, 5, 6], [4], [5, 6]]
+    assert result.calls[0].error_code == "truncated"
+    budgets = [body["max_completion_tokens"] for body in fake.requests]
+    assert budgets[1] < budgets[2] < budgets[0]  # one page < two pages < three pages
+
+
+def test_a_follow_up_past_the_documents_spending_ceiling_is_not_sent(
+    fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
+) -> None:
+    fake.faults.truncate = 1
+    settings = llm_settings(tmp_path, fake.base_url)
+    ceiling = SpendCeiling(completion_tokens=settings.llm_max_tokens_ceiling, usd=None)
+    with spend_ceiling(ceiling):
+        result = extract(settings, [invoice[1][0]])
+    assert result.failure is not None and result.failure.code == "cost_overrun"
+    assert "spending ceiling" in result.failure.message
+    (call,) = result.calls  # the cut first answer; the retry at the ceiling was not sent
+    assert fake.chat_count == 1
+    assert ceiling.spent_completion_tokens == call.completion_tokens
+
+    roomy = SpendCeiling(completion_tokens=10 * settings.llm_max_tokens_ceiling, usd=None)
+    fake.faults.truncate = 1
+    with spend_ceiling(roomy):
+        again = extract(settings, [invoice[1][0]])
+    assert again.failure is None and len(again.calls) == 2
+    assert roomy.spent_completion_tokens == sum(c.completion_tokens or 0 for c in again.calls)
 
 
 def test_invalid_json_gets_one_repair_turn(fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """Fairness through the fake vLLM server: uploads overtake a batch backlog in the client,
 tenants' backlogs advance together, and vLLM's ``priority`` field carries the class to the
-server (accepted, refused and honoured as vLLM does)."""
+server: honoured on the priority policy, accepted and ignored on fcfs as vLLM's current
+engine does, so the client sends it only where the server's own configuration (or, where
+the server does not say, the operator's setting) has the priority policy."""
 
 from __future__ import annotations
 
@@ -96,7 +98,7 @@ def test_two_tenants_backlogs_advance_at_the_same_rate(tmp_path: Path) -> None:
 
 def test_the_work_class_travels_as_vllm_priority(tmp_path: Path) -> None:
     with FakeVllmServer(priority_scheduling=True) as fake:
-        settings = llm_settings(tmp_path, fake.base_url, llm_send_priority=True)
+        settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy="priority")
 
         async def go() -> list[str | None]:
             client = VllmClient(settings)
@@ -109,20 +111,70 @@ def test_the_work_class_travels_as_vllm_priority(tmp_path: Path) -> None:
         assert [(label(b), b["priority"]) for b in fake.requests] == [("A", 1), ("U", 0)]
 
 
-def test_a_fcfs_server_refuses_priority_as_vllm_does(tmp_path: Path) -> None:
+def test_a_fcfs_server_accepts_priority_and_ignores_it_as_vllm_does(tmp_path: Path) -> None:
     with FakeVllmServer() as fake, httpx.Client(base_url=fake.base_url, timeout=10) as http:
-        refused = http.post("/chat/completions", json={**simple_body(), "priority": 1})
-        accepted = http.post("/chat/completions", json={**simple_body(), "priority": 0})
+        batch = http.post("/chat/completions", json={**simple_body(), "priority": 1})
+        upload = http.post("/chat/completions", json={**simple_body(), "priority": 0})
         not_a_number = http.post("/chat/completions", json={**simple_body(), "priority": "high"})
-    assert refused.status_code == 400
-    assert refused.json()["error"] == {
-        "message": "Got priority 1 but Priority scheduling is not enabled.",
-        "type": "BadRequestError",
-        "param": None,
-        "code": 400,
-    }
-    assert accepted.status_code == 200
+    assert (batch.status_code, upload.status_code) == (200, 200)  # no 400 on fcfs any more
     assert not_a_number.status_code == 400 and not_a_number.json()["error"]["param"] == "priority"
+
+    # ... and its queue is first come, first served whatever the priority says.
+    capacity = Capacity(slots=1, prefill_tps=4_000.0, decode_tps=2_000.0)
+    with FakeVllmServer(capacity=capacity) as fake:
+        settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy="priority")
+
+        async def go() -> None:
+            worker, api = VllmClient(settings), VllmClient(settings)
+            try:
+                backlog = [asyncio.create_task(send(worker, BATCH_A, i)) for i in range(4)]
+                await until(lambda: fake.chat_count >= 4 and len(fake.started) >= 1)
+                assert await asyncio.gather(send(api, UPLOAD, 0), *backlog) == [None] * 5
+            finally:
+                await worker.aclose()
+                await api.aclose()
+
+        asyncio.run(go())
+        started = [label(body) for body in fake.started]
+    assert started.index("U") == 4, started  # behind every batch request that came first
+
+
+def test_priority_goes_only_where_the_server_schedules_by_it(tmp_path: Path) -> None:
+    with (
+        FakeVllmServer(dev_mode=True) as fcfs,
+        FakeVllmServer(dev_mode=True, priority_scheduling=True) as priority,
+        FakeVllmServer(priority_scheduling=True) as silent,  # no /server_info (not dev mode)
+    ):
+
+        async def one(fake: FakeVllmServer, policy: str) -> tuple[str | None, bool]:
+            settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy=policy)
+            client = VllmClient(settings)
+            try:
+                assert await send(client, BATCH_A, 1) is None
+                (replica,) = client.replicas
+                assert replica.config is not None
+                return replica.config.scheduling_policy, replica.sends_priority
+            finally:
+                await client.aclose()
+
+        reported = {
+            "fcfs server, priority set": asyncio.run(one(fcfs, "priority")),
+            "priority server, priority set": asyncio.run(one(priority, "priority")),
+            "silent server, priority set": asyncio.run(one(silent, "priority")),
+            "silent server, fcfs set": asyncio.run(one(silent, "fcfs")),
+        }
+        sent = {
+            "fcfs": [b.get("priority") for b in fcfs.requests],
+            "priority": [b.get("priority") for b in priority.requests],
+            "silent": [b.get("priority") for b in silent.requests],
+        }
+    assert reported == {
+        "fcfs server, priority set": ("fcfs", False),  # the server's word wins (logged as an error)
+        "priority server, priority set": ("priority", True),
+        "silent server, priority set": (None, True),  # trusted: compose sets both from one variable
+        "silent server, fcfs set": (None, False),
+    }
+    assert sent == {"fcfs": [None], "priority": [1], "silent": [1, None]}
 
 
 def test_a_priority_server_starts_an_upload_from_another_process_first(tmp_path: Path) -> None:
@@ -130,7 +182,7 @@ def test_a_priority_server_starts_an_upload_from_another_process_first(tmp_path:
     # fills the server's queue, the upload still starts as soon as a server slot frees up.
     capacity = Capacity(slots=1, prefill_tps=4_000.0, decode_tps=2_000.0)
     with FakeVllmServer(capacity=capacity, priority_scheduling=True) as fake:
-        settings = llm_settings(tmp_path, fake.base_url, llm_send_priority=True)
+        settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy="priority")
 
         async def go() -> None:
             worker, api = VllmClient(settings), VllmClient(settings)
@@ -145,26 +197,3 @@ def test_a_priority_server_starts_an_upload_from_another_process_first(tmp_path:
         asyncio.run(go())
         started = [label(body) for body in fake.started]
     assert started.index("U") == 1, started  # right after the one request already running
-
-
-def test_a_server_that_refuses_priority_is_sent_none_after_its_first_refusal(tmp_path: Path) -> None:
-    with FakeVllmServer() as fake:  # the fcfs policy, as a misconfigured deployment would run
-        settings = llm_settings(tmp_path, fake.base_url, llm_send_priority=True)
-
-        async def go() -> list[list[int | None]]:
-            client = VllmClient(settings)
-            try:
-                statuses = []
-                for context in (BATCH_A, BATCH_A, UPLOAD):
-                    with call_context(context):
-                        outcome = await client.chat(simple_body(f"Invoice Number: {context.tenant}-1"))
-                    statuses.append([a.http_status for a in outcome.attempts])
-                return statuses
-            finally:
-                await client.aclose()
-
-        statuses = asyncio.run(go())
-        sent = [body.get("priority") for body in fake.requests]
-    # The refusal is one visible attempt (a ledger row); the page itself is not lost.
-    assert statuses == [[400, 200], [200], [200]]
-    assert sent == [None, None, None]  # the refused request never reached `requests`

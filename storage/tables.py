@@ -328,6 +328,12 @@ class UsageLedgerEntry(Base):
     completion_tokens: Mapped[int | None] = mapped_column(comment="Completion tokens reported.")
     image_tokens: Mapped[int | None] = mapped_column(comment="Image tokens reported.")
     latency_ms: Mapped[float] = mapped_column(comment="Call latency, ms.")
+    first_token_ms: Mapped[float | None] = mapped_column(
+        comment="Time from sending the request to the first generated token, ms (streamed calls)."
+    )
+    tokens_per_s: Mapped[float | None] = mapped_column(
+        comment="Decode rate after the first token, tokens per second (streamed calls)."
+    )
     finish_reason: Mapped[str | None] = mapped_column(
         sa.String(32), comment="Finish reason from the server (stop, length, ...)."
     )

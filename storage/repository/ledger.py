@@ -33,6 +33,8 @@ def add_usage(
             completion_tokens=call.completion_tokens,
             image_tokens=call.image_tokens,
             latency_ms=call.latency_ms,
+            first_token_ms=call.first_token_ms,
+            tokens_per_s=call.tokens_per_s,
             finish_reason=call.finish_reason,
             http_status=call.http_status,
             cost_usd=call.cost_usd,

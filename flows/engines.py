@@ -7,31 +7,26 @@ from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
-from extractors.llama import LlamaEngine, llama_server_healthy
+from extractors.llama import LlamaEngine
 
 log = get_logger("engines")
 
 
 async def resolve_engine_name(settings: Settings, name: str | None = None) -> str:
-    """``local`` or ``llama``: what ``auto`` (or the configured default) means right now.
+    """``local`` or ``llama``: what ``auto`` (or the configured default) means.
 
-    ``auto`` is ``llama`` when model servers are configured and at least one answers its
-    health check, else ``local`` (logged, so a silent fallback is visible).
+    ``auto`` is ``llama`` whenever model servers are configured, ready or not: a server that
+    is still loading its weights is waited for per document (``flows.readiness``), so a
+    fresh deployment never quietly answers with the weaker engine. Only a tier that chose
+    ``model_unavailable = "fallback"`` goes to the local engine meanwhile, recorded on the
+    document. Without servers ``auto`` is ``local``.
     """
     chosen = name or settings.engine
     if chosen in ("local", "llama"):
         return chosen
     if chosen != "auto":
         raise ConfigurationError(f"unknown engine {chosen!r}; choose auto, local or llama")
-    if not settings.llm_base_urls:
-        return "local"
-    if await llama_server_healthy(settings):
-        return "llama"
-    log.warning(
-        "engine auto: no model server in FOLIO_LLM_BASE_URLS answered its health check; "
-        "using the local engine"
-    )
-    return "local"
+    return "llama" if settings.llm_base_urls else "local"
 
 
 async def open_engine(settings: Settings, name: str | None = None) -> Engine:

@@ -5,7 +5,8 @@
   fallback engine) or ``blocked``; the decision is recorded on the document.
 - Step 3, :func:`quote_step`: after page preparation has counted the pages and before any
   model call, estimate tokens and dollars, check the tenant's tier limits and monthly
-  budget (under a per-tenant lock), record the quote; over a limit -> ``blocked``.
+  budget (under a per-tenant lock), record the quote; over a limit -> ``blocked``. The
+  quote also sets the document's spending ceiling (:func:`spend_ceiling_for`).
 - Step 7, :func:`priced_calls`: every engine call gets its cost and price version from the
   price list before it becomes a ledger row.
 - :func:`quote_files` (``folio process --dry-run``): the same decisions and quotes for files
@@ -27,12 +28,14 @@ from core.errors import BadInputError, ConfigurationError
 from core.settings import Settings
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
+from extractors.engines.spend import COST_OVERRUN, SpendCeiling
 from extractors.prepare import PagePreparer
 from extractors.tokens import estimate_text_tokens, fit_tile_grid, image_tokens
 from flows.intake import check_file, sha256_of
 from flows.schemas import resolve_schema
 from models.catalog import ModelCatalog, load_catalog
 from models.document import DocumentStatus, FileKind
+from models.extraction import DocumentExtraction
 from models.licences import LicenseeFacts
 from models.page import PageRoute, PreparedPage
 from models.policy import (
@@ -229,6 +232,29 @@ async def make_quote(
     )
 
 
+@dataclass(frozen=True)
+class QuoteStep:
+    """The quote step's result: the quote, and ``blocked`` when a limit refused it."""
+
+    quote: DocumentQuote
+    blocked: StepOutcome | None = None
+
+
+def spend_ceiling_for(quote: DocumentQuote, rules: CostRules, settings: Settings) -> SpendCeiling | None:
+    """The document's spending ceiling: ``llm_spend_ceiling_factor`` x its quote, in
+    completion tokens and (for a priced model) dollars; None for an engine that spends no
+    tokens (a free quote)."""
+    if quote.completion_tokens == 0:
+        return None
+    factor = Decimal(str(settings.llm_spend_ceiling_factor))
+    price = rules.prices.price_for(quote.model)
+    return SpendCeiling(
+        completion_tokens=int(quote.completion_tokens * factor),
+        usd=quote.cost_usd * factor if price is not None else None,
+        price=price.cost if price is not None else None,
+    )
+
+
 async def quote_step(
     pipeline: Pipeline,
     document_id: str,
@@ -241,8 +267,8 @@ async def quote_step(
     page_count: int,
     schema_name: str,
     password: str | None,
-) -> StepOutcome | None:
-    """Step 3: quote, check limits and budget, record the quote. None: go on; else blocked."""
+) -> QuoteStep:
+    """Step 3: quote, check limits and budget, record the quote; ``blocked`` set when refused."""
     with pipeline.sessions() as session:
         schema = resolve_schema(session, schema_name)
     quote = await make_quote(
@@ -286,14 +312,25 @@ async def quote_step(
             blocked_reason=None if check.allowed else check.reason,
         )
     if check.allowed:
-        return None
-    return finish_blocked(
+        return QuoteStep(quote)
+    blocked = finish_blocked(
         pipeline,
         document_id,
         reason=check.reason or "budget",
         code=check.code,
         page_count=page_count,
     )
+    return QuoteStep(quote, blocked)
+
+
+def cost_overrun_reason(extraction: DocumentExtraction) -> str | None:
+    """The review reason of a document whose pages stopped at its spending ceiling (page
+    failures ``cost_overrun``), else None."""
+    stopped = [f for f in extraction.page_failures if f.code == COST_OVERRUN]
+    if not stopped:
+        return None
+    pages = ", ".join(str(f.page_number) for f in stopped[:10])
+    return f"cost_overrun: page(s) {pages}: {stopped[0].message}"
 
 
 def priced_calls(calls: Sequence[EngineCall], rules: CostRules) -> list[EngineCall]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +40,12 @@ class LicenceTier(BaseModel):
     attribution_required: bool = True
     fallback_engine: str | None = Field(
         None, description="Engine to route to when the model is refused; None blocks."
+    )
+    model_unavailable: Literal["wait", "fallback"] = Field(
+        "wait",
+        description="When no model server is ready (still loading, or down): 'wait' keeps the "
+        "document queued (up to FOLIO_LLM_STARTUP_WAIT_S); 'fallback' sends it to "
+        "fallback_engine at once, recorded on the document.",
     )
 
     def allows_model(self, model: str) -> bool:
@@ -78,7 +84,10 @@ def parse_tiers(data: dict[str, Any]) -> TierTable:
             if values.get("usd_per_month") is not None:
                 values["usd_per_month"] = Decimal(str(values["usd_per_month"]))
             values["fallback_engine"] = values.get("fallback_engine") or None
-            tiers[name] = LicenceTier(name=name, **values)
+            tier = LicenceTier(name=name, **values)
+            if tier.model_unavailable == "fallback" and tier.fallback_engine is None:
+                raise ValueError(f"tier {name}: model_unavailable = 'fallback' needs a fallback_engine")
+            tiers[name] = tier
         if not tiers:
             raise ValueError("no tiers defined")
         return TierTable(version=str(data["version"]), tiers=tiers)

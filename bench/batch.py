@@ -202,7 +202,7 @@ async def run(args: argparse.Namespace, fake_pid: int, base_url: str, folder: Pa
         engine="llama",
         llm_base_urls=[base_url],
         llm_max_concurrency_per_replica=args.slots * 2,  # keep the server's queue full
-        llm_send_priority=True,
+        llm_scheduling_policy="priority",
         llm_read_timeout_s=600,
         page_concurrency=args.page_concurrency,
         batch_document_concurrency=args.doc_concurrency,

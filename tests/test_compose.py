@@ -3,6 +3,7 @@ FOLIO_ variable the services set is a real setting."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def test_apps_wait_for_a_healthy_database_and_a_finished_migration():
 def test_vllm_is_run_the_way_folio_needs_it():
     for name in ("vllm-h100", "vllm-fp8"):
         service = SERVICES[name]
-        args = " ".join(service["command"])
+        command = service["command"]
+        args = " ".join(command)
         assert '--limit-mm-per-prompt={"image":5}' in args
         assert "--enable-prompt-tokens-details" in args and "--kv-cache-dtype=fp8" in args
         assert "--max-model-len" in args
@@ -43,11 +45,33 @@ def test_vllm_is_run_the_way_folio_needs_it():
         assert devices[0]["capabilities"] == ["gpu"]
         assert re.fullmatch(r"vllm/vllm-openai:v\d+\.\d+\.\d+", service["image"])
         assert "guided" not in args
-        # Folio sends vLLM's per-request priority; a fcfs server would refuse it.
-        assert "--scheduling-policy=priority" in service["command"]
-    assert SERVICES["worker"]["environment"]["FOLIO_LLM_SEND_PRIORITY"].startswith(
-        "${FOLIO_LLM_SEND_PRIORITY:-true"
-    )
+        # The image's entrypoint is `vllm serve`: the model is its positional argument (first),
+        # not the deprecated --model flag, and `serve` is not repeated.
+        assert re.fullmatch(r"\$\{VLLM_MODEL:-[\w.-]+/[\w.-]+\}", command[0]), command[0]
+        assert not any(a.startswith("--model") for a in command) and "serve" not in command
+        assert "entrypoint" not in service
+        # Compact JSON: no whitespace loop under xgrammar (the backend must be named for it).
+        (config,) = [a for a in command if a.startswith("--structured-outputs-config=")]
+        assert json.loads(config.partition("=")[2]) == {"backend": "xgrammar", "disable_any_whitespace": True}
+        # One variable sets vLLM's policy and what Folio expects of it.
+        assert "--scheduling-policy=${VLLM_SCHEDULING_POLICY:-priority}" in command
+    environment = SERVICES["worker"]["environment"]
+    assert environment["FOLIO_LLM_SCHEDULING_POLICY"] == "${VLLM_SCHEDULING_POLICY:-priority}"
+    assert environment["FOLIO_ENGINE"] == "${FOLIO_ENGINE:-auto}"
+    assert environment["FOLIO_LLM_STARTUP_WAIT_S"].startswith("${FOLIO_LLM_STARTUP_WAIT_S:-")
+
+
+def test_the_startup_wait_outlasts_vllms_loading_allowance():
+    check = SERVICES["vllm-h100"]["healthcheck"]
+    loading_s = _seconds(check["interval"]) * check["retries"]  # how long compose lets vLLM load
+    default = re.search(r"FOLIO_LLM_STARTUP_WAIT_S:-(\d+)", COMPOSE_TEXT)
+    assert default is not None and int(default.group(1)) >= loading_s
+
+
+def _seconds(duration: str) -> int:
+    match = re.fullmatch(r"(\d+)s", duration)
+    assert match is not None, duration
+    return int(match.group(1))
 
 
 def test_every_folio_variable_is_a_setting():

@@ -1,5 +1,7 @@
 """`folio process --engine llama` against a fake vLLM server over real HTTP: fields, usage and
-one priced ledger row per model call are stored. The fake reads the page text it is sent;
+one priced ledger row per model call are stored. A server still loading its weights is
+waited for (or a tier's fallback taken, recorded); a document past its spending ceiling goes
+to review. The fake reads the page text it is sent;
 expected values come from the truth of the invoice generated here.
 
 The done rule with the llama engine: a wrong essential value (the fake answers it, as
@@ -205,3 +207,99 @@ def test_without_logprobs_a_document_ends_done_only_where_the_witness_agrees(
     assert shown.exit_code == 0, shown.output
     row = next(line for line in shown.output.splitlines() if "│ total_amount" in line)
     assert [cell.strip() for cell in row.split("│")][3] == "?"  # field, value, confidence
+
+
+def run_once(settings: Settings, name: str, data: bytes) -> tuple[DocumentRun, Any]:
+    """Register ``data`` and run it once through the pipeline; the run and the stored row."""
+    upgrade(settings)
+
+    async def go() -> tuple[DocumentRun, Any]:
+        async with open_pipeline(settings) as pipeline:
+            path = settings.data_dir.parent / name
+            path.write_bytes(data)
+            document_id = register_file(
+                path,
+                settings=settings,
+                sessions=pipeline.sessions,
+                blobs=pipeline.blobs,
+                tenant="acme",
+                schema_name="invoice",
+            ).document_id
+            run = await run_document(pipeline, document_id)
+            with pipeline.sessions() as session:
+                return run, repo.get_document(session, document_id)
+
+    return asyncio.run(go())
+
+
+def rerun(settings: Settings, document_id: str) -> tuple[DocumentRun, Any, int]:
+    """Run a registered document again; the run, its row and its ledger rows."""
+
+    async def go() -> tuple[DocumentRun, Any, int]:
+        async with open_pipeline(settings) as pipeline:
+            run = await run_document(pipeline, document_id)
+            with pipeline.sessions() as session:
+                return (
+                    run,
+                    repo.get_document(session, document_id),
+                    len(repo.ledger_for(session, document_id)),
+                )
+
+    return asyncio.run(go())
+
+
+LOADING = {"engine": "auto", "llm_connect_timeout_s": 0.2, "llm_health_backoff_s": 0.05}
+
+
+def test_a_document_waits_queued_while_the_model_loads_then_runs_on_it(
+    tmp_path: Path, fake: FakeVllmServer
+) -> None:
+    fake.loading = True  # vLLM has bound its port and is still loading the weights
+    settings = llama_settings(tmp_path, fake, **LOADING)
+    run, row = run_once(settings, "invoice.pdf", invoice_pdf(truths(8)[0]))
+    assert run.status is DocumentStatus.QUEUED and row.status == DocumentStatus.QUEUED
+    assert row.reason.startswith("waiting for the model server") and "FOLIO_LLM_STARTUP_WAIT_S" in row.reason
+    assert row.error_code == "model_unavailable" and fake.chat_count == 0  # not the local engine either
+
+    fake.loading = False
+    run, row, ledger = rerun(settings, run.document_id)
+    assert run.status in (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW), run.reason
+    assert row.engine == "llama" and ledger == fake.chat_count >= 1
+
+
+def test_a_tier_that_chose_the_fallback_goes_to_the_local_engine_recorded(
+    tmp_path: Path, fake: FakeVllmServer
+) -> None:
+    fake.loading = True
+    # Tier free has model_unavailable = "fallback" (to the local engine).
+    settings = llama_settings(tmp_path, fake, default_tier="free", **LOADING)
+    run, row = run_once(settings, "invoice.pdf", invoice_pdf(truths(9)[0]))
+    assert run.status.is_final and row.engine == "local" and fake.chat_count == 0
+    assert row.policy_decision == "routed"
+    assert "no model server" in row.policy_reason and "tier free's choice" in row.policy_reason
+
+
+def test_past_the_startup_wait_a_document_fails_model_unavailable(
+    tmp_path: Path, fake: FakeVllmServer
+) -> None:
+    fake.loading = True
+    settings = llama_settings(tmp_path, fake, llm_startup_wait_s=0, **LOADING)
+    run, row = run_once(settings, "invoice.pdf", invoice_pdf(truths(10)[0]))
+    assert run.status is DocumentStatus.FAILED and row.error_code == "model_unavailable"
+    assert "can be retried" in row.reason
+
+
+def test_past_its_spending_ceiling_a_document_goes_to_review_not_to_another_retry(
+    tmp_path: Path, fake: FakeVllmServer
+) -> None:
+    fake.faults.truncate = 1  # the first answer is cut; a retry at the ceiling would pass 3x the quote
+    settings = llama_settings(tmp_path, fake)
+    run, row = run_once(settings, "invoice.pdf", invoice_pdf(truths(11)[0]))
+    assert run.status is DocumentStatus.NEEDS_REVIEW
+    assert row.reason.startswith("cost_overrun: page(s) 1:") and "spending ceiling" in row.reason
+    assert fake.chat_count == 1
+    with sqlite3.connect(tmp_path / "var" / "folio.db") as db:
+        (calls,) = db.execute(
+            "select count(*) from usage_ledger where document_id = ?", (run.document_id,)
+        ).fetchone()
+    assert calls == 1

@@ -84,7 +84,8 @@ _STREET_SUFFIXES = (
     "kade",
     "singel",
 )
-_STREET_NUMBER = re.compile(r"^[^\W\d_][\w .'-]{2,40}\s\d{1,4}\s?[a-zA-Z]?$")
+# "Kerkplein 1", also as OCR glues it ("Keizersweg70", "AmMuhlenteich3").
+_STREET_NUMBER = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'-]){2,40}?\s?\d{1,4}\s?[a-zA-Z]?$")
 _LABEL_PREFIX = re.compile(r"^\s*[^\W\d_][\w .'/#-]{0,24}?\s*[:：]\s*\S")
 # What separates the parts of a one-line sender address or footer; a middle dot, bullet or bar
 # never stands inside a name, so OCR may have dropped the spaces around it.
@@ -211,8 +212,9 @@ def is_address_line(text: str) -> bool:
 
 
 def street_start(text: str) -> bool:
-    """An address line, or a street line led by its house number ("11 Church Walk")."""
-    return is_address_line(text) or bool(re.match(r"^\d{1,5}[a-zA-Z]?,?\s+[^\W\d_]{3,}", text))
+    """An address line, or a street line led by its house number ("11 Church Walk", also as
+    OCR glues it: "53ruedesTanneurs")."""
+    return is_address_line(text) or bool(re.match(r"^\d{1,5}[a-zA-Z]?,?\s+[^\W\d_]{3,}", respace(text)))
 
 
 def is_label_text(text: str) -> bool:

@@ -149,3 +149,17 @@ def test_someone_elses_logo_above_the_chosen_name_makes_it_weaker() -> None:
     assert rival.value == own.value == "Lavergnol Batiment SAS"
     assert any("taller heading above names someone else" in note for note in rival.evidence)
     assert rival.confidence < own.confidence
+
+
+def test_a_street_line_ocr_glued_to_its_house_number_is_part_of_the_address() -> None:
+    result = invoice(
+        [
+            line("BrouwersgrachtMedia B.V.", 0.083, x0=0.6, x1=0.85, height=0.03),
+            line("Kerkplein1", 0.118, x0=0.6, x1=0.7),
+            line("1015ABAmsterdam", 0.134, x0=0.6, x1=0.85),
+            line("Factuur nummer 123 vervalt", 0.3),  # a number after words is no street
+        ]
+    )
+    address = result.fields["vendor_address"]
+    assert address.value == "Kerkplein1, 1015 ABAmsterdam"
+    assert address.method == "party:address-below"

@@ -191,3 +191,60 @@ def test_files_and_folders_the_process_may_not_read_are_reported(tmp_path: Path,
         assert rows[name]["status"] in FINAL and rows[name]["status"] != "rejected", rows[name]
     settings = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
     assert set(_statuses(settings)) <= FINAL  # nothing registered was left queued
+
+
+@pytest.mark.slow
+def test_a_stopped_inbox_run_keeps_its_files_for_the_next_run(
+    tmp_path: Path, database_url: str, fake: FakeVllmServer
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for seed in range(61, 64):
+        (inbox / f"invoice-{seed}.pdf").write_bytes(invoice_pdf(make_invoice_truth(seed)))
+    data_dir = tmp_path / "var"
+    settings = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
+    env = _env(
+        data_dir,
+        database_url,
+        FOLIO_ENGINE="llama",
+        FOLIO_LLM_BASE_URLS=fake.base_url,
+        FOLIO_LLM_MODEL=fake.model,
+        FOLIO_LICENSEE_COUNTRY="US",
+        FOLIO_BATCH_DOCUMENT_CONCURRENCY="1",
+        FOLIO_BATCH_SETTLE_S="0",
+        FOLIO_RENDER_WORKERS="1",
+    )
+    command = [str(FOLIO), "batch", str(inbox), "--json"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            statuses = _statuses(settings)
+            if FINAL & set(statuses) and "processing" in statuses:
+                break
+            time.sleep(0.2)
+        assert process.poll() is None, "the run ended before it could be stopped"
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+    assert process.returncode == 130, stderr[-3000:]
+    assert "stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    ended = [json.loads(line) for line in stdout.splitlines()]
+    assert ended and {row["status"] for row in ended} <= FINAL
+    left = sorted(p.name for p in inbox.glob("*.pdf"))  # not moved: the next run takes them
+    assert len(left) == 3 - len(ended) and left
+    assert not {Path(row["file"]).name for row in ended} & set(left)
+    assert "processing" not in _statuses(settings)
+
+    fake.faults.latency_s = 0.0
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    finished = {Path(json.loads(line)["file"]).name for line in again.stdout.splitlines()}
+    assert finished == set(left) and not list(inbox.glob("*.pdf"))
+    assert set(_statuses(settings)) <= FINAL

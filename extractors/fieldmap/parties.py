@@ -4,16 +4,22 @@
 The seller is the organisation-like text near the top of page 1, chosen by score among the
 cells of the first rows (and, for invoices, the footer and the sender line above an address
 window). What counts for a candidate: a legal form at its end ("Sdn Bhd", "GmbH", "B.V.",
-"S.r.l."), a business word ("Restaurant", "Hardware"), being among the first rows, text
-taller than the page's usual, capitals, a clear OCR reading. What rules it out: a document
-title ("TAX INVOICE", "Kopie factuur"), a label or a labelled value ("Cashier: ...",
-"Table 5"), an address line (street words, postcodes), a phone, registration or tax-id line,
-a date, an amount, and the buyer's block (the lines under "Bill to" / "Rechnungsempfänger" /
-"Facturé à"). A registration number printed after the name ("(867388-U)") is dropped from it.
-A name printed on two lines is joined when the second line is only a legal form with a branch
-("(SEMENYIH) SDN BHD") or the first line is a trading name ending in a business word above
-the company line. OCR-glued names and addresses are re-spaced (see ``spacing``), recorded in
-the evidence.
+"S.r.l.", also OCR-glued: "LogistiekV.O.F."), a business word ("Restaurant", "Hardware"),
+being among the first rows, text taller than the page's usual, capitals, a clear OCR reading;
+being the first organisation the page names (a letterhead comes before the recipient's
+address), its name printed again, in the web or e-mail domain or in a logo heading. What
+counts against it: standing on a line with the document's details (a label and its value:
+where the recipient's address block sits). What rules it out: a document title ("TAX
+INVOICE", "Kopie factuur", "Votre facture"), a label or a labelled value ("Cashier: ...",
+"Table 5"), an address line (street words, postcodes, a country), a phone, registration or
+tax-id line, a date, an amount, and the buyer's block (the lines under "Bill to" /
+"Rechnungsempfänger" / "Facturé à"). A registration number printed after the name
+("(867388-U)") is dropped from it, and a bracketed one ends it. Neighbouring cells of a row
+are also read as one name (OCR cuts names into pieces); cells far apart are columns. A name
+printed on two lines is joined when the second line is only a legal form with a branch
+("(SEMENYIH) SDN BHD", "CO. (M) SDN BHD") or the first line is a trading name ending in a
+business word above the company line. OCR-glued names and addresses are re-spaced (see
+``spacing``), recorded in the evidence.
 
 Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 
@@ -34,19 +40,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from extractors.fieldmap.buyer import buyer_cells
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import LabelHit, is_title_text
 from extractors.fieldmap.layout import Cell, Row
-from extractors.fieldmap.lexicon import BUSINESS_WORDS, words
 from extractors.fieldmap.party_lines import (
     FOOTER_Y,
     TIME_OF_DAY,
     business_word,
     clean_name,
-    compact,
     is_address_line,
     is_contact_line,
     is_label_text,
@@ -58,21 +61,20 @@ from extractors.fieldmap.party_lines import (
     strip_registration,
     top_zone,
 )
+from extractors.fieldmap.seller_evidence import (
+    SellerCandidate,
+    credit_first_named,
+    credit_named_by_domain,
+    credit_named_by_heading,
+    credit_repeated_names,
+    discount_beside_details,
+    rival_heading,
+    spelled_out,
+)
 from extractors.fieldmap.values import find_amounts, find_dates
 
 # Widest gap (page widths) between two cells of one name that OCR cut into pieces.
 _CELL_GAP = 0.1
-
-
-@dataclass
-class _Candidate:
-    text: str
-    cells: tuple[Cell, ...]
-    rows: tuple[int, ...]
-    score: float
-    method: str
-    legal: str | None
-    evidence: list[str]
 
 
 def _score_cell(
@@ -153,7 +155,7 @@ def read_seller(
     blocked = buyer_cells(rows, unit)
     zone = top_zone(rows)
     tallest = max((c.height for r in zone for c in rows[r].cells), default=unit)
-    candidates: list[_Candidate] = []
+    candidates: list[SellerCandidate] = []
     rank = 0
     for r in zone:
         row = rows[r]
@@ -168,7 +170,7 @@ def read_seller(
                 seen = True
                 score, legal, reasons = scored
                 method = "party:legal-form-top" if legal and rank < 3 else "party:legal-form"
-                candidates.append(_Candidate(cell.text, (cell,), (r,), score, method, legal, reasons))
+                candidates.append(SellerCandidate(cell.text, (cell,), (r,), score, method, legal, reasons))
             elif len(segments(cell)) > 1:
                 candidates.extend(_sender_segments(cell, r, unit))
         for run in _neighbour_runs(free):  # a name OCR cut into cells ("POPULAR BOOK | CO. | (M)")
@@ -180,38 +182,15 @@ def read_seller(
     candidates.extend(_joined(rows, candidates, unit))
     if not candidates:
         return None
-    _credit_first_named(candidates)
-    _discount_beside_details(rows, candidates, taken)
-    _credit_repeated_names(rows, candidates)
-    _credit_named_by_heading(rows, zone, candidates, unit)
-    _credit_named_by_domain(rows, candidates)
+    credit_first_named(candidates)
+    discount_beside_details(rows, candidates, taken)
+    credit_repeated_names(rows, candidates)
+    credit_named_by_heading(rows, zone, candidates, unit)
+    credit_named_by_domain(rows, candidates)
     candidates.sort(key=lambda k: -k.score)
-    best = _spelled_out(candidates[0], candidates)
+    best = spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
-    return _finding(best, runner_up, _rival_heading(rows, zone, best))
-
-
-def _rival_heading(rows: Sequence[Row], zone: list[int], best: _Candidate) -> Cell | None:
-    """The tallest heading of the first two rows, above the chosen name and taller than it,
-    that shares no word with it: someone else's logo (an issuer whose full name the page
-    never prints, while the recipient's was chosen). The choice is then less sure. A footer
-    or sender-line name has no letterhead to compare with."""
-    if best.method in ("party:footer", "party:sender-line"):
-        return None
-    cells = [c for r in zone[:2] if r < best.rows[0] for c in rows[r].cells if not is_title_text(c.text)]
-    if not cells:
-        return None
-    heading = max(cells, key=lambda c: c.height)
-    marks = {w for w in words(heading.text) if len(w) >= 4}
-    named = set(words(best.text)) | {compact(best.text)}
-    if (
-        heading.height > 1.05 * best.cells[0].height
-        and marks
-        and not any(ch.isdigit() for ch in heading.text)
-        and not any(m in named or m in compact(best.text) for m in marks)
-    ):
-        return heading
-    return None
+    return _finding(best, runner_up, rival_heading(rows, zone, best))
 
 
 def _neighbour_runs(cells: list[tuple[int, Cell]]) -> list[list[Cell]]:
@@ -229,7 +208,7 @@ def _neighbour_runs(cells: list[tuple[int, Cell]]) -> list[list[Cell]]:
     return [run for run in runs if len(run) > 1]
 
 
-def _row_candidate(run: list[Cell], r: int, rank: int, unit: float, tallest: float) -> _Candidate | None:
+def _row_candidate(run: list[Cell], r: int, rank: int, unit: float, tallest: float) -> SellerCandidate | None:
     """The cells of ``run`` read as one name, scored as a whole (a legal form cut off into a
     cell of its own counts) or as its best piece, +0.3 for being whole; None when the joined
     text is no name."""
@@ -250,7 +229,7 @@ def _row_candidate(run: list[Cell], r: int, rank: int, unit: float, tallest: flo
     score = max([score, *pieces])  # at least as likely as its likeliest piece
     method = ("party:legal-form-top" if rank < 3 else "party:legal-form") if legal else "party:top-line"
     reasons = [*reasons, "the cells of its row joined"]
-    return _Candidate(text, tuple(run), (r,), score + 0.3, method, legal, reasons)
+    return SellerCandidate(text, tuple(run), (r,), score + 0.3, method, legal, reasons)
 
 
 def _name_despite_label(text: str) -> bool:
@@ -287,7 +266,7 @@ def _from_seller_label(rows: Sequence[Row], hits: Sequence[LabelHit]) -> Finding
     return None
 
 
-def _sender_segments(cell: Cell, r: int, unit: float) -> list[_Candidate]:
+def _sender_segments(cell: Cell, r: int, unit: float) -> list[SellerCandidate]:
     """A one-line sender address or footer: the part with a legal form is the name."""
     parts = segments(cell)
     out = []
@@ -298,11 +277,13 @@ def _sender_segments(cell: Cell, r: int, unit: float) -> list[_Candidate]:
             if any(is_address_line(p) for p in rest) or len(rest) >= 2:
                 score = 4.0 + 2.5  # as sure as a letterhead: whoever writes the letter
                 reasons = [f"legal form '{legal}'", "opens a one-line sender address"]
-                out.append(_Candidate(part, (cell,), (r,), score, "party:sender-line", legal, reasons))
+                out.append(SellerCandidate(part, (cell,), (r,), score, "party:sender-line", legal, reasons))
     return out
 
 
-def _footer_candidates(rows: Sequence[Row], unit: float, taken: set[tuple[int, int]]) -> list[_Candidate]:
+def _footer_candidates(
+    rows: Sequence[Row], unit: float, taken: set[tuple[int, int]]
+) -> list[SellerCandidate]:
     out = []
     for r, row in enumerate(rows):
         if row.y0 < FOOTER_Y or r < len(rows) // 2:
@@ -314,14 +295,14 @@ def _footer_candidates(rows: Sequence[Row], unit: float, taken: set[tuple[int, i
                 legal = legal_form(strip_registration(part))
                 if legal and letters(part) >= 3 and not is_title_text(part) and not is_address_line(part):
                     reasons = [f"legal form '{legal}'", "company line in the footer"]
-                    out.append(_Candidate(part, (cell,), (r,), 4.5, "party:footer", legal, reasons))
+                    out.append(SellerCandidate(part, (cell,), (r,), 4.5, "party:footer", legal, reasons))
     return out
 
 
-def _joined(rows: Sequence[Row], candidates: list[_Candidate], unit: float) -> list[_Candidate]:
+def _joined(rows: Sequence[Row], candidates: list[SellerCandidate], unit: float) -> list[SellerCandidate]:
     """Names printed on two lines: a legal-form line under a trading name or a branch-only
     legal-form line ("(SEMENYIH) SDN BHD") under the name it completes."""
-    by_row: dict[int, _Candidate] = {}
+    by_row: dict[int, SellerCandidate] = {}
     for k in candidates:  # per row its single name, or the run of cells OCR cut it into
         if len(k.rows) == 1 and len(k.cells) >= len(by_row.get(k.rows[0], k).cells):
             by_row[k.rows[0]] = k
@@ -346,7 +327,7 @@ def _joined(rows: Sequence[Row], candidates: list[_Candidate], unit: float) -> l
             "branch and legal form on the next line" if branch_only else "trading name above the company line"
         )
         out.append(
-            _Candidate(
+            SellerCandidate(
                 f"{upper.text} {lower.text}",
                 (*upper.cells, *lower.cells),
                 (r - 1, r),
@@ -359,111 +340,7 @@ def _joined(rows: Sequence[Row], candidates: list[_Candidate], unit: float) -> l
     return out
 
 
-def _credit_first_named(candidates: list[_Candidate]) -> None:
-    """An invoice names its issuer before anyone else (letterhead over the recipient's
-    address): the first legal-form name at the top of the page, +1.0."""
-    named = [k for k in candidates if k.legal is not None and k.method != "party:footer"]
-    if not named:
-        return
-    first = min(k.rows[0] for k in named)
-    for candidate in named:
-        if candidate.rows[0] == first:
-            candidate.score += 1.0
-            candidate.evidence.append("the first organisation named on the page")
-
-
-def _discount_beside_details(
-    rows: Sequence[Row], candidates: list[_Candidate], taken: set[tuple[int, int]]
-) -> None:
-    """A name on the same line as the document's details (a label and its value: "Rechnungs-Nr.
-    20240536", "Factuurdatum") stands in the recipient's address block beside them, more
-    often than the issuer's letterhead: -1.0."""
-    for candidate in candidates:
-        r = candidate.rows[0]
-        if candidate.method == "party:footer":  # a footer's registration labels are no details
-            continue
-        if any((r, c) in taken for c in range(len(rows[r].cells))):
-            candidate.score -= 1.0
-            candidate.evidence.append("beside the document's details")
-
-
-def _credit_repeated_names(rows: Sequence[Row], candidates: list[_Candidate]) -> None:
-    """A legal-form name printed again elsewhere (letterhead and footer, sender line and
-    footer) is surer: +1.5."""
-    texts = [(r, compact(part)) for r, row in enumerate(rows) for c in row.cells for part in segments(c)]
-    for candidate in candidates:
-        if candidate.legal is None:
-            continue
-        name = compact(candidate.text)
-        if len(name) >= 6 and any(r not in candidate.rows and name in text for r, text in texts):
-            candidate.score += 1.5
-            candidate.evidence.append("named again elsewhere on the page")
-
-
-def _credit_named_by_heading(
-    rows: Sequence[Row], zone: list[int], candidates: list[_Candidate], unit: float
-) -> None:
-    """A logo or brand heading (text half again as tall as the page's usual among the first
-    rows) whose word a legal-form name contains names the issuer: +3 to that name."""
-    headings = [
-        c for r in zone[:3] for c in rows[r].cells if c.height >= 1.5 * unit and not is_title_text(c.text)
-    ]
-    marks = {
-        w
-        for c in headings
-        for w in words(c.text)
-        if len(w) >= 4 and w not in BUSINESS_WORDS and legal_form(f"x {w}") is None
-    }
-    for candidate in candidates:
-        if candidate.legal is None or any(c in headings for c in candidate.cells):
-            continue
-        named = marks & set(words(candidate.text))
-        if named:
-            candidate.score += 3.0
-            candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")
-
-
-_DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,}", re.IGNORECASE)
-
-
-def _credit_named_by_domain(rows: Sequence[Row], candidates: list[_Candidate]) -> None:
-    """The issuer prints its e-mail and web address: a name that contains the domain's word
-    ("oakhollow" of www.oakhollow.co.uk) is the issuer's: +2.5."""
-    marks: set[str] = set()
-    for row in rows:
-        for m in _DOMAIN.finditer(row.text):
-            marks.update(
-                w
-                for w in re.split(r"[.-]", m.group(1).lower())
-                if len(w) >= 4 and w not in ("mail", "info", "shop")
-            )
-    if not marks:
-        return
-    for candidate in candidates:
-        name = compact(candidate.text)
-        named = sorted(w for w in marks if w in name)
-        if named and not any("domain" in e for e in candidate.evidence):
-            candidate.score += 2.5
-            candidate.evidence.append(f"its web or e-mail domain {named[0]!r} is printed")
-
-
-def _spelled_out(best: _Candidate, candidates: list[_Candidate]) -> _Candidate:
-    """A heading without legal form ("I R O N V A L E", a logo word) that a legal-form
-    name on the page starts with or contains stands for that name: the name is returned."""
-    if best.legal is not None:
-        return best
-    short = compact(best.text)
-    if len(short) < 4:
-        return best
-    full = [k for k in candidates if k.legal is not None and short in compact(k.text) and k is not best]
-    if not full:
-        return best
-    chosen = max(full, key=lambda k: k.score)
-    chosen.evidence.append(f"the heading {best.text!r} stands for it")
-    return chosen
-
-
-def _finding(best: _Candidate, runner_up: _Candidate | None, rival: Cell | None) -> Finding:
+def _finding(best: SellerCandidate, runner_up: SellerCandidate | None, rival: Cell | None) -> Finding:
     name, notes = clean_name(best.text)
     method = best.method
     if best.legal is None:

@@ -1,0 +1,155 @@
+"""Page-wide evidence for and against the seller's candidates (see ``parties``): the first
+organisation named, a name beside the document's details, a name printed again, named by a
+logo heading or by the web or e-mail domain; a heading spelled out by the name it stands
+for; a taller heading of someone else above the chosen name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractors.fieldmap.labels import is_title_text
+from extractors.fieldmap.layout import Cell, Row
+from extractors.fieldmap.lexicon import BUSINESS_WORDS, words
+from extractors.fieldmap.party_lines import compact, legal_form, segments
+
+
+@dataclass
+class SellerCandidate:
+    """A text that may be the seller's name, where it is, its score and why."""
+
+    text: str
+    cells: tuple[Cell, ...]
+    rows: tuple[int, ...]
+    score: float
+    method: str
+    legal: str | None
+    evidence: list[str]
+
+
+def credit_first_named(candidates: list[SellerCandidate]) -> None:
+    """An invoice names its issuer before anyone else (letterhead over the recipient's
+    address): the first legal-form name at the top of the page, +1.0."""
+    named = [k for k in candidates if k.legal is not None and k.method != "party:footer"]
+    if not named:
+        return
+    first = min(k.rows[0] for k in named)
+    for candidate in named:
+        if candidate.rows[0] == first:
+            candidate.score += 1.0
+            candidate.evidence.append("the first organisation named on the page")
+
+
+def discount_beside_details(
+    rows: Sequence[Row], candidates: list[SellerCandidate], taken: set[tuple[int, int]]
+) -> None:
+    """A name on the same line as the document's details (a label and its value: "Rechnungs-Nr.
+    20240536", "Factuurdatum") stands in the recipient's address block beside them, more
+    often than the issuer's letterhead: -1.0."""
+    for candidate in candidates:
+        r = candidate.rows[0]
+        if candidate.method == "party:footer":  # a footer's registration labels are no details
+            continue
+        if any((r, c) in taken for c in range(len(rows[r].cells))):
+            candidate.score -= 1.0
+            candidate.evidence.append("beside the document's details")
+
+
+def credit_repeated_names(rows: Sequence[Row], candidates: list[SellerCandidate]) -> None:
+    """A legal-form name printed again elsewhere (letterhead and footer, sender line and
+    footer) is surer: +1.5."""
+    texts = [(r, compact(part)) for r, row in enumerate(rows) for c in row.cells for part in segments(c)]
+    for candidate in candidates:
+        if candidate.legal is None:
+            continue
+        name = compact(candidate.text)
+        if len(name) >= 6 and any(r not in candidate.rows and name in text for r, text in texts):
+            candidate.score += 1.5
+            candidate.evidence.append("named again elsewhere on the page")
+
+
+def credit_named_by_heading(
+    rows: Sequence[Row], zone: list[int], candidates: list[SellerCandidate], unit: float
+) -> None:
+    """A logo or brand heading (text half again as tall as the page's usual among the first
+    rows) whose word a legal-form name contains names the issuer: +3 to that name."""
+    headings = [
+        c for r in zone[:3] for c in rows[r].cells if c.height >= 1.5 * unit and not is_title_text(c.text)
+    ]
+    marks = {
+        w
+        for c in headings
+        for w in words(c.text)
+        if len(w) >= 4 and w not in BUSINESS_WORDS and legal_form(f"x {w}") is None
+    }
+    for candidate in candidates:
+        if candidate.legal is None or any(c in headings for c in candidate.cells):
+            continue
+        named = marks & set(words(candidate.text))
+        if named:
+            candidate.score += 3.0
+            candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")
+
+
+_DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,}", re.IGNORECASE)
+
+
+def credit_named_by_domain(rows: Sequence[Row], candidates: list[SellerCandidate]) -> None:
+    """The issuer prints its e-mail and web address: a name that contains the domain's word
+    ("oakhollow" of www.oakhollow.co.uk) is the issuer's: +2.5."""
+    marks: set[str] = set()
+    for row in rows:
+        for m in _DOMAIN.finditer(row.text):
+            marks.update(
+                w
+                for w in re.split(r"[.-]", m.group(1).lower())
+                if len(w) >= 4 and w not in ("mail", "info", "shop")
+            )
+    if not marks:
+        return
+    for candidate in candidates:
+        name = compact(candidate.text)
+        named = sorted(w for w in marks if w in name)
+        if named and not any("domain" in e for e in candidate.evidence):
+            candidate.score += 2.5
+            candidate.evidence.append(f"its web or e-mail domain {named[0]!r} is printed")
+
+
+def spelled_out(best: SellerCandidate, candidates: list[SellerCandidate]) -> SellerCandidate:
+    """A heading without legal form ("I R O N V A L E", a logo word) that a legal-form
+    name on the page starts with or contains stands for that name: the name is returned."""
+    if best.legal is not None:
+        return best
+    short = compact(best.text)
+    if len(short) < 4:
+        return best
+    full = [k for k in candidates if k.legal is not None and short in compact(k.text) and k is not best]
+    if not full:
+        return best
+    chosen = max(full, key=lambda k: k.score)
+    chosen.evidence.append(f"the heading {best.text!r} stands for it")
+    return chosen
+
+
+def rival_heading(rows: Sequence[Row], zone: list[int], best: SellerCandidate) -> Cell | None:
+    """The tallest heading of the first two rows, above the chosen name and taller than it,
+    that shares no word with it: someone else's logo (an issuer whose full name the page
+    never prints, while the recipient's was chosen). The choice is then less sure. A footer
+    or sender-line name has no letterhead to compare with."""
+    if best.method in ("party:footer", "party:sender-line"):
+        return None
+    cells = [c for r in zone[:2] if r < best.rows[0] for c in rows[r].cells if not is_title_text(c.text)]
+    if not cells:
+        return None
+    heading = max(cells, key=lambda c: c.height)
+    marks = {w for w in words(heading.text) if len(w) >= 4}
+    named = set(words(best.text)) | {compact(best.text)}
+    if (
+        heading.height > 1.05 * best.cells[0].height
+        and marks
+        and not any(ch.isdigit() for ch in heading.text)
+        and not any(m in named or m in compact(best.text) for m in marks)
+    ):
+        return heading
+    return None

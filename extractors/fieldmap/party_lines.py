@@ -5,7 +5,7 @@ be returned (registration dropped, legal form repaired, OCR glue re-spaced).
 These tests are shared by the seller (``parties``), its address (``seller_address``) and the
 buyer (``buyer``). They look at kinds of text, never at particular businesses:
 
-- legal form: the name ends with one of ``lexicon.LEGAL_FORMS`` ("Sdn Bhd", "GmbH", "B.V.");
+- legal form: the name ends with one of ``name_words.LEGAL_FORMS`` ("Sdn Bhd", "GmbH", "B.V.");
 - registration: a company number or tax id ("(867388-U)", "GST ID: 000781500416");
 - contact: a phone, fax, e-mail or web line;
 - address: a street or place word, a postcode, a leading house number;
@@ -19,14 +19,13 @@ from collections.abc import Sequence
 
 from extractors.fieldmap.labels import match_label
 from extractors.fieldmap.layout import Cell, Row
-from extractors.fieldmap.lexicon import (
+from extractors.fieldmap.lexicon import OTHER_LABELS, words
+from extractors.fieldmap.name_words import (
     ADDRESS_WORDS,
     BUSINESS_WORDS,
     GLUED_LEGAL_FORMS,
     LEGAL_FORMS,
-    OTHER_LABELS,
     PLACE_WORDS,
-    words,
 )
 from extractors.fieldmap.spacing import repair_confusions, respace
 

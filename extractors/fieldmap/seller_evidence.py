@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from extractors.fieldmap.labels import is_title_text
 from extractors.fieldmap.layout import Cell, Row
-from extractors.fieldmap.lexicon import BUSINESS_WORDS, words
+from extractors.fieldmap.lexicon import words
+from extractors.fieldmap.name_words import BUSINESS_WORDS
 from extractors.fieldmap.party_lines import compact, legal_form, segments
 
 

@@ -7,7 +7,7 @@ by word downstream, so the mapper puts back the spaces it can be sure of, and on
   a known word and following digits ("LOT276", "NO24"); never inside "3RD", "31A", "PJU6A";
 - at a lower-to-upper case change between two parts of three letters or more
   ("JohorBahru"), which keeps "McDonald" whole;
-- inside an all-capitals run, at the words of ``lexicon.SPACING_WORDS``: the split that
+- inside an all-capitals run, at the words of ``name_words.SPACING_WORDS``: the split that
   covers the most letters with known words wins, unknown stretches between known words must
   be four letters or more, three at the run's ends ("BANDARBARUPERMASJAYA" -> "BANDAR BARU
   PERMAS JAYA", "JALANKPB" -> "JALAN KPB"), and
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from extractors.fieldmap.lexicon import SPACING_WORDS
+from extractors.fieldmap.name_words import SPACING_WORDS
 
 # Known words that may precede digits without a space ("LOT276", "NO24", "JLN3").
 _BEFORE_DIGITS = frozenset({"no", "lot", "jln", "jalan", "lorong", "blok", "block", "level", "unit", "suite"})

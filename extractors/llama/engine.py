@@ -260,9 +260,8 @@ class LlamaEngine:
             reservation = spend.reserve(request.estimated_prompt_tokens, request.max_completion_tokens)
             if reservation is None:
                 return None, (
-                    f"pages {list(request.page_numbers)}: another request of up to "
-                    f"{request.max_completion_tokens:,} completion tokens would pass the document's "
-                    f"spending ceiling ({spend.describe()})"
+                    f"another request of up to {request.max_completion_tokens:,} completion tokens "
+                    f"would pass the document's spending ceiling ({spend.describe()})"
                 )
         body = request.body(self._settings.llm_model or "", stream=self._settings.llm_stream)
         prompt = completion = 0

@@ -60,7 +60,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -549,12 +549,15 @@ def _error(
     )
 
 
-def spawn(capacity: Capacity, *, scheduling_policy: str = "fcfs") -> tuple[subprocess.Popen[str], str]:
+def spawn(
+    capacity: Capacity, *, scheduling_policy: str = "fcfs", extra: Sequence[str] = ()
+) -> tuple[subprocess.Popen[str], str]:
     """This fake in a process of its own (as the benchmarks run it); returns the process and
-    its base URL once it listens. The caller kills the process."""
+    its base URL once it listens. ``extra``: more command-line options (see ``main``). The
+    caller kills the process."""
     command = [sys.executable, "-m", "tests.fakes.vllm_server", "--slots", str(capacity.slots)]
     command += ["--prefill-tps", str(capacity.prefill_tps), "--decode-tps", str(capacity.decode_tps)]
-    command += ["--scheduling-policy", scheduling_policy]
+    command += ["--scheduling-policy", scheduling_policy, *extra]
     root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -573,10 +576,16 @@ def main() -> None:
     parser.add_argument("--prefill-tps", type=float, default=40_000.0)
     parser.add_argument("--decode-tps", type=float, default=6_000.0)
     parser.add_argument("--scheduling-policy", choices=["fcfs", "priority"], default="fcfs")
+    parser.add_argument("--faults", default="{}", help='FakeFaults as JSON: {"whitespace_loop": true}')
+    parser.add_argument("--disable-any-whitespace", action="store_true", help="as vLLM's flag")
+    parser.add_argument("--stream-interval", type=int, default=1, help="tokens per streamed chunk")
     args = parser.parse_args()
     fake = FakeVllmServer(
         capacity=Capacity(args.slots, args.prefill_tps, args.decode_tps),
+        faults=FakeFaults(**json.loads(args.faults)),
         priority_scheduling=args.scheduling_policy == "priority",
+        disable_any_whitespace=args.disable_any_whitespace,
+        stream_interval=args.stream_interval,
     )
     fake.start()
     print(f"LISTENING {fake.base_url}", flush=True)  # noqa: T201

@@ -180,9 +180,36 @@ def _buyer_in_window(rows: Sequence[Row], unit: float, seller: Finding | None) -
 
 
 def _person_shaped(text: str) -> bool:
-    """Two or three capitalised words and nothing else ("Matthias Voigtländer")."""
+    """Two or three capitalised words and nothing else ("Matthias Voigtländer"), with the
+    particles of family names between them ("Marieke de Vries", "Jan van der Berg")."""
     tokens = text.split()
-    return 2 <= len(tokens) <= 3 and all(t[:1].isupper() and t[1:].islower() and t.isalpha() for t in tokens)
+    named = [t for t in tokens if t not in _NAME_PARTICLES]
+    if not 2 <= len(named) <= 3 or len(tokens) > len(named) + 2 or tokens[0] in _NAME_PARTICLES:
+        return False
+    return all(t[:1].isupper() and t[1:].islower() and t.isalpha() for t in named)
+
+
+# Lower-case particles of family names ("de Vries", "van der Berg", "von Weizsäcker").
+_NAME_PARTICLES = frozenset(
+    {
+        "de",
+        "van",
+        "der",
+        "den",
+        "von",
+        "zu",
+        "di",
+        "da",
+        "du",
+        "la",
+        "le",
+        "del",
+        "della",
+        "dos",
+        "ter",
+        "ten",
+    }
+)
 
 
 def _is_salutation(text: str) -> bool:

@@ -149,7 +149,7 @@ def read_seller(
     or table cells and so cannot be the name."""
     if page_number != 1 or not rows:
         return None
-    labelled = _from_seller_label(rows, label_hits)
+    labelled = _from_seller_label(rows, label_hits, taken)
     if labelled is not None:
         return labelled
     blocked = buyer_cells(rows, unit)
@@ -237,7 +237,11 @@ def _name_despite_label(text: str) -> bool:
     return legal_form(text) is not None and ":" not in text
 
 
-def _from_seller_label(rows: Sequence[Row], hits: Sequence[LabelHit]) -> Finding | None:
+def _from_seller_label(
+    rows: Sequence[Row], hits: Sequence[LabelHit], taken: set[tuple[int, int]]
+) -> Finding | None:
+    """The value of a seller label ("Sold by", "Verkäufer"): in its cell, right of it or under
+    it; never a cell that is itself a label ("Sold by | Invoice date")."""
     for hit in sorted(hits, key=lambda h: (-h.specificity, h.row)):
         row = rows[hit.row]
         label = row.cells[hit.cell]
@@ -245,11 +249,17 @@ def _from_seller_label(rows: Sequence[Row], hits: Sequence[LabelHit]) -> Finding
         rest = label.text[hit.end :].strip(" :：-")
         if rest:
             options.append((rest, (label,), 1.0))
-        if hit.cell + 1 < len(row.cells):
+        if hit.cell + 1 < len(row.cells) and (hit.row, hit.cell + 1) not in taken:
             options.append((row.cells[hit.cell + 1].text, (label, row.cells[hit.cell + 1]), 0.98))
-        below = next((rows[r] for r in range(hit.row + 1, min(len(rows), hit.row + 2))), None)
-        if below is not None:
-            under = next((x for x in below.cells if x.overlaps_x(label, slack=0.02) > 0), None)
+        if hit.row + 1 < len(rows):
+            under = next(
+                (
+                    x
+                    for c, x in enumerate(rows[hit.row + 1].cells)
+                    if x.overlaps_x(label, slack=0.02) > 0 and (hit.row + 1, c) not in taken
+                ),
+                None,
+            )
             if under is not None:
                 options.append((under.text, (label, under), 0.95))
         for text, cells, position in options:
@@ -284,6 +294,8 @@ def _sender_segments(cell: Cell, r: int, unit: float) -> list[SellerCandidate]:
 def _footer_candidates(
     rows: Sequence[Row], unit: float, taken: set[tuple[int, int]]
 ) -> list[SellerCandidate]:
+    """Legal-form names in the footer's lines and their parts. One with a street word
+    ("Brouwersgracht Energie N.V.": companies take the names of places) counts less."""
     out = []
     for r, row in enumerate(rows):
         if row.y0 < FOOTER_Y or r < len(rows) // 2:
@@ -293,9 +305,13 @@ def _footer_candidates(
                 continue
             for part in segments(cell):
                 legal = legal_form(strip_registration(part))
-                if legal and letters(part) >= 3 and not is_title_text(part) and not is_address_line(part):
+                if legal and letters(part) >= 3 and not is_title_text(part):
                     reasons = [f"legal form '{legal}'", "company line in the footer"]
-                    out.append(SellerCandidate(part, (cell,), (r,), 4.5, "party:footer", legal, reasons))
+                    score = 4.5
+                    if is_address_line(part):
+                        score -= 2.0
+                        reasons.append("looks like an address line")
+                    out.append(SellerCandidate(part, (cell,), (r,), score, "party:footer", legal, reasons))
     return out
 
 

@@ -36,6 +36,8 @@ _LEGAL_TOKENS = sorted({words(form) for form in LEGAL_FORMS if words(form)}, key
 _BRACKETED_FORMS = [words(form) for form in LEGAL_FORMS if "(" in form]
 # Legal forms written as one word, as OCR glues them: "vof" -> "v o f".
 _COMPACT_FORMS = {"".join(tokens): " ".join(tokens) for tokens in _LEGAL_TOKENS}
+# Initials with dots glued to a capitalised word after them ("N.V.Stationsplein").
+_DOTTED_FORM_GLUED = re.compile(r"(?:[^\W\d_]\.){2,}(?=[A-Z][a-z])")
 # Initials with dots closing a line ("e.K.", "B.V.", "S.A.").
 _DOTTED_END = re.compile(r"(?:[^\W\d_]\.){2,}$")
 # A bracketed group closing a line: a unit, a branch or a note, never a legal form.
@@ -267,6 +269,9 @@ def is_sender_line(text: str) -> bool:
 
 
 def split_line(text: str) -> list[str]:
+    """The parts of a one-line sender address or footer (see ``_SEPARATORS``); a dotted legal
+    form OCR glued to the street after it ends a part ("FerravalleTelecom S.n.c.|ViaGaribaldi")."""
+    text = _DOTTED_FORM_GLUED.sub(lambda m: m[0] + (" · " if _squeezed(m[0]) in _COMPACT_FORMS else ""), text)
     parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
     if len(parts) == 1 and "," in text and legal_form(text.split(",")[0]):
         parts = [p.strip() for p in text.split(",") if p.strip()]

@@ -73,10 +73,11 @@ def credit_repeated_names(rows: Sequence[Row], candidates: list[SellerCandidate]
 def credit_named_by_heading(
     rows: Sequence[Row], zone: list[int], candidates: list[SellerCandidate], unit: float
 ) -> None:
-    """A logo or brand heading (text half again as tall as the page's usual among the first
-    rows) whose word a legal-form name contains names the issuer: +3 to that name."""
+    """A logo or brand heading (text taller than the page's usual among the first rows) whose
+    word a legal-form name contains, also OCR-glued ("FerravalleTelecom S.n.c."), names the
+    issuer: +3 to that name."""
     headings = [
-        c for r in zone[:3] for c in rows[r].cells if c.height >= 1.5 * unit and not is_title_text(c.text)
+        c for r in zone[:3] for c in rows[r].cells if c.height >= 1.2 * unit and not is_title_text(c.text)
     ]
     marks = {
         w
@@ -87,7 +88,8 @@ def credit_named_by_heading(
     for candidate in candidates:
         if candidate.legal is None or any(c in headings for c in candidate.cells):
             continue
-        named = marks & set(words(candidate.text))
+        squeezed = compact(candidate.text)
+        named = {w for w in marks if w in squeezed}
         if named:
             candidate.score += 3.0
             candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")

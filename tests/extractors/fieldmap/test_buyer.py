@@ -55,3 +55,36 @@ def test_a_buyer_labels_value_right_of_it_before_the_line_under_it() -> None:
     )
     buyer = result.fields["customer_name"]
     assert (buyer.value, buyer.method) == ("Hollowbrook Logistics DAC", "party:buyer-label")
+
+
+def test_a_person_with_a_family_name_particle_is_the_recipient() -> None:
+    result = invoice(
+        [
+            line("Brouwersgracht Energie N.V.", 0.045, x0=0.6, x1=0.9),
+            line("Marieke de Vries", 0.142, x0=0.07, x1=0.2),
+            line("Havenkade 73", 0.155, x0=0.07, x1=0.18),
+            line("1015 AB Amsterdam", 0.168, x0=0.07, x1=0.26),
+        ]
+    )
+    buyer = result.fields["customer_name"]
+    assert (buyer.value, buyer.method) == ("Marieke de Vries", "party:buyer-window")
+
+
+def test_a_recipient_company_with_its_legal_form_glued_in_lower_case() -> None:
+    result = invoice(
+        [
+            line("BRIGHTWELL", 0.044, x0=0.66, x1=0.91),
+            line("Invoice", 0.124, x0=0.54, x1=0.63),
+            line("InvoiceNo.", 0.149, x0=0.55, x1=0.63),
+            line("9064046531", 0.149, x0=0.83, x1=0.91),
+            line("HollowbrookSystemsplc", 0.164, x0=0.09, x1=0.27),
+            line("Invoice date", 0.164, x0=0.55, x1=0.64),
+            line("10/03/2025", 0.164, x0=0.84, x1=0.91),
+            line("53MillLane", 0.181, x0=0.09, x1=0.18),
+            line("Leeds", 0.195, x0=0.08, x1=0.13),
+            line("LS14DY", 0.208, x0=0.08, x1=0.14),
+            line("www.brightwell.co.uk", 0.95, x0=0.08, x1=0.3),
+        ]
+    )
+    assert value(result, "customer_name") == "Hollowbrook Systemsplc"
+    assert value(result, "vendor_name") == "BRIGHTWELL"  # the only trace of the issuer, weak

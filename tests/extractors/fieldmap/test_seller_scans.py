@@ -163,3 +163,52 @@ def test_a_street_line_ocr_glued_to_its_house_number_is_part_of_the_address() ->
     address = result.fields["vendor_address"]
     assert address.value == "Kerkplein1, 1015 ABAmsterdam"
     assert address.method == "party:address-below"
+
+
+def test_a_seller_labels_value_is_never_another_label() -> None:
+    result = invoice(
+        [
+            line("Soldby", 0.102, x0=0.08, x1=0.13),
+            line("Invoicedate", 0.102, x0=0.54, x1=0.63),
+            line("13/01/2025", 0.102, x0=0.71, x1=0.79),
+            line("KestrelDigital Ltd", 0.114, x0=0.08, x1=0.21),
+            line("140MillLane", 0.128, x0=0.08, x1=0.17),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert (vendor.value, vendor.method) == ("Kestrel Digital Ltd", "party:label")
+
+
+def test_footer_name_glued_to_its_street_named_by_the_logo_beats_the_recipient() -> None:
+    # the logo is the issuer's; the only legal-form name at the top is the recipient's
+    result = invoice(
+        [
+            line("ferravalle                      La tua fattura", 0.025, x0=0.08, x1=0.95, height=0.04),
+            line("11marzo2024", 0.068, x0=0.84, x1=0.95, height=0.017),
+            line("Castellaro & Vallombra Consulting S.p.A.", 0.124, x0=0.08, x1=0.38, height=0.028),
+            line("Codice cliente", 0.124, x0=0.49, x1=0.59, height=0.028),
+            line("30078502", 0.124, x0=0.89, x1=0.95, height=0.028),
+            line("Piazza del Duomo, 174", 0.139, x0=0.07, x1=0.23, height=0.028),
+            line("37121 Verona (VR)", 0.153, x0=0.07, x1=0.2, height=0.028),
+            *(line(f"Servizio {i}    10,00", 0.3 + 0.03 * i, height=0.028) for i in range(8)),
+            line("FerravalleTelecom S.n.c.ViaGaribaldi,151-20121Milano（MI）)", 0.94, x0=0.07, x1=0.6),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert (vendor.value, vendor.method) == ("Ferravalle Telecom S.n.c.", "party:footer")
+    assert any("heading word 'ferravalle'" in note for note in vendor.evidence)
+    assert value(result, "customer_name") == "Castellaro & Vallombra Consulting S.p.A."
+
+
+def test_a_footer_name_with_a_street_word_still_names_the_issuer() -> None:
+    result = invoice(
+        [
+            line("Uw energienota", 0.045, x0=0.75, x1=0.94, height=0.025),
+            line("Te betalen   296,06", 0.14, x0=0.56, x1=0.72),
+            line("BrouwersgrachtEnergieN.V.Stationsplein77·2511BTDen Haag", 0.93, x0=0.1, x1=0.8),
+            line("www.brouwersgracht.nl", 0.945, x0=0.1, x1=0.4),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert (vendor.value, vendor.method) == ("Brouwersgracht Energie N.V.", "party:footer")
+    assert "looks like an address line" in vendor.evidence

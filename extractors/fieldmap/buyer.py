@@ -18,6 +18,7 @@ Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import OTHER_FIELD, LabelHit, match_label
@@ -35,6 +36,7 @@ from extractors.fieldmap.party_lines import (
     street_start,
     top_zone,
 )
+from extractors.fieldmap.spacing import respace
 
 NEAR_RIGHT = 0.15  # page widths: a value farther right of its label is in another column
 _SALUTATIONS = frozenset(
@@ -165,10 +167,14 @@ def _buyer_in_window(rows: Sequence[Row], unit: float, seller: Finding | None) -
                 return Finding(name, (under,), 0.75, "party:buyer-window", evidence)
     for r in top_zone(rows):
         for cell in rows[r].cells:
-            if id(cell) in seller_cells or letters(cell.text) < 3 or compact(cell.text) == seller_name:
+            if (
+                id(cell) in seller_cells
+                or letters(cell.text) < 3
+                or _same_name(compact(cell.text), seller_name)
+            ):
                 continue
             company = legal_form(cell.text) is not None
-            if not company and not (_person_shaped(cell.text) and cell.x0 < 0.5):
+            if not company and not (_person_shaped(respace(cell.text)) and cell.x0 < 0.5):
                 continue
             below = stacked_under(rows, r, cell, unit)
             if len(below) >= 2 and any(street_start(c.text) for c in below[:3]):
@@ -177,6 +183,15 @@ def _buyer_in_window(rows: Sequence[Row], unit: float, seller: Finding | None) -
                 evidence = (f"{what} with an address under it, in the recipient's place", *notes)
                 return Finding(name, (cell,), 0.6 if company else 0.5, "party:buyer-window", evidence)
     return None
+
+
+def _same_name(name: str, seller: str) -> bool:
+    """Whether ``name`` is the seller's printed again: in part (its logo), or with OCR reading
+    one of the two a letter or two differently ("BrightwellSoftwareLimited" and "Brighwell
+    Sotware Limited")."""
+    if name == seller or (len(name) >= 4 and name in seller):  # the seller's logo: "VanOosterhout"
+        return True
+    return len(seller) >= 8 and SequenceMatcher(None, name, seller).ratio() >= 0.9
 
 
 def _person_shaped(text: str) -> bool:

@@ -88,3 +88,34 @@ def test_a_recipient_company_with_its_legal_form_glued_in_lower_case() -> None:
     )
     assert value(result, "customer_name") == "Hollowbrook Systemsplc"
     assert value(result, "vendor_name") == "BRIGHTWELL"  # the only trace of the issuer, weak
+
+
+def test_a_person_ocr_glued_is_the_recipient_and_the_sellers_logo_is_not() -> None:
+    result = invoice(
+        [
+            line("Nordwind Energie e.K.", 0.04, x0=0.6, x1=0.9),
+            line("NordWind", 0.054, x0=0.1, x1=0.3, height=0.027),  # the seller's logo
+            line("Hafenkade 7", 0.083, x0=0.1, x1=0.3),
+            line("20457 Hamburg", 0.1, x0=0.1, x1=0.3),
+            line("JonasVoigtlander", 0.146, x0=0.06, x1=0.25),
+            line("Schillerstraße 17", 0.162, x0=0.06, x1=0.25),
+            line("70173 Stuttgart", 0.178, x0=0.06, x1=0.25),
+        ]
+    )
+    buyer = result.fields["customer_name"]
+    assert (buyer.value, buyer.method) == ("Jonas Voigtlander", "party:buyer-window")
+
+
+def test_the_sellers_name_printed_again_with_an_ocr_slip_is_no_recipient() -> None:
+    result = invoice(
+        [
+            line("Brighwell Sotware Limited", 0.058, x0=0.6, x1=0.9, height=0.027),
+            line("BrightwellSoftwareLimited", 0.119, x0=0.12, x1=0.35),
+            line("78 Grand Canal Quay", 0.135, x0=0.12, x1=0.35),
+            line("Dublin 2, D02 X285", 0.15, x0=0.12, x1=0.35),
+            line("Kestrel Consulting Limited", 0.17, x0=0.55, x1=0.85),
+            line("67 Fitzwilliam Lane", 0.186, x0=0.55, x1=0.85),
+            line("Cork T12 K8AF", 0.2, x0=0.55, x1=0.85),
+        ]
+    )
+    assert value(result, "customer_name") == "Kestrel Consulting Limited"

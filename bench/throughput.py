@@ -1,7 +1,7 @@
 """End-to-end throughput of Folio with the llama engine against the fake vLLM server.
 
 Run: ``.venv/bin/python bench/throughput.py [--docs 200] [--slots 64] [--prefill-tps 40000]
-[--decode-tps 6000]``. Prints figures; no asserts.
+[--decode-tps 6000] [--stream-interval 16 | --no-stream]``. Prints figures; no asserts.
 
 The fake runs in its own process with a stated capacity (see ``tests/fakes/vllm_server``:
 ``slots`` requests at once, each holding its slot for
@@ -85,9 +85,10 @@ def make_documents(folder: Path, count: int, seed: int) -> list[Path]:
 
 
 def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
-    """The fake vLLM server in its own process, at the capacity the options state."""
+    """The fake vLLM server in its own process, at the capacity the options state, streaming
+    with compose's ``--stream-interval``."""
     capacity = Capacity(args.slots, args.prefill_tps, args.decode_tps)
-    return spawn(capacity)
+    return spawn(capacity, extra=["--stream-interval", str(args.stream_interval)])
 
 
 async def run(args: argparse.Namespace, base_url: str, folder: Path, paths: list[Path]) -> None:
@@ -101,6 +102,7 @@ async def run(args: argparse.Namespace, base_url: str, folder: Path, paths: list
         document_concurrency=args.doc_concurrency,
         render_workers=2,
         llm_read_timeout_s=600,
+        **({"llm_stream": not args.no_stream} if "llm_stream" in Settings.model_fields else {}),
         # The licence policy (when present in this build) needs the licensee's country.
         **({"licensee_country": "US"} if "licensee_country" in Settings.model_fields else {}),
     )
@@ -159,7 +161,8 @@ def report(
     print(
         f"fake capacity model: {args.slots} slots, prefill {args.prefill_tps:,.0f} tok/s, "
         f"decode {args.decode_tps:,.0f} tok/s; client: {args.doc_concurrency} documents x "
-        f"{args.page_concurrency} page groups in flight"
+        f"{args.page_concurrency} page groups in flight; "
+        + ("whole answers" if args.no_stream else f"streamed, {args.stream_interval} tokens a chunk")
     )
     print(
         f"throughput: {len(statuses)} docs, {pages} pages, {rate:.1f} pages/s = "
@@ -168,6 +171,14 @@ def report(
     )
     failed = [c for c in engine.calls if not c.succeeded]
     print(f"calls: {len(engine.calls)} ({len(failed)} failed attempts)")
+    timed = sorted(c.first_token_ms for c in engine.calls if getattr(c, "first_token_ms", None) is not None)
+    if timed:
+        rates = sorted(c.tokens_per_s for c in engine.calls if getattr(c, "tokens_per_s", None))
+        print(
+            f"time to first token: median {timed[len(timed) // 2]:,.0f} ms, p95 "
+            f"{timed[int(len(timed) * 0.95)]:,.0f} ms; decode rate per call: median "
+            f"{rates[len(rates) // 2] if rates else float('nan'):,.0f} tokens/s ({len(timed)} streamed calls)"
+        )
     for route in (PageRoute.TEXT, PageRoute.IMAGE):
         real = estimated = n = 0
         for routes, calls in engine.groups:
@@ -193,6 +204,10 @@ def main() -> None:
     parser.add_argument("--doc-concurrency", type=int, default=64)
     parser.add_argument("--page-concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--stream-interval", type=int, default=16, help="tokens per streamed chunk (compose: 16)"
+    )
+    parser.add_argument("--no-stream", action="store_true", help="whole answers (FOLIO_LLM_STREAM=false)")
     parser.add_argument("--verbose", action="store_true", help="print every document's reason")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -53,6 +53,7 @@ def test_vllm_is_run_the_way_folio_needs_it():
         # Compact JSON: no whitespace loop under xgrammar (the backend must be named for it).
         (config,) = [a for a in command if a.startswith("--structured-outputs-config=")]
         assert json.loads(config.partition("=")[2]) == {"backend": "xgrammar", "disable_any_whitespace": True}
+        assert "--stream-interval=16" in command  # Folio streams: fewer, larger chunks
         # One variable sets vLLM's policy and what Folio expects of it.
         assert "--scheduling-policy=${VLLM_SCHEDULING_POLICY:-priority}" in command
     environment = SERVICES["worker"]["environment"]

@@ -17,8 +17,9 @@ unconstrained prose around the JSON. Answers use vLLM's ``chat.completion`` shap
 how answers are made.
 
 Streaming (``stream: true``): server-sent events as vLLM writes them: a first chunk with
-``delta.role`` and empty content, then chunks of ``stream_interval`` tokens (``delta.content``
-and their ``logprobs.content`` entries), the last with ``finish_reason``; with
+``delta.role`` and empty content, then the first token alone and chunks of
+``stream_interval`` tokens after it (vLLM's ``--stream-interval``; ``delta.content`` and the
+tokens' ``logprobs.content`` entries), the last with ``finish_reason``; with
 ``stream_options.include_usage`` a final chunk with ``choices: []`` and ``usage``; then
 ``data: [DONE]``.
 
@@ -382,7 +383,7 @@ class FakeVllmServer:
             tokens, finish = tokens[: checked.max_tokens], "length"
         elif self._take(faults, "truncate", own):
             tokens, finish = tokens[: max(1, len(tokens) // 2)], "length"
-        if self.capacity is not None:
+        if self.capacity is not None and not checked.stream:
             await self._run_slot(checked, prompt_tokens, len(tokens))
         entries = None
         if checked.logprobs and not faults.no_logprobs:
@@ -445,7 +446,34 @@ class FakeVllmServer:
         checked: Any,
         faults: FakeFaults,
     ) -> AsyncIterator[str]:
-        """The answer as vLLM streams it (see the module docstring)."""
+        """The answer as vLLM streams it (see the module docstring). With a capacity model the
+        request holds its slot while it streams: its prefill share before the first token,
+        its decode share spread over the chunks."""
+        per_token = 0.0
+        if self.capacity is not None:
+            await self._slot_queue().acquire(checked.priority if self.priority_scheduling else 0)
+            self.started.append(checked.logged)
+            per_token = self.capacity.slots / self.capacity.decode_tps
+        try:
+            if self.capacity is not None:
+                await asyncio.sleep(self.capacity.service_s(usage["prompt_tokens"], 0))
+            async for event in self._chunks(head, tokens, entries, finish, usage, checked, faults, per_token):
+                yield event
+        finally:
+            if self.capacity is not None:
+                self._slot_queue().release()
+
+    async def _chunks(
+        self,
+        head: dict[str, Any],
+        tokens: list[tuple[str, float]],
+        entries: list[list[dict[str, Any]]] | None,
+        finish: str,
+        usage: dict[str, Any],
+        checked: Any,
+        faults: FakeFaults,
+        per_token_s: float,
+    ) -> AsyncIterator[str]:
         chunk = {**head, "object": "chat.completion.chunk"}
 
         def event(choices: list[dict[str, Any]], **extra: Any) -> str:
@@ -453,12 +481,14 @@ class FakeVllmServer:
 
         role = {"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None}
         yield event([{**role, "finish_reason": None}])
+        # vLLM's --stream-interval N: the first token at once, then every N tokens, and the end.
         step = max(1, self.stream_interval)
-        for start in range(0, len(tokens), step):
-            group = tokens[start : start + step]
-            if faults.token_latency_s:
-                await asyncio.sleep(faults.token_latency_s * len(group))
-            last = start + step >= len(tokens)
+        bounds = [0, *range(1, len(tokens), step)] if step > 1 and tokens else list(range(len(tokens)))
+        for start, end in zip(bounds, [*bounds[1:], len(tokens)], strict=True):
+            group = tokens[start:end]
+            if faults.token_latency_s or per_token_s:
+                await asyncio.sleep((faults.token_latency_s + per_token_s) * len(group))
+            last = end >= len(tokens)
             choice: dict[str, Any] = {
                 "index": 0,
                 "delta": {"content": "".join(t for t, _ in group)},
@@ -466,7 +496,7 @@ class FakeVllmServer:
                 "finish_reason": finish if last else None,
             }
             if entries is not None:
-                choice["logprobs"] = {"content": [e for g in entries[start : start + step] for e in g]}
+                choice["logprobs"] = {"content": [e for g in entries[start:end] for e in g]}
             if last:
                 choice["stop_reason"] = None
             yield event([choice])
@@ -476,16 +506,22 @@ class FakeVllmServer:
             yield event([], usage={k: v for k, v in usage.items() if v is not None})
         yield "data: [DONE]\n\n"
 
-    async def _run_slot(self, checked: Any, prompt_tokens: int, completion_tokens: int) -> None:
+    def _slot_queue(self) -> _SlotQueue:
         assert self.capacity is not None
         if self._slots is None:
             self._slots = _SlotQueue(self.capacity.slots)
-        await self._slots.acquire(checked.priority if self.priority_scheduling else 0)
+        return self._slots
+
+    async def _run_slot(self, checked: Any, prompt_tokens: int, completion_tokens: int) -> None:
+        """A whole answer holds its slot for its whole service time, then is sent."""
+        assert self.capacity is not None
+        slots = self._slot_queue()
+        await slots.acquire(checked.priority if self.priority_scheduling else 0)
         try:
             self.started.append(checked.logged)
             await asyncio.sleep(self.capacity.service_s(prompt_tokens, completion_tokens))
         finally:
-            self._slots.release()
+            slots.release()
 
     def _drop(self, request: Request) -> None:
         """Close this request's TCP connection without an answer."""

@@ -120,3 +120,15 @@ def test_the_stream_reader_joins_chunks_and_times_the_generated_ones() -> None:
     assert answer["usage"]["completion_tokens"] == 3
     assert reader.timing.first_token_ms == 1000.0  # the first chunk with text, not the role chunk
     assert reader.timing.tokens_per_s(3) == 2.0  # 2 tokens after the first, in 1 s
+
+
+def test_a_stream_interval_sends_the_first_token_alone_then_groups() -> None:
+    with (
+        FakeVllmServer(stream_interval=4) as fake,
+        httpx.Client(base_url=fake.base_url, timeout=10) as http,
+    ):
+        body = {**simple_body(), "stream": True, "stream_options": {"include_usage": True}}
+        chunks = [json.loads(p) for p in events(http.post("/chat/completions", json=body))[:-1]]
+    sizes = [len(c["choices"][0]["logprobs"]["content"]) for c in chunks[1:] if c["choices"]]
+    assert sizes[0] == 1 and all(size == 4 for size in sizes[1:-1]) and 1 <= sizes[-1] <= 4
+    assert sum(sizes) == chunks[-1]["usage"]["completion_tokens"]

@@ -174,7 +174,7 @@ def _buyer_in_window(rows: Sequence[Row], unit: float, seller: Finding | None) -
             ):
                 continue
             company = legal_form(cell.text) is not None
-            if not company and not (_person_shaped(respace(cell.text)) and cell.x0 < 0.5):
+            if not company and not (_person_or_glued(cell.text) and cell.x0 < 0.5):
                 continue
             below = stacked_under(rows, r, cell, unit)
             if len(below) >= 2 and any(street_start(c.text) for c in below[:3]):
@@ -192,6 +192,12 @@ def _same_name(name: str, seller: str) -> bool:
     if name == seller or (len(name) >= 4 and name in seller):  # the seller's logo: "VanOosterhout"
         return True
     return len(seller) >= 8 and SequenceMatcher(None, name, seller).ratio() >= 0.9
+
+
+def _person_or_glued(text: str) -> bool:
+    """A person's name as printed, or as one word OCR glued at its capitals ("JonasVoigtlander");
+    a line with spaces is taken as printed ("SteinbrOck Hauste" is a misread, no person)."""
+    return _person_shaped(text) or (" " not in text.strip() and _person_shaped(respace(text)))
 
 
 def _person_shaped(text: str) -> bool:

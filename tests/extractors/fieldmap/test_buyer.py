@@ -31,6 +31,9 @@ def test_recipient_block_with_a_line_of_the_next_column_between_its_lines() -> N
     result = invoice(
         [
             line("SteinbruckHaustechnikAG", 0.106, x0=0.21, x1=0.54),
+            # the sender line over the window, misread: no person's name
+            line("SteinbrOck Hauste", 0.192, x0=0.2, x1=0.3),
+            line("StechikAG-ndustriestraBe62-60311FrankturtamMain", 0.192, x0=0.31, x1=0.57),
             line("HagedornConsultingGmbH", 0.219, x0=0.2, x1=0.38),
             line("Rechnungsdatum", 0.219, x0=0.6, x1=0.71),
             line("Kundennummer", 0.236, x0=0.61, x1=0.72, height=0.01),

@@ -49,7 +49,8 @@ def _fmt(value: float | None) -> str:
 
 def _outcome(result: dict[str, Any]) -> str:
     return (
-        f"done_precision {_fmt(result['done_precision'])} straight_through {_fmt(result['straight_through'])}"
+        f"done_precision {_fmt(result['done_precision'])} (expected {_fmt(result.get('expected_precision'))})"
+        f" straight_through {_fmt(result['straight_through'])}"
         f" review_recall {_fmt(result['review_recall'])} ({result['done']}/{result['documents']} done)"
     )
 

@@ -77,10 +77,19 @@ class Outcome:
     done_right: int
     bad: int
     bad_reviewed: int
+    # Sum over the judged done documents of the held-out probability that all their essential
+    # fields are right (the product): what the calibration expects done precision to be.
+    done_expected: float = 0.0
 
     @property
     def done_precision(self) -> float | None:
         return self.done_right / self.done_judged if self.done_judged else None
+
+    @property
+    def expected_precision(self) -> float | None:
+        """The done precision the held-out probabilities predict (less noisy than counting a
+        few documents, and it holds for the final fit's scores too)."""
+        return self.done_expected / self.done_judged if self.done_judged else None
 
     @property
     def straight_through(self) -> float | None:
@@ -96,6 +105,7 @@ class Outcome:
             "documents": self.documents,
             "done": self.done,
             "done_precision": _round(self.done_precision),
+            "expected_precision": _round(self.expected_precision),
             "straight_through": _round(self.straight_through),
             "review_recall": _round(self.review_recall),
         }
@@ -105,10 +115,12 @@ def _round(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
-def _tally(judged: Iterable[tuple[LabelledDocument, bool]]) -> Outcome:
+def _tally(judged: Iterable[tuple[Scored, bool]]) -> Outcome:
     """Count (document, ended done?) pairs."""
     documents = done = done_judged = done_right = bad = bad_reviewed = 0
-    for document, is_done in judged:
+    expected = 0.0
+    for item, is_done in judged:
+        document = item.document
         documents += 1
         done += is_done
         if not document.judged:
@@ -116,10 +128,11 @@ def _tally(judged: Iterable[tuple[LabelledDocument, bool]]) -> Outcome:
         if is_done:
             done_judged += 1
             done_right += document.right
+            expected += item.scores["product"] or 0.0
         elif not document.right:
             bad_reviewed += 1
         bad += not document.right
-    return Outcome(documents, done, done_judged, done_right, bad, bad_reviewed)
+    return Outcome(documents, done, done_judged, done_right, bad, bad_reviewed, expected)
 
 
 def _is_done(item: Scored, how: Combine, threshold: float) -> bool:
@@ -129,7 +142,7 @@ def _is_done(item: Scored, how: Combine, threshold: float) -> bool:
 
 def outcome(scored: Iterable[Scored], how: Combine, threshold: float) -> Outcome:
     """What the done rule (``how`` >= ``threshold``) makes of ``scored`` documents."""
-    return _tally((item.document, _is_done(item, how, threshold)) for item in scored)
+    return _tally((item, _is_done(item, how, threshold)) for item in scored)
 
 
 def outcome_under(scored: Iterable[Scored], rule_for: Callable[[LabelledDocument], DoneRule]) -> Outcome:
@@ -137,7 +150,7 @@ def outcome_under(scored: Iterable[Scored], rule_for: Callable[[LabelledDocument
     judged = []
     for item in scored:
         rule = rule_for(item.document)
-        judged.append((item.document, _is_done(item, rule.combine, rule.threshold)))
+        judged.append((item, _is_done(item, rule.combine, rule.threshold)))
     return _tally(judged)
 
 
@@ -204,17 +217,27 @@ def cross_validate(
 
 
 def choose_threshold(scored: Sequence[Scored], how: Combine, target: float) -> tuple[float, bool]:
-    """The lowest threshold at which done precision reaches ``target`` in every record set
-    (a set with no ``done`` document passes); (1.0, False) when none does."""
+    """The lowest threshold at which, in every record set, both the counted done precision
+    and the one the held-out probabilities predict reach ``target`` (a set with no ``done``
+    document passes); (1.0, False) when none does.
+
+    Counting alone is not enough: with a handful of documents above a threshold, all of them
+    right by luck, a threshold far too low would pass, and the final fit (on all documents)
+    scores them a little differently from the fold fits that chose it.
+    """
     sets: dict[str, list[Scored]] = defaultdict(list)
     for item in scored:
         sets[item.document.record_set].append(item)
     candidates = sorted({s for item in scored if (s := item.scores[how]) is not None})
     for threshold in candidates:
-        precisions = [outcome(items, how, threshold).done_precision for items in sets.values()]
-        if all(p is None or p >= target for p in precisions):
+        results = [outcome(items, how, threshold) for items in sets.values()]
+        if all(_meets(r.done_precision, target) and _meets(r.expected_precision, target) for r in results):
             return threshold, True
     return 1.0, False
+
+
+def _meets(value: float | None, target: float) -> bool:
+    return value is None or value >= target
 
 
 def choose_rule(scored: Sequence[Scored], *, target: float) -> tuple[DoneRule, dict[str, Any]]:

@@ -271,23 +271,32 @@ def test_each_schema_gets_the_lowest_threshold_its_own_sets_allow():
     assert default.threshold >= min(r.threshold for r in by_schema.values())
 
 
-def test_the_threshold_is_the_lowest_that_reaches_the_target_in_every_set():
-    def scored(record_set, score, right):
-        doc = LabelledDocument(
-            f"{record_set}{score}{right}", record_set, (value(correct=right),), blocked=False
-        )
-        return Scored(doc, 0, {"min": score, "product": score})
+def scored(record_set, score, right, product=0.99):
+    """A held-out document: ``score`` for the min rule, ``product`` for the product rule."""
+    doc = LabelledDocument(f"{record_set}{score}{right}", record_set, (value(correct=right),), blocked=False)
+    return Scored(doc, 0, {"min": score, "product": product})
 
+
+def test_the_threshold_is_the_lowest_that_reaches_the_target_in_every_set():
     items = [
         scored("a", 0.5, False),
         scored("a", 0.6, True),
         scored("a", 0.7, True),
         scored("b", 0.65, False),
+        scored("b", 0.8, True),
     ]
-    items += [scored("b", 0.8, True)]
     # at 0.6 set b still has a wrong done document (0.65); at 0.7 both sets are clean
     assert choose_threshold(items, "min", 0.97) == (0.7, True)
     assert choose_threshold([scored("a", 0.9, False)], "min", 0.97) == (1.0, False)
+
+
+def test_a_lucky_count_does_not_pass_when_the_probabilities_predict_less():
+    # Every document above 0.6 happens to be right, but the held-out probabilities say each
+    # is right 90 % of the time: the done precision to expect is 0.9, not 1.0.
+    lucky = [scored("a", 0.6 + i / 100, True, product=0.9) for i in range(10)]
+    assert choose_threshold(lucky, "min", 0.97) == (1.0, False)
+    sure = [*lucky, scored("a", 0.95, True, product=0.99), scored("a", 0.96, True, product=0.995)]
+    assert choose_threshold(sure, "product", 0.97) == (0.99, True)
 
 
 def test_a_document_blocked_by_a_rule_is_never_done_in_cross_validation():

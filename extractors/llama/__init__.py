@@ -1,7 +1,8 @@
 """The ``llama`` engine: Llama 4 served by vLLM's OpenAI-compatible API.
 
-``LlamaEngine(settings)`` is a drop-in ``Engine``; ``llama_server_healthy(settings)`` says
-whether a configured server answers its health check (``--engine auto``).
+``LlamaEngine(settings)`` is a drop-in ``Engine`` (``ready()`` says whether a server answers
+now); ``llama_server_healthy(settings)`` says whether a configured server answers its health
+check, without an engine. See docs/llama.md for what a real vLLM does and how it is handled.
 """
 
 from extractors.llama.engine import LlamaEngine, llama_server_healthy

@@ -265,6 +265,12 @@ def test_a_document_waits_queued_while_the_model_loads_then_runs_on_it(
     run, row, ledger = rerun(settings, run.document_id)
     assert run.status in (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW), run.reason
     assert row.engine == "llama" and ledger == fake.chat_count >= 1
+    with sqlite3.connect(tmp_path / "var" / "folio.db") as db:
+        timings = db.execute(
+            "select first_token_ms, tokens_per_s from usage_ledger where document_id = ?", (run.document_id,)
+        ).fetchall()
+    # Streamed calls: each ledger row has its time to first token and decode rate.
+    assert timings and all(first is not None and rate is not None for first, rate in timings)
 
 
 def test_a_tier_that_chose_the_fallback_goes_to_the_local_engine_recorded(

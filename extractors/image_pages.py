@@ -16,7 +16,6 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import CorruptDocumentError, DecompressionBombError, UnsupportedTypeError
-from extractors.ocr_prep import encode_ocr_image, ocr_image_size
 from extractors.page_jobs import InspectResult, RenderMode, RenderSpec
 from extractors.tokens import fit_tile_grid, image_tokens
 from models.document import FileKind
@@ -188,9 +187,6 @@ def prepare_image_page(
         grid, width, height = fit_tile_grid(
             natural_w, natural_h, tile_size=spec.tile_size, max_tiles=spec.max_tiles
         )
-        ocr_size = ocr_image_size(
-            natural_w, natural_h, width, height, spec.max_page_pixels, halvings=kind is FileKind.JPEG
-        )
         if kind is FileKind.JPEG:
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the target:
             # a 24-megapixel photo is then never decoded in full.
@@ -201,29 +197,7 @@ def prepare_image_page(
             converted = to_rgb_or_gray(oriented)
         except _DECODE_ERRORS as exc:
             raise CorruptDocumentError(f"the image is truncated or damaged ({exc})") from None
-        if ocr_size is not None:
-            # A drafted JPEG was decoded for the tile size only: decode it again, in gray, for
-            # the finer OCR copy. Other formats were decoded in full already.
-            if kind is FileKind.JPEG:
-                gray = _gray_for_ocr(path, kind, ocr_size, swap, spec)
-                page.ocr_image = encode_ocr_image(gray, gray.size, spec.jpeg_quality)
-            else:
-                page.ocr_image = encode_ocr_image(converted, ocr_size, spec.jpeg_quality)
         if converted.size != (width, height):
             converted = converted.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
         page.image = encode_page_image(converted, grid, spec.jpeg_quality)
         return page
-
-
-def _gray_for_ocr(
-    path: Path, kind: FileKind, size: tuple[int, int], swap: bool, spec: RenderSpec
-) -> Image.Image:
-    """A JPEG decoded in gray at the smallest of libjpeg's scales that covers ``size``."""
-    with _open(path, kind, spec) as image:
-        image.draft("L", (size[1], size[0]) if swap else size)
-        try:
-            image.load()
-            oriented = ImageOps.exif_transpose(image) or image
-            return to_rgb_or_gray(oriented).convert("L")
-        except _DECODE_ERRORS as exc:
-            raise CorruptDocumentError(f"the image is truncated or damaged ({exc})") from None

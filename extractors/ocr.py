@@ -1,38 +1,25 @@
-"""OCR of a page image with RapidOCR's PP-OCRv4 models (shipped inside the wheel; offline).
+"""OCR of a page image with RapidOCR (PP-OCRv4 ONNX models shipped inside the wheel; offline).
 
-``ocr_lines`` decodes the page in gray, finds text boxes on a reduced copy, reads each box
-from the full image (:mod:`extractors.ocr_read`), puts back the spaces the recogniser drops
-(:mod:`extractors.ocr_spaces`), and joins the segments that sit on one baseline into a line,
-in reading order. The gap between two segments is padded with as many spaces as the gap is
-wide in characters (at least two), the way ``pdftotext -layout`` does: the field mapper then
-finds labels, values and table columns by those runs of spaces, and can estimate each piece's
-x-position from its character offset.
-
-Every setting was chosen by measurement on scanned receipts (``bench/ocr.py`` prints speed
-and an accuracy independent of the field mapper for any set of :class:`OcrOptions`).
+RapidOCR returns one box per text segment. ``ocr_lines`` joins the segments that sit on one
+baseline into a line, in reading order, and pads the gap between two segments with as many
+spaces as the gap is wide in characters (at least two), the way ``pdftotext -layout`` does:
+the field mapper then finds labels, values and table columns by those runs of spaces, and can
+estimate each piece's x-position from its character offset.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import statistics
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from core.errors import BadInputError
-from extractors.ocr_prep import OCR_MAX_PIXELS
-from extractors.ocr_spaces import SpaceRule
-from models.page import BBox, TextLine
+from models.page import TextLine
 
-# Part of every result's fingerprint (through the local engine's model name): bumped whenever
-# the same image can read differently.
 OCR_MODEL = "rapidocr-ppocrv4"
-
-# Raw segments as RapidOCR returns them: [4 corner points, text, score].
-RawSegment = list[Any]
 
 
 def ocr_threads() -> int:
@@ -46,80 +33,13 @@ def ocr_concurrency() -> int:
     return 1 if (os.cpu_count() or 1) <= 4 else 2
 
 
-class OcrOptions(BaseModel):
-    """How a page is read. The defaults are the measured choice (see ``bench/ocr.py``)."""
+@functools.cache
+def _recogniser() -> Any:
+    """The RapidOCR pipeline, loaded once per process (read-only after loading)."""
+    from rapidocr_onnxruntime import RapidOCR  # imported late: onnxruntime takes a while
 
-    model_config = ConfigDict(frozen=True)
-
-    det_pixels: int = Field(
-        1_400_000,
-        ge=100_000,
-        le=16_000_000,
-        description="Most pixels of the copy the text detector sees; larger pages are scaled "
-        "down to it (the detector's time grows with pixels, while crops for reading are cut "
-        "from the full image).",
-    )
-    det_box_thresh: float = Field(0.5, ge=0.0, le=1.0, description="Least mean text score of a box.")
-    det_unclip_ratio: float = Field(
-        1.6, ge=1.0, le=4.0, description="How far a detected text kernel is grown into a box."
-    )
-    angle: Literal["sample", "always", "never"] = Field(
-        "sample",
-        description="Upside-down text: 'sample' classifies a few lines and turns the page only "
-        "when most of them are upside down; 'always' classifies every line (RapidOCR's way); "
-        "'never' trusts the page to be upright.",
-    )
-    rec_batch: int = Field(6, ge=1, le=64, description="Crops per recogniser call.")
-    rec_min_width: int = Field(
-        0,
-        ge=0,
-        le=2048,
-        description="Pad every recogniser batch to at least this width in pixels (RapidOCR "
-        "pads to 320); 0 pads a batch to its widest crop only.",
-    )
-    respace: SpaceRule | None = Field(
-        SpaceRule(), description="Put back dropped spaces from the line image; None: off."
-    )
-    text_score: float = Field(0.5, ge=0.0, le=1.0, description="Least recogniser score of a kept segment.")
-    threads: int | None = Field(
-        None, ge=1, le=64, description="onnxruntime threads; None: ``ocr_threads()``."
-    )
-    max_pixels: int = Field(
-        OCR_MAX_PIXELS,
-        ge=1_000_000,
-        description="Largest image decoded at full size; a larger one is decoded at 1/2, 1/4 or "
-        "1/8 scale, so one oversized page cannot take the memory.",
-    )
-
-
-DEFAULT_OPTIONS = OcrOptions()
-
-# Full-width forms (U+FF01..FF5E) and CJK punctuation the Chinese-trained recogniser emits
-# for Latin print: read as their ASCII counterparts.
-_ASCII_FORMS = str.maketrans(
-    {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: " ", 0x3001: ",", 0x3002: "."}
-)
-
-
-def _decode(jpeg: bytes, pixels: int, options: OcrOptions) -> Any:
-    """The image as 8-bit gray; one of more than ``options.max_pixels`` (``pixels``, as the
-    caller states it) is decoded at 1/2, 1/4 or 1/8 scale instead."""
-    import cv2
-    import numpy as np
-
-    flag = cv2.IMREAD_GRAYSCALE
-    for reduced, factor in (
-        (cv2.IMREAD_REDUCED_GRAYSCALE_2, 4),
-        (cv2.IMREAD_REDUCED_GRAYSCALE_4, 16),
-        (cv2.IMREAD_REDUCED_GRAYSCALE_8, 64),
-    ):
-        if pixels <= options.max_pixels:
-            break
-        flag, pixels = reduced, pixels // factor
-    image = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), flag) if jpeg else None
-    if image is None:
-        raise BadInputError("OCR could not read the image: not a decodable image", code="ocr_unreadable")
-    return image
+    threads = ocr_threads()
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
 
 @dataclass(frozen=True)
@@ -148,7 +68,7 @@ def _skew(quads: list[list[list[float]]]) -> float:
     return statistics.median(angles) if angles else 0.0
 
 
-def _segments(raw: list[RawSegment]) -> list[_Segment]:
+def _segments(raw: list[Any]) -> list[_Segment]:
     quads = [[[float(v) for v in point] for point in item[0]] for item in raw]
     angle = _skew(quads)
     cos, sin = math.cos(-angle), math.sin(-angle)
@@ -204,41 +124,23 @@ def _join(line: list[_Segment]) -> str:
     return "".join(parts)
 
 
-def lines_from_segments(
-    raw: list[RawSegment], width: int, height: int, *, upside_down: bool = False
-) -> list[TextLine]:
-    """Join raw segments (corner points in pixels of a ``width`` x ``height`` image, text,
-    score) into text lines in reading order, boxes normalised 0..1. ``upside_down``: the
-    points are those of the image turned by 180°; the boxes returned are on the image as
-    given."""
+def ocr_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+    """Text lines of an image, in reading order, with boxes normalised 0..1 by ``width`` x
+    ``height`` (the image's pixel size) and the recogniser's confidence (length-weighted mean
+    over the line's segments). Raises ``BadInputError`` when the bytes are not an image."""
+    try:
+        raw, _ = _recogniser()(jpeg)
+    except Exception as exc:  # RapidOCR raises its own LoadImageError and cv2 errors
+        raise BadInputError(f"OCR could not read the image: {exc}", code="ocr_unreadable") from exc
     lines = []
-    for line in _group(_segments(raw)):
+    for line in _group(_segments(raw or [])):
         weights = [len(s.text) for s in line]
         confidence = sum(s.score * w for s, w in zip(line, weights, strict=True)) / sum(weights)
-        x0 = max(0.0, min(s.x0 for s in line) / width)
-        y0 = max(0.0, min(s.y0 for s in line) / height)
-        x1 = min(1.0, max(s.x1 for s in line) / width)
-        y1 = min(1.0, max(s.y1 for s in line) / height)
-        bbox: BBox = (1.0 - x1, 1.0 - y1, 1.0 - x0, 1.0 - y0) if upside_down else (x0, y0, x1, y1)
-        lines.append(
-            TextLine(
-                text=_join(line).translate(_ASCII_FORMS),
-                bbox=bbox,
-                confidence=max(0.0, min(1.0, confidence)),
-            )
+        bbox = (
+            max(0.0, min(s.x0 for s in line) / width),
+            max(0.0, min(s.y0 for s in line) / height),
+            min(1.0, max(s.x1 for s in line) / width),
+            min(1.0, max(s.y1 for s in line) / height),
         )
+        lines.append(TextLine(text=_join(line), bbox=bbox, confidence=max(0.0, min(1.0, confidence))))
     return lines
-
-
-def ocr_lines(jpeg: bytes, width: int, height: int, options: OcrOptions = DEFAULT_OPTIONS) -> list[TextLine]:
-    """Text lines of an image, in reading order, with boxes normalised 0..1 on the image and
-    the recogniser's confidence (length-weighted mean over the line's segments). ``width`` x
-    ``height`` is the image's pixel size as the caller knows it; boxes are fractions of the
-    image, so they hold whatever scale it was decoded at. Raises ``BadInputError`` when the
-    bytes are not an image."""
-    from extractors.ocr_page import read_page  # imported late: onnxruntime takes a while
-
-    image = _decode(jpeg, width * height, options)
-    page_height, page_width = image.shape[:2]
-    raw, upside_down = read_page(image, options, threads=options.threads or ocr_threads())
-    return lines_from_segments(raw, page_width, page_height, upside_down=upside_down)

@@ -13,11 +13,10 @@ from PIL import Image
 
 from core.errors import CorruptDocumentError, EncryptedDocumentError
 from extractors.image_pages import encode_page_image
-from extractors.ocr_prep import OCR_DPI, encode_ocr_image, ocr_image_size
 from extractors.page_jobs import InspectResult, RenderMode, RenderSpec
 from extractors.textlayer import read_text_layer
 from extractors.tokens import estimate_text_tokens, fit_tile_grid
-from models.page import OcrImage, PageImage, PageRoute, PreparedPage
+from models.page import PageImage, PageRoute, PreparedPage
 
 
 def _first_line(exc: BaseException) -> str:
@@ -141,27 +140,6 @@ def render_pdf_page(
     return encode_page_image(image, grid, spec.jpeg_quality)
 
 
-def render_ocr_image(
-    page: pymupdf.Page, spec: RenderSpec, model_image: PageImage, display_list: pymupdf.DisplayList
-) -> OcrImage | None:
-    """The page in gray at ``OCR_DPI`` (capped at ``OCR_MAX_PIXELS``) for OCR, when that is
-    clearly finer than ``model_image``; None otherwise (OCR then reads the model image)."""
-    rect = page.rect
-    zoom = OCR_DPI / 72.0
-    size = ocr_image_size(
-        rect.width * zoom, rect.height * zoom, model_image.width, model_image.height, spec.max_page_pixels
-    )
-    if size is None:
-        return None
-    matrix = pymupdf.Matrix(size[0] / rect.width, size[1] / rect.height)
-    pix = display_list.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
-    image = Image.frombuffer("L", (pix.width, pix.height), pix.samples_mv, "raw", "L", pix.stride, 1)
-    # MuPDF rounds the pixel box outwards; the copy is cut back to the size asked for.
-    return encode_ocr_image(
-        image.crop((0, 0, min(size[0], pix.width), min(size[1], pix.height))), size, spec.jpeg_quality
-    )
-
-
 def prepare_pdf_page(
     doc: pymupdf.Document, page_number: int, render: RenderMode, spec: RenderSpec
 ) -> PreparedPage:
@@ -177,12 +155,6 @@ def prepare_pdf_page(
     layer = read_text_layer(page, display_list)
     needs_image = render == "always" or (render == "when_needed" and layer.route != PageRoute.TEXT)
     image = render_pdf_page(page, spec, display_list) if needs_image else None
-    # Only pages that OCR may read get the finer copy: a text-routed page is read as text.
-    ocr_image = (
-        render_ocr_image(page, spec, image, display_list)
-        if image is not None and layer.route != PageRoute.TEXT
-        else None
-    )
     return PreparedPage(
         page_number=page_number,
         width_pt=page.rect.width,
@@ -192,6 +164,5 @@ def prepare_pdf_page(
         text_quality=layer.quality,
         route=layer.route,
         image=image,
-        ocr_image=ocr_image,
         estimated_text_tokens=estimate_text_tokens(layer.text),
     )

@@ -61,17 +61,6 @@ class PageImage(BaseModel):
     estimated_tokens: int = Field(ge=0, description="Llama 4 image tokens for this grid.")
 
 
-class OcrImage(BaseModel):
-    """The page in gray at a finer resolution than ``PageImage``, for OCR only (see
-    ``extractors.ocr_prep``): present when the page's own resolution is clearly finer."""
-
-    model_config = ConfigDict(frozen=True)
-
-    jpeg: bytes = Field(repr=False)
-    width: int = Field(ge=1)
-    height: int = Field(ge=1)
-
-
 class PreparedPage(BaseModel):
     """One page after preparation, or the reason it could not be prepared."""
 
@@ -83,9 +72,6 @@ class PreparedPage(BaseModel):
     text_quality: TextQuality = TextQuality.EMPTY
     route: PageRoute = PageRoute.IMAGE
     image: PageImage | None = None
-    ocr_image: OcrImage | None = Field(
-        None, description="A finer gray copy for OCR; None: OCR reads ``image``."
-    )
     estimated_text_tokens: int = Field(0, ge=0)
     prepare_ms: float = Field(0.0, ge=0)
     error_code: str | None = Field(None, description="Set when the page failed to prepare.")

@@ -83,8 +83,7 @@ class LocalEngine:
 
     async def _run_ocr(self, page: PreparedPage) -> list[TextLine]:
         assert page.image is not None
-        # A page whose scan is much finer than its model image carries a finer copy for OCR.
-        image = page.ocr_image or page.image
+        image = page.image
         await self._ocr_slots.acquire()
         # The slot is released when the thread ends, not at the timeout: a thread cannot be
         # stopped, and releasing early would pile more OCR onto cores it still occupies.

@@ -46,9 +46,11 @@ def test_a_signal_asks_the_run_to_stop_and_the_run_reports():
         await asyncio.wait_for(stop.wait(), 30)
         return "wound down"
 
+    # What the process had before (SIG_IGN when started in the background of a shell).
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     outcome = run_stoppable(run, grace_s=30)
     assert (outcome.result, outcome.signal_name, outcome.abandoned) == ("wound down", "SIGTERM", False)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert {sig: signal.getsignal(sig) for sig in before} == before  # handlers restored
 
 
 def test_a_run_that_cannot_wind_down_is_abandoned():

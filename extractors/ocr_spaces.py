@@ -1,0 +1,176 @@
+"""Put back the spaces the recogniser drops, from the blank columns of the line image.
+
+PP-OCRv4's recogniser was trained mostly on Chinese, where words are not spaced; on small or
+blurred Latin print it often glues words (``BAECKEREISONNE``, ``LOT26151BANDAR``). The crop
+itself still shows the space: a run of blank columns between two glyphs (ink runs).
+
+The line's ``unit`` is its character cell: the width of the grid its glyph centres fit
+(``grid_fit``: circular mean resultant of centre/cell; monospaced receipt type scores 0.9 and
+more), else the mean advance (ink extent over the characters read). A blank is a space when:
+
+- the glyph centres either side are at least ``cell_spread`` units apart (an empty cell;
+  a run wider than a unit is letters printed touching, taken as one unit at its edge); or
+- the blank is an outlier among the line's letter gaps (at least ``letter_gaps`` times the
+  median blank and ``min_gap`` of the mean advance), unless a neighbour is a narrow glyph
+  (``I 1 . :``) with as wide a blank (within 1.5x) on its other side: in monospaced type a
+  narrow glyph sits mid-cell with wide blanks both sides, which is no space (``7.70``),
+  while in proportional type ``BAECKEREI SONNE`` has a tight ``EI`` and a wide ``I S``.
+
+No space is put inside a number on a blank narrower than a whole character (``2018``,
+``43.40``: digits and decimal points sit unevenly in proportional type), nor where a
+character was read inside the blank (a faint hyphen or faded digit the ink test missed).
+Wider blanks stand for several spaces (two or more mean a column break to the field mapper,
+as between detected segments): one per empty cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from extractors.ocr_read import REC_HEIGHT, REC_STEP, Reading
+
+
+@dataclass(frozen=True)
+class SpaceRule:
+    """Thresholds of the space test (see the module doc)."""
+
+    grid_fit: float = 0.8
+    cell_spread: float = 1.5
+    min_gap: float = 0.3
+    letter_gaps: float = 3.0
+
+
+# Separate glyphs needed to fit a grid of cells.
+_GLYPHS_TO_TELL = 6
+
+
+def _ink_columns(crop: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.bool_], int]:
+    """Which columns of the text band hold ink, and the band's height in pixels."""
+    gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    light, dark = np.percentile(gray, (90, 2))
+    if gray.mean() < (light + dark) / 2:  # light print on a dark ground
+        gray = 255 - gray
+        light, dark = 255 - dark, 255 - light
+    if light - dark < 24:
+        return np.zeros(gray.shape[1], dtype=bool), 0
+    # Ink is anything a quarter of the way from paper to the darkest print, not Otsu's split:
+    # thermal receipts fade within a line, and a faded glyph must not read as a gap.
+    ink = (gray < light - 0.25 * (light - dark)).astype(np.uint8)
+    rows = ink.sum(axis=1)
+    if rows.max() == 0:
+        return np.zeros(gray.shape[1], dtype=bool), 0
+    # The band of the line itself: the rows around the inkiest one, so that the tops and
+    # tails of neighbouring lines inside the crop's margin do not fill its gaps.
+    strong = rows >= 0.2 * rows.max()
+    centre = int(rows.argmax())
+    top = centre
+    while top > 0 and strong[top - 1]:
+        top -= 1
+    bottom = centre
+    while bottom < len(rows) - 1 and strong[bottom + 1]:
+        bottom += 1
+    band_height = bottom - top + 1
+    # A speck of noise must not split a gap: a column holds ink from a few pixels on.
+    counts = ink[top : bottom + 1].sum(axis=0)
+    return counts >= max(1, round(0.08 * band_height)), band_height
+
+
+def _runs(columns: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, end) of each run of True columns, end exclusive."""
+    padded = np.concatenate(([False], columns, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _cell(glyphs: list[tuple[int, int]], pitch: float, rule: SpaceRule) -> float | None:
+    """The cell width when the glyph centres sit on a grid; None when they do not, or when
+    there are too few separate glyphs to tell."""
+    centres = np.array([(a + b) / 2 for a, b in glyphs if b - a <= 1.1 * pitch])
+    if len(centres) < _GLYPHS_TO_TELL:
+        return None
+    # The pitch from the ink extent over the characters read is near the cell, a little above
+    # it where spaces were dropped: try cells around it and keep the best-fitting grid.
+    candidates = np.linspace(0.7 * pitch, 1.15 * pitch, 46)
+    fits = np.abs(np.exp(2j * np.pi * centres[np.newaxis, :] / candidates[:, np.newaxis]).mean(axis=1))
+    best = int(fits.argmax())
+    return float(candidates[best]) if fits[best] >= rule.grid_fit else None
+
+
+def _beside_narrow_ok(glyphs: list[tuple[int, int]], gaps: list[int], index: int, unit: float) -> bool:
+    """Whether a wide blank next to a narrow glyph (``I 1 . :``) is wide for that glyph: in
+    monospaced type a narrow glyph sits mid-cell with as wide a blank on its other side."""
+    left, right = glyphs[index], glyphs[index + 1]
+    gap = gaps[index]
+    if left[1] - left[0] < 0.5 * unit and index > 0 and gap < 1.5 * gaps[index - 1]:
+        return False
+    return not (right[1] - right[0] < 0.5 * unit and index + 1 < len(gaps) and gap < 1.5 * gaps[index + 1])
+
+
+def _inside_number(chars: list[str], at: int) -> bool:
+    """Whether the characters either side of position ``at`` both belong to a number."""
+    left, right = chars[at - 1], chars[at]
+    return (
+        (left.isdigit() or left in ".,")
+        and (right.isdigit() or right in ".,")
+        and (left.isdigit() or right.isdigit())
+    )
+
+
+def respace(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> str:
+    """The reading's text with the spaces its crop shows and the recogniser left out."""
+    chars = list(reading.chars)
+    if len(chars) < 2:
+        return reading.text
+    columns, band_height = _ink_columns(crop)
+    glyphs = _runs(columns)
+    if len(glyphs) < 2 or band_height < 4:
+        return reading.text
+    pitch = (glyphs[-1][1] - glyphs[0][0]) / len(chars)
+    if pitch <= 0:
+        return reading.text
+    unit = _cell(glyphs, pitch, rule) or pitch
+    gaps = [b[0] - a[1] for a, b in zip(glyphs, glyphs[1:], strict=False)]
+    letter_gap = max(1.0, float(np.median(gaps)))
+    # Where each character was read, in crop pixels (a time step covers REC_STEP pixels of
+    # the crop scaled to REC_HEIGHT).
+    to_crop = crop.shape[0] / REC_HEIGHT
+    positions = [(step + 0.5) * REC_STEP * to_crop for step in reading.steps]
+    inserts: dict[int, int] = {}
+    for index, ((left_start, left_end), (right_start, right_end)) in enumerate(
+        zip(glyphs, glyphs[1:], strict=False)
+    ):
+        gap = gaps[index]
+        # Glyph centres either side; a wider run is letters printed touching: its last (or
+        # first) glyph is taken as one unit wide.
+        spread = min(left_end - left_start, unit) / 2 + gap + min(right_end - right_start, unit) / 2
+        outlier = gap >= rule.min_gap * pitch and gap >= rule.letter_gaps * letter_gap
+        if spread < rule.cell_spread * unit and not (
+            outlier and _beside_narrow_ok(glyphs, gaps, index, unit)
+        ):
+            continue
+        margin = 0.2 * unit
+        inside = np.searchsorted(positions, right_start - margin) - np.searchsorted(
+            positions, left_end + margin
+        )
+        if inside > 0:
+            continue
+        at = int(np.searchsorted(positions, (left_end + right_start) / 2))
+        if not 0 < at < len(chars) or chars[at - 1] == " " or chars[at] == " ":
+            continue
+        if _inside_number(chars, at) and spread < rule.cell_spread * unit and gap < pitch:
+            # Digits are set on even widths and a decimal point hugs its digits unevenly in
+            # proportional type ("2018", "43.40"): a number is not split on a blank narrower
+            # than a whole character.
+            continue
+        inserts[at] = max(inserts.get(at, 0), max(1, round(spread / unit - 1)))
+    if not inserts:
+        return reading.text
+    out = []
+    for index, char in enumerate(chars):
+        out.append(" " * inserts.get(index, 0))
+        out.append(char)
+    return "".join(out)

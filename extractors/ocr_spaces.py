@@ -17,8 +17,9 @@ more), else the mean advance (ink extent over the characters read). A blank is a
   while in proportional type ``BAECKEREI SONNE`` has a tight ``EI`` and a wide ``I S``.
 
 No space is put inside a number on a blank narrower than a whole character (``2018``,
-``43.40``: digits and decimal points sit unevenly in proportional type), nor where a
-character was read inside the blank (a faint hyphen or faded digit the ink test missed).
+``43.40``: digits and decimal points sit unevenly in proportional type), and a space the
+recogniser itself put there is taken out (``RM43. 40``); nor is one put where a character
+was read inside the blank (a faint hyphen or faded digit the ink test missed).
 Wider blanks stand for several spaces (two or more mean a column break to the field mapper,
 as between detected segments): one per empty cell.
 """
@@ -167,10 +168,31 @@ def respace(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> s
             # than a whole character.
             continue
         inserts[at] = max(inserts.get(at, 0), max(1, round(spread / unit - 1)))
-    if not inserts:
+    # The recogniser's own spaces inside a number ("RM43. 40") stay only where the image shows
+    # a blank as wide as a space.
+    drops = set()
+    for at, char in enumerate(chars[1:-1], start=1):
+        if char != " " or not _inside_number(chars[:at] + chars[at + 1 :], at):
+            continue
+        low, high = positions[at - 1], positions[at + 1]
+        spaced = False
+        for index, ((left_start, left_end), (right_start, right_end)) in enumerate(
+            zip(glyphs, glyphs[1:], strict=False)
+        ):
+            if low <= (left_end + right_start) / 2 <= high:
+                spread = (
+                    min(left_end - left_start, unit) / 2
+                    + gaps[index]
+                    + min(right_end - right_start, unit) / 2
+                )
+                spaced = spaced or spread >= rule.cell_spread * unit or gaps[index] >= pitch
+        if not spaced:
+            drops.add(at)
+    if not inserts and not drops:
         return reading.text
     out = []
     for index, char in enumerate(chars):
         out.append(" " * inserts.get(index, 0))
-        out.append(char)
+        if index not in drops:
+            out.append(char)
     return "".join(out)

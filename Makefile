@@ -35,7 +35,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-lint: setup
+# The gates CI runs before the tests: ruff (style, complexity, argument count, blind excepts),
+# formatting, and mypy over every product package (pyproject.toml [tool.ruff*], [tool.mypy]).
+lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -22,7 +22,7 @@ target_metadata = Base.metadata
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Render our column types as plain SQLAlchemy types, so revisions never import tables.py."""
+    """Render our column types as plain SQLAlchemy types, so revisions never import storage.tables."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, StrEnumType):

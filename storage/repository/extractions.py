@@ -13,8 +13,7 @@ from models.page import PreparedPage
 from storage.repository.dialect import insert_for
 from storage.repository.errors import DocumentNotFoundError
 from storage.repository.fields import lock_tenant_rollups, replace_fields, rollup_shard
-from storage.rollup_tables import ExtractionCount
-from storage.tables import Document, Extraction, Page
+from storage.tables import Document, Extraction, ExtractionCount, Page
 
 # Rows per INSERT: keeps the bound parameters under SQLite's limit for the largest documents.
 _PAGE_BATCH = 500

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.extraction import DocumentExtraction, ExtractedField
 from storage.repository.dialect import dialect_name, insert_for
-from storage.rollup_tables import FieldRollup
-from storage.tables import ExtractionField
+from storage.tables import ExtractionField, FieldRollup
 
 TEXT_LIMIT = 600  # keeps every value_text under PostgreSQL's btree row limit
 _NUMERAL = re.compile(r"^[+-]?\d+(\.\d+)?$")

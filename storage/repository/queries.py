@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.errors import BadInputError
 from storage.repository.dialect import dialect_name
-from storage.rollup_tables import ExtractionCount, FieldRollup
-from storage.tables import Document, Extraction, ExtractionField, Tenant
+from storage.tables import Document, Extraction, ExtractionCount, ExtractionField, FieldRollup, Tenant
 
 OPS = ("eq", "ne", "gt", "ge", "lt", "le", "contains")
 SORTS = ("created_at", "cost_usd", "id")

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from core.errors import ConfigurationError
 from storage.repository.costs import usd_sum, usd_value
 from storage.repository.dialect import dialect_name
-from storage.rollup_tables import CostRollup
-from storage.tables import Document, Tenant, UsageLedgerEntry, UtcDateTime
+from storage.tables import CostRollup, Document, Tenant, UsageLedgerEntry, UtcDateTime
 
 COST_GROUPS = ("tenant", "month", "model", "tier", "status")
 

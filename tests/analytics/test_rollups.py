@@ -17,8 +17,7 @@ from storage.database import make_engine, make_session_factory, session_scope
 from storage.migrate import downgrade, upgrade
 from storage.repository.queries import field_report_from_fields
 from storage.repository.reports import cost_report_from_ledger
-from storage.rollup_tables import CostRollup
-from storage.tables import Document, UsageLedgerEntry
+from storage.tables import CostRollup, Document, UsageLedgerEntry
 from tests.analytics.seed import seed
 
 GROUPINGS = [

@@ -1,8 +1,8 @@
-"""Analytics rollup tables (issue 7; migration 0008): what the cost and field reports read
-instead of scanning the ledger and the field rows.
+"""Analytics rollups: what the cost and field reports read instead of scanning the ledger
+and the field rows.
 
 The cost tables are kept by database triggers on documents and usage_ledger (created by
-migration 0008); the field tables by storage.repository.fields and extractions.
+migration 0008); the field tables by ``storage.repository.extractions``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.tables import Base
+from storage.tables.base import Base
 
 
 def _rollup_count(comment: str) -> Any:

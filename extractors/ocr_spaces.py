@@ -121,34 +121,85 @@ def _inside_number(chars: list[str], at: int) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Blanks:
+    """A crop's glyphs and the measures the space test reads its blanks by (crop pixels)."""
+
+    glyphs: list[tuple[int, int]]  # ink runs, (start, end) with end exclusive
+    gaps: list[int]  # blank columns between glyph i and glyph i + 1
+    pitch: float  # mean advance: ink extent over the characters read
+    unit: float  # the character cell (see the module doc)
+    letter_gap: float  # the line's median blank
+    positions: list[float]  # where each character was read
+
+    def spread(self, index: int) -> float:
+        """Distance between the glyph centres either side of blank ``index``; a wider run is
+        letters printed touching: its last (or first) glyph is taken as one unit wide."""
+        (left_start, left_end), (right_start, right_end) = self.glyphs[index], self.glyphs[index + 1]
+        return (
+            min(left_end - left_start, self.unit) / 2
+            + self.gaps[index]
+            + min(right_end - right_start, self.unit) / 2
+        )
+
+
 def respace(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> str:
     """The reading's text with the spaces its crop shows and the recogniser left out."""
     chars = list(reading.chars)
     if len(chars) < 2:
         return reading.text
+    blanks = _measure(reading, crop, rule)
+    if blanks is None:
+        return reading.text
+    inserts = _missing_spaces(chars, blanks, rule)
+    drops = _unspaced_in_numbers(chars, blanks, rule)
+    if not inserts and not drops:
+        return reading.text
+    out = []
+    for index, char in enumerate(chars):
+        out.append(" " * inserts.get(index, 0))
+        if index not in drops:
+            out.append(char)
+    return "".join(out)
+
+
+def _measure(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> _Blanks | None:
+    """The crop's blanks; None when the crop shows too little ink to tell."""
     columns, band_height = _ink_columns(crop)
     glyphs = _runs(columns)
     if len(glyphs) < 2 or band_height < 4:
-        return reading.text
-    pitch = (glyphs[-1][1] - glyphs[0][0]) / len(chars)
+        return None
+    pitch = (glyphs[-1][1] - glyphs[0][0]) / len(reading.chars)
     if pitch <= 0:
-        return reading.text
-    unit = _cell(glyphs, pitch, rule) or pitch
+        return None
     gaps = [b[0] - a[1] for a, b in zip(glyphs, glyphs[1:], strict=False)]
-    letter_gap = max(1.0, float(np.median(gaps)))
     # Where each character was read, in crop pixels (a time step covers REC_STEP pixels of
     # the crop scaled to REC_HEIGHT).
     to_crop = crop.shape[0] / REC_HEIGHT
-    positions = [(step + 0.5) * REC_STEP * to_crop for step in reading.steps]
+    return _Blanks(
+        glyphs=glyphs,
+        gaps=gaps,
+        pitch=pitch,
+        unit=_cell(glyphs, pitch, rule) or pitch,
+        letter_gap=max(1.0, float(np.median(gaps))),
+        positions=[(step + 0.5) * REC_STEP * to_crop for step in reading.steps],
+    )
+
+
+def _missing_spaces(chars: list[str], blanks: _Blanks, rule: SpaceRule) -> dict[int, int]:
+    """How many spaces to put before each character position, where the crop shows a space."""
+    glyphs, gaps, unit, pitch, positions = (
+        blanks.glyphs,
+        blanks.gaps,
+        blanks.unit,
+        blanks.pitch,
+        blanks.positions,
+    )
     inserts: dict[int, int] = {}
-    for index, ((left_start, left_end), (right_start, right_end)) in enumerate(
-        zip(glyphs, glyphs[1:], strict=False)
-    ):
+    for index, ((_, left_end), (right_start, _)) in enumerate(zip(glyphs, glyphs[1:], strict=False)):
         gap = gaps[index]
-        # Glyph centres either side; a wider run is letters printed touching: its last (or
-        # first) glyph is taken as one unit wide.
-        spread = min(left_end - left_start, unit) / 2 + gap + min(right_end - right_start, unit) / 2
-        outlier = gap >= rule.min_gap * pitch and gap >= rule.letter_gaps * letter_gap
+        spread = blanks.spread(index)
+        outlier = gap >= rule.min_gap * pitch and gap >= rule.letter_gaps * blanks.letter_gap
         if spread < rule.cell_spread * unit and not (
             outlier and _beside_narrow_ok(glyphs, gaps, index, unit)
         ):
@@ -168,31 +219,27 @@ def respace(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> s
             # than a whole character.
             continue
         inserts[at] = max(inserts.get(at, 0), max(1, round(spread / unit - 1)))
-    # The recogniser's own spaces inside a number ("RM43. 40") stay only where the image shows
-    # a blank as wide as a space.
+    return inserts
+
+
+def _unspaced_in_numbers(chars: list[str], blanks: _Blanks, rule: SpaceRule) -> set[int]:
+    """The recogniser's own spaces inside a number ("RM43. 40") where the image shows no
+    blank as wide as a space: the positions to take out."""
     drops = set()
     for at, char in enumerate(chars[1:-1], start=1):
         if char != " " or not _inside_number(chars[:at] + chars[at + 1 :], at):
             continue
-        low, high = positions[at - 1], positions[at + 1]
+        low, high = blanks.positions[at - 1], blanks.positions[at + 1]
         spaced = False
-        for index, ((left_start, left_end), (right_start, right_end)) in enumerate(
-            zip(glyphs, glyphs[1:], strict=False)
+        for index, ((_, left_end), (right_start, _)) in enumerate(
+            zip(blanks.glyphs, blanks.glyphs[1:], strict=False)
         ):
             if low <= (left_end + right_start) / 2 <= high:
-                spread = (
-                    min(left_end - left_start, unit) / 2
-                    + gaps[index]
-                    + min(right_end - right_start, unit) / 2
+                spaced = (
+                    spaced
+                    or blanks.spread(index) >= rule.cell_spread * blanks.unit
+                    or blanks.gaps[index] >= blanks.pitch
                 )
-                spaced = spaced or spread >= rule.cell_spread * unit or gaps[index] >= pitch
         if not spaced:
             drops.add(at)
-    if not inserts and not drops:
-        return reading.text
-    out = []
-    for index, char in enumerate(chars):
-        out.append(" " * inserts.get(index, 0))
-        if index not in drops:
-            out.append(char)
-    return "".join(out)
+    return drops

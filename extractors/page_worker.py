@@ -91,7 +91,7 @@ class JobRunner:
                 page = prepare_image_page(job.path, job.kind, job.page_number, job.render, job.spec)
         except FolioError as exc:
             page = failed_page(job.page_number, exc.code, exc.message)
-        except Exception as exc:  # a page's own trouble is data, never a crash
+        except Exception as exc:  # noqa: BLE001 - a page's own trouble is data; a worker never dies of a file
             # MuPDF may leave a document in a bad state after an error; reopen next time.
             self._forget()
             page = failed_page(job.page_number, "render_error", f"{type(exc).__name__}: {exc}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import multiprocessing.connection
+import pickle
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,13 +50,13 @@ def _worker_main(conn: multiprocessing.connection.Connection, factory: RunnerFac
                 reply = ("ok", runner(job))
             except FolioError as exc:
                 reply = ("error", exc)
-            except Exception as exc:  # must reach the parent as data, not kill the worker
+            except Exception as exc:  # noqa: BLE001 - a job's bug reaches the parent as data; the worker lives on
                 reply = ("error", InternalError(f"{type(exc).__name__}: {exc}"))
         try:
             conn.send(reply)
         except (BrokenPipeError, ConnectionResetError, EOFError):
             return
-        except Exception as exc:  # an unpicklable result
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an unpicklable result
             conn.send(("error", InternalError(f"result could not be sent back: {exc}")))
 
 
@@ -266,7 +267,7 @@ class RenderPool:
             return
         try:
             new = await asyncio.to_thread(self._spawn)
-        except Exception as exc:  # cannot fork any more: fail every waiting job loudly
+        except Exception as exc:  # noqa: BLE001 - whatever stops a fork, waiting jobs must fail, not hang
             _log.error("could not replace a render worker: %s", exc)
             self._broken = f"{type(exc).__name__}: {exc}"
             self._idle.put_nowait(None)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from extractors.fieldmap.values import CURRENCY_CODES, find_amounts, find_dates
+from extractors.fieldmap.values import CURRENCY_CODES, AmountMatch, find_amounts, find_dates
 
 _PREFIX = r"(?:RM|[$€£¥]|" + "|".join(sorted(CURRENCY_CODES)) + r")"
 # A letter OCR reads for a digit, between digits (or a decimal mark next to digits).
@@ -85,22 +85,21 @@ def read_amounts(text: str, *, decimal_comma: bool | None = None) -> tuple[Amoun
     whether "1.853.37" is 1853.37 with a misread comma or two amounts glued.
     """
     fixed, changed = _with_digits(text)
+    found = _printed_amounts(text, fixed, changed)
+    taken = [(a.start, a.end) for a in found]
+    found += _bare_cents(text, fixed, taken)
+    found += _misread_marks(fixed, taken, decimal_comma)
+    found += _glued_pairs(text, fixed, taken)
+    return tuple(sorted(found, key=lambda a: a.start))
+
+
+def _printed_amounts(text: str, fixed: str, changed: list[int]) -> list[Amount]:
+    """The amounts the strict reader finds in ``fixed``, less those that are no amounts."""
     found: list[Amount] = []
     dates = [(d.start, d.end) for d in find_dates(text)]
     for match in find_amounts(fixed):
-        if any(match.start < end and start < match.end for start, end in dates):
-            continue  # parts of a date ("04-05-18") are no amounts
-        digits = fixed[match.start : match.end]
-        if (
-            not match.has_decimals
-            and len(re.sub(r"\D", "", digits)) >= _ID_DIGITS
-            and not re.search(r"\d[.,' ]\d", digits)
-        ):
-            continue  # a long run of digits is an account, phone or reference number
-        if _inside_word(fixed, match.start, match.end, match.has_decimals or match.currency is not None):
-            continue  # "Tota1RM", "5ales", "Inclusive65T": letters OCR read as digits
-        if match.value < 0 and re.search(r"\d\s?[-−]$", fixed[max(0, match.start - 2) : match.start + 1]):
-            continue  # a hyphen between digits: a phone or reference number, no minus sign
+        if _no_amount(match, fixed, dates):
+            continue
         value = match.value
         repairs = []
         if any(match.start <= i < match.end for i in changed):
@@ -112,16 +111,46 @@ def read_amounts(text: str, *, decimal_comma: bool | None = None) -> tuple[Amoun
                 value, match.has_decimals, match.currency, match.start, match.end, "; ".join(repairs) or None
             )
         )
-    taken = [(a.start, a.end) for a in found]
+    return found
 
-    def free(start: int, end: int) -> bool:
-        return not any(start < stop and begin < end for begin, stop in taken)
 
+def _no_amount(match: AmountMatch, fixed: str, dates: list[tuple[int, int]]) -> bool:
+    """Whether what the strict reader matched is a date part, an identifier or part of a word."""
+    if any(match.start < end and start < match.end for start, end in dates):
+        return True  # parts of a date ("04-05-18") are no amounts
+    digits = fixed[match.start : match.end]
+    if (
+        not match.has_decimals
+        and len(re.sub(r"\D", "", digits)) >= _ID_DIGITS
+        and not re.search(r"\d[.,' ]\d", digits)
+    ):
+        return True  # a long run of digits is an account, phone or reference number
+    if _inside_word(fixed, match.start, match.end, match.has_decimals or match.currency is not None):
+        return True  # "Tota1RM", "5ales", "Inclusive65T": letters OCR read as digits
+    # A hyphen between digits: a phone or reference number, no minus sign.
+    return match.value < 0 and bool(
+        re.search(r"\d\s?[-−]$", fixed[max(0, match.start - 2) : match.start + 1])
+    )
+
+
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return not any(start < stop and begin < end for begin, stop in taken)
+
+
+def _bare_cents(text: str, fixed: str, taken: list[tuple[int, int]]) -> list[Amount]:
+    """Cents without their zero where no amount was read: "RM .10", "-,01"."""
+    found = []
     for m in _BARE_CENTS.finditer(fixed):
-        if free(m.start(), m.end()):
+        if _free(taken, m.start(), m.end()):
             value = Decimal(f"0.{m['cents']}") * (-1 if m["sign"] else 1)
             repair = f"read {text[m.start() : m.end()]!r} as {value}"
             found.append(Amount(value, True, None, m.start(), m.end(), repair))
+    return found
+
+
+def _misread_marks(fixed: str, taken: list[tuple[int, int]], decimal_comma: bool | None) -> list[Amount]:
+    """Grouped amounts whose last mark OCR misread ("1.853.37"); each one found is added to ``taken``."""
+    found = []
     for m in _MARK_MISREAD.finditer(fixed):
         # "1.853.37" on a page that writes 1.234,56: its last mark is a misread comma (and
         # "1,853,37" on a 1,234.56 page a misread point). On a page that writes 1,234.56,
@@ -133,17 +162,23 @@ def read_amounts(text: str, *, decimal_comma: bool | None = None) -> tuple[Amoun
             or (decimal_comma is False and m.group(1) == ",")
             or (decimal_comma is not True and m.group(1) == "." and not zero_tail)
         )
-        if misread and free(m.start(), m.end()):
+        if misread and _free(taken, m.start(), m.end()):
             value = Decimal(re.sub(r"\D", "", m.group(0)[:-3]) + "." + m.group(0)[-2:])
             found.append(Amount(value, True, None, m.start(), m.end(), f"read {m.group(0)!r} as {value}"))
             taken.append((m.start(), m.end()))
+    return found
+
+
+def _glued_pairs(text: str, fixed: str, taken: list[tuple[int, int]]) -> list[Amount]:
+    """Two amounts OCR ran together where no amount was read: "17.4517.45"."""
+    found = []
     for m in _GLUED_PAIR.finditer(fixed):
-        if free(m.start(), m.end()):
+        if _free(taken, m.start(), m.end()):
             note = f"split glued {text[m.start() : m.end()]!r}"
             for part in ("a", "b"):
                 value = Decimal(m[part].replace(",", "."))
                 found.append(Amount(value, True, None, m.start(part), m.end(part), note))
-    return tuple(sorted(found, key=lambda a: a.start))
+    return found
 
 
 def without_decimal_point(amount: Amount) -> Decimal | None:

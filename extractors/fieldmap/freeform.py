@@ -10,7 +10,7 @@ under it (a "stacked" block) gives one pair per column. Tables: see
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from extractors.fieldmap.layout import Cell, Row, build_rows, typical_height
 from extractors.fieldmap.tables import find_free_tables
@@ -18,6 +18,8 @@ from extractors.fieldmap.values import find_amounts, find_dates, infer_day_first
 from models.extraction import ExtractedField, ExtractedRow, FieldScalar, PageExtraction
 from models.page import TextLine
 
+# How a field is stored: label, value text, the cells it was read from, quality.
+_Put = Callable[[str, str, Sequence[Cell], float], None]
 _PAIR = re.compile(r"^(?P<label>[^:]{1,40}?)\s*:\s*(?P<value>.*)$")
 
 
@@ -79,6 +81,26 @@ def map_free_form(lines: Sequence[TextLine], *, page_number: int) -> PageExtract
     unit = typical_height(rows)
     day_first = infer_day_first(row.text for row in rows)
     used: set[int] = set()
+    tables = _tables(rows, unit, day_first, page_number, used)
+    fields: dict[str, ExtractedField] = {}
+
+    def put(label: str, value_text: str, cells: Sequence[Cell], quality: float) -> None:
+        key, n = snake_case(label), 2
+        while key in fields:
+            key, n = f"{snake_case(label)}_{n}", n + 1
+        fields[key] = _field(_typed(value_text, day_first), cells, page_number, quality)
+
+    for r, row in enumerate(rows):
+        for c in range(len(row.cells)):
+            _put_pair(rows, r, c, unit, used, put)
+        _put_stacked(rows, r, unit, used, put)
+    return PageExtraction(page_numbers=[page_number], fields=fields, tables=tables)
+
+
+def _tables(
+    rows: list[Row], unit: float, day_first: bool, page_number: int, used: set[int]
+) -> dict[str, list[ExtractedRow]]:
+    """The page's tables as ``table_<n>``; their cells are added to ``used``."""
     tables: dict[str, list[ExtractedRow]] = {}
     for number, (_, raw) in enumerate(find_free_tables(rows, unit), start=1):
         keys = {column: snake_case(column) for column in raw.columns}
@@ -94,42 +116,41 @@ def map_free_form(lines: Sequence[TextLine], *, page_number: int) -> PageExtract
             )
             used.update(id(c) for cells in body.values() for c in cells)
         tables[f"table_{number}"] = table_rows
-    fields: dict[str, ExtractedField] = {}
+    return tables
 
-    def put(label: str, value: FieldScalar, cells: Sequence[Cell], quality: float) -> None:
-        key, n = snake_case(label), 2
-        while key in fields:
-            key, n = f"{snake_case(label)}_{n}", n + 1
-        fields[key] = _field(value, cells, page_number, quality)
 
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row.cells):
-            if id(cell) in used:
-                continue
-            pair = _PAIR.match(cell.text)
-            if pair and re.search(r"[A-Za-z]", pair["label"]):
-                value_text, cells, quality = pair["value"].strip(), [cell], 1.0
-                if not value_text:
-                    value_cell = _value_cell(rows, r, c, used, unit)
-                    if value_cell is not None:
-                        value_text, cells = value_cell.text, [cell, value_cell]
-                        quality = 0.97 if value_cell in row.cells else 0.93
-                        used.add(id(value_cell))
-                if value_text:
-                    put(pair["label"], _typed(value_text, day_first), cells, quality)
-                    used.add(id(cell))
-        # a stacked block: a row of plain labels, each with its value right under it
-        if r + 1 < len(rows) and len(row.cells) >= 2 and all(map(_is_plain_label, row.cells)):
-            below = rows[r + 1]
-            aligned = len(below.cells) == len(row.cells) and all(
-                re.search(r"\d", v.text) for v in below.cells
-            )
-            if aligned and below.y0 - row.y1 <= 1.5 * unit:
-                for cell in row.cells:
-                    under = next(
-                        (v for v in below.cells if v.overlaps_x(cell) > 0 and id(v) not in used), None
-                    )
-                    if under is not None and id(cell) not in used:
-                        put(cell.text, _typed(under.text, day_first), [cell, under], 0.93)
-                        used.update((id(cell), id(under)))
-    return PageExtraction(page_numbers=[page_number], fields=fields, tables=tables)
+def _put_pair(rows: list[Row], r: int, c: int, unit: float, used: set[int], put: _Put) -> None:
+    """Cell ``c`` of row ``r`` as "Label: value", the value in the cell or in a neighbour."""
+    row = rows[r]
+    cell = row.cells[c]
+    if id(cell) in used:
+        return
+    pair = _PAIR.match(cell.text)
+    if not pair or not re.search(r"[A-Za-z]", pair["label"]):
+        return
+    value_text, cells, quality = pair["value"].strip(), [cell], 1.0
+    if not value_text:
+        value_cell = _value_cell(rows, r, c, used, unit)
+        if value_cell is not None:
+            value_text, cells = value_cell.text, [cell, value_cell]
+            quality = 0.97 if value_cell in row.cells else 0.93
+            used.add(id(value_cell))
+    if value_text:
+        put(pair["label"], value_text, cells, quality)
+        used.add(id(cell))
+
+
+def _put_stacked(rows: list[Row], r: int, unit: float, used: set[int], put: _Put) -> None:
+    """A stacked block: row ``r`` of plain labels, each with its value right under it."""
+    row = rows[r]
+    if r + 1 >= len(rows) or len(row.cells) < 2 or not all(map(_is_plain_label, row.cells)):
+        return
+    below = rows[r + 1]
+    aligned = len(below.cells) == len(row.cells) and all(re.search(r"\d", v.text) for v in below.cells)
+    if not aligned or below.y0 - row.y1 > 1.5 * unit:
+        return
+    for cell in row.cells:
+        under = next((v for v in below.cells if v.overlaps_x(cell) > 0 and id(v) not in used), None)
+        if under is not None and id(cell) not in used:
+            put(cell.text, under.text, [cell, under], 0.93)
+            used.update((id(cell), id(under)))

@@ -232,25 +232,9 @@ def _narrow_decimal(branches: list[Any]) -> list[Any]:
 def xgrammar_violations(schema: Any, path: str = "$") -> list[str]:
     """Every place in ``schema`` that xgrammar (as vLLM runs it) cannot enforce, as
     ``"<json path>: <what>"``; empty when the schema is safe to send."""
-    found: list[str] = []
     if not isinstance(schema, dict):
-        return found
-    for key in _UNSUPPORTED:
-        if key in schema:
-            found.append(f"{path}: {key} is not supported")
-    for key in sorted(FOLIO_KEYWORDS & set(schema)):
-        found.append(f"{path}: Folio-only keyword {key!r} must be removed")
-    for key in sorted(k for k in schema if isinstance(k, str) and k.startswith(FOLIO_PREFIX)):
-        found.append(f"{path}: Folio-only keyword {key!r} must be removed")
-    if "$ref" in schema or "$defs" in schema or "definitions" in schema:
-        found.append(f"{path}: $ref/$defs must be inlined")
-    if isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1:
-        found.append(f"{path}: allOf with {len(schema['allOf'])} branches")
-    fmt = schema.get("format")
-    if isinstance(fmt, str) and fmt not in XGRAMMAR_STRING_FORMATS:
-        found.append(f"{path}: string format {fmt!r} is not in xgrammar's list")
-    if ("pattern" in schema or "format" in schema) and ("minLength" in schema or "maxLength" in schema):
-        found.append(f"{path}: pattern/format together with minLength/maxLength")
+        return []
+    found = [f"{path}: {what}" for what in _keyword_violations(schema) + _string_violations(schema)]
     for key in _SCHEMA_MAPS:
         sub = schema.get(key)
         if isinstance(sub, dict):
@@ -263,4 +247,29 @@ def xgrammar_violations(schema: Any, path: str = "$") -> list[str]:
                 found.extend(xgrammar_violations(child, f"{path}.{key}[{index}]"))
     for key in _SCHEMA_VALUES:
         found.extend(xgrammar_violations(schema.get(key), f"{path}.{key}"))
+    return found
+
+
+def _keyword_violations(schema: dict[Any, Any]) -> list[str]:
+    """Keywords on this node that xgrammar does not enforce or must not see."""
+    found = [f"{key} is not supported" for key in _UNSUPPORTED if key in schema]
+    folio_only = sorted(FOLIO_KEYWORDS & set(schema)) + sorted(
+        k for k in schema if isinstance(k, str) and k.startswith(FOLIO_PREFIX)
+    )
+    found += [f"Folio-only keyword {key!r} must be removed" for key in folio_only]
+    if "$ref" in schema or "$defs" in schema or "definitions" in schema:
+        found.append("$ref/$defs must be inlined")
+    if isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1:
+        found.append(f"allOf with {len(schema['allOf'])} branches")
+    return found
+
+
+def _string_violations(schema: dict[Any, Any]) -> list[str]:
+    """String constraints on this node that xgrammar cannot enforce."""
+    found = []
+    fmt = schema.get("format")
+    if isinstance(fmt, str) and fmt not in XGRAMMAR_STRING_FORMATS:
+        found.append(f"string format {fmt!r} is not in xgrammar's list")
+    if ("pattern" in schema or "format" in schema) and ("minLength" in schema or "maxLength" in schema):
+        found.append("pattern/format together with minLength/maxLength")
     return found

@@ -13,6 +13,7 @@ flows gather the inputs and record the outcome on the document. Three outcomes:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -59,10 +60,18 @@ class PolicyDecision(BaseModel):
         return "; ".join(parts) or None
 
 
-def _refusal(
-    tier: LicenceTier, model: ModelEntry, terms: LicenceTerms, facts: LicenseeFacts
-) -> tuple[str | None, str | None]:
-    check = check_licence(terms, model=model.name, multimodal=model.multimodal, facts=facts)
+@dataclass(frozen=True)
+class _Served:
+    """A model as one engine serves it, under its licence terms."""
+
+    engine: str
+    model: ModelEntry
+    terms: LicenceTerms
+
+
+def _refusal(tier: LicenceTier, served: _Served, facts: LicenseeFacts) -> tuple[str | None, str | None]:
+    model = served.model
+    check = check_licence(served.terms, model=model.name, multimodal=model.multimodal, facts=facts)
     if not check.allowed:
         return check.code, check.reason
     if not tier.allows_model(model.name):
@@ -77,14 +86,13 @@ def _allowed(
     outcome: PolicyOutcome,
     *,
     tier: LicenceTier,
-    engine: str,
-    model: ModelEntry,
-    terms: LicenceTerms,
+    served: _Served,
     facts: LicenseeFacts,
     requested: str,
     code: str | None = None,
     reason: str | None = None,
 ) -> PolicyDecision:
+    model, terms = served.model, served.terms
     check = check_licence(terms, model=model.name, multimodal=model.multimodal, facts=facts)
     notes = list(check.notes)
     if check.attribution:
@@ -97,7 +105,7 @@ def _allowed(
     return PolicyDecision(
         outcome=outcome,
         tier=tier.name,
-        engine=engine,
+        engine=served.engine,
         model=model.name,
         licence_id=terms.id,
         requested_model=requested,
@@ -124,34 +132,25 @@ def decide_model(
     The model must pass its licence check and be in the tier; otherwise the document is
     routed to the fallback (if that passes both) or blocked.
     """
-    code, reason = _refusal(tier, model, terms, facts)
+    asked = _Served(engine, model, terms)
+    code, reason = _refusal(tier, asked, facts)
     if code is None:
-        return _allowed(
-            PolicyOutcome.ALLOWED,
-            tier=tier,
-            engine=engine,
-            model=model,
-            terms=terms,
-            facts=facts,
-            requested=model.name,
-        )
+        return _allowed(PolicyOutcome.ALLOWED, tier=tier, served=asked, facts=facts, requested=model.name)
     if fallback is not None and fallback[1].name != model.name:
-        fb_engine, fb_model, fb_terms = fallback
-        fb_code, fb_reason = _refusal(tier, fb_model, fb_terms, facts)
+        backup = _Served(*fallback)
+        fb_code, fb_reason = _refusal(tier, backup, facts)
         if fb_code is None:
             return _allowed(
                 PolicyOutcome.ROUTED,
                 tier=tier,
-                engine=fb_engine,
-                model=fb_model,
-                terms=fb_terms,
+                served=backup,
                 facts=facts,
                 requested=model.name,
                 code=code,
-                reason=f"{reason}; routed to the {fb_engine} engine ({fb_model.name}), "
+                reason=f"{reason}; routed to the {backup.engine} engine ({backup.model.name}), "
                 f"the fallback of tier {tier.name}",
             )
-        reason = f"{reason}; the fallback {fb_engine} engine is refused too: {fb_reason}"
+        reason = f"{reason}; the fallback {backup.engine} engine is refused too: {fb_reason}"
     return PolicyDecision(
         outcome=PolicyOutcome.BLOCKED,
         tier=tier.name,

@@ -353,7 +353,13 @@ def _object_model(
             raise ConfigurationError(f"property {where!r}: nested too deeply")
         spec, followed = _resolve(raw, defs, path=where, seen=seen)
         fields[prop] = _field(
-            model_name, prop, spec, defs, where=where, table=table, seen=followed, count=count
+            spec,
+            defs,
+            row_model_name=f"{model_name}{_model_name(prop)}Row",
+            where=where,
+            table=table,
+            seen=followed,
+            count=count,
         )
     # Closed objects: the model (and the llama engine's schema) accept only these keys.
     config = ConfigDict(extra="forbid")
@@ -363,16 +369,54 @@ def _object_model(
 
 
 def _field(
-    model_name: str,
-    prop: str,
     spec: dict[str, Any],
     defs: dict[str, Any],
     *,
+    row_model_name: str,
     where: str,
     table: bool,
     seen: tuple[str, ...],
     count: _FieldCounter,
 ) -> tuple[Any, Any]:
+    """The pydantic (annotation, Field) of one property; an array of objects is a table
+    whose rows are a model named ``row_model_name``."""
+    kind_name, extra = _field_extra(spec, where)
+    type_ = spec.get("type")
+    if type_ == "array":
+        if table:
+            raise ConfigurationError(f"property {where!r}: tables inside tables are not supported")
+        items, followed = _resolve(spec.get("items"), defs, path=f"{where}[]", seen=seen)
+        if items.get("type") != "object" or not isinstance(items.get("properties"), dict):
+            raise ConfigurationError(f"property {where!r}: only arrays of objects (tables) are supported")
+        if not items["properties"]:
+            raise ConfigurationError(f"property {where!r}: a table row needs properties")
+        row = _object_model(
+            row_model_name,
+            items,
+            defs,
+            path=where,
+            table=True,
+            seen=followed,
+            count=count,
+        )
+        field = Field(
+            default_factory=list,
+            description=spec.get("description") or None,
+            **_with_extra(_constraints(spec, where, "array"), extra),
+        )
+        return list[row], field  # type: ignore[valid-type]
+    annotation = _scalar_annotation(spec, kind_name, where)
+    field = Field(
+        None,
+        description=spec.get("description") or None,
+        **_with_extra(_constraints(spec, where, str(type_)), extra),
+    )
+    return annotation | None, field
+
+
+def _field_extra(spec: dict[str, Any], where: str) -> tuple[Any, dict[str, Any]]:
+    """The property's Folio kind and what its Field carries beyond pydantic's own keywords
+    (aliases; the address and currency kinds), after checking them and its description."""
     # A pydantic model written like the built-ins carries plain ``kind``/``aliases``.
     kind_name = spec.get(KIND_KEY, spec.get("kind"))
     if kind_name is not None and kind_name not in _EXPLICIT_KINDS:
@@ -389,63 +433,34 @@ def _field(
         extra["aliases"] = list(aliases)
     if kind_name in ("address", "currency"):
         extra["kind"] = kind_name
+    return kind_name, extra
+
+
+def _scalar_annotation(spec: dict[str, Any], kind_name: Any, where: str) -> Any:
+    """The Python type of a property that is not a table."""
     type_ = spec.get("type")
-    annotation: Any
     if type_ == "string":
         fmt = spec.get("format")
-        if fmt == "date":
-            annotation = dt.date
-        elif fmt is None:
-            annotation = str
-        else:
+        if fmt not in (None, "date"):
             raise ConfigurationError(f"property {where!r}: string format {fmt!r} is not supported")
         if kind_name == "money":
             raise ConfigurationError(f"property {where!r}: money must be a number")
-    elif type_ == "number":
-        annotation = Money if kind_name == "money" else float
+        return dt.date if fmt == "date" else str
+    if type_ == "number":
         if kind_name == "money" and any(k in spec for k in _NUMERIC):
             # pydantic would put the bound on the number branch of its number-or-string
             # Decimal schema, and the model could then answer with an unbounded string.
             raise ConfigurationError(f"property {where!r}: bounds on money are not supported")
-    elif type_ == "integer":
-        annotation = int
-    elif type_ == "boolean":
-        annotation = bool
-    elif type_ == "array":
-        if table:
-            raise ConfigurationError(f"property {where!r}: tables inside tables are not supported")
-        items, followed = _resolve(spec.get("items"), defs, path=f"{where}[]", seen=seen)
-        if items.get("type") != "object" or not isinstance(items.get("properties"), dict):
-            raise ConfigurationError(f"property {where!r}: only arrays of objects (tables) are supported")
-        if not items["properties"]:
-            raise ConfigurationError(f"property {where!r}: a table row needs properties")
-        row = _object_model(
-            f"{model_name}{_model_name(prop)}Row",
-            items,
-            defs,
-            path=where,
-            table=True,
-            seen=followed,
-            count=count,
-        )
-        field = Field(
-            default_factory=list,
-            description=spec.get("description") or None,
-            **_with_extra(_constraints(spec, where, "array"), extra),
-        )
-        return list[row], field  # type: ignore[valid-type]
-    elif type_ == "object":
+        return Money if kind_name == "money" else float
+    if type_ == "integer":
+        return int
+    if type_ == "boolean":
+        return bool
+    if type_ == "object":
         raise ConfigurationError(
             f"property {where!r}: nested objects are not supported (only arrays of objects)"
         )
-    else:
-        raise ConfigurationError(f"property {where!r}: unsupported type {type_!r}")
-    field = Field(
-        None,
-        description=spec.get("description") or None,
-        **_with_extra(_constraints(spec, where, str(type_)), extra),
-    )
-    return annotation | None, field
+    raise ConfigurationError(f"property {where!r}: unsupported type {type_!r}")
 
 
 def _with_extra(kwargs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,21 +248,26 @@ async def run(args: argparse.Namespace, fake_pid: int, base_url: str, folder: Pa
         wall = time.perf_counter() - wall0
         sampler.stop.set()
         sampler.join()
-    report(args, settings, result, timings, wall, warm, idle, busy, sampler, pages_total)
+    report(args, settings, Measured(result, timings, wall, warm, idle, busy, sampler, pages_total))
 
 
-def report(
-    args: argparse.Namespace,
-    settings: Settings,
-    result: dict[str, Any],
-    timings: dict[str, list[float]],
-    wall: float,
-    warm: float,
-    idle: list[tuple[float, str]],
-    busy: list[tuple[float, str]],
-    sampler: MemorySampler,
-    pages_total: int,
-) -> None:
+@dataclass(frozen=True)
+class Measured:
+    """What one run measured, for the report."""
+
+    result: dict[str, Any]  # the batch flow's summary
+    timings: dict[str, list[float]]  # seconds per instrumented call, by name
+    wall: float  # seconds from the batch's start to its end
+    warm: float  # seconds to start the ephemeral server and the first flow (excluded)
+    idle: list[tuple[float, str]]  # interactive uploads before the batch: (seconds, status)
+    busy: list[tuple[float, str]]  # interactive uploads during the batch
+    sampler: MemorySampler
+    pages_total: int  # pages generated
+
+
+def report(args: argparse.Namespace, settings: Settings, measured: Measured) -> None:
+    result, timings, wall, warm = measured.result, measured.timings, measured.wall, measured.warm
+    idle, busy, sampler, pages_total = measured.idle, measured.busy, measured.sampler, measured.pages_total
     engine = sa.create_engine(settings.sqlalchemy_url)
     with engine.connect() as conn:
         pages = conn.execute(

@@ -125,10 +125,22 @@ class Capacity:
         return self.slots * (prompt_tokens / self.prefill_tps + completion_tokens / self.decode_tps)
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One completion as the fake sends it: the response head, the tokens with their
+    logprobs, the logprob entries (when asked for), why it ended, and the usage."""
+
+    head: dict[str, Any]
+    tokens: list[tuple[str, float]]
+    entries: list[list[dict[str, Any]]] | None
+    finish: str
+    usage: dict[str, Any]
+
+
 class FakeVllmServer:
     """``with FakeVllmServer() as fake: fake.base_url`` -> ``http://127.0.0.1:<port>/v1``."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - one keyword per vLLM server flag a test may set
         self,
         *,
         model: str = DEFAULT_MODEL,
@@ -397,7 +409,7 @@ class FakeVllmServer:
         usage = self._usage(checked, prompt_tokens, len(tokens))
         head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": self.model}
         if checked.stream:
-            events = self._events(request, head, tokens, entries, finish, usage, checked, faults)
+            events = self._events(request, _Answer(head, tokens, entries, finish, usage), checked, faults)
             return StreamingResponse(events, media_type="text/event-stream")
         if faults.token_latency_s and not await self._wait_unless_gone(
             request, faults.token_latency_s * len(tokens)
@@ -436,15 +448,7 @@ class FakeVllmServer:
         return usage
 
     async def _events(
-        self,
-        request: Request,
-        head: dict[str, Any],
-        tokens: list[tuple[str, float]],
-        entries: list[list[dict[str, Any]]] | None,
-        finish: str,
-        usage: dict[str, Any],
-        checked: Any,
-        faults: FakeFaults,
+        self, request: Request, answer: _Answer, checked: Any, faults: FakeFaults
     ) -> AsyncIterator[str]:
         """The answer as vLLM streams it (see the module docstring). With a capacity model the
         request holds its slot while it streams: its prefill share before the first token,
@@ -456,25 +460,18 @@ class FakeVllmServer:
             per_token = self.capacity.slots / self.capacity.decode_tps
         try:
             if self.capacity is not None:
-                await asyncio.sleep(self.capacity.service_s(usage["prompt_tokens"], 0))
-            async for event in self._chunks(head, tokens, entries, finish, usage, checked, faults, per_token):
+                await asyncio.sleep(self.capacity.service_s(answer.usage["prompt_tokens"], 0))
+            async for event in self._chunks(answer, checked, faults, per_token):
                 yield event
         finally:
             if self.capacity is not None:
                 self._slot_queue().release()
 
     async def _chunks(
-        self,
-        head: dict[str, Any],
-        tokens: list[tuple[str, float]],
-        entries: list[list[dict[str, Any]]] | None,
-        finish: str,
-        usage: dict[str, Any],
-        checked: Any,
-        faults: FakeFaults,
-        per_token_s: float,
+        self, answer: _Answer, checked: Any, faults: FakeFaults, per_token_s: float
     ) -> AsyncIterator[str]:
-        chunk = {**head, "object": "chat.completion.chunk"}
+        tokens, entries, finish, usage = answer.tokens, answer.entries, answer.finish, answer.usage
+        chunk = {**answer.head, "object": "chat.completion.chunk"}
 
         def event(choices: list[dict[str, Any]], **extra: Any) -> str:
             return f"data: {json.dumps({**chunk, 'choices': choices, **extra})}\n\n"

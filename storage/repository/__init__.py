@@ -1,10 +1,12 @@
 """Repository functions: the only way the rest of Folio reads and writes the database.
 
-Arguments after the session are keyword-only. Functions flush but never commit: the
-caller's ``session_scope`` decides where a transaction ends.
+One module per aggregate (tenants, documents, leases, extractions, schemas, ledger,
+billing, api_keys, callbacks, sources, reports, queries); this package re-exports their
+public functions, so callers write ``from storage import repository as repo`` and
+``repo.register_document(...)``. Arguments after the session are keyword-only. Functions
+flush but never commit: the caller's ``session_scope`` decides where a transaction ends.
 """
 
-# The HTTP API (issue 5): api_keys, callbacks, uploads.
 from storage.repository.api_keys import (
     KeyOwner,
     create_api_key,
@@ -15,132 +17,50 @@ from storage.repository.api_keys import (
     live_keys_with_prefix,
     revoke_api_key,
 )
-from storage.repository.callbacks import deliveries_for, record_delivery
-
-# Cost and licence (issue 4): tenants' tiers, policy and quote records, budgets, reports.
-from storage.repository.costs import (
-    TenantExistsError,
-    TenantNotFoundError,
-    create_tenant,
-    document_tenant,
-    find_document,
-    get_tenant,
-    list_tenants,
-    lock_tenant_budget,
-    monthly_usage,
-    record_policy,
-    record_quote,
-    set_tenant_tier,
-)
+from storage.repository.billing import monthly_usage, record_policy, record_quote
+from storage.repository.callbacks import callback_url_for, deliveries_for, record_delivery
 from storage.repository.documents import (
+    DocumentPage,
+    UploadRegistered,
     count_final,
     document_ids_with_prefix,
-    finish_document,
+    document_tenant,
+    find_document,
     get_document,
     list_documents,
+    page_documents,
+    pages_of,
     register_document,
+    register_upload,
     reload_document,
-    requeue_document,
-    set_document_status,
+    save_pages,
 )
-from storage.repository.errors import DocumentNotFoundError, LeaseLostError
+from storage.repository.errors import (
+    DocumentNotFoundError,
+    LeaseLostError,
+    TenantExistsError,
+    TenantNotFoundError,
+)
 from storage.repository.extractions import (
     add_extraction,
     current_extraction,
     extraction_history,
-    pages_of,
-    save_pages,
+    field_rows,
+    replace_fields,
+    typed_value,
 )
 from storage.repository.leases import (
     claim_document,
     claim_next_documents,
+    finish_document,
     release_documents,
     renew_lease,
-)
-from storage.repository.ledger import add_usage, ledger_for
-from storage.repository.reports import COST_GROUPS, cost_report, licence_report
-
-# Custom extraction schemas (issue 3).
-from storage.repository.schemas import (
-    add_schema_version,
-    latest_schema,
-    list_schemas,
-    schema_content_hash,
-)
-from storage.repository.tenants import callback_url_for, get_or_create_tenant, set_tenant_callback
-from storage.repository.uploads import (
-    DocumentPage,
-    UploadRegistered,
-    page_documents,
-    register_upload,
+    requeue_document,
+    set_document_status,
     stale_document_ids,
 )
-
-__all__ = [
-    "DocumentPage",
-    "KeyOwner",
-    "UploadRegistered",
-    "create_api_key",
-    "deliveries_for",
-    "find_api_key",
-    "find_key_owner",
-    "register_upload",
-    "callback_url_for",
-    "set_tenant_callback",
-    "hash_api_key",
-    "page_documents",
-    "record_delivery",
-    "list_api_keys",
-    "live_keys_with_prefix",
-    "revoke_api_key",
-    "stale_document_ids",
-    "add_schema_version",
-    "latest_schema",
-    "list_schemas",
-    "schema_content_hash",
-    "COST_GROUPS",
-    "TenantExistsError",
-    "TenantNotFoundError",
-    "cost_report",
-    "create_tenant",
-    "document_tenant",
-    "find_document",
-    "get_tenant",
-    "licence_report",
-    "list_tenants",
-    "lock_tenant_budget",
-    "monthly_usage",
-    "record_policy",
-    "record_quote",
-    "set_tenant_tier",
-    "DocumentNotFoundError",
-    "LeaseLostError",
-    "add_extraction",
-    "add_usage",
-    "claim_document",
-    "claim_next_documents",
-    "count_final",
-    "current_extraction",
-    "document_ids_with_prefix",
-    "extraction_history",
-    "finish_document",
-    "get_document",
-    "get_or_create_tenant",
-    "ledger_for",
-    "list_documents",
-    "pages_of",
-    "register_document",
-    "reload_document",
-    "requeue_document",
-    "release_documents",
-    "renew_lease",
-    "save_pages",
-    "set_document_status",
-]
-
-# Analyst queries (issue 7): typed field rows, document queries, the field report.
-from storage.repository.fields import field_rows, replace_fields, typed_value  # noqa: E402
-from storage.repository.queries import (  # noqa: E402
+from storage.repository.ledger import add_usage, ledger_for
+from storage.repository.queries import (
     DocumentQuery,
     FieldPredicate,
     QueryError,
@@ -151,35 +71,111 @@ from storage.repository.queries import (  # noqa: E402
     parse_where,
     query_documents,
 )
-
-__all__ += [
-    "QueryPage",
-    "DocumentQuery",
-    "FieldPredicate",
-    "QueryError",
-    "document_query_statement",
-    "field_report",
-    "field_rows",
-    "iter_documents",
-    "parse_where",
-    "query_documents",
-    "replace_fields",
-    "typed_value",
-]
-
-# Batch ingest (issue 6): files seen in batch sources.
-from storage.repository.sources import (  # noqa: E402
+from storage.repository.reports import COST_GROUPS, cost_report, licence_report
+from storage.repository.schemas import add_schema_version, latest_schema, list_schemas, schema_content_hash
+from storage.repository.sources import (
     SourceFileKey,
     find_source_files,
     finish_source_file,
     pending_source_files,
     record_source_file,
 )
+from storage.repository.tenants import (
+    create_tenant,
+    get_or_create_tenant,
+    get_tenant,
+    list_tenants,
+    lock_tenant_budget,
+    set_tenant_callback,
+    set_tenant_tier,
+)
 
-__all__ += [
+__all__ = [
+    # tenants
+    "create_tenant",
+    "get_or_create_tenant",
+    "get_tenant",
+    "list_tenants",
+    "lock_tenant_budget",
+    "set_tenant_callback",
+    "set_tenant_tier",
+    "TenantExistsError",
+    "TenantNotFoundError",
+    # documents
+    "DocumentPage",
+    "UploadRegistered",
+    "count_final",
+    "document_ids_with_prefix",
+    "document_tenant",
+    "find_document",
+    "get_document",
+    "list_documents",
+    "page_documents",
+    "pages_of",
+    "register_document",
+    "register_upload",
+    "reload_document",
+    "save_pages",
+    "DocumentNotFoundError",
+    # leases and status changes
+    "claim_document",
+    "claim_next_documents",
+    "finish_document",
+    "release_documents",
+    "renew_lease",
+    "requeue_document",
+    "set_document_status",
+    "stale_document_ids",
+    "LeaseLostError",
+    # extractions and their typed field rows
+    "add_extraction",
+    "current_extraction",
+    "extraction_history",
+    "field_rows",
+    "replace_fields",
+    "typed_value",
+    # custom extraction schemas
+    "add_schema_version",
+    "latest_schema",
+    "list_schemas",
+    "schema_content_hash",
+    # usage ledger
+    "add_usage",
+    "ledger_for",
+    # billing
+    "monthly_usage",
+    "record_policy",
+    "record_quote",
+    # API keys
+    "KeyOwner",
+    "create_api_key",
+    "find_api_key",
+    "find_key_owner",
+    "hash_api_key",
+    "list_api_keys",
+    "live_keys_with_prefix",
+    "revoke_api_key",
+    # callbacks
+    "callback_url_for",
+    "deliveries_for",
+    "record_delivery",
+    # batch sources
     "SourceFileKey",
     "find_source_files",
     "finish_source_file",
     "pending_source_files",
     "record_source_file",
+    # reports and analyst queries
+    "COST_GROUPS",
+    "cost_report",
+    "licence_report",
+    "DocumentQuery",
+    "FieldPredicate",
+    "QueryError",
+    "QueryPage",
+    "document_query_statement",
+    "field_report",
+    "iter_documents",
+    "parse_where",
+    "query_documents",
 ]

@@ -1,22 +1,32 @@
-"""Documents: idempotent registration, look-ups, intermediate and final statuses."""
+"""Documents, the queue of record: idempotent registration (from any source, and an upload
+in one statement), look-ups and listings, the pages preparation found, and the single-row
+UPDATE that every status change goes through. Claims, leases and status changes themselves
+are in ``storage.repository.leases``; the policy and quote records in ``billing``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.errors import InternalError
+from core.errors import ConfigurationError
 from core.logging import get_logger
 from core.reasons import one_line, tenant_reason
 from models.document import DocumentStatus, FileKind
-from storage.repository.dialect import insert_for
-from storage.repository.errors import DocumentNotFoundError, LeaseLostError
-from storage.tables import Document, UsageLedgerEntry, new_document_id, utcnow
+from models.page import PreparedPage
+from storage.repository.dialect import dialect_name, insert_for
+from storage.repository.errors import DocumentNotFoundError
+from storage.tables import Document, Page, Tenant, new_document_id, utcnow
 
 IDEMPOTENCY_KEY = ("tenant_id", "sha256", "schema_name")
+# Rows per INSERT: keeps the bound parameters under SQLite's limit for the largest documents.
+_PAGE_BATCH = 500
 
 log = get_logger("repository")
 
@@ -30,7 +40,7 @@ def stored_reason(document_id: str, reason: str | None) -> str | None:
     return shown
 
 
-def register_document(
+def register_document(  # noqa: PLR0913 - keyword-only, one per filter or stored column
     session: Session,
     *,
     tenant_id: int,
@@ -94,12 +104,158 @@ def register_document(
     return document, created
 
 
+@dataclass(frozen=True)
+class UploadRegistered:
+    """What an upload became: the document's id and status, whether this call created it, and
+    whether it answered to an idempotency key given earlier with other bytes or schema."""
+
+    document_id: str
+    status: DocumentStatus
+    created: bool
+    key_conflict: bool = False
+
+
+_UPLOAD_COLUMNS = (
+    "id",
+    "sha256",
+    "schema_name",
+    "file_name",
+    "kind",
+    "media_type",
+    "size_bytes",
+    "blob_key",
+    "source",
+    "status",
+    "created_at",
+    "updated_at",
+    "callback_url",
+    "idempotency_key",
+)
+
+
+@lru_cache(maxsize=16)  # a statement is immutable; building one per upload costs more than running it
+def _upload_insert(dialect: str, tier_priorities: tuple[tuple[str, int], ...]) -> Any:
+    """INSERT INTO documents (...) SELECT :values..., tenant's tier, its priority FROM tenants
+    WHERE id = :tenant_id ON CONFLICT DO NOTHING RETURNING id."""
+    table = cast(sa.Table, Document.__table__)
+    tenants = cast(sa.Table, Tenant.__table__)
+    columns = [sa.bindparam(name, type_=table.c[name].type).label(name) for name in _UPLOAD_COLUMNS]
+    priority = (
+        sa.case(dict(tier_priorities), value=tenants.c.tier, else_=0) if tier_priorities else sa.literal(0)
+    )
+    select = sa.select(
+        *columns,
+        tenants.c.id.label("tenant_id"),
+        tenants.c.tier.label("licence_tier"),
+        priority.label("priority"),
+    ).where(tenants.c.id == sa.bindparam("tenant_id"))
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return (
+        insert.from_select([*_UPLOAD_COLUMNS, "tenant_id", "licence_tier", "priority"], select)
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
+
+
+def register_upload(  # noqa: PLR0913 - keyword-only, one per filter or stored column
+    session: Session,
+    *,
+    tenant_id: int,
+    sha256: str,
+    schema_name: str,
+    file_name: str,
+    kind: FileKind,
+    size_bytes: int,
+    blob_key: str,
+    source: str,
+    tier_priorities: Mapping[str, int],
+    callback_url: str | None = None,
+    idempotency_key: str | None = None,
+) -> UploadRegistered:
+    """Register a stored upload as a ``queued`` document: one INSERT ... SELECT (the tenant's
+    tier and that tier's priority read in the same statement), ``ON CONFLICT DO NOTHING``.
+
+    A conflict means the document exists: the same bytes and schema for this tenant (that
+    document, ``created`` False), or the same idempotency key (that document, with
+    ``key_conflict`` True when it holds other bytes or another schema). Race-safe on both
+    databases: concurrent uploads of one file make one row. Raises ``DocumentNotFoundError``
+    when the tenant does not exist.
+    """
+    now = utcnow()
+    values: dict[str, Any] = {
+        "id": new_document_id(),
+        "tenant_id": tenant_id,
+        "sha256": sha256,
+        "schema_name": schema_name,
+        "file_name": file_name,
+        "kind": FileKind(kind),
+        "media_type": kind.media_type,
+        "size_bytes": size_bytes,
+        "blob_key": blob_key,
+        "source": source,
+        "status": DocumentStatus.QUEUED,
+        "created_at": now,
+        "updated_at": now,
+        "callback_url": callback_url,
+        "idempotency_key": idempotency_key,
+    }
+    statement = _upload_insert(dialect_name(session), tuple(sorted(tier_priorities.items())))
+    created_id = session.execute(statement, values).scalar()
+    if created_id is not None:
+        return UploadRegistered(document_id=created_id, status=DocumentStatus.QUEUED, created=True)
+    same_content = sa.and_(Document.sha256 == sha256, Document.schema_name == schema_name)
+    same_key = Document.idempotency_key == idempotency_key if idempotency_key is not None else sa.false()
+    rows = session.execute(
+        sa.select(
+            Document.id, Document.status, Document.sha256, Document.schema_name, Document.idempotency_key
+        ).where(Document.tenant_id == tenant_id, sa.or_(same_content, same_key))
+    ).all()
+    keyed = [r for r in rows if idempotency_key is not None and r.idempotency_key == idempotency_key]
+    if keyed:
+        row = keyed[0]
+        conflict = row.sha256 != sha256 or row.schema_name != schema_name
+        return UploadRegistered(row.id, DocumentStatus(row.status), created=False, key_conflict=conflict)
+    if rows:
+        return UploadRegistered(rows[0].id, DocumentStatus(rows[0].status), created=False)
+    raise DocumentNotFoundError(f"tenant {tenant_id} does not exist; the upload was not registered")
+
+
 def get_document(session: Session, document_id: str, *, tenant_id: int | None = None) -> Document | None:
     """The document, or None; with ``tenant_id``, only if it belongs to that tenant."""
     statement = sa.select(Document).where(Document.id == document_id)
     if tenant_id is not None:
         statement = statement.where(Document.tenant_id == tenant_id)
     return session.scalars(statement).one_or_none()
+
+
+def reload_document(session: Session, document_id: str) -> Document:
+    """The document as the database has it now (refreshing any copy the session holds)."""
+    document = session.scalars(
+        sa.select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if document is None:
+        raise DocumentNotFoundError(f"document {document_id} does not exist")
+    return document
+
+
+def find_document(session: Session, *, tenant_id: int, sha256: str, schema_name: str) -> Document | None:
+    """The document registered for (tenant, sha256, schema), or None (for dry runs)."""
+    return session.scalars(
+        sa.select(Document).where(
+            Document.tenant_id == tenant_id,
+            Document.sha256 == sha256,
+            Document.schema_name == schema_name,
+        )
+    ).one_or_none()
+
+
+def document_tenant(session: Session, *, document_id: str) -> tuple[Tenant, Document]:
+    """The document and its tenant, as the database has them now."""
+    document = reload_document(session, document_id)
+    tenant = session.get(Tenant, document.tenant_id)
+    if tenant is None:  # the foreign key makes this impossible
+        raise ConfigurationError(f"document {document_id} has no tenant")
+    return tenant, document
 
 
 def document_ids_with_prefix(session: Session, prefix: str, *, limit: int = 2) -> list[str]:
@@ -131,102 +287,63 @@ def list_documents(
     return list(session.scalars(statement))
 
 
-def set_document_status(
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of a listing: the rows and how many match in all."""
+
+    documents: list[Document]
+    total: int
+
+
+def page_documents(  # noqa: PLR0913 - keyword-only, one per filter or stored column
     session: Session,
     *,
-    document_id: str,
-    status: DocumentStatus,
-    reason: str | None = None,
-    error_code: str | None = None,
-    page_count: int | None = None,
-) -> Document:
-    """Move a document to an intermediate status (``queued`` or ``processing``).
-
-    ``queued`` puts it back in the queue: the lease and the finish time are cleared, so a
-    ``failed`` document can be retried. Final statuses go through :func:`finish_document`,
-    which also settles the cost.
-    """
-    status = DocumentStatus(status)
-    if status.is_final:
-        raise InternalError(
-            f"{status} is final: use finish_document, which also settles the cost",
-            code="final_status",
-        )
-    values: dict[str, Any] = {
-        "status": status,
-        "reason": stored_reason(document_id, reason),
-        "error_code": error_code,
-        "updated_at": utcnow(),
-    }
-    if page_count is not None:
-        values["page_count"] = page_count
-    if status is DocumentStatus.QUEUED:
-        values.update(lease_owner=None, lease_expires_at=None, finished_at=None)
-    _update_one(session, document_id, values)
-    return reload_document(session, document_id)
-
-
-def finish_document(
-    session: Session,
-    *,
-    document_id: str,
-    status: DocumentStatus,
-    reason: str | None = None,
-    error_code: str | None = None,
-    engine: str | None = None,
-    model: str | None = None,
-    page_count: int | None = None,
-    owner: str | None = None,
-) -> Document:
-    """Put a document in its final status, settle its cost and release its lease.
-
-    ``cost_usd`` is recomputed in SQL as the sum of the document's ledger rows, so it can
-    always be derived again from the ledger. With ``owner``, the update happens only while
-    that worker still holds the lease; otherwise ``LeaseLostError`` is raised and nothing
-    is written (another worker took the document over and will finish it).
-    """
-    status = DocumentStatus(status)
-    if not status.is_final:
-        raise InternalError(f"{status} is not a final status", code="not_final_status")
-    session.flush()  # ledger rows added in this transaction must count in the sum
-    ledger_sum = (
-        sa.select(sa.func.coalesce(sa.func.sum(UsageLedgerEntry.cost_usd), 0))
-        .where(UsageLedgerEntry.document_id == document_id)
-        .scalar_subquery()
+    tenant_id: int | None,
+    status: DocumentStatus | None = None,
+    schema_name: str | None = None,
+    created_after: dt.datetime | None = None,
+    created_before: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> DocumentPage:
+    """Documents newest first, filtered (``tenant_id`` None: every tenant's)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if tenant_id is not None:
+        conditions.append(Document.tenant_id == tenant_id)
+    if status is not None:
+        conditions.append(Document.status == DocumentStatus(status))
+    if schema_name is not None:
+        conditions.append(Document.schema_name == schema_name)
+    if created_after is not None:
+        conditions.append(Document.created_at >= created_after)
+    if created_before is not None:
+        conditions.append(Document.created_at < created_before)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions))
+    rows = session.scalars(
+        sa.select(Document)
+        .where(*conditions)
+        .order_by(Document.created_at.desc(), Document.id)
+        .offset(offset)
+        .limit(limit)
     )
-    now = utcnow()
-    values: dict[str, Any] = {
-        "status": status,
-        "reason": stored_reason(document_id, reason),
-        "error_code": error_code,
-        "cost_usd": ledger_sum,
-        "finished_at": now,
-        "updated_at": now,
-        "lease_owner": None,
-        "lease_expires_at": None,
-    }
-    for name, value in (("engine", engine), ("model", model), ("page_count", page_count)):
-        if value is not None:
-            values[name] = value
-    conditions = [Document.lease_owner == owner] if owner is not None else []
-    if not _update_one(session, document_id, values, *conditions):
-        holder = session.scalar(sa.select(Document.lease_owner).where(Document.id == document_id))
-        raise LeaseLostError(f"document {document_id} is no longer leased to {owner!r} (held by {holder!r})")
-    return reload_document(session, document_id)
+    return DocumentPage(documents=list(rows), total=int(total or 0))
 
 
-def reload_document(session: Session, document_id: str) -> Document:
-    """The document as the database has it now (refreshing any copy the session holds)."""
-    document = session.scalars(
-        sa.select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
-    ).one_or_none()
-    if document is None:
-        raise DocumentNotFoundError(f"document {document_id} does not exist")
-    return document
+def count_final(session: Session, document_ids: Sequence[str]) -> int:
+    """How many of these documents have reached a final status."""
+    if not document_ids:
+        return 0
+    final = [s for s in DocumentStatus if s.is_final]
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(Document)
+        .where(Document.id.in_(list(document_ids)), Document.status.in_(final))
+    )
+    return session.scalar(statement) or 0
 
 
-def _update_one(session: Session, document_id: str, values: dict[str, Any], *conditions: Any) -> bool:
-    """UPDATE one document; False when extra ``conditions`` kept it from matching.
+def update_document(session: Session, document_id: str, values: dict[str, Any], *conditions: Any) -> bool:
+    """UPDATE one document with ``values``; False when extra ``conditions`` kept it from matching.
 
     Raises ``DocumentNotFoundError`` when the document does not exist at all.
     """
@@ -243,47 +360,47 @@ def _update_one(session: Session, document_id: str, values: dict[str, Any], *con
     return False
 
 
-# Final statuses a reprocess may start again from; a rejected file stays rejected (its
-# bytes will not change), and queued or processing documents are already on their way.
-_REQUEUEABLE = tuple(s for s in DocumentStatus if s.is_final and s is not DocumentStatus.REJECTED)
+def _page_row(document_id: str, page: PreparedPage) -> dict[str, Any]:
+    image = page.image
+    return {
+        "document_id": document_id,
+        "page_number": page.page_number,
+        "width_pt": page.width_pt,
+        "height_pt": page.height_pt,
+        "text_quality": page.text_quality,
+        "route": page.route,
+        "estimated_text_tokens": page.estimated_text_tokens,
+        "estimated_image_tokens": image.estimated_tokens if image is not None else 0,
+        "image_width": image.width if image is not None else None,
+        "image_height": image.height if image is not None else None,
+        "tiles": image.grid.tiles if image is not None else None,
+        "prepare_ms": page.prepare_ms,
+        "status": "failed" if page.failed else "ok",
+        "error_code": page.error_code,
+        "error": page.error,
+    }
 
 
-def requeue_document(session: Session, *, document_id: str, reason: str | None = None) -> bool:
-    """Put a finished document back in the queue to be processed again.
-
-    True when the document is queued afterwards (it was finished, or already queued);
-    False when it is being processed, was rejected, or does not exist. Earlier extraction
-    versions and ledger rows stay: the reprocess adds a version and more ledger rows.
-    """
-    now = utcnow()
-    statement = (
-        sa.update(Document)
-        .where(Document.id == document_id, Document.status.in_(_REQUEUEABLE))
-        .values(
-            status=DocumentStatus.QUEUED,
-            reason=stored_reason(document_id, reason),
-            error_code=None,
-            finished_at=None,
-            lease_owner=None,
-            lease_expires_at=None,
-            updated_at=now,
+def save_pages(session: Session, *, document_id: str, pages: Sequence[PreparedPage]) -> None:
+    """Store what preparation found on each page; a page stored before is replaced."""
+    rows = [_page_row(document_id, page) for page in pages]
+    key = ("document_id", "page_number")
+    for start in range(0, len(rows), _PAGE_BATCH):
+        insert = insert_for(session, Page.__table__).values(rows[start : start + _PAGE_BATCH])
+        insert = insert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: insert.excluded[name] for name in rows[0] if name not in key},
         )
-        .execution_options(synchronize_session=False)
-    )
-    if cast(sa.CursorResult[Any], session.execute(statement)).rowcount == 1:
-        return True
-    status = session.scalar(sa.select(Document.status).where(Document.id == document_id))
-    return status is DocumentStatus.QUEUED
+        session.execute(insert)
 
 
-def count_final(session: Session, document_ids: Sequence[str]) -> int:
-    """How many of these documents have reached a final status."""
-    if not document_ids:
-        return 0
-    final = [s for s in DocumentStatus if s.is_final]
-    statement = (
-        sa.select(sa.func.count())
-        .select_from(Document)
-        .where(Document.id.in_(list(document_ids)), Document.status.in_(final))
+def pages_of(session: Session, document_id: str) -> list[Page]:
+    """The stored pages of a document, in page order."""
+    return list(
+        session.scalars(
+            sa.select(Page)
+            .where(Page.document_id == document_id)
+            .order_by(Page.page_number)
+            .execution_options(populate_existing=True)
+        )
     )
-    return session.scalar(statement) or 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import InternalError
+from core.errors import ConfigurationError, InternalError
 
 
 class LeaseLostError(InternalError):
@@ -15,3 +15,15 @@ class DocumentNotFoundError(InternalError):
     """A document id that the caller holds is not in the database."""
 
     code = "document_not_found"
+
+
+class TenantExistsError(ConfigurationError):
+    """``create_tenant`` with a name already taken."""
+
+    code = "tenant_exists"
+
+
+class TenantNotFoundError(ConfigurationError):
+    """A tenant name that does not exist."""
+
+    code = "tenant_not_found"

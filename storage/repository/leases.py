@@ -1,10 +1,12 @@
-"""Claiming documents for processing: each document goes to exactly one worker at a time.
+"""The queue of record in motion: claims and their leases, status changes, requeues, and
+the sweeper's look-up of documents no worker has.
 
-A document can be claimed when it is ``queued``, or ``processing`` with a lease that has
-lapsed (its worker died or hung). On PostgreSQL a claim locks candidate rows with
-``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent workers pass over each other's rows
-instead of waiting. SQLite has one writer at a time, so a single conditional ``UPDATE``
-decides: the claim is won by whichever statement changes the row.
+Each document goes to exactly one worker at a time. A document can be claimed when it is
+``queued``, or ``processing`` with a lease that has lapsed (its worker died or hung). On
+PostgreSQL a claim locks candidate rows with ``SELECT ... FOR UPDATE SKIP LOCKED``, so
+concurrent workers pass over each other's rows instead of waiting. SQLite has one writer at
+a time, so a single conditional ``UPDATE`` decides: the claim is won by whichever statement
+changes the row. Final statuses settle the document's cost from its ledger rows.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core.errors import InternalError
 from models.document import DocumentStatus
 from storage.repository.dialect import dialect_name
-from storage.repository.documents import reload_document
+from storage.repository.documents import reload_document, stored_reason, update_document
 from storage.repository.errors import LeaseLostError
-from storage.tables import Document, utcnow
+from storage.tables import Document, UsageLedgerEntry, utcnow
 
 
 def _claimable(now: dt.datetime) -> sa.ColumnElement[bool]:
@@ -186,3 +189,143 @@ def release_documents(
         .execution_options(synchronize_session=False)
     )
     return list(session.scalars(statement))
+
+
+def stale_document_ids(
+    session: Session, *, queued_before: dt.datetime, now: dt.datetime | None = None, limit: int
+) -> list[str]:
+    """Documents a worker should have taken: queued since before ``queued_before``, or
+    processing with a lapsed lease. Highest priority, then oldest, first."""
+    now = now or utcnow()
+    statement = (
+        sa.select(Document.id)
+        .where(
+            sa.or_(
+                sa.and_(Document.status == DocumentStatus.QUEUED, Document.created_at <= queued_before),
+                sa.and_(
+                    Document.status == DocumentStatus.PROCESSING,
+                    sa.or_(Document.lease_expires_at.is_(None), Document.lease_expires_at <= now),
+                ),
+            )
+        )
+        .order_by(Document.priority.desc(), Document.created_at, Document.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def set_document_status(
+    session: Session,
+    *,
+    document_id: str,
+    status: DocumentStatus,
+    reason: str | None = None,
+    error_code: str | None = None,
+    page_count: int | None = None,
+) -> Document:
+    """Move a document to an intermediate status (``queued`` or ``processing``).
+
+    ``queued`` puts it back in the queue: the lease and the finish time are cleared, so a
+    ``failed`` document can be retried. Final statuses go through :func:`finish_document`,
+    which also settles the cost.
+    """
+    status = DocumentStatus(status)
+    if status.is_final:
+        raise InternalError(
+            f"{status} is final: use finish_document, which also settles the cost",
+            code="final_status",
+        )
+    values: dict[str, Any] = {
+        "status": status,
+        "reason": stored_reason(document_id, reason),
+        "error_code": error_code,
+        "updated_at": utcnow(),
+    }
+    if page_count is not None:
+        values["page_count"] = page_count
+    if status is DocumentStatus.QUEUED:
+        values.update(lease_owner=None, lease_expires_at=None, finished_at=None)
+    update_document(session, document_id, values)
+    return reload_document(session, document_id)
+
+
+def finish_document(  # noqa: PLR0913 - keyword-only, one per stored column
+    session: Session,
+    *,
+    document_id: str,
+    status: DocumentStatus,
+    reason: str | None = None,
+    error_code: str | None = None,
+    engine: str | None = None,
+    model: str | None = None,
+    page_count: int | None = None,
+    owner: str | None = None,
+) -> Document:
+    """Put a document in its final status, settle its cost and release its lease.
+
+    ``cost_usd`` is recomputed in SQL as the sum of the document's ledger rows, so it can
+    always be derived again from the ledger. With ``owner``, the update happens only while
+    that worker still holds the lease; otherwise ``LeaseLostError`` is raised and nothing
+    is written (another worker took the document over and will finish it).
+    """
+    status = DocumentStatus(status)
+    if not status.is_final:
+        raise InternalError(f"{status} is not a final status", code="not_final_status")
+    session.flush()  # ledger rows added in this transaction must count in the sum
+    ledger_sum = (
+        sa.select(sa.func.coalesce(sa.func.sum(UsageLedgerEntry.cost_usd), 0))
+        .where(UsageLedgerEntry.document_id == document_id)
+        .scalar_subquery()
+    )
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": status,
+        "reason": stored_reason(document_id, reason),
+        "error_code": error_code,
+        "cost_usd": ledger_sum,
+        "finished_at": now,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    for name, value in (("engine", engine), ("model", model), ("page_count", page_count)):
+        if value is not None:
+            values[name] = value
+    conditions = [Document.lease_owner == owner] if owner is not None else []
+    if not update_document(session, document_id, values, *conditions):
+        holder = session.scalar(sa.select(Document.lease_owner).where(Document.id == document_id))
+        raise LeaseLostError(f"document {document_id} is no longer leased to {owner!r} (held by {holder!r})")
+    return reload_document(session, document_id)
+
+
+# Final statuses a reprocess may start again from; a rejected file stays rejected (its
+# bytes will not change), and queued or processing documents are already on their way.
+_REQUEUEABLE = tuple(s for s in DocumentStatus if s.is_final and s is not DocumentStatus.REJECTED)
+
+
+def requeue_document(session: Session, *, document_id: str, reason: str | None = None) -> bool:
+    """Put a finished document back in the queue to be processed again.
+
+    True when the document is queued afterwards (it was finished, or already queued);
+    False when it is being processed, was rejected, or does not exist. Earlier extraction
+    versions and ledger rows stay: the reprocess adds a version and more ledger rows.
+    """
+    now = utcnow()
+    statement = (
+        sa.update(Document)
+        .where(Document.id == document_id, Document.status.in_(_REQUEUEABLE))
+        .values(
+            status=DocumentStatus.QUEUED,
+            reason=stored_reason(document_id, reason),
+            error_code=None,
+            finished_at=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if cast(sa.CursorResult[Any], session.execute(statement)).rowcount == 1:
+        return True
+    status = session.scalar(sa.select(Document.status).where(Document.id == document_id))
+    return status is DocumentStatus.QUEUED

@@ -3,7 +3,7 @@
 Both reports start from ``documents`` (so blocked documents, which have no ledger rows,
 still appear with cost 0) joined to their usage-ledger rows. A ledger row counts in the
 month it was recorded (UTC); a document without rows in the month it was received.
-Money sums are exact on both databases (see ``storage.repository.costs.usd_sum``).
+Money sums are exact on both databases (see ``storage.repository.dialect.usd_sum``).
 
 The cost report reads ``cost_rollups`` (migration 0008: the same join, summed by triggers
 as rows are written) whenever they can answer exactly, and scans otherwise.
@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.errors import ConfigurationError
-from storage.repository.costs import usd_sum, usd_value
-from storage.repository.dialect import dialect_name
+from storage.repository.dialect import dialect_name, usd_sum, usd_value
 from storage.tables import CostRollup, Document, Tenant, UsageLedgerEntry, UtcDateTime
 
 COST_GROUPS = ("tenant", "month", "model", "tier", "status")

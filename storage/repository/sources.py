@@ -1,4 +1,4 @@
-"""Files seen in batch sources (issue 6): what a rescan must not ingest again, and how each
+"""Files seen in batch sources: what a rescan must not ingest again, and how each
 file ended. A file is identified by (source, path, size, mtime): the same name with new
 content is a new file; the same content under two names is two files but one document."""
 
@@ -36,7 +36,7 @@ def find_source_files(
     return found
 
 
-def record_source_file(
+def record_source_file(  # noqa: PLR0913 - keyword-only, one per stored column
     session: Session,
     *,
     source: str,

@@ -1,11 +1,11 @@
 """One root, grouped by whose fault it is.
 
 - ``BadInputError``: the file itself (the uploader can act on it) -> status ``rejected``.
-- ``PolicyError``: licence, budget or quota said no -> status ``blocked``.
 - ``ModelServerError``: the model server misbehaved (retryable or not) -> ``failed``/``partial``.
 - ``ConfigurationError``: the deployment is set up wrong (the operator can act on it).
 - ``InternalError``: a bug of ours.
-Every error carries a stable ``code`` and a message a person understands.
+Every error carries a stable ``code`` and a message a person understands. A licence or
+budget refusal is no error: the policy returns a decision and the document ends ``blocked``.
 """
 
 from __future__ import annotations
@@ -50,10 +50,6 @@ class TooManyPagesError(BadInputError):
     code = "too_many_pages"
 
 
-class PageTooLargeError(BadInputError):
-    code = "page_too_large"
-
-
 class DecompressionBombError(BadInputError):
     code = "decompression_bomb"
 
@@ -68,12 +64,6 @@ class CorruptDocumentError(BadInputError):
 
 class EmptyDocumentError(BadInputError):
     code = "empty"
-
-
-class PolicyError(FolioError):
-    """Licence, entitlement or budget policy refused the work; status ``blocked``."""
-
-    code = "policy"
 
 
 class ModelServerError(FolioError):

@@ -27,7 +27,7 @@ from core.settings import Settings
 from flows.folders import os_error_reason
 from flows.intake import IntakeResult, register_file
 from flows.pipeline import RELEASED_REASON, DocumentRun, Pipeline, open_pipeline, run_document
-from flows.policy import cost_summary
+from flows.quotes import cost_summary
 from flows.results import document_summary
 from flows.schemas import resolve_schema
 from flows.sources import Source, SourceChangedError, SourceItem, SourceSkip

@@ -25,7 +25,7 @@ from core.settings import Settings
 from flows.folders import InputScan, SkippedEntry, os_error_reason, scan_inputs
 from flows.intake import IntakeResult, register_file
 from flows.pipeline import RELEASED_REASON
-from flows.policy import cost_summary, quote_files
+from flows.quotes import cost_summary, quote_files
 from flows.results import document_summary
 from flows.stopping import STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus

@@ -8,31 +8,26 @@ Every document ends in a stated status with a reason; no exception from a file e
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from core.errors import BadInputError, FolioError, InternalError
+from core.errors import FolioError, InternalError
 from core.logging import get_logger
 from core.settings import Settings
 from extractors.calibrate import calibrate_extraction
 from extractors.checks import blocking_flags, with_review_flags
-from extractors.engines.base import Engine
 from extractors.engines.call_context import CallContext, call_context
 from extractors.engines.spend import spend_ceiling
 from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
-from flows import policy as cost_policy  # cost and licence (issue 4)
+from flows.cost_rules import cost_overrun_reason, load_cost_rules, priced_calls, spend_ceiling_for
 from flows.engines import open_engine
 from flows.readiness import model_server_step
 from flows.schemas import resolve_schema
+from flows.steps import Ending, blocked, end_document, inspect_step, policy_step, quote_step, record_ending
+from flows.worker import Pipeline, WorkItem
 from models.calibration import load_calibration
 from models.document import DocumentStatus, FileKind
 from models.extraction import DocumentExtraction, PageExtraction, PageFailure
@@ -42,28 +37,12 @@ from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 
+__all__ = ["RELEASED_REASON", "DocumentRun", "Pipeline", "open_pipeline", "release_document", "run_document"]
+
 log = get_logger("pipeline")
 
 # Bumped when the local mapping or the prompt changes in a way that changes results.
 PIPELINE_VERSION = "1"
-
-
-@dataclass
-class Pipeline:
-    """What one worker needs to process documents: opened once per flow run, shared by the
-    documents it processes."""
-
-    settings: Settings
-    sessions: sessionmaker[Session]
-    blobs: BlobStore
-    preparer: PagePreparer
-    engine: Engine
-    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
-    # Cost and licence (issue 4): engines documents are routed to by their tier's policy
-    # (opened on first use, closed with the pipeline).
-    fallback_engines: dict[str, Engine] = field(default_factory=dict)
-    # Catalog, prices, tiers and licensee facts, read once per pipeline (None: read per use).
-    cost_rules: cost_policy.CostRules | None = None
 
 
 @asynccontextmanager
@@ -77,15 +56,15 @@ async def open_pipeline(settings: Settings, *, engine_name: str | None = None) -
                 pipeline = Pipeline(
                     settings=settings,
                     sessions=make_session_factory(db),
-                    blobs=BlobStore(settings.blob_dir),
+                    blobs=BlobStore(settings.storage.blob_dir),
                     preparer=preparer,
                     engine=engine,
-                    cost_rules=cost_policy.load_cost_rules(settings),
+                    cost_rules=load_cost_rules(settings),
                 )
                 try:
                     yield pipeline
                 finally:
-                    for fallback in pipeline.fallback_engines.values():  # issue 4
+                    for fallback in pipeline.fallback_engines.values():
                         await fallback.aclose()
         finally:
             await engine.aclose()
@@ -116,10 +95,10 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
         # Confidence and the done rule come from the engine's calibration data.
         "calibration": load_calibration(pipeline.engine.name).version,
         "render": {
-            "dpi": s.render_dpi,
-            "tile_size": s.tile_size,
-            "max_tiles": s.max_tiles,
-            "jpeg_quality": s.jpeg_quality,
+            "dpi": s.pages.render_dpi,
+            "tile_size": s.pages.tile_size,
+            "max_tiles": s.pages.max_tiles,
+            "jpeg_quality": s.pages.jpeg_quality,
         },
     }
 
@@ -127,7 +106,7 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
 def _render_mode(settings: Settings) -> str:
     # Both engines read a good text layer as text, so by default only pages routed as images
     # (scans, photos, poor or mixed text layers) are rendered.
-    return settings.render_images
+    return settings.pages.render_images
 
 
 def _without_payload(page: PreparedPage) -> PreparedPage:
@@ -143,7 +122,7 @@ async def _extract_pages(
 ) -> tuple[list[PreparedPage], list[PageExtraction], list[PageFailure]]:
     """Feed prepared pages to the engine as they arrive, a bounded number in flight."""
     engine = pipeline.engine
-    slots = asyncio.Semaphore(pipeline.settings.page_concurrency)
+    slots = asyncio.Semaphore(pipeline.settings.extraction.page_concurrency)
     metas: list[PreparedPage] = []
     failures: list[PageFailure] = []
     running: set[asyncio.Task[PageExtraction]] = set()
@@ -219,26 +198,10 @@ def _final_status(extraction: DocumentExtraction, page_count: int) -> tuple[Docu
     return DocumentStatus.DONE, None
 
 
-def _end_early(
-    pipeline: Pipeline, document_id: str, status: DocumentStatus, *, reason: str, code: str
-) -> tuple[DocumentStatus, str, str]:
-    """Finish the document in ``status`` before extraction (no extraction, no ledger rows)."""
-    with pipeline.sessions.begin() as session:
-        repo.finish_document(
-            session,
-            document_id=document_id,
-            status=status,
-            reason=reason,
-            error_code=code,
-            owner=pipeline.owner,
-        )
-    return status, reason, code
-
-
 async def _keep_lease(pipeline: Pipeline, document_id: str) -> None:
     """Renew this worker's lease every third of ``lease_seconds`` while it works, so only a
     dead or hung worker's document lapses to the sweeper; stops when the lease is lost."""
-    every = pipeline.settings.lease_seconds / 3
+    every = pipeline.settings.queue.lease_seconds / 3
     while True:
         await asyncio.sleep(every)
         try:
@@ -247,7 +210,7 @@ async def _keep_lease(pipeline: Pipeline, document_id: str) -> None:
                     session,
                     document_id=document_id,
                     owner=pipeline.owner,
-                    lease_seconds=pipeline.settings.lease_seconds,
+                    lease_seconds=pipeline.settings.queue.lease_seconds,
                 )
         except repo.LeaseLostError:
             log.warning("document %s: lease lost to another worker", document_id)
@@ -265,7 +228,7 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
     """
     with pipeline.sessions.begin() as session:
         claimed = repo.claim_document(
-            session, document_id, owner=pipeline.owner, lease_seconds=pipeline.settings.lease_seconds
+            session, document_id, owner=pipeline.owner, lease_seconds=pipeline.settings.queue.lease_seconds
         )
         if claimed is None:
             current = repo.get_document(session, document_id)
@@ -273,7 +236,7 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
                 return DocumentRun(document_id, DocumentStatus.FAILED, "no such document", False)
             return DocumentRun(document_id, DocumentStatus(current.status), current.reason, False)
         kind, sha256, schema_name = claimed.kind, claimed.sha256, claimed.schema_name
-        # Fairness (issue 6): model calls for this document are queued by its tenant and by
+        # Fairness: model calls for this document are queued by its tenant and by
         # whether someone waits for it (uploads) or not (batch, CLI).
         context = CallContext.for_document(tenant=str(claimed.tenant_id), source=claimed.source)
         if kind is None:  # only rejected files lack a kind, and those are never queued
@@ -336,139 +299,101 @@ async def _run_claimed(
 ) -> tuple[DocumentStatus, str | None]:
     """``_process_claimed``, with any unexpected error recorded as ``failed``."""
     try:
-        status, reason, _ = await _process_claimed(
-            pipeline,
-            document_id,
-            kind=kind,
-            sha256=sha256,
-            schema_name=schema_name,
-            password=password,
-        )
+        with pipeline.sessions() as session:
+            schema = resolve_schema(session, schema_name)  # built-in, or the latest custom version
+        item = WorkItem(document_id, pipeline.blobs.path(sha256), kind, schema, password)
+        ending = await _process_claimed(pipeline, item)
     except repo.LeaseLostError:
         raise
     except Exception as exc:  # a worker never dies of a file: record it and go on
         log.exception("document %s failed unexpectedly", document_id)
         internal = exc if isinstance(exc, FolioError) else None
         # The tenant reads the reason: what went wrong inside Folio is in the log above.
-        status, reason, _ = _end_early(
+        ending = end_document(
             pipeline,
             document_id,
-            DocumentStatus.FAILED,
-            reason=f"internal error ({type(exc).__name__}); the details are in the server's log "
-            "under this document's id, and the document can be retried",
-            code=internal.code if internal else "internal",
+            Ending(
+                DocumentStatus.FAILED,
+                f"internal error ({type(exc).__name__}); the details are in the server's log "
+                "under this document's id, and the document can be retried",
+                internal.code if internal else "internal",
+            ),
         )
-    return status, reason
+    return ending.status, ending.reason
 
 
-async def _process_claimed(
-    pipeline: Pipeline,
-    document_id: str,
-    *,
-    kind: FileKind,
-    sha256: str,
-    schema_name: str,
-    password: str | None,
-) -> tuple[DocumentStatus, str | None, str | None]:
-    with pipeline.sessions() as session:
-        schema = resolve_schema(session, schema_name)  # built-in, or the latest custom version
-    path: Path = pipeline.blobs.path(sha256)
-    file_kind = kind
-
-    # 1 policy (issue 4): licence and tier decide allowed / routed / blocked, recorded on the
-    # document; a blocked document ends here, before anything is spent.
-    rules = pipeline.cost_rules or cost_policy.load_cost_rules(pipeline.settings)
-    decision = cost_policy.policy_step(pipeline, document_id, rules)
+async def _process_claimed(pipeline: Pipeline, item: WorkItem) -> Ending:
+    """Steps 1 to 7 for a claimed document; the ending it was given."""
+    # 1 policy: licence and tier decide allowed / routed / blocked, recorded on the document;
+    # a blocked document ends here, before anything is spent.
+    rules = pipeline.cost_rules or load_cost_rules(pipeline.settings)
+    decision = policy_step(pipeline, item.document_id, rules)
     if decision.blocked:
-        return cost_policy.finish_blocked(
-            pipeline,
-            document_id,
-            reason=decision.reason or "refused by policy",
-            code=decision.code,
-            page_count=None,
-        )
-    engine = cost_policy.engine_for(pipeline, decision)
+        refused = blocked(decision.reason or "refused by policy", decision.code, page_count=None)
+        return end_document(pipeline, item.document_id, refused)
     # 1b model server: not ready yet (loading) -> the tier's fallback, or back to the queue.
-    ready = await model_server_step(pipeline, document_id, rules, decision, engine)
+    ready = await model_server_step(
+        pipeline, item.document_id, rules, decision, pipeline.engine_for(decision)
+    )
     if ready.stopped is not None:
         return ready.stopped
     engine, decision = ready.engine, ready.decision
     pipeline = replace(pipeline, engine=engine)  # routed documents use the fallback engine
 
     # 2 prepare (inspect first: encrypted, corrupt, empty and oversized files end here).
-    try:
-        info = await pipeline.preparer.inspect(path, file_kind, password=password)
-    except BadInputError as exc:
-        return _end_early(pipeline, document_id, DocumentStatus.REJECTED, reason=exc.message, code=exc.code)
-    with pipeline.sessions.begin() as session:
-        repo.set_document_status(
-            session,
-            document_id=document_id,
-            status=DocumentStatus.PROCESSING,
-            page_count=info.page_count,
-        )
+    page_count = await inspect_step(pipeline, item)
+    if isinstance(page_count, Ending):
+        return page_count
 
-    # 3 quote (issue 4): estimated tokens and dollars, tier limits and monthly budget; over
-    # a limit -> blocked, not billed.
-    quoted = await cost_policy.quote_step(
-        pipeline,
-        document_id,
-        rules,
-        decision=decision,
-        engine=engine,
-        path=path,
-        kind=file_kind,
-        page_count=info.page_count,
-        schema_name=schema_name,
-        password=password,
-    )
+    # 3 quote: estimated tokens and dollars, tier limits and monthly budget; over a limit ->
+    # blocked, not billed.
+    quoted = await quote_step(pipeline, item, rules, decision=decision, engine=engine, page_count=page_count)
     if quoted.blocked is not None:
         return quoted.blocked
 
     # 4 extract, page by page as they are prepared, within the document's spending ceiling.
     pages = pipeline.preparer.prepare(
-        path,
-        file_kind,
-        password=password,
+        item.path,
+        item.kind,
+        password=item.password,
         render=_render_mode(pipeline.settings),  # type: ignore[arg-type]
     )
-    with spend_ceiling(cost_policy.spend_ceiling_for(quoted.quote, rules, pipeline.settings)):
-        metas, results, failures = await _extract_pages(pipeline, pages, schema)
+    with spend_ceiling(spend_ceiling_for(quoted.quote, rules, pipeline.settings)):
+        metas, results, failures = await _extract_pages(pipeline, pages, item.schema)
 
     # 5 merge, calibrate (raw scores -> measured probabilities) and 6 check.
     merged = merge_pages(
-        results, schema=schema, engine=engine.name, model=engine.model, prepare_failures=failures
+        results, schema=item.schema, engine=engine.name, model=engine.model, prepare_failures=failures
     )
     calibration = load_calibration(engine.name)
     text_layer_pages = {m.page_number for m in metas if m.route is PageRoute.TEXT}
-    calibrated = calibrate_extraction(merged, schema, calibration, text_layer_pages=text_layer_pages)
-    checked = with_review_flags(calibrated, schema, calibration.rule_for(schema.name))
-    # Cost (issue 4): every call priced from the price list before it becomes a ledger row.
-    checked = checked.model_copy(update={"calls": cost_policy.priced_calls(checked.calls, rules)})
-    status, reason = _final_status(checked, info.page_count)
-    overrun = cost_policy.cost_overrun_reason(checked)
+    calibrated = calibrate_extraction(merged, item.schema, calibration, text_layer_pages=text_layer_pages)
+    checked = with_review_flags(calibrated, item.schema, calibration.rule_for(item.schema.name))
+    # Every call priced from the price list before it becomes a ledger row.
+    checked = checked.model_copy(update={"calls": priced_calls(checked.calls, rules)})
+    status, reason = _final_status(checked, page_count)
+    overrun = cost_overrun_reason(checked)
     if overrun is not None:  # spending ceiling reached: a person looks, nothing is retried
         status, reason = DocumentStatus.NEEDS_REVIEW, overrun
+    ending = Ending(
+        status,
+        reason,
+        None if status is DocumentStatus.DONE else status.value,
+        page_count=page_count,
+        engine=engine.name,
+        model=engine.model,
+    )
 
     # 7 persist: pages, the new extraction version, one ledger row per call, the status.
     with pipeline.sessions.begin() as session:
-        repo.save_pages(session, document_id=document_id, pages=metas)
+        repo.save_pages(session, document_id=item.document_id, pages=metas)
         extraction = repo.add_extraction(
             session,
-            document_id=document_id,
+            document_id=item.document_id,
             extraction=checked,
-            fingerprint=_fingerprint(pipeline, schema),
+            fingerprint=_fingerprint(pipeline, item.schema),
         )
-        repo.add_usage(session, document_id=document_id, extraction_id=extraction.id, calls=checked.calls)
-        repo.finish_document(
-            session,
-            document_id=document_id,
-            status=status,
-            reason=reason,
-            error_code=None if status is DocumentStatus.DONE else status.value,
-            engine=engine.name,
-            model=engine.model,
-            page_count=info.page_count,
-            owner=pipeline.owner,
+        repo.add_usage(
+            session, document_id=item.document_id, extraction_id=extraction.id, calls=checked.calls
         )
-    return status, reason, None
+        return record_ending(session, pipeline, item.document_id, ending)

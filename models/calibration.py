@@ -215,17 +215,6 @@ def group_keys(*, field: str, kind: str, method: str | None, tags: Sequence[str]
     return keys
 
 
-def identity_calibration(engine: str, *, version: str, threshold: float, note: str) -> Calibration:
-    """An explicit, unfitted calibration: raw scores pass through, ``version`` says so."""
-    return Calibration(
-        engine=engine,
-        version=version,
-        fitted=False,
-        note=note,
-        done=DoneRule(combine="min", threshold=threshold, field_threshold=threshold),
-    )
-
-
 def combine_probabilities(probabilities: Sequence[float], how: Literal["min", "product"]) -> float:
     """The essential fields' probabilities combined as the done rule says (1.0 for none)."""
     if not probabilities:

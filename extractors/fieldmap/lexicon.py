@@ -537,10 +537,6 @@ TITLE_FILLERS = frozenset({"your", "votre", "uw", "ihre", "su", "tua", "vostra",
 # Title words German and Dutch compound into longer titles ("Stromrechnung", "energienota").
 TITLE_COMPOUND_TAILS = ("rechnung", "gutschrift", "quittung", "factuur", "nota")
 
-_PERSON_LABELS = frozenset(
-    {"cashier", "server", "waiter", "staff", "salesperson", "operator", "attn", "contact", "ansprechpartner"}
-)
-
 
 # Latin letters that Unicode does not decompose into a base letter and an accent: without
 # this table folding would drop them ("Weiß" -> "wei", "Søn" -> "sn").
@@ -569,8 +565,3 @@ def words(text: str) -> tuple[str, ...]:
 def field_labels(field_name: str) -> tuple[str, ...]:
     """Lexicon labels for a field of this name (none for names the lexicon does not know)."""
     return FIELD_LABELS.get(field_name.lower(), ())
-
-
-def is_person_label(word: str) -> bool:
-    """Whether a label introduces a person (cashier, contact): its value is no organisation."""
-    return word.lower() in _PERSON_LABELS

@@ -20,7 +20,6 @@ schema does that xgrammar cannot enforce.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,7 +62,6 @@ _UNSUPPORTED = (
 _SCHEMA_MAPS = ("properties", "$defs", "definitions")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else")
-_PAGE_KEY = re.compile(r"^page_(\d+)$")
 
 # The ``generic`` schema is free-form (any key); the model gets this concrete shape instead.
 GENERIC_MODEL_SCHEMA: dict[str, Any] = {
@@ -158,15 +156,6 @@ def group_schema(schema: ExtractionSchema, page_numbers: Sequence[int]) -> dict[
         "required": keys,
         "additionalProperties": False,
     }
-
-
-def page_keys(answer_schema: dict[str, Any]) -> list[int] | None:
-    """The page numbers of a :func:`group_schema` answer, or None for a one-page schema."""
-    props = answer_schema.get("properties") or {}
-    numbers = [_PAGE_KEY.match(key) for key in props]
-    if props and all(numbers):
-        return [int(m.group(1)) for m in numbers if m]
-    return None
 
 
 def xgrammar_schema(raw: dict[str, Any]) -> dict[str, Any]:

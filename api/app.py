@@ -109,13 +109,12 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(webhooks.router)
 
-    # --- analyst routers (issue 7) ------------------------------------------------------
+    # The analysts' routers: queries, reports and the dashboard.
     from api.routes import dashboard, query, reports
 
     app.include_router(query.router)
     app.include_router(reports.router)
     app.include_router(dashboard.router)
-    # --- end analyst routers --------------------------------------------------------------
 
     install_problem_openapi(app)
 

@@ -5,9 +5,9 @@ each box from the full image (:mod:`extractors.ocr_read`), recognise, put back t
 recogniser drops (:mod:`extractors.ocr_spaces`), and join segments into lines with
 ``extractors.ocr``'s layout rules (runs of two or more spaces between segments).
 
-``read_lines`` is the successor of ``extractors.ocr.ocr_lines`` (RapidOCR's own pipeline on
-the model-sized page image), measured against it by ``bench/ocr.py``. Every default of
-:class:`OcrOptions` was chosen there.
+``read_lines`` is meant to replace ``extractors.ocr.ocr_lines`` (RapidOCR's own pipeline on
+the model-sized page image); the pipeline does not call it yet. ``bench/ocr.py`` compares the
+two, and every default of :class:`OcrOptions` was chosen there.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ row the sweeper will find.
 
 One upload is one hop to a worker thread and one short transaction: a single ``INSERT ...
 SELECT ... ON CONFLICT DO NOTHING`` carrying the callback URL and the idempotency key
-(``repo.register_upload``) and a rename; only a repeated upload reads the existing row.
+(``flows.registration.register_document``) and a rename; only a repeated upload reads the existing row.
 The caller already names its tenant (``api.callers``), and built-in schema names need no
 database; a custom schema name is checked once per process (schemas are never removed).
 
@@ -38,6 +38,7 @@ from api.uploads import UploadForm
 from core.errors import BadInputError, UnsupportedTypeError
 from extractors.sniff import sniff_kind
 from flows.intake import SNIFF_BYTES
+from flows.registration import Arrival, Registration, register_document
 from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
 from models.schemas import BUILTIN_SCHEMAS
@@ -65,7 +66,7 @@ class UploadOptions:
 
 def _check_options(state: ApiState, form: UploadForm) -> UploadOptions:
     checked_text("the file name", form.file_name, max_length=FILE_NAME_MAX)
-    schema_name = form.fields.get("schema") or state.settings.default_schema
+    schema_name = form.fields.get("schema") or state.settings.tenancy.default_schema
     callback_url = form.fields.get("callback_url") or None
     key = form.fields.get("idempotency_key") or None
     checked_text("schema", schema_name, max_length=SCHEMA_NAME_MAX)
@@ -100,7 +101,7 @@ def _stage(state: ApiState, form: UploadForm) -> StagedBlob:
 
 def _store_and_register(
     state: ApiState, caller: Caller, form: UploadForm, kind: FileKind, options: UploadOptions, source: str
-) -> repo.UploadRegistered:
+) -> Registration:
     """The blocking part of an upload, in one worker thread: the blob staged, then one
     transaction that inserts the row and publishes the blob only if the row is new."""
     assert caller.tenant_id is not None
@@ -113,21 +114,19 @@ def _store_and_register(
         state.known_schemas.add(options.schema_name)
     staged = _stage(state, form)
     try:
+        arrival = Arrival(
+            file_name=form.file_name,
+            sha256=staged.ref.sha256,
+            size=staged.ref.size,
+            kind=kind,
+            blob_key=staged.ref.key,
+            schema_name=options.schema_name,
+            source=source,
+            callback_url=options.callback_url,
+            idempotency_key=options.idempotency_key,
+        )
         with state.sessions.begin() as session:
-            done = repo.register_upload(
-                session,
-                tenant_id=caller.tenant_id,
-                sha256=staged.ref.sha256,
-                schema_name=options.schema_name,
-                file_name=form.file_name,
-                kind=kind,
-                size_bytes=staged.ref.size,
-                blob_key=staged.ref.key,
-                source=source,
-                tier_priorities=state.tier_priorities,
-                callback_url=options.callback_url,
-                idempotency_key=options.idempotency_key,
-            )
+            done = register_document(session, arrival, tenant=caller.tenant_id, settings=state.settings)
             if done.created:
                 # Before the commit: once the row is visible, a worker may open the blob.
                 staged.publish()

@@ -1,4 +1,5 @@
-"""Intake: sniff the real type, enforce limits, store the blob once, write the documents row.
+"""Intake of files on disk: sniff the real type, enforce limits, store the blob once, then
+register the document (``flows.registration``).
 
 Every file gets a row, bad ones included (status ``rejected`` with the reason), so nothing
 that was handed to Folio disappears without a trace.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import stat
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,10 +18,9 @@ from core.errors import BadInputError, FileTooLargeError, UnsupportedTypeError
 from core.settings import Settings
 from extractors.sniff import sniff_kind
 from flows.folders import special_reason
+from flows.registration import Arrival, register_document
 from flows.schemas import resolve_schema
 from models.document import DocumentStatus, FileKind
-from models.tiers import TierTable, load_tiers
-from storage import repository as repo
 from storage.blobs import BlobStore
 
 # Enough for every signature sniff_kind knows (PDF headers may sit up to 1 KiB in).
@@ -41,11 +40,6 @@ class IntakeResult:
     kind: FileKind | None
 
 
-@lru_cache(maxsize=8)  # read once per process: intake runs for every upload
-def _tiers(path: Path | None) -> TierTable:
-    return load_tiers(path)
-
-
 def sha256_of(path: Path) -> str:
     """The file's sha256, read in 1 MiB chunks."""
     digest = hashlib.sha256()
@@ -58,11 +52,9 @@ def sha256_of(path: Path) -> str:
 def check_file(path: Path, settings: Settings) -> FileKind:
     """The file's real type from its bytes, or the BadInputError that rejects it (over the
     size limit, or not a supported PDF or image)."""
-    size = path.stat().st_size
-    if size > settings.max_file_bytes:
-        raise FileTooLargeError(
-            f"the file is {size:,} bytes; the limit is {settings.max_file_bytes:,} (FOLIO_MAX_FILE_BYTES)"
-        )
+    size, limit = path.stat().st_size, settings.intake.max_file_bytes
+    if size > limit:
+        raise FileTooLargeError(f"the file is {size:,} bytes; the limit is {limit:,} (FOLIO_MAX_FILE_BYTES)")
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     return sniff_kind(head, name=path.name)
@@ -99,71 +91,25 @@ def register_file(
         ref = blobs.put_file(path)  # rejected files of a known size are kept (nothing lost)
         sha256, blob_key = ref.sha256, ref.key
 
-    with sessions.begin() as session:
-        return register_stored(
-            session,
-            settings=settings,
-            file=str(path),
-            file_name=path.name,
-            sha256=sha256,
-            size=size,
-            blob_key=blob_key,
-            kind=kind,
-            error=error,
-            tenant=tenant,
-            schema_name=schema_name,
-            source=source,
-        )
-
-
-def register_stored(
-    session: Session,
-    *,
-    settings: Settings,
-    file: str,
-    file_name: str,
-    sha256: str,
-    size: int,
-    blob_key: str | None,
-    kind: FileKind | None,
-    error: BadInputError | None,
-    tenant: str,
-    schema_name: str,
-    source: str,
-) -> IntakeResult:
-    """Write the documents row for content already in the blob store (or refused before it:
-    ``blob_key`` None and ``error`` set), inside the caller's transaction.
-
-    ``register_file`` uses it after storing a file; the HTTP API after streaming an upload,
-    so it can add its own columns in the same transaction before the commit.
-    """
-    tenant_row = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier)
-    # The tier's priority orders the queue (interactive tiers ahead of bulk ones).
-    priority = _tiers(settings.tiers_file).get(tenant_row.tier).priority
-    document, created = repo.register_document(
-        session,
-        tenant_id=tenant_row.id,
+    arrival = Arrival(
+        file_name=path.name,
         sha256=sha256,
-        schema_name=schema_name,
-        file_name=file_name,
+        size=size,
         kind=kind,
-        media_type=kind.media_type if kind else "application/octet-stream",
-        size_bytes=size,
         blob_key=blob_key,
-        licence_tier=tenant_row.tier,
-        priority=priority,
+        schema_name=schema_name,
         source=source,
-        status=DocumentStatus.REJECTED if error else DocumentStatus.QUEUED,
-        reason=error.message if error else None,
-        error_code=error.code if error else None,
+        error=error,
     )
+    with sessions.begin() as session:
+        registered = register_document(session, arrival, tenant=tenant, settings=settings)
     return IntakeResult(
-        file=file,
-        document_id=document.id,
+        file=str(path),
+        document_id=registered.document_id,
         sha256=sha256,
-        status=DocumentStatus(document.status),
-        reason=document.reason,
-        created=created,
+        status=registered.status,
+        reason=registered.reason,
+        created=registered.created,
         kind=kind,
     )
 

@@ -121,94 +121,119 @@ def _part_headers(raw: bytes) -> tuple[str, str | None]:
     return name, file_name
 
 
+class _MultipartReader:
+    """A multipart/form-data body parsed as it streams: the state between chunks, and one
+    method per place in the body (each says whether it can go on without more bytes)."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self.delimiter = b"\r\n--" + boundary
+        self.keep = len(self.delimiter) + 4
+        self.form = UploadForm()
+        self.buffer = b"\r\n"  # so the first boundary looks like every later delimiter
+        self.state = "preamble"
+        self.name: str | None = None
+        self.sink: IO[bytes] | None = None
+        self.text = bytearray()
+        self.parts = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk and parse as far as it goes; the epilogue is ignored."""
+        self.buffer += chunk
+        steps = {
+            "preamble": self._preamble,
+            "after_delimiter": self._after_delimiter,
+            "headers": self._headers,
+            "body": self._body,
+        }
+        while self.state != "done" and steps[self.state]():
+            pass
+
+    def _emit(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.sink is not None:
+            self.sink.write(data)
+            self.form.file_size += len(data)
+            return
+        self.text.extend(data)
+        if len(self.text) > MAX_FIELD_BYTES:
+            raise ApiProblem(400, f"form field {self.name!r} is longer than {MAX_FIELD_BYTES} bytes")
+
+    def _preamble(self) -> bool:
+        at = self.buffer.find(self.delimiter)
+        if at < 0:
+            self.buffer = self.buffer[-self.keep :]
+            return False
+        self.buffer = self.buffer[at + len(self.delimiter) :]
+        self.state = "after_delimiter"
+        return True
+
+    def _after_delimiter(self) -> bool:
+        if len(self.buffer) < 2:
+            return False
+        if self.buffer[:2] == b"--":
+            self.state = "done"
+            return False
+        end = self.buffer.find(b"\r\n")
+        if end < 0:
+            return False
+        self.buffer = self.buffer[end + 2 :]  # transport padding after the boundary
+        self.state = "headers"
+        return True
+
+    def _headers(self) -> bool:
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.buffer) > MAX_HEADER_BYTES:
+                raise ApiProblem(400, "multipart part headers are too long")
+            return False
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise ApiProblem(400, f"more than {MAX_PARTS} multipart parts")
+        self.name, file_name = _part_headers(self.buffer[:end])
+        self.buffer = self.buffer[end + 4 :]
+        if self.name == FILE_FIELD and file_name is not None:
+            if self.form.file is not None:
+                raise ApiProblem(400, "send exactly one 'file' part")
+            # Closed by form.close(), after it is stored (or on any error).
+            self.sink = self.form.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+            self.form.file_name = file_name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+        else:
+            self.sink = None
+            self.text.clear()
+        self.state = "body"
+        return True
+
+    def _body(self) -> bool:
+        at = self.buffer.find(self.delimiter)
+        if at < 0:
+            safe = len(self.buffer) - self.keep
+            if safe > 0:
+                self._emit(self.buffer[:safe])
+                self.buffer = self.buffer[safe:]
+            return False
+        self._emit(self.buffer[:at])
+        self.buffer = self.buffer[at + len(self.delimiter) :]
+        if self.sink is None and self.name is not None:
+            self.form.fields[self.name] = self.text.decode("utf-8", "replace")
+        self.sink = None
+        self.state = "after_delimiter"
+        return True
+
+
 async def parse_multipart(chunks: AsyncIterator[bytes], boundary: bytes) -> UploadForm:
     """Parse a multipart/form-data body as it streams: text fields into memory (64 KiB
     each at most), the ``file`` part into a spooled temporary file."""
-    delimiter = b"\r\n--" + boundary
-    keep = len(delimiter) + 4
-    form = UploadForm()
-    buffer = b"\r\n"  # so the first boundary looks like every later delimiter
-    state = "preamble"
-    name: str | None = None
-    sink: IO[bytes] | None = None
-    text = bytearray()
-    parts = 0
-
-    def emit(data: bytes) -> None:
-        if not data:
-            return
-        if sink is not None:
-            sink.write(data)
-            form.file_size += len(data)
-            return
-        text.extend(data)
-        if len(text) > MAX_FIELD_BYTES:
-            raise ApiProblem(400, f"form field {name!r} is longer than {MAX_FIELD_BYTES} bytes")
-
+    reader = _MultipartReader(boundary)
     try:
         async for chunk in chunks:
-            buffer += chunk
-            while True:
-                if state == "preamble":
-                    at = buffer.find(delimiter)
-                    if at < 0:
-                        buffer = buffer[-keep:]
-                        break
-                    buffer = buffer[at + len(delimiter) :]
-                    state = "after_delimiter"
-                elif state == "after_delimiter":
-                    if len(buffer) < 2:
-                        break
-                    if buffer[:2] == b"--":
-                        state = "done"
-                        break
-                    end = buffer.find(b"\r\n")
-                    if end < 0:
-                        break
-                    buffer = buffer[end + 2 :]  # transport padding after the boundary
-                    state = "headers"
-                elif state == "headers":
-                    end = buffer.find(b"\r\n\r\n")
-                    if end < 0:
-                        if len(buffer) > MAX_HEADER_BYTES:
-                            raise ApiProblem(400, "multipart part headers are too long")
-                        break
-                    parts += 1
-                    if parts > MAX_PARTS:
-                        raise ApiProblem(400, f"more than {MAX_PARTS} multipart parts")
-                    name, file_name = _part_headers(buffer[:end])
-                    buffer = buffer[end + 4 :]
-                    if name == FILE_FIELD and file_name is not None:
-                        if form.file is not None:
-                            raise ApiProblem(400, "send exactly one 'file' part")
-                        # Closed by form.close(), after it is stored (or on any error).
-                        sink = form.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
-                        form.file_name = file_name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
-                    else:
-                        sink = None
-                        text.clear()
-                    state = "body"
-                elif state == "body":
-                    at = buffer.find(delimiter)
-                    if at < 0:
-                        safe = len(buffer) - keep
-                        if safe > 0:
-                            emit(buffer[:safe])
-                            buffer = buffer[safe:]
-                        break
-                    emit(buffer[:at])
-                    buffer = buffer[at + len(delimiter) :]
-                    if sink is None and name is not None:
-                        form.fields[name] = text.decode("utf-8", "replace")
-                    sink = None
-                    state = "after_delimiter"
-                else:  # done: the epilogue is ignored
-                    break
-        if state != "done":
+            reader.feed(chunk)
+        if reader.state != "done":
             raise ApiProblem(400, "the multipart body ended before its closing boundary")
     except BaseException:
-        form.close()
+        reader.form.close()
         raise
+    form = reader.form
     if form.file is not None:
         form.file.seek(0)
     return form

@@ -92,7 +92,7 @@ def load_json_schema(source: Path | str) -> tuple[dict[str, Any], str]:
         doc = (model.__doc__ or "").strip()
         try:
             return model.model_json_schema(), doc
-        except Exception as exc:  # the user's model: any failure is a configuration problem
+        except Exception as exc:  # noqa: BLE001 (the user's model: any failure is a configuration problem)
             raise ConfigurationError(
                 f"{file_part}: {class_name} has no usable JSON Schema ({type(exc).__name__})"
             ) from None
@@ -132,7 +132,7 @@ def _load_model(path: Path, class_name: str) -> type[BaseModel]:
     sys.modules[module_name] = module  # pydantic resolves forward references through it
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # the user's code: any failure is a configuration problem
+    except Exception as exc:  # noqa: BLE001 (the user's code: any failure is a configuration problem)
         raise ConfigurationError(f"{path}: importing it failed: {exc!r}") from None
     finally:
         sys.modules.pop(module_name, None)

@@ -23,7 +23,6 @@ from core.logging import configure_logging, get_logger
 from core.settings import Settings
 from flows.sweeper import sweep_loop
 from flows.trigger import InProcessWorker, PrefectTrigger, prefect_configured
-from models.tiers import load_tiers
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 
@@ -54,7 +53,6 @@ def create_app(
         blobs=BlobStore(settings.blob_dir),
         limiter=RateLimiter(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
         callers=CallerCache(settings.api_key_cache_s),
-        tier_priorities={name: tier.priority for name, tier in load_tiers(settings.tiers_file).tiers.items()},
         upload_slots=UploadSlots(limit=settings.upload_concurrency),
     )
 

@@ -26,7 +26,6 @@ class ApiState:
     blobs: BlobStore
     limiter: RateLimiter
     callers: CallerCache
-    tier_priorities: dict[str, int]  # queue priority of each licence tier (tier file)
     upload_slots: UploadSlots  # requests with a body in progress (``api.limits``)
     trigger: ProcessingTrigger | None = None  # None: uploads wait for the sweeper / a worker
     worker: InProcessWorker | None = None

@@ -27,6 +27,7 @@ from api.signing import signed_headers
 from core.logging import get_logger
 from core.settings import Settings
 from flows.pipeline import DocumentRun
+from flows.results import outcome_of
 from storage import repository as repo
 
 log = get_logger("callbacks")
@@ -131,16 +132,7 @@ class CallbackSender:
             document = repo.get_document(session, document_id) if url else None
             if document is None or url is None:
                 return None, b""
-            event = {
-                "event": EVENT_FINISHED,
-                "document_id": document.id,
-                "status": document.status.value,
-                "reason": document.reason,
-                "error_code": document.error_code,
-                "schema": document.schema_name,
-                "cost_usd": str(document.cost_usd),
-                "finished_at": document.finished_at.isoformat() if document.finished_at else None,
-            }
+            event = outcome_of(document).callback_event(EVENT_FINISHED)
             return url, json.dumps(event, separators=(",", ":")).encode()
 
     def _record(

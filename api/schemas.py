@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from models.document import DocumentStatus
-from storage.tables import Document
+from models.outcome import DocumentOutcome
 
 
 class Problem(BaseModel):
@@ -67,11 +67,11 @@ class DocumentPublic(BaseModel):
     timings: Timings
 
     @classmethod
-    def of(cls, document: Document) -> DocumentPublic:
-        """The public view of an ORM row."""
-        started, finished = document.started_at, document.finished_at
+    def of(cls, document: DocumentOutcome) -> DocumentPublic:
+        """The public view of a document's outcome."""
+        timings = document.timings
         return cls(
-            id=document.id,
+            id=document.document_id,
             status=document.status,
             reason=document.reason,
             error_code=document.error_code,
@@ -80,18 +80,18 @@ class DocumentPublic(BaseModel):
             media_type=document.media_type,
             size_bytes=document.size_bytes,
             sha256=document.sha256,
-            page_count=document.page_count,
+            page_count=document.pages,
             engine=document.engine,
             model=document.model,
-            cost_usd=document.cost_usd if document.cost_usd is not None else Decimal(0),
+            cost_usd=document.cost_usd,
             licence_tier=document.licence_tier,
             attempts=document.attempts,
             callback_url=document.callback_url,
             timings=Timings(
-                created_at=document.created_at,
-                started_at=started,
-                finished_at=finished,
-                processing_seconds=(finished - started).total_seconds() if started and finished else None,
+                created_at=timings.created_at,
+                started_at=timings.started_at,
+                finished_at=timings.finished_at,
+                processing_seconds=timings.processing_seconds,
             ),
         )
 

@@ -31,8 +31,7 @@ from core.settings import Settings  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from storage.database import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.repository.queries import field_report_from_fields  # noqa: E402
-from storage.repository.reports import cost_report_from_ledger  # noqa: E402
+from storage.repository.reports import cost_report_from_ledger, field_report_from_fields  # noqa: E402
 
 ADMIN = os.environ.get("FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

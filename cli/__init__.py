@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from cli.common import app
 from cli import documents
+from cli import server
+from cli import database
 from cli import batch
 from cli import tenants
 from cli import schemas

@@ -21,8 +21,6 @@ from cli.common import (
 )
 from core.errors import ConfigurationError
 
-# --- analyst queries (issue 7): folio query, folio export, folio report fields -------------
-
 
 def _document_query(
     where: list[str] | None,

@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import (
@@ -23,6 +23,9 @@ from rich.progress import (
 from cli.common import EngineChoice, _json_default, _settings, app, err
 from core.errors import ConfigurationError
 from core.logging import configure_logging
+
+if TYPE_CHECKING:
+    from flows.batch import BatchFileOutcome
 
 
 @app.command()
@@ -70,12 +73,12 @@ def batch(
     from flows.process import BATCH_OBSERVERS, BATCH_STOP, batch_ingest
     from flows.stopping import StopRequest, exit_stopped, run_stoppable
 
-    ended: list[Any] = []  # every outcome as it comes: the summary if a stopped run is abandoned
+    ended: list[BatchFileOutcome] = []  # as they come: the summary if a stopped run is abandoned
 
-    def on_document(outcome: Any) -> None:
+    def on_document(outcome: BatchFileOutcome) -> None:
         ended.append(outcome)
         if as_json:
-            sys.stdout.write(json.dumps(outcome.summary, default=_json_default) + "\n")
+            sys.stdout.write(json.dumps(outcome.file.row(), default=_json_default) + "\n")
             sys.stdout.flush()
 
     async def run(on_progress: Any, stop: StopRequest) -> dict[str, Any]:
@@ -114,11 +117,13 @@ def batch(
         exit_stopped()
 
 
-def _summary_line(path: Path, result: dict[str, Any] | None, ended: list[Any], elapsed: float) -> str:
+def _summary_line(
+    path: Path, result: dict[str, Any] | None, ended: list[BatchFileOutcome], elapsed: float
+) -> str:
     """The run in one line; ``result`` None (a stopped run that did not report in time):
     counted from the outcomes seen as they ended."""
     if result is None:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(o.status for o in ended).items()))
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(str(o.status) for o in ended).items()))
         return f"batch {path}: {counts or 'nothing ended'}; {elapsed:.1f} s"
     counts = ", ".join(f"{n} {s}" for s, n in sorted(result["by_status"].items())) or "no new files"
     return (

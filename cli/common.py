@@ -20,12 +20,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-# Cost and licence (issue 4): tenants and their tiers, cost and licence reports.
 tenant_app = typer.Typer(help="Tenants and their licence tiers.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 report_app = typer.Typer(help="Cost and licence reports (computed in SQL).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
-# Custom extraction schemas (issue 3): register, list and show users' schemas.
 schema_app = typer.Typer(help="Extraction schemas: built-in and custom.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 

@@ -1,8 +1,7 @@
-"""folio process, show, serve and db upgrade."""
+"""folio process and folio show: run files through Folio, and look at one document."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -17,29 +16,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import (
-    EngineChoice,
-    _first,
-    _json_default,
-    _settings,
-    app,
-    db_app,
-    err,
-)
+from cli.common import EngineChoice, _first, _json_default, _settings, app, err
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 from core.settings import Settings
-from flows.stopping import exit_stopped
-
-
-@db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply the database migrations (creates the SQLite file on first use)."""
-    from storage.migrate import upgrade
-
-    settings = _settings()
-    upgrade(settings, revision)
-    err.print(f"database at revision {revision}: {settings.sqlalchemy_url.split('@')[-1]}")
+from flows.stopping import StoppableRun, exit_stopped
+from models.document import DocumentStatus
+from models.outcome import SKIPPED, DocumentOutcome, FileOutcome
 
 
 @app.command()
@@ -80,7 +63,7 @@ def process(
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)
-    from flows.batch_run import BatchRequest, run_batch, run_owner
+    from flows.batch_run import BatchRequest, quote_batch, run_batch, run_owner
     from flows.stopping import run_stoppable
 
     request = BatchRequest(
@@ -97,7 +80,10 @@ def process(
     # finished, and the exit status is 130 (flows.stopping).
     owner = run_owner()
     try:
-        if as_json or dry_run:
+        if dry_run:
+            _print_quoted(run_stoppable(lambda stop: quote_batch(settings, request)), as_json)
+            return
+        if as_json:
             run = run_stoppable(lambda stop: run_batch(settings, request, stop=stop, owner=owner))
         else:
             run = _with_progress(settings, request, owner)
@@ -105,8 +91,8 @@ def process(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     elapsed = time.perf_counter() - started
-    rows = run.result
-    if rows is None:  # stopped, and the run did not report in time: release and leave
+    outcomes = run.result
+    if outcomes is None:  # stopped, and the run did not report in time: release and leave
         _release_abandoned(settings, owner)
         err.print(
             f"[yellow]stopped by {run.signal_name}[/yellow]: the run did not report in time; "
@@ -114,20 +100,34 @@ def process(
         )
         exit_stopped()
     if as_json:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, default=_json_default) + "\n")
+        for outcome in outcomes:
+            sys.stdout.write(json.dumps(outcome.row(), default=_json_default) + "\n")
         sys.stdout.flush()
-    elif dry_run:
-        _print_quotes(rows)
     else:
-        _print_table(rows, elapsed)
-        _print_skipped(rows)
+        _print_table(outcomes, elapsed)
+        _print_skipped(outcomes)
     if run.stopped:
-        _print_stopped(rows, run.signal_name)
+        _print_stopped(outcomes, run.signal_name)
         exit_stopped()
 
 
-def _with_progress(settings: Settings, request: Any, owner: str) -> Any:
+def _print_quoted(run: StoppableRun[list[dict[str, Any]]], as_json: bool) -> None:
+    """The quotes of a dry run; nothing was registered, so a stop leaves nothing to give back."""
+    if run.result is None:
+        err.print(f"[yellow]stopped by {run.signal_name}[/yellow]: the dry run did not report in time")
+        exit_stopped()
+    if as_json:
+        for row in run.result:
+            sys.stdout.write(json.dumps(row, default=_json_default) + "\n")
+        sys.stdout.flush()
+    else:
+        _print_quotes(run.result)
+    if run.stopped:
+        _print_stopped([], run.signal_name)
+        exit_stopped()
+
+
+def _with_progress(settings: Settings, request: Any, owner: str) -> StoppableRun[list[FileOutcome]]:
     from flows.batch_run import run_batch
     from flows.stopping import run_stoppable
 
@@ -158,9 +158,9 @@ def _release_abandoned(settings: Settings, owner: str) -> None:
         engine.dispose()
 
 
-def _print_skipped(rows: list[dict[str, Any]]) -> None:
+def _print_skipped(outcomes: list[FileOutcome]) -> None:
     """One line counting the entries that were not read (hidden, links, ...), if any."""
-    kinds = Counter(str(row["skipped"]) for row in rows if row.get("skipped"))
+    kinds = Counter(o.skipped for o in outcomes if o.skipped)
     if kinds:
         listed = ", ".join(f"{n} {_SKIPPED_WORDS.get(k, k)}" for k, n in sorted(kinds.items()))
         err.print(f"not read: {listed} (each is listed above with its reason)")
@@ -176,10 +176,10 @@ _SKIPPED_WORDS = {
 }
 
 
-def _print_stopped(rows: list[dict[str, Any]], signal_name: str | None) -> None:
-    finished = sum(1 for row in rows if row.get("document_id") and row.get("status") in _FINAL)
-    documents = sum(1 for row in rows if row.get("document_id"))
-    again = sum(1 for row in rows if row.get("status") == "queued")
+def _print_stopped(outcomes: list[FileOutcome], signal_name: str | None) -> None:
+    finished = sum(1 for o in outcomes if o.document is not None and o.is_final)
+    documents = sum(1 for o in outcomes if o.document is not None)
+    again = sum(1 for o in outcomes if o.status == DocumentStatus.QUEUED)
     err.print(
         f"[yellow]stopped by {signal_name}[/yellow]: {finished} of {documents} document(s) "
         f"finished; {again} queued again (run `folio process` again to finish them)",
@@ -187,18 +187,15 @@ def _print_stopped(rows: list[dict[str, Any]], signal_name: str | None) -> None:
     )
 
 
-_FINAL = frozenset({"done", "partial", "needs_review", "failed", "blocked", "rejected"})
-
-
-_STATUS_STYLE = {
-    "done": "green",
-    "needs_review": "yellow",
-    "partial": "yellow",
-    "rejected": "red",
-    "failed": "red",
-    "blocked": "magenta",
-    "skipped": "dim",
-    "queued": "cyan",
+_STATUS_STYLE: dict[str, str] = {
+    DocumentStatus.DONE: "green",
+    DocumentStatus.NEEDS_REVIEW: "yellow",
+    DocumentStatus.PARTIAL: "yellow",
+    DocumentStatus.REJECTED: "red",
+    DocumentStatus.FAILED: "red",
+    DocumentStatus.BLOCKED: "magenta",
+    SKIPPED: "dim",
+    DocumentStatus.QUEUED: "cyan",
 }
 _SHOWN_FIELDS = (
     "invoice_number",
@@ -211,25 +208,33 @@ _SHOWN_FIELDS = (
 )
 
 
-def _print_table(rows: list[dict[str, Any]], elapsed: float) -> None:
+def _key_fields(document: DocumentOutcome | None) -> str:
+    """The few fields a person recognises a document by, one a line."""
+    extraction = document.extraction if document is not None else None
+    if extraction is None:
+        return "-"
+    fields = extraction.fields
+    shown = [f"{k}: {fields[k].value}" for k in _SHOWN_FIELDS if k in fields and fields[k].value is not None]
+    if extraction.tables.get("line_items"):
+        shown.append(f"line items: {len(extraction.tables['line_items'])}")
+    return "\n".join(shown) or "-"
+
+
+def _print_table(outcomes: list[FileOutcome], elapsed: float) -> None:
     out = Console()
-    table = Table(title=f"Folio: {len(rows)} file(s) in {elapsed:.1f} s", show_lines=True)
+    table = Table(title=f"Folio: {len(outcomes)} file(s) in {elapsed:.1f} s", show_lines=True)
     for column in ("file", "id", "status", "pages", "key fields", "cost $", "reason"):
         table.add_column(column, overflow="fold")
-    for row in rows:
-        fields = row.get("fields") or {}
-        shown = [f"{k}: {fields[k]}" for k in _SHOWN_FIELDS if fields.get(k) is not None]
-        if fields.get("line_items"):
-            shown.append(f"line items: {len(fields['line_items'])}")
-        style = _STATUS_STYLE.get(str(row.get("status")), "white")
+    for outcome in outcomes:
+        style = _STATUS_STYLE.get(outcome.status, "white")
         table.add_row(
-            Path(row["file"]).name,
-            (row.get("document_id") or "-")[:8],
-            f"[{style}]{row.get('status')}[/{style}]",
-            str(row.get("pages") or "-"),
-            "\n".join(shown) or "-",
-            f"{Decimal(row.get('cost_usd') or 0):.6f}",
-            (row.get("reason") or "")[:300],
+            Path(outcome.file).name,
+            (outcome.document_id or "-")[:8],
+            f"[{style}]{outcome.status}[/{style}]",
+            str(outcome.pages or "-"),
+            _key_fields(outcome.document),
+            f"{outcome.cost_usd:.6f}",
+            (outcome.reason or "")[:300],
         )
     out.print(table)
 
@@ -255,30 +260,35 @@ def show(
     finally:
         engine.dispose()
     if as_json:
-        sys.stdout.write(json.dumps(detail, default=_json_default, indent=2) + "\n")
+        sys.stdout.write(json.dumps(detail.detail(), default=_json_default, indent=2) + "\n")
         return
+    _print_detail(detail)
+
+
+def _print_detail(detail: DocumentOutcome) -> None:
     out = Console()
     out.print(
-        f"[bold]{detail['document_id']}[/bold]  {detail['file_name']}  schema={detail['schema']}  "
-        f"status={detail['status']}  pages={detail['pages']}  engine={detail['engine']}  "
-        f"cost=${Decimal(detail['cost_usd']):.6f}  tier={detail['licence_tier']}"
+        f"[bold]{detail.document_id}[/bold]  {detail.file_name}  schema={detail.schema_name}  "
+        f"status={detail.status}  pages={detail.pages}  engine={detail.engine}  "
+        f"cost=${detail.cost_usd:.6f}  tier={detail.licence_tier}"
     )
-    if detail["reason"]:
-        out.print(f"reason: {detail['reason']}")
+    if detail.reason:
+        out.print(f"reason: {detail.reason}")
+    extraction = detail.extraction
     table = Table(show_lines=False)
     for column in ("field", "value", "confidence", "page", "source text", "flags"):
         table.add_column(column, overflow="fold")
-    for name, found in detail["evidence"].items():
+    for name, found in (extraction.fields if extraction else {}).items():
         table.add_row(
             name,
-            str(found["value"]),
-            "?" if found["confidence"] is None else f"{found['confidence']:.2f}",  # unknown
-            str(found["page"] or "-"),
-            (found["source_text"] or "")[:80],
-            ", ".join(found["flags"]),
+            str(found.value),
+            "?" if found.confidence is None else f"{found.confidence:.2f}",  # unknown
+            str(found.page or "-"),
+            (found.source_text or "")[:80],
+            ", ".join(found.flags),
         )
     out.print(table)
-    for table_name, rows in detail["tables"].items():
+    for table_name, rows in (extraction.tables if extraction else {}).items():
         items = Table(title=f"{table_name} ({len(rows)})")
         columns = sorted(
             {c for r in rows for c in r}, key=lambda c: list(rows[0]).index(c) if c in rows[0] else 99
@@ -286,11 +296,8 @@ def show(
         for column in columns:
             items.add_column(column, overflow="fold")
         for r in rows:
-            items.add_row(*(str(r.get(c, {}).get("value", "")) for c in columns))
+            items.add_row(*(str(r[c].value) if c in r else "" for c in columns))
         out.print(items)
-
-
-# --- cost and licence (issue 4) ---------------------------------------------------------
 
 
 def _print_quotes(rows: list[dict[str, Any]]) -> None:
@@ -334,93 +341,3 @@ def _print_quotes(rows: list[dict[str, Any]]) -> None:
         (r.get("quoted_cost_usd") or Decimal(0) for r in rows if r.get("status") == "quoted"), Decimal(0)
     )
     out.print(f"total quoted: ${total:.8f} (price list {_first(rows, 'price_version')})")
-
-
-@app.command()
-def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    engine: EngineChoice = typer.Option(None, "--engine", help="Engine of the in-process worker."),
-    workers: int = typer.Option(
-        1,
-        "--workers",
-        min=1,
-        max=64,
-        help="API processes sharing the port; each runs its own in-process worker and sweeper "
-        "(claims keep every document to one of them) and its own rate limiter.",
-    ),
-    process: bool = typer.Option(
-        None,
-        "--process/--no-process",
-        help="Process uploads in this server (default: FOLIO_API_PROCESS); --no-process only "
-        "registers them for a separate worker.",
-    ),
-    schedules: bool = typer.Option(
-        True,
-        "--schedules/--no-schedules",
-        help="Also serve the batch-ingest and sweep deployments with a Prefect Runner (needs "
-        "PREFECT_API_URL: a Prefect server's scheduler creates the runs).",
-    ),
-) -> None:
-    """Serve the HTTP API with an in-process worker and the sweeper (and, with PREFECT_API_URL,
-    the batch-ingest, sweep and process-document deployments)."""
-    import os
-
-    import uvicorn
-
-    from api.app import create_app
-    from storage.migrate import upgrade
-
-    settings = _settings()
-    upgrade(settings)
-    level = settings.log_level.lower()
-    process_uploads = settings.api_process if process is None else process
-    if schedules:  # batch ingest and schedules (issue 6)
-        _serve_schedules_in_background(settings)
-    if workers == 1:
-        application = create_app(
-            settings, process=process_uploads, engine_name=engine.value if engine else None
-        )
-        uvicorn.run(application, host=host, port=port, log_level=level)
-        return
-    # Worker processes build their own app from the environment: pass the options there.
-    os.environ["FOLIO_API_PROCESS"] = "true" if process_uploads else "false"
-    if engine is not None:
-        os.environ["FOLIO_ENGINE"] = engine.value
-    uvicorn.run(
-        "api.app:create_app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=level,
-    )
-
-
-def _serve_schedules_in_background(settings: Settings) -> None:
-    """Run the Runner of Folio's deployments (issue 6) in a daemon thread beside the API;
-    each scheduled flow run executes in its own subprocess. Without a Prefect server there is
-    no scheduler, so it says so and serves the API alone."""
-    import threading
-
-    from flows.trigger import prefect_configured
-
-    if not prefect_configured():
-        err.print(
-            "[yellow]no PREFECT_API_URL: serving the API without schedules (Prefect's ephemeral "
-            "mode has no scheduler; run `prefect server start` and set PREFECT_API_URL)[/yellow]"
-        )
-        return
-    from flows.runtime import configure_prefect
-
-    configure_prefect(settings)
-
-    def run() -> None:
-        from flows.deployments import serve_deployments
-
-        try:
-            asyncio.run(serve_deployments(settings))
-        except Exception:  # the API keeps serving; the log says why schedules stopped
-            logging.getLogger("folio.deployments").exception("the schedules' Runner stopped")
-
-    threading.Thread(target=run, name="folio-schedules", daemon=True).start()

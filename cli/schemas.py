@@ -132,6 +132,3 @@ def schema_show(name: str = typer.Argument(..., help="Schema name.")) -> None:
     finally:
         engine.dispose()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
-
-
-# --- HTTP API (issue 5): API keys and `folio serve` -----------------------------------

@@ -27,12 +27,12 @@ from core.settings import Settings
 from flows.folders import os_error_reason
 from flows.intake import IntakeResult, register_file
 from flows.pipeline import RELEASED_REASON, DocumentRun, Pipeline, open_pipeline, run_document
-from flows.quotes import cost_summary
-from flows.results import document_summary
+from flows.results import load_outcome
 from flows.schemas import resolve_schema
 from flows.sources import Source, SourceChangedError, SourceItem, SourceSkip
 from flows.stopping import STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus
+from models.outcome import FileOutcome, FileStatus
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
@@ -53,17 +53,35 @@ RunOne = Callable[[Pipeline, str], Awaitable[DocumentRun]]
 
 
 @dataclass(frozen=True)
-class DocumentOutcome:
+class BatchFileOutcome:
     """How one file of the batch ended (or where it stands, if another worker holds it)."""
 
     key: str  # the file's path inside the source
-    document_id: str | None
-    status: str
-    reason: str | None
-    pages: int | None
-    cost_usd: Decimal
-    duplicate: bool  # the same bytes were already a document (not processed again)
-    summary: dict[str, Any]  # as `folio process --json` prints a file
+    file: FileOutcome  # its location in the source, and its document's outcome
+
+    @property
+    def status(self) -> FileStatus:
+        return self.file.status
+
+    @property
+    def reason(self) -> str | None:
+        return self.file.reason
+
+    @property
+    def document_id(self) -> str | None:
+        return self.file.document_id
+
+    @property
+    def pages(self) -> int | None:
+        return self.file.pages
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return self.file.cost_usd
+
+    @property
+    def duplicate(self) -> bool:
+        return self.file.duplicate
 
 
 @dataclass(frozen=True)
@@ -97,13 +115,13 @@ class BatchSummary:
     pages: int = 0
     cost_usd: Decimal = Decimal(0)
     elapsed_s: float = 0.0
-    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    outcomes: list[BatchFileOutcome] = field(default_factory=list)
     stopped: str | None = None  # the signal that stopped the run before it ended
 
     @property
     def by_status(self) -> dict[str, int]:
         """Files per final (or current) document status."""
-        return dict(Counter(o.status for o in self.outcomes))
+        return dict(Counter(str(o.status) for o in self.outcomes))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready counts (the flow's return value)."""
@@ -149,7 +167,7 @@ async def run_batch_ingest(
     schema_name: str | None = None,
     tenant: str | None = None,
     engine: str | None = None,
-    on_document: Callable[[DocumentOutcome], Any] | None = None,
+    on_document: Callable[[BatchFileOutcome], Any] | None = None,
     on_progress: Callable[[BatchProgress], Any] | None = None,
     on_registered: Callable[[IntakeResult], Any] | None = None,
     run_one: RunOne | None = None,
@@ -258,19 +276,15 @@ async def _report_skipped(
     source: Source,
     skip: SourceSkip,
     summary: BatchSummary,
-    on_document: Callable[[DocumentOutcome], Any] | None,
+    on_document: Callable[[BatchFileOutcome], Any] | None,
 ) -> None:
     """An entry the source does not read: logged, counted and reported as an outcome."""
     log.info("batch: %s %s: %s", skip.path, skip.status, skip.reason)
     summary.skipped[skip.kind] = summary.skipped.get(skip.kind, 0) + 1
-    row: dict[str, Any] = {
-        "file": source.location(skip.path),
-        "document_id": None,
-        "status": skip.status,
-        "reason": skip.reason,
-        "skipped": skip.kind,
-    }
-    outcome = DocumentOutcome(skip.path, None, skip.status, skip.reason, None, Decimal(0), False, row)
+    file = FileOutcome(
+        file=source.location(skip.path), status=skip.status, reason=skip.reason, skipped=skip.kind
+    )
+    outcome = BatchFileOutcome(skip.path, file)
     summary.outcomes.append(outcome)
     await _call(on_document, outcome)
 
@@ -309,7 +323,7 @@ class _BatchRun:
         tenant: str,
         total: int,
         started: float,
-        on_document: Callable[[DocumentOutcome], Any] | None,
+        on_document: Callable[[BatchFileOutcome], Any] | None,
         on_progress: Callable[[BatchProgress], Any] | None,
         on_registered: Callable[[IntakeResult], Any] | None,
     ) -> None:
@@ -442,10 +456,8 @@ class _BatchRun:
                 ended.set()
                 del self._running[document_id]
         outcome = await asyncio.to_thread(self._end, work)
-        if outcome is None:
-            return
         self.summary.processed += processed
-        self.summary.resumed += work.resumed and outcome.status in _FINAL_VALUES
+        self.summary.resumed += work.resumed and outcome.file.is_final
         self.summary.outcomes.append(outcome)
         self.summary.pages += outcome.pages or 0
         self.summary.cost_usd += outcome.cost_usd
@@ -456,7 +468,7 @@ class _BatchRun:
             " (duplicate)" if outcome.duplicate else "",
             outcome.pages if outcome.pages is not None else "-",
             outcome.cost_usd,
-            f": {outcome.reason}" if outcome.reason and outcome.status not in ("done",) else "",
+            f": {outcome.reason}" if outcome.reason and outcome.status != DocumentStatus.DONE else "",
         )
         await _call(self.on_document, outcome)
         await self._progress()
@@ -466,40 +478,25 @@ class _BatchRun:
             document = repo.get_document(session, document_id)
             return document is None or DocumentStatus(document.status).is_final
 
-    def _end(self, work: _Work) -> DocumentOutcome | None:
-        """Mark the file by its document's status; the outcome (None: handled elsewhere)."""
+    def _end(self, work: _Work) -> BatchFileOutcome:
+        """Mark the file by its document's status, and say how it ended."""
         location = self.source.location(work.item.path)
         if work.document_id is None:
             reason = work.failure or "the file could not be registered"
             self._mark(work, "failed", reason)
-            summary: dict[str, Any] = {
-                "file": location,
-                "document_id": None,
-                "status": "rejected",
-                "reason": reason,
-            }
-            return DocumentOutcome(work.item.path, None, "rejected", reason, None, Decimal(0), False, summary)
+            rejected = FileOutcome(file=location, status=DocumentStatus.REJECTED, reason=reason)
+            return BatchFileOutcome(work.item.path, rejected)
         with self.sessions() as session:
-            row = document_summary(session, work.document_id)
-            costs = cost_summary(session, work.document_id)
-        status = DocumentStatus(row["status"])
-        summary = {"file": location, **row, **costs, "duplicate": work.duplicate}
+            document = load_outcome(session, work.document_id)
+        status = document.status
         if status.is_final:
             if status in GOOD_ENDINGS:
-                self._mark(work, "done", row["reason"])
+                self._mark(work, "done", document.reason)
             else:
-                self._mark(work, "failed", f"{status.value}: {row['reason'] or 'no reason recorded'}")
+                self._mark(work, "failed", f"{status.value}: {document.reason or 'no reason recorded'}")
         # Not final: another worker holds it; the file stays registered for the next run.
-        return DocumentOutcome(
-            work.item.path,
-            work.document_id,
-            status.value,
-            row["reason"],
-            row["pages"],
-            Decimal(row["cost_usd"] or 0),
-            work.duplicate,
-            summary,
-        )
+        file = FileOutcome.of_document(location, document, duplicate=work.duplicate)
+        return BatchFileOutcome(work.item.path, file)
 
     def _mark(self, work: _Work, state: str, reason: str | None) -> None:
         # Move first, then record: a crash in between leaves the row registered, and the
@@ -528,6 +525,3 @@ class _BatchRun:
                 elapsed_s=time.perf_counter() - self.started,
             ),
         )
-
-
-_FINAL_VALUES = frozenset(s.value for s in DocumentStatus if s.is_final)

@@ -7,12 +7,11 @@ Import only after ``flows.runtime.configure_prefect(settings)``.
 from __future__ import annotations
 
 import time
-from typing import Any
 from uuid import UUID
 
 from prefect.artifacts import acreate_progress_artifact, acreate_table_artifact, aupdate_progress_artifact
 
-from flows.batch import BatchProgress, BatchSummary
+from flows.batch import BatchFileOutcome, BatchProgress, BatchSummary
 
 # Progress updates are API calls: at most one a second (and always the last one).
 _UPDATE_EVERY_S = 1.0
@@ -51,18 +50,7 @@ class BatchArtifacts:
 
     async def table(self, summary: BatchSummary) -> None:
         """The table of every file of the run with its document's status, pages and cost."""
-        rows: list[dict[str, Any]] = [
-            {
-                "file": outcome.key,
-                "document_id": outcome.document_id or "",
-                "status": outcome.status,
-                "pages": outcome.pages if outcome.pages is not None else "",
-                "cost_usd": str(outcome.cost_usd),
-                "duplicate": outcome.duplicate,
-                "reason": (outcome.reason or "")[:_REASON_CHARS],
-            }
-            for outcome in summary.outcomes
-        ]
+        rows = [_table_row(outcome) for outcome in summary.outcomes]
         counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "no files"
         await acreate_table_artifact(
             table=rows,
@@ -72,3 +60,16 @@ class BatchArtifacts:
                 f"{summary.elapsed_s:.1f} s"
             ),
         )
+
+
+def _table_row(outcome: BatchFileOutcome) -> dict[str, str | int | bool]:
+    """One file of the run in the documents table."""
+    return {
+        "file": outcome.key,
+        "document_id": outcome.document_id or "",
+        "status": str(outcome.status),
+        "pages": outcome.pages if outcome.pages is not None else "",
+        "cost_usd": str(outcome.cost_usd),
+        "duplicate": outcome.duplicate,
+        "reason": (outcome.reason or "")[:_REASON_CHARS],
+    }

@@ -25,10 +25,11 @@ from core.settings import Settings
 from flows.folders import InputScan, SkippedEntry, os_error_reason, scan_inputs
 from flows.intake import IntakeResult, register_file
 from flows.pipeline import RELEASED_REASON
-from flows.quotes import cost_summary, quote_files
-from flows.results import document_summary
+from flows.quotes import quote_files
+from flows.results import load_outcome
 from flows.stopping import STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus
+from models.outcome import SKIPPED, FileOutcome
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
@@ -57,7 +58,7 @@ class BatchRequest:
     engine: str | None = None
     password: str | None = None
     reprocess: bool = False
-    dry_run: bool = False  # issue 4: quote only; nothing registered, no engine called
+    dry_run: bool = False  # quote only (``quote_batch``): nothing registered, no engine called
 
 
 def run_owner() -> str:
@@ -72,11 +73,11 @@ async def run_batch(
     on_progress: ProgressCallback | None = None,
     stop: StopRequest | None = None,
     owner: str | None = None,
-) -> list[dict[str, Any]]:
-    """Register every file, process those that need it, and describe each file's outcome.
+) -> list[FileOutcome]:
+    """Register every file, process those that need it, and say where each file ended.
 
-    ``stop``: once set, documents in progress are given back to the queue and the rows
-    describe where every file stands. ``owner``: the lease owner of this run's documents
+    ``stop``: once set, documents in progress are given back to the queue and the outcomes
+    say where every file stands. ``owner``: the lease owner of this run's documents
     (default: a new one), so a caller can release them itself if the run does not end.
     """
     upgrade(settings)
@@ -85,36 +86,43 @@ async def run_batch(
     blobs = BlobStore(settings.blob_dir)
     scan = scan_inputs(request.paths)
     _log_skipped(scan)
-    skipped_rows = [_skipped_row(entry, request.schema_name) for entry in scan.skipped]
-    if request.dry_run:  # cost and licence (issue 4): quotes without registering or calling
-        try:
-            quotes = await quote_files(
-                settings,
-                sessions,
-                scan.files,
-                tenant=request.tenant,
-                schema_name=request.schema_name,
-                engine_name=request.engine,
-                password=request.password,
-            )
-            return quotes + skipped_rows
-        finally:
-            db.dispose()
+    skipped = [_skipped(entry, request.schema_name) for entry in scan.skipped]
     try:
-        intakes: list[IntakeResult | dict[str, Any]] = []
+        intakes: list[IntakeResult | FileOutcome] = []
         for path in scan.files:
             if stop is not None and stop.is_set():
-                intakes.append(_not_read_row(path, request.schema_name))
+                intakes.append(_not_read(path, request.schema_name))
             else:
                 intakes.append(_register(path, settings, sessions, blobs, request))
         to_run = _documents_to_run(sessions, intakes, reprocess=request.reprocess)
         stopped = stop is not None and stop.is_set()
         if to_run and not stopped:
             stopped = await _process(settings, sessions, request, to_run, on_progress, stop, owner)
-        rows = [_describe(sessions, item, stopped=stopped) for item in intakes]
-        return rows + skipped_rows
+        return [_describe(sessions, item, stopped=stopped) for item in intakes] + skipped
     finally:
         db.dispose()
+
+
+async def quote_batch(settings: Settings, request: BatchRequest) -> list[dict[str, Any]]:
+    """What processing the request's files would decide and cost (``flows.quotes.quote_files``:
+    one JSON row a file), then a row for each entry that would not be read."""
+    upgrade(settings)
+    db = make_engine(settings)
+    scan = scan_inputs(request.paths)
+    _log_skipped(scan)
+    try:
+        quotes = await quote_files(
+            settings,
+            make_session_factory(db),
+            scan.files,
+            tenant=request.tenant,
+            schema_name=request.schema_name,
+            engine_name=request.engine,
+            password=request.password,
+        )
+    finally:
+        db.dispose()
+    return quotes + [_skipped(entry, request.schema_name).row() for entry in scan.skipped]
 
 
 async def _process(
@@ -192,8 +200,8 @@ def _register(
     sessions: sessionmaker[Session],
     blobs: BlobStore,
     request: BatchRequest,
-) -> IntakeResult | dict[str, Any]:
-    """Intake for one file; a file that cannot be read is a ``rejected`` row, never an
+) -> IntakeResult | FileOutcome:
+    """Intake for one file; a file that cannot be read is a ``rejected`` outcome, never an
     error that ends the run (the files registered before it would be left queued)."""
     try:
         return register_file(
@@ -206,35 +214,32 @@ def _register(
         )
     except (OSError, BadInputError) as exc:  # unreadable, or no longer a regular file
         log.warning("%s could not be read: %s", path, exc)
-        return {
-            "file": str(path),
-            "document_id": None,
-            "status": "rejected",
-            "reason": os_error_reason(exc) if isinstance(exc, OSError) else exc.message,
-            "schema": request.schema_name,
-        }
+        return FileOutcome(
+            file=str(path),
+            status=DocumentStatus.REJECTED,
+            reason=os_error_reason(exc) if isinstance(exc, OSError) else exc.message,
+            schema_name=request.schema_name,
+        )
 
 
-def _not_read_row(path: Path, schema_name: str) -> dict[str, Any]:
-    return {
-        "file": str(path),
-        "document_id": None,
-        "status": "skipped",
-        "reason": "the run was stopped before this file was read; run again to process it",
-        "skipped": "stopped",
-        "schema": schema_name,
-    }
+def _not_read(path: Path, schema_name: str) -> FileOutcome:
+    return FileOutcome(
+        file=str(path),
+        status=SKIPPED,
+        reason="the run was stopped before this file was read; run again to process it",
+        skipped="stopped",
+        schema_name=schema_name,
+    )
 
 
-def _skipped_row(entry: SkippedEntry, schema_name: str) -> dict[str, Any]:
-    return {
-        "file": str(entry.path),
-        "document_id": None,
-        "status": entry.status,
-        "reason": entry.reason,
-        "skipped": entry.kind,
-        "schema": schema_name,
-    }
+def _skipped(entry: SkippedEntry, schema_name: str) -> FileOutcome:
+    return FileOutcome(
+        file=str(entry.path),
+        status=entry.status,
+        reason=entry.reason,
+        skipped=entry.kind,
+        schema_name=schema_name,
+    )
 
 
 def _log_skipped(scan: InputScan) -> None:
@@ -242,7 +247,9 @@ def _log_skipped(scan: InputScan) -> None:
         log.info("%s %s: %s", entry.path, entry.status, entry.reason)
 
 
-def _documents_to_run(sessions: Any, intakes: list[Any], *, reprocess: bool) -> list[str]:
+def _documents_to_run(
+    sessions: sessionmaker[Session], intakes: list[IntakeResult | FileOutcome], *, reprocess: bool
+) -> list[str]:
     ids: list[str] = []
     for item in intakes:
         if not isinstance(item, IntakeResult) or item.document_id in ids:
@@ -258,18 +265,22 @@ def _documents_to_run(sessions: Any, intakes: list[Any], *, reprocess: bool) -> 
     return ids
 
 
-def _count_final(sessions: Any, ids: list[str]) -> int:
+def _count_final(sessions: sessionmaker[Session], ids: list[str]) -> int:
     with sessions() as session:
         return repo.count_final(session, ids)
 
 
-def _describe(sessions: Any, item: IntakeResult | dict[str, Any], *, stopped: bool = False) -> dict[str, Any]:
-    if isinstance(item, dict):
+def _describe(
+    sessions: sessionmaker[Session], item: IntakeResult | FileOutcome, *, stopped: bool = False
+) -> FileOutcome:
+    if isinstance(item, FileOutcome):
         return item
     with sessions() as session:
-        summary = document_summary(session, item.document_id)
-        costs = cost_summary(session, item.document_id)  # issue 4: policy decision and quote
-    row = {"file": item.file, **summary, **costs, "duplicate": not item.created}
-    if stopped and row.get("status") == DocumentStatus.QUEUED.value and not row.get("reason"):
-        row["reason"] = NOT_STARTED_REASON
-    return row
+        document = load_outcome(session, item.document_id)
+    not_started = stopped and document.status is DocumentStatus.QUEUED and not document.reason
+    return FileOutcome.of_document(
+        item.file,
+        document,
+        duplicate=not item.created,
+        reason=NOT_STARTED_REASON if not_started else None,
+    )

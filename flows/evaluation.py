@@ -36,6 +36,7 @@ from models.evaluation import (
     score_document,
     summarise,
 )
+from models.outcome import FileOutcome
 from models.schemas import BUILTIN_SCHEMAS, ExtractionSchema
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
@@ -209,13 +210,13 @@ def _carry_schema(settings: Settings, name: str, carried: dict[str, Any]) -> Non
         db.dispose()
 
 
-def _stored(sessions: Any, name: str, row: dict[str, Any]) -> StoredDocument:
-    """What the database holds for one processed file (a file with no document: its row)."""
-    document_id = row.get("document_id")
+def _stored(sessions: Any, name: str, outcome: FileOutcome) -> StoredDocument:
+    """What the database holds for one processed file (a file with no document: its outcome)."""
+    document_id = outcome.document_id
     with sessions() as session:
         document = repo.get_document(session, document_id) if document_id else None
         if document is None:
-            return StoredDocument(document=name, status=str(row.get("status")), reason=row.get("reason"))
+            return StoredDocument(document=name, status=str(outcome.status), reason=outcome.reason)
         current = repo.current_extraction(session, document.id)
         return StoredDocument(
             document=name,
@@ -264,13 +265,13 @@ async def evaluate_golden_set(
             engine=engine,
             reprocess=reprocess,
         )
-        rows = await run_batch(run_settings, request, on_progress=on_progress)
+        outcomes = await run_batch(run_settings, request, on_progress=on_progress)
         db = make_engine(run_settings)
         try:
             sessions = make_session_factory(db)
             scores = [
-                score_document(schema, d.truth, _stored(sessions, d.name, row), order=d.date_order)
-                for d, row in zip(golden.documents, rows, strict=True)
+                score_document(schema, d.truth, _stored(sessions, d.name, outcome), order=d.date_order)
+                for d, outcome in zip(golden.documents, outcomes, strict=True)
             ]
         finally:
             db.dispose()

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from models.document import DocumentStatus
+from models.outcome import SKIPPED, FileStatus
+
 SkipKind = Literal["hidden", "link", "special", "unreadable", "missing"]
 
 # Errors about the server's own storage, not about the file that was being read.
@@ -36,7 +39,7 @@ class SkippedEntry:
     reason: str  # for the person who put the entry there; names no server path
     # In a run's report: a file Folio could not read is ``rejected`` like any file it cannot
     # take; entries left on purpose (hidden, links) and unreadable folders are ``skipped``.
-    status: Literal["skipped", "rejected"] = "skipped"
+    status: FileStatus = SKIPPED
 
 
 @dataclass
@@ -113,7 +116,9 @@ def scan_folder(root: Path, *, exclude: Collection[str] = (), relative_to: Path 
             except FileNotFoundError:  # removed while we looked: nothing left to report
                 continue
             except OSError as exc:
-                scan.skipped.append(SkippedEntry(shown(path), "unreadable", os_error_reason(exc), "rejected"))
+                scan.skipped.append(
+                    SkippedEntry(shown(path), "unreadable", os_error_reason(exc), DocumentStatus.REJECTED)
+                )
                 continue
             if entry.name.startswith("."):
                 reason = HIDDEN_FOLDER if stat.S_ISDIR(mode) else HIDDEN_FILE
@@ -126,7 +131,9 @@ def scan_folder(root: Path, *, exclude: Collection[str] = (), relative_to: Path 
             elif stat.S_ISREG(mode):
                 scan.files.append(path)
             else:
-                scan.skipped.append(SkippedEntry(shown(path), "special", special_reason(mode), "rejected"))
+                scan.skipped.append(
+                    SkippedEntry(shown(path), "special", special_reason(mode), DocumentStatus.REJECTED)
+                )
         stack.extend(reversed(subfolders))  # depth first, in name order
     return scan
 
@@ -143,10 +150,12 @@ def scan_inputs(paths: Iterable[Path]) -> InputScan:
         except FileNotFoundError:
             dangling = path.is_symlink()
             reason = "no such file (a link to a file that does not exist)" if dangling else "no such file"
-            scan.skipped.append(SkippedEntry(path, "missing", reason, "rejected"))
+            scan.skipped.append(SkippedEntry(path, "missing", reason, DocumentStatus.REJECTED))
             continue
         except OSError as exc:
-            scan.skipped.append(SkippedEntry(path, "unreadable", os_error_reason(exc), "rejected"))
+            scan.skipped.append(
+                SkippedEntry(path, "unreadable", os_error_reason(exc), DocumentStatus.REJECTED)
+            )
             continue
         if stat.S_ISDIR(mode):
             try:
@@ -162,5 +171,5 @@ def scan_inputs(paths: Iterable[Path]) -> InputScan:
         elif stat.S_ISREG(mode):
             scan.files.append(path)
         else:
-            scan.skipped.append(SkippedEntry(path, "special", special_reason(mode), "rejected"))
+            scan.skipped.append(SkippedEntry(path, "special", special_reason(mode), DocumentStatus.REJECTED))
     return scan

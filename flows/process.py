@@ -34,10 +34,9 @@ def _secret(password: SecretStr | None) -> str | None:
 
 
 @task(name="process-one", cache_policy=NO_CACHE, persist_result=False, log_prints=False)
-async def process_one(document_id: str, password: SecretStr | None = None) -> dict[str, Any]:
+async def process_one(document_id: str, password: SecretStr | None = None) -> DocumentRun:
     """Run the pipeline for one document inside a batch flow run."""
-    run = await run_document(_PIPELINE.get(), document_id, password=_secret(password))
-    return {"document_id": run.document_id, "status": run.status.value, "reason": run.reason}
+    return await run_document(_PIPELINE.get(), document_id, password=_secret(password))
 
 
 @flow(name="process-document", persist_result=False, log_prints=False)
@@ -46,12 +45,11 @@ async def process_document(
     password: SecretStr | None = None,
     engine: str | None = None,
     settings: Settings | None = None,
-) -> dict[str, Any]:
+) -> DocumentRun:
     """Process one registered document to a final status (settings: from the environment)."""
     settings = settings or Settings()
     async with open_pipeline(settings, engine_name=engine) as pipeline:
-        run = await run_document(pipeline, document_id, password=_secret(password))
-    return {"document_id": run.document_id, "status": run.status.value, "reason": run.reason}
+        return await run_document(pipeline, document_id, password=_secret(password))
 
 
 @flow(name="process-documents", persist_result=False, log_prints=False)
@@ -61,7 +59,7 @@ async def process_documents(
     engine: str | None = None,
     settings: Settings | None = None,
     owner: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[DocumentRun]:
     """Process registered documents concurrently (``document_concurrency`` at a time).
 
     ``owner``: the lease owner the documents are claimed for (default: the pipeline's own),
@@ -74,7 +72,7 @@ async def process_documents(
         try:
             slots = asyncio.Semaphore(settings.document_concurrency)
 
-            async def one(document_id: str) -> dict[str, Any]:
+            async def one(document_id: str) -> DocumentRun:
                 async with slots:
                     return await process_one(document_id, password)
 
@@ -83,8 +81,7 @@ async def process_documents(
             _PIPELINE.reset(token)
 
 
-# --- batch ingest and the sweep as deployable flows (issue 6) ----------------------------
-# Module-level flows: a deployment's entrypoint (``flows.process.batch_ingest``) must be
+# Batch ingest and the sweep as deployable flows. Module-level flows: a deployment's entrypoint (``flows.process.batch_ingest``) must be
 # importable by the process that runs it.
 
 # Observers of a batch run started in this process (``folio batch``: its progress bar and
@@ -103,10 +100,9 @@ async def _one_as_task(pipeline: Pipeline, document_id: str) -> DocumentRun:
     """``run_document`` as a ``process-one`` task run (what the batch flow shows per file)."""
     token = _PIPELINE.set(pipeline)
     try:
-        done = await process_one(document_id)
+        return await process_one(document_id)
     finally:
         _PIPELINE.reset(token)
-    return DocumentRun(done["document_id"], DocumentStatus(done["status"]), done["reason"], True)
 
 
 @flow(name="batch-ingest", persist_result=False, log_prints=False)
@@ -121,7 +117,7 @@ async def batch_ingest(
     move or mark each one; a table and a progress artifact show the run."""
     from prefect.runtime import flow_run
 
-    from flows.batch import BatchProgress, DocumentOutcome, run_batch_ingest
+    from flows.batch import BatchFileOutcome, BatchProgress, run_batch_ingest
     from flows.batch_artifacts import BatchArtifacts
     from flows.sources import LocalInbox
 
@@ -140,11 +136,11 @@ async def batch_ingest(
         if observe_progress is not None:
             observe_progress(progress)
 
-    def on_document(outcome: DocumentOutcome) -> None:
+    def on_document(outcome: BatchFileOutcome) -> None:
         if observe_document is not None:
             observe_document(outcome)
         pages = outcome.pages if outcome.pages is not None else "-"
-        because = f": {outcome.reason}" if outcome.reason and outcome.status != "done" else ""
+        because = f": {outcome.reason}" if outcome.reason and outcome.status != DocumentStatus.DONE else ""
         logger.info(
             "%s -> %s (%s page(s), $%s)%s", outcome.key, outcome.status, pages, outcome.cost_usd, because
         )
@@ -173,12 +169,11 @@ async def batch_ingest(
 
 
 @flow(name="sweep-documents", persist_result=False, log_prints=False)
-async def sweep_documents(queued_after_s: float | None = None, limit: int = 100) -> list[dict[str, Any]]:
+async def sweep_documents(queued_after_s: float | None = None, limit: int = 100) -> list[DocumentRun]:
     """Process documents lost by their trigger or stuck past their lease (the scheduled sweep)."""
     from flows.sweeper import sweep_once
 
     settings = Settings()
     after = settings.sweep_queued_after_s if queued_after_s is None else queued_after_s
     async with open_pipeline(settings) as pipeline:
-        runs = await sweep_once(pipeline, queued_after_s=after, limit=limit)
-    return [{"document_id": r.document_id, "status": r.status.value, "processed": r.processed} for r in runs]
+        return await sweep_once(pipeline, queued_after_s=after, limit=limit)

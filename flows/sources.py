@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 from core.errors import BadInputError, ConfigurationError
 from flows.folders import scan_folder
+from models.outcome import SKIPPED, FileStatus
 
 AfterAction = Literal["move", "keep"]
 
@@ -51,7 +52,7 @@ class SourceSkip:
     path: str  # inside the source, as SourceItem.path
     kind: str  # hidden, link, special, unreadable
     reason: str
-    status: str = "skipped"
+    status: FileStatus = SKIPPED
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import datetime as dt
 
 from core.logging import get_logger
 from core.settings import Settings
-from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
+from flows.pipeline import DocumentRun, Pipeline, run_document
 from flows.trigger import ProcessingTrigger
 from storage import repository as repo
 from storage.tables import utcnow
@@ -65,24 +65,3 @@ async def sweep_loop(pipeline: Pipeline, trigger: ProcessingTrigger, *, settings
         except Exception:  # a database outage must not end the loop
             log.exception("sweep failed; retrying in %.0f s", settings.sweep_interval_s)
         await asyncio.sleep(settings.sweep_interval_s)
-
-
-def sweep_flow():
-    """The Prefect flow ``sweep`` (built on demand: Prefect is imported only when asked for,
-    after ``flows.runtime.configure_prefect``)."""
-    from prefect import flow
-
-    @flow(name="sweep", persist_result=False, log_prints=False)
-    async def sweep(
-        settings: Settings | None = None, queued_after_s: float | None = None, limit: int = 100
-    ) -> list[dict[str, object]]:
-        """Process documents lost by their trigger or stuck past their lease."""
-        settings = settings or Settings()
-        after = settings.sweep_queued_after_s if queued_after_s is None else queued_after_s
-        async with open_pipeline(settings) as pipeline:
-            runs = await sweep_once(pipeline, queued_after_s=after, limit=limit)
-        return [
-            {"document_id": r.document_id, "status": r.status.value, "processed": r.processed} for r in runs
-        ]
-
-    return sweep

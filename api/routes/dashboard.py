@@ -105,7 +105,7 @@ def dashboard(request: Request, session: SessionDep, state: StateDep, ticket: st
 
 def render_dashboard(session: Any) -> str:
     """The whole page as HTML, charts drawn from the database now."""
-    data = repo.queries.dashboard_series(session, tenant_scope=None)
+    data = repo.dashboard_series(session, tenant_scope=None)
     days = sorted({r["day"] for r in data["status_by_day"]})
     statuses = sorted({r["status"] for r in data["status_by_day"]})
     status_series = {s: [0.0] * len(days) for s in statuses}

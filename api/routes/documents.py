@@ -21,6 +21,7 @@ from api.schemas import (
     UploadAccepted,
 )
 from api.uploads import parse_upload
+from flows.results import outcome_of
 from models.document import DocumentStatus
 from models.extraction import DocumentExtraction, ExtractedField
 from storage import repository as repo
@@ -107,7 +108,7 @@ def _owned(session: SessionDep, caller: CallerDep, document_id: str) -> Document
 @router.get("/{document_id}", response_model=DocumentPublic, responses=PROBLEMS)
 def get_document(document_id: str, session: SessionDep, caller: CallerDep) -> DocumentPublic:
     """A document's status, reason, cost, licence tier and timings."""
-    return DocumentPublic.of(_owned(session, caller, document_id))
+    return DocumentPublic.of(outcome_of(_owned(session, caller, document_id)))
 
 
 def _field(field: ExtractedField) -> FieldPublic:
@@ -171,7 +172,7 @@ def list_documents(
     )
     following = offset + len(page.documents)
     return DocumentsPublic(
-        data=[DocumentPublic.of(d) for d in page.documents],
+        data=[DocumentPublic.of(outcome_of(d)) for d in page.documents],
         count=page.total,
         offset=offset,
         limit=limit,

@@ -248,18 +248,3 @@ def _describe(spec: FieldSpec) -> str:
         columns = "; ".join(f"{c.name} ({c.kind.value}): {c.description or c.name}" for c in spec.columns)
         return f"- {spec.name} (table, one row per printed line): {what} Columns: {columns}"
     return f"- {spec.name} ({spec.kind.value}): {what}"
-
-
-def redacted(body: dict[str, Any]) -> str:
-    """``body`` as JSON with image data cut short (for logs and error messages)."""
-
-    def cut(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: cut(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [cut(v) for v in node]
-        if isinstance(node, str) and node.startswith("data:") and len(node) > 64:
-            return node[:40] + f"...({len(node)} chars)"
-        return node
-
-    return json.dumps(cut(body))

@@ -66,12 +66,17 @@ from storage.repository.queries import (
     QueryError,
     QueryPage,
     document_query_statement,
-    field_report,
     iter_documents,
     parse_where,
     query_documents,
 )
-from storage.repository.reports import COST_GROUPS, cost_report, licence_report
+from storage.repository.reports import (
+    COST_GROUPS,
+    cost_report,
+    dashboard_series,
+    field_report,
+    licence_report,
+)
 from storage.repository.schemas import add_schema_version, latest_schema, list_schemas, schema_content_hash
 from storage.repository.sources import (
     SourceFileKey,
@@ -168,13 +173,14 @@ __all__ = [
     # reports and analyst queries
     "COST_GROUPS",
     "cost_report",
+    "dashboard_series",
+    "field_report",
     "licence_report",
     "DocumentQuery",
     "FieldPredicate",
     "QueryError",
     "QueryPage",
     "document_query_statement",
-    "field_report",
     "iter_documents",
     "parse_where",
     "query_documents",

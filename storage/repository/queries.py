@@ -1,4 +1,4 @@
-"""Analyst queries: documents filtered by metadata and typed field predicates, the field report.
+"""Analyst queries: documents filtered by metadata and typed field predicates, paged or streamed.
 
 Every value reaches the database as a bound parameter; only column names chosen from fixed
 tables here become SQL. ``tenant_scope`` limits every query to one tenant (None: all, for
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.errors import BadInputError
 from storage.repository.dialect import dialect_name
-from storage.tables import Document, Extraction, ExtractionCount, ExtractionField, FieldRollup, Tenant
+from storage.tables import Document, Extraction, ExtractionField, Tenant
 
 OPS = ("eq", "ne", "gt", "ge", "lt", "le", "contains")
 SORTS = ("created_at", "cost_usd", "id")
@@ -382,153 +382,3 @@ def iter_documents(
             )
     if current is not None:
         yield current
-
-
-def field_report(
-    session: Session, *, tenant_scope: int | None, schema: str | None = None
-) -> list[dict[str, Any]]:
-    """Per schema and field: documents, fill rate, mean confidence, review rate.
-
-    ``documents`` counts current extractions of the schema; ``filled`` the documents with a
-    value for the field; ``flagged`` those where the field failed review (flags on it, a
-    review flag naming it, or missing). Sorted by review rate, highest first.
-
-    Read from ``field_rollups`` and ``extraction_counts`` (migration 0008), which the
-    writers of extractions keep in step; :func:`field_report_from_fields` computes the same
-    from ``extraction_fields`` directly.
-    """
-    r, c = FieldRollup, ExtractionCount
-    scope = [c.tenant_id == tenant_scope] if tenant_scope is not None else []
-    totals_statement = (
-        sa.select(c.schema_name, sa.func.sum(c.documents)).where(*scope).group_by(c.schema_name)
-    )
-    if schema is not None:
-        totals_statement = totals_statement.where(c.schema_name == schema)
-    totals = {name: int(count) for name, count in session.execute(totals_statement)}
-    statement = (
-        sa.select(
-            r.schema_name,
-            r.field,
-            sa.func.sum(r.filled).label("filled"),
-            sa.func.sum(r.flagged).label("flagged"),
-            sa.func.sum(r.confidence_count).label("confidence_count"),
-            sa.func.sum(r.confidence_units).label("confidence_units"),
-            sa.func.sum(r.value_rows).label("values"),
-        )
-        .where(r.value_rows > 0, *([r.tenant_id == tenant_scope] if tenant_scope is not None else []))
-        .group_by(r.schema_name, r.field)
-    )
-    if schema is not None:
-        statement = statement.where(r.schema_name == schema)
-    rows = []
-    for item in session.execute(statement).mappings():
-        count = int(item["confidence_count"])
-        mean = int(item["confidence_units"]) / count / 1e9 if count else None
-        rows.append(_field_row(item, totals, mean))
-    rows.sort(key=lambda r: (-r["review_rate"], r["schema_name"], r["field"]))
-    return rows
-
-
-def _field_row(item: Any, totals: dict[str, int], mean: float | None) -> dict[str, Any]:
-    documents = int(totals.get(item["schema_name"], 0))
-    return {
-        "schema_name": item["schema_name"],
-        "field": item["field"],
-        "documents": documents,
-        "values": int(item["values"]),
-        "filled": int(item["filled"]),
-        "flagged": int(item["flagged"]),
-        "fill_rate": int(item["filled"]) / documents if documents else 0.0,
-        "review_rate": int(item["flagged"]) / documents if documents else 0.0,
-        "mean_confidence": None if mean is None else round(float(mean), 6),
-    }
-
-
-def field_report_from_fields(
-    session: Session, *, tenant_scope: int | None, schema: str | None = None
-) -> list[dict[str, Any]]:
-    """:func:`field_report` computed from ``extractions`` and ``extraction_fields`` (a scan)."""
-    f = ExtractionField
-    scope = [Document.tenant_id == tenant_scope] if tenant_scope is not None else []
-    totals_statement = (
-        sa.select(Extraction.schema_name, sa.func.count().label("documents"))
-        .join(Document, Document.id == Extraction.document_id)
-        .where(Extraction.is_current.is_(True), *scope)
-        .group_by(Extraction.schema_name)
-    )
-    if schema is not None:
-        totals_statement = totals_statement.where(Extraction.schema_name == schema)
-    totals = {name: int(count) for name, count in session.execute(totals_statement)}
-    path = sa.case((f.table_name.is_(None), f.name), else_=f.table_name + "." + f.name)
-    statement = (
-        sa.select(
-            f.schema_name,
-            path.label("field"),
-            sa.func.count(sa.distinct(sa.case((f.value_text.is_not(None), f.document_id)))).label("filled"),
-            sa.func.count(sa.distinct(sa.case((f.flagged.is_(True), f.document_id)))).label("flagged"),
-            sa.func.avg(f.confidence).label("mean_confidence"),
-            sa.func.count().label("values"),
-        )
-        .where(*([f.tenant_id == tenant_scope] if tenant_scope is not None else []))
-        .group_by(f.schema_name, path)
-    )
-    if schema is not None:
-        statement = statement.where(f.schema_name == schema)
-    rows = [
-        _field_row(item, totals, item["mean_confidence"]) for item in session.execute(statement).mappings()
-    ]
-    rows.sort(key=lambda r: (-r["review_rate"], r["schema_name"], r["field"]))
-    return rows
-
-
-def dashboard_series(session: Session, *, tenant_scope: int | None) -> dict[str, list[dict[str, Any]]]:
-    """What the dashboard draws: documents per day and status, cost per day, tenant and
-    model (from ``folio_costs_daily_v``, exact units), and documents and cost per tier."""
-    day = (
-        sa.func.to_char(sa.func.timezone("UTC", Document.created_at), "YYYY-MM-DD")
-        if dialect_name(session) == "postgresql"
-        else sa.func.strftime("%Y-%m-%d", Document.created_at)
-    )
-    scope = [Document.tenant_id == tenant_scope] if tenant_scope is not None else []
-    by_status = session.execute(
-        sa.select(day.label("day"), Document.status, sa.func.count().label("documents"))
-        .where(*scope)
-        .group_by(day, Document.status)
-        .order_by(day, Document.status)
-    ).all()
-    view = sa.table(
-        "folio_costs_daily_v",
-        *(
-            sa.column(c)
-            for c in ("day", "tenant_id", "tenant", "model", "licence_tier", "documents", "cost_units")
-        ),
-    )
-    view_scope = [view.c.tenant_id == tenant_scope] if tenant_scope is not None else []
-    costs = session.execute(
-        sa.select(
-            view.c.day, view.c.tenant, sa.func.coalesce(view.c.model, "-"), sa.func.sum(view.c.cost_units)
-        )
-        .where(*view_scope)
-        .group_by(view.c.day, view.c.tenant, sa.func.coalesce(view.c.model, "-"))
-        .order_by(view.c.day)
-    ).all()
-    tiers = session.execute(
-        sa.select(
-            Document.licence_tier,
-            sa.func.count(),
-            sa.func.sum(sa.cast(sa.func.round(Document.cost_usd * 100000000), sa.BigInteger)),
-        )
-        .where(*scope)
-        .group_by(Document.licence_tier)
-        .order_by(Document.licence_tier)
-    ).all()
-    return {
-        "status_by_day": [{"day": d, "status": str(s), "documents": int(n)} for d, s, n in by_status],
-        "cost_by_day": [
-            {"day": d, "series": f"{t} / {m}", "cost_usd": Decimal(int(u or 0)).scaleb(-8)}
-            for d, t, m, u in costs
-        ],
-        "tiers": [
-            {"tier": t, "documents": int(n), "cost_usd": Decimal(int(u or 0)).scaleb(-8)} for t, n, u in tiers
-        ],
-    }

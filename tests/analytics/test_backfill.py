@@ -14,7 +14,7 @@ from models.extraction import DocumentExtraction, ExtractedField
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.repository.queries import field_report_from_fields
+from storage.repository.reports import field_report_from_fields
 
 NOW = dt.datetime(2026, 3, 4, 5, 6, tzinfo=dt.UTC)
 

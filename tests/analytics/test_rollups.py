@@ -15,8 +15,7 @@ from models.usage import EngineCall
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory, session_scope
 from storage.migrate import downgrade, upgrade
-from storage.repository.queries import field_report_from_fields
-from storage.repository.reports import cost_report_from_ledger
+from storage.repository.reports import cost_report_from_ledger, field_report_from_fields
 from storage.tables import CostRollup, Document, UsageLedgerEntry
 from tests.analytics.seed import seed
 

@@ -212,7 +212,8 @@ def test_custom_schema_end_to_end_with_the_local_engine(db_settings: Settings, s
     path = tmp_path / "po.pdf"
     path.write_bytes(data)
     request = BatchRequest(paths=[path], schema_name="purchase_order", tenant="acme")
-    [row] = asyncio.run(run_batch(db_settings, request))
+    [outcome] = asyncio.run(run_batch(db_settings, request))
+    row = outcome.row()
     assert row["status"] in ("done", "needs_review"), row["reason"]
     assert row["engine"] == "local"
     fields = row["fields"]

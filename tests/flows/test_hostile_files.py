@@ -125,7 +125,7 @@ def test_folder_run_states_every_entry(
     lock(monkeypatch, root / "locked.pdf")
     request = BatchRequest(paths=[root], schema_name="invoice", tenant="acme")
 
-    rows = asyncio.run(run_batch(db_settings, request))
+    rows = [outcome.row() for outcome in asyncio.run(run_batch(db_settings, request))]
 
     by_name = {Path(row["file"]).name: row for row in rows}
     assert set(by_name) == set(expected) | {"pipe.pdf"}

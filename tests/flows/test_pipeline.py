@@ -30,7 +30,7 @@ def run(settings: Settings, paths: list[Path], **options) -> list[dict]:
         tenant=options.pop("tenant", "acme"),
         **options,
     )
-    return asyncio.run(run_batch(settings, request))
+    return [outcome.row() for outcome in asyncio.run(run_batch(settings, request))]
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:

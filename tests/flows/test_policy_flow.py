@@ -261,12 +261,12 @@ def test_a_duplicate_is_never_billed_twice(db_settings, tmp_path):
 def test_batch_rows_carry_cost_tier_and_decision_and_dry_run_registers_nothing(
     settings: Settings, tmp_path: Path
 ):
-    from flows.batch_run import BatchRequest, run_batch
+    from flows.batch_run import BatchRequest, quote_batch, run_batch
 
     path = tmp_path / "inv.pdf"
     path.write_bytes(invoice_pdf(make_invoice_truth(8)))
     request = BatchRequest(paths=[path], schema_name="invoice", tenant="acme", dry_run=True)
-    [quoted] = asyncio.run(run_batch(settings, request))
+    [quoted] = asyncio.run(quote_batch(settings, request))
     assert quoted["status"] == "quoted" and quoted["quoted_cost_usd"] == 0
     assert quoted["licence_tier"] == settings.default_tier and quoted["pages"] == 1
     db = make_engine(settings)
@@ -275,7 +275,8 @@ def test_batch_rows_carry_cost_tier_and_decision_and_dry_run_registers_nothing(
     db.dispose()
 
     request = BatchRequest(paths=[path], schema_name="invoice", tenant="acme")
-    [row] = asyncio.run(run_batch(settings, request))
+    [outcome] = asyncio.run(run_batch(settings, request))
+    row = outcome.row()
     assert row["licence_tier"] == settings.default_tier and row["cost_usd"] == 0
     assert row["policy_decision"] == "allowed" and row["model_licence"] == "apache-2.0"
     assert row["quoted_cost_usd"] == 0 and row["price_version"] == load_price_list().version

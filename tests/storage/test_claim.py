@@ -147,7 +147,7 @@ def _run_workers(target: object, count: int) -> list[BaseException]:
     def guarded() -> None:
         try:
             target()  # type: ignore[operator]
-        except BaseException as exc:  # reported by the caller's assertion
+        except BaseException as exc:  # noqa: BLE001 - a thread's error is reported by the caller's assertion
             errors.append(exc)
 
     threads = [threading.Thread(target=guarded) for _ in range(count)]

@@ -18,7 +18,7 @@ from storage.repository import (
     field_report,
     query_documents,
 )
-from storage.repository.queries import field_report_from_fields
+from storage.repository.reports import field_report_from_fields
 from tests.storage import make_pdf, migrated, register_pdf
 
 

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import Depends, FastAPI
 
 from api.callbacks import CallbackSender
@@ -35,6 +36,7 @@ def create_app(
     process: bool = True,
     sweep: bool = True,
     engine_name: str | None = None,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """An app bound to ``settings``.
 
@@ -42,7 +44,8 @@ def create_app(
     Prefect deployment run per upload when ``PREFECT_API_URL`` is set); False only registers
     them. ``sweep``: run the sweeper loop next to the in-process worker. Both start with the
     app's lifespan (uvicorn runs it; an ASGI test client must enter
-    ``app.router.lifespan_context(app)``).
+    ``app.router.lifespan_context(app)``). ``callback_transport``: where callbacks are sent
+    instead of the network (tests); the URL rules apply all the same.
     """
     db = make_engine(settings)
     sessions = make_session_factory(db)
@@ -50,15 +53,15 @@ def create_app(
         settings=settings,
         db=db,
         sessions=sessions,
-        blobs=BlobStore(settings.blob_dir),
-        limiter=RateLimiter(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
-        callers=CallerCache(settings.api_key_cache_s),
-        upload_slots=UploadSlots(limit=settings.upload_concurrency),
+        blobs=BlobStore(settings.storage.blob_dir),
+        limiter=RateLimiter(rate=settings.api.rate_limit_per_second, burst=settings.api.rate_limit_burst),
+        callers=CallerCache(settings.api.api_key_cache_s),
+        upload_slots=UploadSlots(limit=settings.api.upload_concurrency),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        callbacks = CallbackSender(settings, sessions)
+        callbacks = CallbackSender(settings, sessions, transport=callback_transport)
         tasks: list[asyncio.Task[None]] = []
         try:
             if process and prefect_configured():
@@ -99,8 +102,8 @@ def create_app(
     app.add_middleware(
         BodyGuard,
         slots=state.upload_slots,
-        read_timeout_s=settings.upload_read_timeout_s,
-        min_bytes_per_s=settings.upload_min_bytes_per_s,
+        read_timeout_s=settings.api.upload_read_timeout_s,
+        min_bytes_per_s=settings.api.upload_min_bytes_per_s,
     )
     install_problem_handlers(app)
     app.include_router(health.router)
@@ -124,5 +127,5 @@ def create_app_from_environment() -> FastAPI:
     process calls when ``folio serve --workers N`` runs several (``FOLIO_API_PROCESS`` says
     whether uploads are processed in the process)."""
     settings = Settings()
-    configure_logging(settings.log_level)
-    return create_app(settings, process=settings.api_process)
+    configure_logging(settings.logging.level)
+    return create_app(settings, process=settings.api.api_process)

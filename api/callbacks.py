@@ -3,8 +3,8 @@ the URL given with the upload or else the tenant's default (``folio tenant set-c
 
 Only ``https`` URLs whose host is on ``FOLIO_CALLBACK_ALLOWED_HOSTS``; the host is resolved
 and every address must be public (no loopback, private, link-local, reserved or multicast
-address), so a caller cannot make Folio reach into its own network. Tests allow
-``http://127.0.0.1`` with ``FOLIO_CALLBACK_ALLOW_HTTP_LOOPBACK``. Each attempt is recorded in
+address), so a caller cannot make Folio reach into its own network. There is no exception:
+tests give ``CallbackSender`` an httpx transport instead. Each attempt is recorded in
 ``callback_deliveries``; attempts are retried with doubling backoff, a bounded number of times.
 
 Known limit: the address is checked, then httpx resolves the name again to connect; a DNS
@@ -53,7 +53,7 @@ def check_callback_url(url: str, settings: Settings) -> None:
 
     Static checks only (no DNS): used when the URL is given, so the uploader hears at once.
     """
-    if settings.webhook_secret is None:
+    if settings.api.webhook_secret is None:
         raise CallbackRefused("callbacks need FOLIO_WEBHOOK_SECRET (events are signed with it)")
     try:
         parts = urlsplit(url)
@@ -64,24 +64,14 @@ def check_callback_url(url: str, settings: Settings) -> None:
         raise CallbackRefused("the callback URL has no host")
     if parts.username or parts.password:
         raise CallbackRefused("the callback URL must not carry credentials")
-    if parts.scheme == "http" and settings.callback_allow_http_loopback and _is_loopback_name(host):
-        return
     if parts.scheme != "https":
         raise CallbackRefused("callback URLs must be https")
-    if not _host_allowed(host, settings.callback_allowed_hosts):
+    if not _host_allowed(host, settings.callbacks.allowed_hosts):
         raise CallbackRefused(f"host {host!r} is not on FOLIO_CALLBACK_ALLOWED_HOSTS")
 
 
-def _is_loopback_name(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-async def check_resolved(url: str, settings: Settings) -> None:
-    """Resolve the URL's host; refuse it if any address is not public (loopback only when
-    ``callback_allow_http_loopback``)."""
+async def check_resolved(url: str) -> None:
+    """Resolve the URL's host; refuse it if any address is not public."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -92,8 +82,6 @@ async def check_resolved(url: str, settings: Settings) -> None:
         raise CallbackRefused(f"cannot resolve {host!r}: {exc}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if address.is_loopback and settings.callback_allow_http_loopback:
-            continue
         if (
             address.is_private
             or address.is_loopback
@@ -118,7 +106,7 @@ class CallbackSender:
         self.settings = settings
         self.sessions = sessions
         self.client = httpx.AsyncClient(
-            timeout=settings.callback_timeout_s, follow_redirects=False, transport=transport
+            timeout=settings.callbacks.timeout_s, follow_redirects=False, transport=transport
         )
         self._tasks: set[asyncio.Task[bool]] = set()
 
@@ -156,13 +144,13 @@ class CallbackSender:
         url, body = await asyncio.to_thread(self._event, document_id)
         if url is None:
             return False
-        secret = self.settings.webhook_secret
+        secret = self.settings.api.webhook_secret
         s = self.settings
-        for attempt in range(1, s.callback_max_attempts + 1):
+        for attempt in range(1, s.callbacks.max_attempts + 1):
             status_code: int | None = None
             try:
                 check_callback_url(url, s)
-                await check_resolved(url, s)
+                await check_resolved(url)
             except CallbackRefused as exc:
                 await asyncio.to_thread(self._record, document_id, url, attempt, None, f"refused: {exc}")
                 return False  # policy does not change between attempts
@@ -180,10 +168,10 @@ class CallbackSender:
             await asyncio.to_thread(self._record, document_id, url, attempt, status_code, error)
             if error is None:
                 return True
-            if attempt < s.callback_max_attempts:
-                wait = s.callback_backoff_base_s * 2 ** (attempt - 1)
-                await asyncio.sleep(min(s.callback_backoff_max_s, wait))
-        log.warning("callback for %s to %s failed %d times", document_id, url, s.callback_max_attempts)
+            if attempt < s.callbacks.max_attempts:
+                wait = s.callbacks.backoff_base_s * 2 ** (attempt - 1)
+                await asyncio.sleep(min(s.callbacks.backoff_max_s, wait))
+        log.warning("callback for %s to %s failed %d times", document_id, url, s.callbacks.max_attempts)
         return False
 
     async def on_finished(self, run: DocumentRun) -> None:

@@ -81,7 +81,7 @@ def cached_caller(settings: Settings, cache: CallerCache, key: str) -> tuple[str
     """(the key's digest, its caller) without touching the database: the configured admin
     key, or a cached answer; the caller is None when the database must be asked."""
     digest = key_digest(key)
-    admin_hash = settings.admin_key_hash
+    admin_hash = settings.api.admin_key_hash
     if admin_hash and hmac.compare_digest(digest, admin_hash.strip().lower()):
         return digest, ADMIN
     return digest, cache.get(digest)

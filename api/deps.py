@@ -94,7 +94,8 @@ async def get_caller(request: Request, state: StateDep) -> Caller:
         if wait > 0:
             raise ApiProblem(
                 429,
-                f"rate limit of {state.settings.rate_limit_per_second:g} requests/s for this tenant exceeded",
+                f"rate limit of {state.settings.api.rate_limit_per_second:g} requests/s "
+                "for this tenant exceeded",
                 headers={"Retry-After": retry_after_header(wait)},
             )
     return caller

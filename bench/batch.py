@@ -199,19 +199,18 @@ async def upload(pipeline: Pipeline, path: Path) -> tuple[float, str]:
 async def run(args: argparse.Namespace, fake_pid: int, base_url: str, folder: Path, pages_total: int) -> None:
     settings = Settings(
         _env_file=None,
-        data_dir=folder / "var",
-        engine="llama",
-        llm_base_urls=[base_url],
-        llm_max_concurrency_per_replica=args.slots * 2,  # keep the server's queue full
-        llm_scheduling_policy="priority",
-        llm_read_timeout_s=600,
-        page_concurrency=args.page_concurrency,
-        batch_document_concurrency=args.doc_concurrency,
-        batch_settle_s=0,
-        render_workers=2,
-        licensee_country="US",
-        default_schema="invoice",
-        default_tenant="batch",
+        storage={"data_dir": folder / "var"},
+        extraction={"engine": "llama", "page_concurrency": args.page_concurrency},
+        llm={
+            "base_urls": [base_url],
+            "max_concurrency_per_replica": args.slots * 2,
+            "scheduling_policy": "priority",
+            "read_timeout_s": 600,
+        },
+        batch={"document_concurrency": args.doc_concurrency, "settle_s": 0},
+        pages={"render_workers": 2},
+        licence={"licensee_country": "US"},
+        tenancy={"default_schema": "invoice", "default_tenant": "batch"},
     )
     upgrade(settings)
     configure_prefect(settings)
@@ -227,13 +226,13 @@ async def run(args: argparse.Namespace, fake_pid: int, base_url: str, folder: Pa
 
     warm0 = time.perf_counter()
     await batch_ingest(
-        inbox=str(folder / "empty"), settings=settings.model_copy(update={"batch_after": "keep"})
+        inbox=str(folder / "empty"), settings=settings.replace(batch={"after": "keep"})
     )
     warm = time.perf_counter() - warm0
 
     async with open_pipeline(settings, engine_name="llama") as interactive:
         idle = [await upload(interactive, p) for p in upload_paths[:3]]
-        sampler = MemorySampler(settings.sqlalchemy_url, args.docs, exclude=fake_pid)
+        sampler = MemorySampler(settings.storage.sqlalchemy_url, args.docs, exclude=fake_pid)
         sampler.start()
         wall0 = time.perf_counter()
         batch = asyncio.create_task(batch_ingest(inbox=str(folder / "inbox"), settings=settings))
@@ -268,7 +267,7 @@ class Measured:
 def report(args: argparse.Namespace, settings: Settings, measured: Measured) -> None:
     result, timings, wall, warm = measured.result, measured.timings, measured.wall, measured.warm
     idle, busy, sampler, pages_total = measured.idle, measured.busy, measured.sampler, measured.pages_total
-    engine = sa.create_engine(settings.sqlalchemy_url)
+    engine = sa.create_engine(settings.storage.sqlalchemy_url)
     with engine.connect() as conn:
         pages = conn.execute(
             sa.text("select coalesce(sum(page_count), 0) from documents where source = 'batch'")

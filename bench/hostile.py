@@ -134,11 +134,15 @@ def serve_api(root: Path, *, postgres: bool, env_extra: dict[str, str]) -> Itera
         db_url = f"sqlite:///{data_dir / 'folio.db'}"
     process: subprocess.Popen[bytes] | None = None
     try:
-        settings = Settings(data_dir=data_dir, database_url=db_url, engine="local", _env_file=None)
+        settings = Settings(
+            _env_file=None,
+            storage={"data_dir": data_dir, "database_url": db_url},
+            extraction={"engine": "local"},
+        )
         upgrade(settings)
         engine = make_engine(settings)
         with make_session_factory(engine).begin() as session:
-            tenant = repo.get_or_create_tenant(session, name="bench", tier=settings.default_tier)
+            tenant = repo.get_or_create_tenant(session, name="bench", tier=settings.tenancy.default_tier)
             key = repo.create_api_key(session, tenant_id=tenant.id)[1]
         engine.dispose()
         port = free_port()
@@ -422,7 +426,7 @@ def section_connections(args: argparse.Namespace) -> None:
     if args.slots is not None:
         env_extra["FOLIO_UPLOAD_CONCURRENCY"] = str(args.slots)
     root = Path(args.server_root).resolve() if args.server_root else ROOT
-    cap = Settings(_env_file=None).max_upload_bytes
+    cap = Settings(_env_file=None).api.max_upload_bytes
     with serve_api(root, postgres=args.postgres, env_extra=env_extra) as served:
         _warm_up(served.port, served.key)
         time.sleep(1.0)

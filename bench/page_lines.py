@@ -38,7 +38,8 @@ async def _cache(folder: Path, out: Path, limit: int | None) -> None:
         for i, path in enumerate(files, 1):
             kind = sniff_kind(path.read_bytes()[:8192], name=path.name)
             pages = []
-            async for page in preparer.prepare(path, kind, render=settings.render_images):  # type: ignore[arg-type]
+            render = settings.pages.render_images
+            async for page in preparer.prepare(path, kind, render=render):  # type: ignore[arg-type]
                 lines = [] if page.failed else await engine.read_lines(page)
                 pages.append([line.model_dump(mode="json") for line in lines])
             cached[path.stem] = pages

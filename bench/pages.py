@@ -73,7 +73,7 @@ def make_scans(folder: Path, count: int) -> list[Path]:
 def pdf_floor(path: Path, settings: Settings) -> list[float]:
     """Seconds per page: render at the prepared size and JPEG-encode, one process."""
     times = []
-    zoom = settings.render_dpi / 72
+    zoom = settings.pages.render_dpi / 72
     with pymupdf.open(path) as doc:
         for page in doc:
             start = time.perf_counter()
@@ -81,7 +81,7 @@ def pdf_floor(path: Path, settings: Settings) -> list[float]:
             _grid, width, height = fit_tile_grid(rect.width * zoom, rect.height * zoom)
             pix = page.get_pixmap(matrix=pymupdf.Matrix(width / rect.width, height / rect.height))
             image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB")
-            image.save(io.BytesIO(), "JPEG", quality=settings.jpeg_quality)
+            image.save(io.BytesIO(), "JPEG", quality=settings.pages.jpeg_quality)
             times.append(time.perf_counter() - start)
     return times
 
@@ -95,7 +95,7 @@ def scan_floor(paths: list[Path], settings: Settings) -> list[float]:
             _grid, width, height = fit_tile_grid(*image.size)
             image.draft(None, (width, height))
             small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-            small.save(io.BytesIO(), "JPEG", quality=settings.jpeg_quality)
+            small.save(io.BytesIO(), "JPEG", quality=settings.pages.jpeg_quality)
         times.append(time.perf_counter() - start)
     return times
 
@@ -167,7 +167,7 @@ async def memory_run(preparer: PagePreparer, path: Path) -> None:
 
 async def main() -> None:
     """Generate the inputs, run every measurement, print the figures."""
-    settings = Settings(render_workers=2, _env_file=None)
+    settings = Settings(_env_file=None, pages={"render_workers": 2})
     with tempfile.TemporaryDirectory(prefix="folio-bench-") as tmp:
         folder = Path(tmp)
         digital = folder / "digital-50.pdf"
@@ -193,7 +193,7 @@ async def main() -> None:
             async with PagePreparer(settings):
                 warm.append(time.perf_counter() - start)
         print(
-            f"pages: pool start cold {cold_ms:.0f} ms (fork server + {settings.render_workers} "
+            f"pages: pool start cold {cold_ms:.0f} ms (fork server + {settings.pages.render_workers} "
             f"workers), warm {_median_ms(warm):.0f} ms (median of 5, start + stop)"
         )
 
@@ -201,7 +201,7 @@ async def main() -> None:
         # shared machine that is the conservative choice for the ratios.
         floor_pdf = pdf_floor(digital, settings)
         floor_scans = scan_floor(scans, settings)
-        one_worker = settings.model_copy(update={"render_workers": 1})
+        one_worker = settings.replace(pages={"render_workers": 1})
         async with PagePreparer(one_worker) as preparer:
             await prepare_all(preparer, [digital], FileKind.PDF, "always")  # warm the caches
             wall, one_worker_pages = await prepare_all(preparer, [digital], FileKind.PDF, "always")
@@ -210,7 +210,7 @@ async def main() -> None:
             always = await prepare_all(preparer, [digital], FileKind.PDF, "always")
             when_needed = await prepare_all(preparer, [digital], FileKind.PDF, "when_needed")
             scans_run = await prepare_concurrently(
-                preparer, scans, FileKind.JPEG, "always", settings.document_concurrency
+                preparer, scans, FileKind.JPEG, "always", settings.extraction.document_concurrency
             )
         floor_pdf = min(floor_pdf, pdf_floor(digital, settings), key=statistics.median)
         floor_scans = min(floor_scans, scan_floor(scans, settings), key=statistics.median)
@@ -218,7 +218,7 @@ async def main() -> None:
         report("digital-50 render=always, 2 workers", *always, floor_pdf)
         report("digital-50 render=when_needed, 2 workers", *when_needed, floor_pdf)
         report(
-            f"scans-20 render=always, 2 workers, {settings.document_concurrency} files at a time",
+            f"scans-20 render=always, 2 workers, {settings.extraction.document_concurrency} files at a time",
             *scans_run,
             floor_scans,
         )

@@ -168,7 +168,7 @@ def main() -> None:
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
-    settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url, _env_file=None)
+    settings = Settings(_env_file=None, storage={"data_dir": Path(tempfile.mkdtemp()), "database_url": url})
     try:
         upgrade(settings, "0007")  # seed before the rollups exist; 0008 then backfills them
         engine = make_engine(settings)

@@ -77,7 +77,12 @@ def main() -> None:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
     settings = Settings(
-        data_dir=Path(tempfile.mkdtemp()), database_url=url, database_pool_size=args.threads, _env_file=None
+        _env_file=None,
+        storage={
+            "data_dir": Path(tempfile.mkdtemp()),
+            "database_url": url,
+            "database_pool_size": args.threads,
+        },
     )
     try:
         for revision, label in (("0007", "without rollups (0007)"), ("head", "with rollup triggers (0008)")):

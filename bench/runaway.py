@@ -99,17 +99,18 @@ def start_fake(cure: bool) -> tuple[subprocess.Popen[str], str]:
 
 
 def settings_for(folder: Path, base_url: str) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": folder / "var",
-        "engine": "llama",
-        "llm_base_urls": [base_url],
-        "llm_model": "meta-llama/Llama-4-Scout-17B-16E-Instruct",
-        "licensee_country": "US",
-        "render_workers": 1,
-        "llm_read_timeout_s": 120.0,
-    }
-    known = {k: v for k, v in values.items() if k in Settings.model_fields}
-    return Settings(_env_file=None, **known)
+    return Settings(
+        _env_file=None,
+        storage={"data_dir": folder / "var"},
+        extraction={"engine": "llama"},
+        llm={
+            "base_urls": [base_url],
+            "model": "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+            "read_timeout_s": 120.0,
+        },
+        licence={"licensee_country": "US"},
+        pages={"render_workers": 1},
+    )
 
 
 async def run(settings: Settings, paths: list[Path]) -> list[str]:
@@ -131,7 +132,7 @@ async def run(settings: Settings, paths: list[Path]) -> list[str]:
 
 
 def report(settings: Settings, paths: list[Path], ids: list[str], label: str) -> None:
-    with sqlite3.connect(settings.data_dir / "folio.db") as db:
+    with sqlite3.connect(settings.storage.data_dir / "folio.db") as db:
         rows = []
         for path, document_id in zip(paths, ids, strict=True):
             status, reason, pages = db.execute(

@@ -94,22 +94,25 @@ def start_fake(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
 async def run(args: argparse.Namespace, base_url: str, folder: Path, paths: list[Path]) -> None:
     settings = Settings(
         _env_file=None,
-        data_dir=folder / "var",
-        engine="llama",
-        llm_base_urls=[base_url],
-        llm_max_concurrency_per_replica=args.slots * 2,
-        page_concurrency=args.page_concurrency,
-        document_concurrency=args.doc_concurrency,
-        render_workers=2,
-        llm_read_timeout_s=600,
-        **({"llm_stream": not args.no_stream} if "llm_stream" in Settings.model_fields else {}),
-        # The licence policy (when present in this build) needs the licensee's country.
-        **({"licensee_country": "US"} if "licensee_country" in Settings.model_fields else {}),
+        storage={"data_dir": folder / "var"},
+        extraction={
+            "engine": "llama",
+            "page_concurrency": args.page_concurrency,
+            "document_concurrency": args.doc_concurrency,
+        },
+        llm={
+            "base_urls": [base_url],
+            "max_concurrency_per_replica": args.slots * 2,
+            "read_timeout_s": 600,
+            "stream": not args.no_stream,
+        },
+        licence={"licensee_country": "US"},  # the licence policy needs the licensee's country
+        pages={"render_workers": 2},
     )
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.storage.blob_dir)
     engine = RecordingEngine(LlamaEngine(settings))
     try:
         async with PagePreparer(settings) as preparer:

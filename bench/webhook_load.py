@@ -216,18 +216,17 @@ def main() -> None:
             "FOLIO_LOG_LEVEL": "WARNING",
         }
         settings = Settings(
-            data_dir=data_dir,
-            database_url=db_url,
-            engine="local",
-            rate_limit_per_second=0,
-            log_level="WARNING",
             _env_file=None,
+            storage={"data_dir": data_dir, "database_url": db_url},
+            extraction={"engine": "local"},
+            api={"rate_limit_per_second": 0},
+            logging={"level": "WARNING"},
         )
         upgrade(settings)
         engine = make_engine(settings)
         sessions = make_session_factory(engine)
         with sessions.begin() as session:
-            tenant = repo.get_or_create_tenant(session, name="bench", tier=settings.default_tier)
+            tenant = repo.get_or_create_tenant(session, name="bench", tier=settings.tenancy.default_tier)
             key = repo.create_api_key(session, tenant_id=tenant.id)[1]
         # The server runs as `folio serve` does, in its own process(es): a load generator
         # sharing its interpreter would measure the GIL, not the API.
@@ -266,7 +265,7 @@ def main() -> None:
         accepted = len(outcome.ids)
         latencies = sorted(outcome.latencies_ms)
         ids = set(outcome.ids)
-        blobs = BlobStore(settings.blob_dir)
+        blobs = BlobStore(settings.storage.blob_dir)
         # The database is this run's own: read every row once and compare in Python (a huge
         # IN list per poll would cost the server the CPU it needs to process).
         with sessions() as session:

@@ -130,14 +130,11 @@ async def run_config(
 ) -> tuple[list[Outcome], float]:
     settings = Settings(
         _env_file=None,
-        data_dir=folder / "var",
-        engine="llama",
-        llm_base_urls=[fake.base_url],
-        llm_model=fake.model,
-        llm_witness=witness,  # type: ignore[arg-type]
-        licensee_country="US",
-        render_workers=2,
-        llm_read_timeout_s=600,
+        storage={"data_dir": folder / "var"},
+        extraction={"engine": "llama"},
+        llm={"base_urls": [fake.base_url], "model": fake.model, "witness": witness, "read_timeout_s": 600},
+        licence={"licensee_country": "US"},
+        pages={"render_workers": 2},
     )
     upgrade(settings)
     started = time.perf_counter()
@@ -227,7 +224,11 @@ async def main_async(args: argparse.Namespace, folder: Path) -> None:
     )
     with FakeVllmServer() as fake:
         fake.faults.wrong = {s.truth.invoice_number: [s.wrong_field] for s in samples if s.wrong_field}
-        describe = Settings(_env_file=None, data_dir=folder / "describe", render_workers=2)
+        describe = Settings(
+            _env_file=None,
+            storage={"data_dir": folder / "describe"},
+            pages={"render_workers": 2},
+        )
         for sample in samples:
             if sample.scanned:
                 await describe_scan(fake, describe, sample.path, sample.texts)

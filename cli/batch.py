@@ -63,10 +63,10 @@ def batch(
         raise typer.Exit(2)
     update: dict[str, Any] = {}
     if after is not None:
-        update["batch_after"] = after
+        update["after"] = after
     if settle is not None:
-        update["batch_settle_s"] = settle
-    settings = settings.model_copy(update=update)
+        update["settle_s"] = settle
+    settings = settings.replace(batch=update)
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)

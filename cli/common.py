@@ -42,7 +42,7 @@ def _settings() -> Settings:
     except Exception as exc:  # pydantic's message names the bad FOLIO_ variable
         err.print(f"[red]invalid settings:[/red] {exc}")
         raise typer.Exit(2) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.logging.level)
     return settings
 
 
@@ -74,7 +74,7 @@ def _tiers(settings: Settings) -> Any:
     from models.tiers import load_tiers
 
     try:
-        return load_tiers(settings.tiers_file)
+        return load_tiers(settings.licence.tiers_file)
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

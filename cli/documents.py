@@ -68,8 +68,8 @@ def process(
 
     request = BatchRequest(
         paths=paths,
-        schema_name=schema or settings.default_schema,
-        tenant=tenant or settings.default_tenant,
+        schema_name=schema or settings.tenancy.default_schema,
+        tenant=tenant or settings.tenancy.default_tenant,
         engine=engine.value if engine else None,
         password=password,
         reprocess=reprocess,

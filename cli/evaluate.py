@@ -98,7 +98,7 @@ def evaluate(
     if golden.without_truth:
         err.print(f"{len(golden.without_truth)} document(s) without a truth file: not evaluated")
     schema_name = schema or _manifest_schema(golden)
-    lookup = settings.model_copy(update={"database_url": database}) if database else settings
+    lookup = settings.replace(storage={"database_url": database}) if database else settings
     try:
         schema_for_run(lookup, schema_name)
     except ConfigurationError as exc:

@@ -50,7 +50,7 @@ def tenant_create(
     from storage import repository as repo
 
     settings = _settings()
-    tier_name = tier or settings.default_tier
+    tier_name = tier or settings.tenancy.default_tier
     _write_tenant(settings, tier_name, lambda s: repo.create_tenant(s, name=name, tier=tier_name))
     err.print(f"tenant {name} created on tier {tier_name}")
 
@@ -175,7 +175,8 @@ def tenant_key_create(
         with session_scope(sessions) as session:
             tenant_id = None
             if not admin:
-                tenant_id = repo.get_or_create_tenant(session, name=tenant, tier=settings.default_tier).id
+                tier = settings.tenancy.default_tier
+                tenant_id = repo.get_or_create_tenant(session, name=tenant, tier=tier).id
             row, key = repo.create_api_key(session, tenant_id=tenant_id)
             prefix = row.prefix
     finally:
@@ -270,5 +271,5 @@ def tenant_key_revoke(
         engine.dispose()
     err.print(
         f"key {shown}... revoked; running API processes refuse it within "
-        f"{settings.api_key_cache_s:g} s (FOLIO_API_KEY_CACHE_S)"
+        f"{settings.api.api_key_cache_s:g} s (FOLIO_API_KEY_CACHE_S)"
     )

@@ -31,11 +31,11 @@ class RenderSpec:
     def from_settings(cls, settings: Settings) -> RenderSpec:
         """The spec for ``settings``."""
         return cls(
-            dpi=settings.render_dpi,
-            tile_size=settings.tile_size,
-            max_tiles=settings.max_tiles,
-            jpeg_quality=settings.jpeg_quality,
-            max_page_pixels=settings.max_page_pixels,
+            dpi=settings.pages.render_dpi,
+            tile_size=settings.pages.tile_size,
+            max_tiles=settings.pages.max_tiles,
+            jpeg_quality=settings.pages.jpeg_quality,
+            max_page_pixels=settings.intake.max_page_pixels,
         )
 
 

@@ -64,8 +64,8 @@ class PagePreparer:
         self._settings = settings
         self._spec = RenderSpec.from_settings(settings)
         self._pool = RenderPool(
-            workers=settings.render_workers,
-            timeout_s=settings.render_timeout_s,
+            workers=settings.pages.render_workers,
+            timeout_s=settings.pages.render_timeout_s,
             runner_factory=JobRunner,
             preload=_PRELOAD,
         )
@@ -94,7 +94,7 @@ class PagePreparer:
             result: InspectResult = await self._pool.run(job)
         except PageTimeoutError:
             raise CorruptDocumentError(
-                f"opening the file took longer than {self._settings.render_timeout_s:g} s; "
+                f"opening the file took longer than {self._settings.pages.render_timeout_s:g} s; "
                 "it is probably damaged or built to stall readers"
             ) from None
         except InternalError as exc:
@@ -108,11 +108,11 @@ class PagePreparer:
             if result.repaired:
                 raise CorruptDocumentError("the PDF is damaged: no page could be recovered")
             raise EmptyDocumentError(f"the {noun} has no pages")
-        if result.page_count > self._settings.max_pages:
+        if result.page_count > self._settings.intake.max_pages:
             unit = "pages" if kind is FileKind.PDF else "frames"
             raise TooManyPagesError(
                 f"the {noun} has {result.page_count:,} {unit}; the limit is "
-                f"{self._settings.max_pages:,} (FOLIO_MAX_PAGES)"
+                f"{self._settings.intake.max_pages:,} (FOLIO_MAX_PAGES)"
             )
         return DocumentInfo(kind=kind, page_count=result.page_count, encrypted=result.encrypted)
 

@@ -96,7 +96,7 @@ class WitnessReader:
 
     def __init__(self, settings: Settings, *, ocr: OcrFunction | None = None) -> None:
         """``ocr`` replaces RapidOCR (tests use it for an OCR that fails or hangs)."""
-        self.mode = settings.llm_witness
+        self.mode = settings.llm.witness
         # The local engine's line reader: text layer as lines, OCR bounded and off the loop.
         self._local = LocalEngine(settings, ocr=ocr)
 

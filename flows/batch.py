@@ -184,8 +184,8 @@ async def run_batch_ingest(
     registered, and the next run resumes them) and the summary says ``stopped``.
     """
     started = time.perf_counter()
-    schema_name = schema_name or settings.default_schema
-    tenant = tenant or settings.default_tenant
+    schema_name = schema_name or settings.tenancy.default_schema
+    tenant = tenant or settings.tenancy.default_tenant
     upgrade(settings)
     db = make_engine(settings)
     try:
@@ -330,7 +330,7 @@ class _BatchRun:
         self.settings = settings
         self.source = source
         self.sessions = sessions
-        self.blobs = BlobStore(settings.blob_dir)
+        self.blobs = BlobStore(settings.storage.blob_dir)
         self.summary = summary
         self.schema_name = schema_name
         self.tenant = tenant
@@ -345,7 +345,7 @@ class _BatchRun:
     async def run(
         self, pipeline: Pipeline, new: list[SourceItem], resumed: list[_Work], run_one: RunOne
     ) -> None:
-        workers = self.settings.batch_document_concurrency
+        workers = self.settings.batch.document_concurrency
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=workers * 2)
         await self._progress()
 

@@ -83,7 +83,7 @@ async def run_batch(
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.storage.blob_dir)
     scan = scan_inputs(request.paths)
     _log_skipped(scan)
     skipped = [_skipped(entry, request.schema_name) for entry in scan.skipped]

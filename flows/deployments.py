@@ -26,9 +26,9 @@ SWEEP_DEPLOYMENT = "folio-sweep"
 
 
 def _batch_schedule(settings: Settings) -> dict[str, Any]:
-    if settings.batch_interval_s is not None:
-        return {"interval": dt.timedelta(seconds=settings.batch_interval_s)}
-    return {"cron": settings.batch_cron}
+    if settings.batch.interval_s is not None:
+        return {"interval": dt.timedelta(seconds=settings.batch.interval_s)}
+    return {"cron": settings.batch.cron}
 
 
 async def folio_deployments(settings: Settings) -> list[Any]:
@@ -40,7 +40,7 @@ async def folio_deployments(settings: Settings) -> list[Any]:
     from flows.process import batch_ingest, process_document, sweep_documents
 
     deployments: list[Any] = []
-    flow_name, _, name = settings.prefect_deployment.partition("/")
+    flow_name, _, name = settings.queue.prefect_deployment.partition("/")
     if flow_name == process_document.name and name:  # what the API triggers per upload
         deployments.append(
             await process_document.ato_deployment(
@@ -49,11 +49,11 @@ async def folio_deployments(settings: Settings) -> list[Any]:
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
-    if settings.batch_inbox is not None:
+    if settings.batch.inbox is not None:
         deployments.append(
             await batch_ingest.ato_deployment(
                 name=BATCH_DEPLOYMENT,
-                parameters={"inbox": str(settings.batch_inbox.resolve())},
+                parameters={"inbox": str(settings.batch.inbox.resolve())},
                 description="Ingest the new files of FOLIO_BATCH_INBOX.",
                 entrypoint_type=EntrypointType.MODULE_PATH,
                 **_batch_schedule(settings),
@@ -64,7 +64,7 @@ async def folio_deployments(settings: Settings) -> list[Any]:
     deployments.append(
         await sweep_documents.ato_deployment(
             name=SWEEP_DEPLOYMENT,
-            interval=dt.timedelta(seconds=settings.sweep_schedule_s),
+            interval=dt.timedelta(seconds=settings.queue.sweep_schedule_s),
             description="Process documents lost by their trigger or stuck past their lease.",
             entrypoint_type=EntrypointType.MODULE_PATH,
         )

@@ -21,19 +21,19 @@ async def resolve_engine_name(settings: Settings, name: str | None = None) -> st
     ``model_unavailable = "fallback"`` goes to the local engine meanwhile, recorded on the
     document. Without servers ``auto`` is ``local``.
     """
-    chosen = name or settings.engine
+    chosen = name or settings.extraction.engine
     if chosen in ("local", "llama"):
         return chosen
     if chosen != "auto":
         raise ConfigurationError(f"unknown engine {chosen!r}; choose auto, local or llama")
-    return "llama" if settings.llm_base_urls else "local"
+    return "llama" if settings.llm.base_urls else "local"
 
 
 async def open_engine(settings: Settings, name: str | None = None) -> Engine:
     """The engine named (or the configured default), ready to use; close it with ``aclose``."""
     resolved = await resolve_engine_name(settings, name)
     if resolved == "llama":
-        if not settings.llm_base_urls:
+        if not settings.llm.base_urls:
             raise ConfigurationError(
                 "the llama engine needs FOLIO_LLM_BASE_URLS (e.g. http://gpu-host:8000/v1)"
             )

@@ -164,7 +164,7 @@ def schema_for_run(settings: Settings, name: str) -> tuple[ExtractionSchema, dic
     """
     if name in BUILTIN_SCHEMAS:
         return BUILTIN_SCHEMAS[name], None
-    url = settings.sqlalchemy_url
+    url = settings.storage.sqlalchemy_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         builtin = ", ".join(sorted(BUILTIN_SCHEMAS))
         raise ConfigurationError(f"unknown schema {name!r}; built-in schemas: {builtin}")
@@ -187,11 +187,11 @@ def evaluation_settings(
     scratch data directory (removed on exit unless ``keep``). Yields the settings and the
     scratch directory (None when a database was given)."""
     if database_url is not None:
-        yield settings.model_copy(update={"database_url": database_url}), None
+        yield settings.replace(storage={"database_url": database_url}), None
         return
     scratch = Path(tempfile.mkdtemp(prefix="folio-eval-"))
     try:
-        yield settings.model_copy(update={"data_dir": scratch, "database_url": None}), scratch
+        yield settings.replace(storage={"data_dir": scratch, "database_url": None}), scratch
     finally:
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -252,7 +252,7 @@ async def evaluate_golden_set(
     """
     from flows.batch_run import BatchRequest, run_batch  # imports Prefect: after configure_prefect
 
-    lookup = settings.model_copy(update={"database_url": database_url}) if database_url else settings
+    lookup = settings.replace(storage={"database_url": database_url}) if database_url else settings
     schema, carried = schema_for_run(lookup, schema_name)
     started = time.perf_counter()
     with evaluation_settings(settings, database_url=database_url, keep=keep) as (run_settings, scratch):
@@ -261,7 +261,7 @@ async def evaluate_golden_set(
         request = BatchRequest(
             paths=[d.path for d in golden.documents],
             schema_name=schema_name,
-            tenant=run_settings.default_tenant,
+            tenant=run_settings.tenancy.default_tenant,
             engine=engine,
             reprocess=reprocess,
         )

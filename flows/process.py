@@ -70,7 +70,7 @@ async def process_documents(
         pipeline = replace(opened, owner=owner) if owner else opened
         token = _PIPELINE.set(pipeline)
         try:
-            slots = asyncio.Semaphore(settings.document_concurrency)
+            slots = asyncio.Semaphore(settings.extraction.document_concurrency)
 
             async def one(document_id: str) -> DocumentRun:
                 async with slots:
@@ -122,10 +122,10 @@ async def batch_ingest(
     from flows.sources import LocalInbox
 
     settings = settings or Settings()
-    root = Path(inbox) if inbox else settings.batch_inbox
+    root = Path(inbox) if inbox else settings.batch.inbox
     if root is None:
         raise ConfigurationError("no inbox: pass inbox= or set FOLIO_BATCH_INBOX")
-    source = LocalInbox(root, after=settings.batch_after, settle_s=settings.batch_settle_s)
+    source = LocalInbox(root, after=settings.batch.after, settle_s=settings.batch.settle_s)
     run_id = str(flow_run.get_id() or "local")
     artifacts = BatchArtifacts(f"batch-ingest-{run_id[:8]}")
     logger = get_run_logger()
@@ -174,6 +174,6 @@ async def sweep_documents(queued_after_s: float | None = None, limit: int = 100)
     from flows.sweeper import sweep_once
 
     settings = Settings()
-    after = settings.sweep_queued_after_s if queued_after_s is None else queued_after_s
+    after = settings.queue.sweep_queued_after_s if queued_after_s is None else queued_after_s
     async with open_pipeline(settings) as pipeline:
         return await sweep_once(pipeline, queued_after_s=after, limit=limit)

@@ -17,11 +17,11 @@ def configure_prefect(settings: Settings) -> None:
     Values the operator set explicitly in the environment win. With ``PREFECT_API_URL`` set,
     flows report to that server and nothing here matters but the home folder.
     """
-    os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve()))
+    os.environ.setdefault("PREFECT_HOME", str((settings.storage.data_dir / "prefect").resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     for service in _QUIET_SERVICES:
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{service}_ENABLED", "false")
-    (settings.data_dir / "prefect").mkdir(parents=True, exist_ok=True)
+    (settings.storage.data_dir / "prefect").mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ async def sweep_once(pipeline: Pipeline, *, queued_after_s: float, limit: int = 
     """Process every stale document found now (``document_concurrency`` at a time); returns
     the runs, ``processed`` False for any another worker claimed first."""
     ids = find_stale(pipeline, queued_after_s=queued_after_s, limit=limit)
-    slots = asyncio.Semaphore(pipeline.settings.document_concurrency)
+    slots = asyncio.Semaphore(pipeline.settings.extraction.document_concurrency)
 
     async def one(document_id: str) -> DocumentRun:
         async with slots:
@@ -61,7 +61,7 @@ async def sweep_loop(pipeline: Pipeline, trigger: ProcessingTrigger, *, settings
     """Sweep every ``sweep_interval_s`` until cancelled; a failed round is logged and retried."""
     while True:
         try:
-            await sweep_into(pipeline, trigger, queued_after_s=settings.sweep_queued_after_s)
+            await sweep_into(pipeline, trigger, queued_after_s=settings.queue.sweep_queued_after_s)
         except Exception:  # a database outage must not end the loop
-            log.exception("sweep failed; retrying in %.0f s", settings.sweep_interval_s)
-        await asyncio.sleep(settings.sweep_interval_s)
+            log.exception("sweep failed; retrying in %.0f s", settings.queue.sweep_interval_s)
+        await asyncio.sleep(settings.queue.sweep_interval_s)

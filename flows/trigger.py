@@ -85,7 +85,7 @@ class InProcessWorker:
             if document_id in self._pending:
                 return True
             loop, queue = self._loop, self._queue
-            if loop is None or queue is None or len(self._pending) >= self.settings.worker_queue_size:
+            if loop is None or queue is None or len(self._pending) >= self.settings.queue.worker_queue_size:
                 log.warning("worker queue full or stopped; document %s left for the sweeper", document_id)
                 return False
             self._pending.add(document_id)
@@ -144,7 +144,7 @@ class InProcessWorker:
                 home.call_soon_threadsafe(report, error)
 
     async def _serve(self, home: asyncio.AbstractEventLoop) -> None:
-        slots = asyncio.Semaphore(self.settings.document_concurrency)
+        slots = asyncio.Semaphore(self.settings.extraction.document_concurrency)
         running: set[asyncio.Task[None]] = set()
         queue: asyncio.Queue[str] = asyncio.Queue()
         async with open_pipeline(self.settings, engine_name=self.engine_name) as pipeline:
@@ -206,7 +206,7 @@ class PrefectTrigger:
 
         try:
             await run_deployment(  # type: ignore[misc]  # sync/async dual API
-                name=self.settings.prefect_deployment,
+                name=self.settings.queue.prefect_deployment,
                 parameters={"document_id": document_id},
                 timeout=0,
                 idempotency_key=f"folio-document-{document_id}",

@@ -44,7 +44,7 @@ class BlobRef:
 
 
 class BlobStore:
-    """Content-addressed files under ``root`` (usually ``settings.blob_dir``)."""
+    """Content-addressed files under ``root`` (usually ``settings.storage.blob_dir``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)

@@ -40,8 +40,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(settings: Settings) -> sa.Engine:
-    """A new engine for ``settings.sqlalchemy_url``; the caller owns it and disposes of it."""
-    url = sa.make_url(settings.sqlalchemy_url)
+    """A new engine for ``settings.storage.sqlalchemy_url``; the caller owns it and disposes of it."""
+    url = sa.make_url(settings.storage.sqlalchemy_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
         database = url.database or ""
@@ -66,7 +66,7 @@ def make_engine(settings: Settings) -> sa.Engine:
             pool_pre_ping=True,  # a restarted server leaves dead pooled connections behind
             # Sized for the API's thread pool: connections beyond the pool are opened and closed
             # per use, and a PostgreSQL backend start costs more than the query it serves.
-            pool_size=settings.database_pool_size,
+            pool_size=settings.storage.database_pool_size,
             max_overflow=10,
             pool_recycle=1800,
             connect_args={"connect_timeout": 10},

@@ -82,16 +82,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings rooted in a temp data dir, SQLite database, local engine."""
-    return Settings(data_dir=tmp_path / "var", engine="local", render_workers=2, _env_file=None)
+    return Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        extraction={"engine": "local"},
+        pages={"render_workers": 2},
+    )
 
 
 @pytest.fixture
 def db_settings(tmp_path: Path, database_url: str) -> Settings:
     """Like ``settings`` but parametrised over SQLite and PostgreSQL."""
     return Settings(
-        data_dir=tmp_path / "var",
-        database_url=database_url,
-        engine="local",
-        render_workers=2,
         _env_file=None,
+        storage={"data_dir": tmp_path / "var", "database_url": database_url},
+        extraction={"engine": "local"},
+        pages={"render_workers": 2},
     )

@@ -52,7 +52,7 @@ def test_tenants_are_created_listed_and_moved_between_tiers(tmp_path: Path):
     free = load_tiers().get("free")
     assert [(r["tenant"], r["tier"]) for r in listed] == [
         ("acme", "free"),
-        ("beta", Settings(_env_file=None).default_tier),
+        ("beta", Settings(_env_file=None).tenancy.default_tier),
     ]
     assert listed[0]["pages_per_month"] == free.pages_per_month
     assert Decimal(listed[0]["usd_per_month"]) == free.usd_per_month
@@ -153,7 +153,7 @@ def seed_ledger(settings: Settings) -> dict[str, Decimal]:
 
 def test_cost_report_totals_equal_the_ledger_rows(tmp_path: Path):
     data = tmp_path / "var"
-    totals = seed_ledger(Settings(data_dir=data, _env_file=None))
+    totals = seed_ledger(Settings(_env_file=None, storage={"data_dir": data}))
     result = folio(data, "report", "costs", "--by", "tenant,model,status", "--json")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -209,7 +209,7 @@ def test_dry_run_quotes_without_registering_or_calling_an_engine(tmp_path: Path)
     assert abs(Fraction(str(row["quoted_cost_usd"])) - exact / 1_000_000) <= Fraction(1, 2 * 10**8)
     assert row["quoted_tokens"] == row["quoted_input_tokens"] + row["quoted_completion_tokens"]
     assert row["price_version"] == load_price_list().version
-    settings = Settings(data_dir=tmp_path / "var", _env_file=None)
+    settings = Settings(_env_file=None, storage={"data_dir": tmp_path / "var"})
     db = make_engine(settings)
     with make_session_factory(db)() as session:
         assert repo.list_documents(session) == []

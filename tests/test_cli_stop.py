@@ -75,7 +75,7 @@ def test_a_stopped_run_gives_documents_back_prints_what_finished_and_exits_130(
     for seed in range(91, 95):
         (folder / f"invoice-{seed}.pdf").write_bytes(invoice_pdf(make_invoice_truth(seed)))
     data_dir = tmp_path / "var"
-    settings = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
+    settings = Settings(_env_file=None, storage={"data_dir": data_dir, "database_url": database_url})
     env = _env(
         data_dir,
         database_url,
@@ -189,7 +189,7 @@ def test_files_and_folders_the_process_may_not_read_are_reported(tmp_path: Path,
     )
     for name in ("good.pdf", "zz-after.pdf"):
         assert rows[name]["status"] in FINAL and rows[name]["status"] != "rejected", rows[name]
-    settings = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
+    settings = Settings(_env_file=None, storage={"data_dir": data_dir, "database_url": database_url})
     assert set(_statuses(settings)) <= FINAL  # nothing registered was left queued
 
 
@@ -202,7 +202,7 @@ def test_a_stopped_inbox_run_keeps_its_files_for_the_next_run(
     for seed in range(61, 64):
         (inbox / f"invoice-{seed}.pdf").write_bytes(invoice_pdf(make_invoice_truth(seed)))
     data_dir = tmp_path / "var"
-    settings = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
+    settings = Settings(_env_file=None, storage={"data_dir": data_dir, "database_url": database_url})
     env = _env(
         data_dir,
         database_url,

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SERVICES = COMPOSE["services"]
-SETTINGS = {f"FOLIO_{name.upper()}" for name in Settings.model_fields}
+SETTINGS = set(Settings.variables())
 
 
 def test_the_production_services_are_there():
@@ -76,7 +76,7 @@ def _seconds(duration: str) -> int:
 
 
 def test_every_folio_variable_is_a_setting():
-    known = {f"FOLIO_{name.upper()}" for name in Settings.model_fields}
+    known = set(Settings.variables())
     used: set[str] = set()
     for service in SERVICES.values():
         environment = service.get("environment") or {}

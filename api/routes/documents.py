@@ -83,7 +83,7 @@ async def upload_document(request: Request, caller: TenantCallerDep, state: Stat
     """Upload a file (multipart: ``file``, ``schema``, optional ``idempotency_key`` and
     ``callback_url``). 202 for a new document, 200 when the same bytes, tenant and schema
     already are one; processing starts right after the commit."""
-    form = await parse_upload(request, state.settings.max_upload_bytes)
+    form = await parse_upload(request, state.settings.api.max_upload_bytes)
     try:
         done = await ingest(state, caller, form, source="api")
     finally:

@@ -48,11 +48,11 @@ async def _engine(state: StateDep) -> str:
         name = pipeline.engine.name if pipeline is not None else "?"
         if name != "llama":
             return "ok"
-    elif state.settings.engine == "local" or not state.settings.llm_base_urls:
+    elif state.settings.extraction.engine == "local" or not state.settings.llm.base_urls:
         return "ok"  # the local engine runs in-process: nothing to reach
     # A model server: any replica answering /models is enough to make progress.
     async with httpx.AsyncClient(timeout=2.0) as client:
-        for base in state.settings.llm_base_urls:
+        for base in state.settings.llm.base_urls:
             try:
                 response = await client.get(f"{base}/models")
                 if response.status_code < 500:

@@ -81,19 +81,19 @@ def _tenant_caller(state: ApiState, name: str) -> Caller:
 )
 async def webhook_document(request: Request, state: StateDep) -> Any:
     """Register a file pushed by a system holding the webhook secret (signed body)."""
-    secret = state.settings.webhook_secret
+    secret = state.settings.api.webhook_secret
     if secret is None:
         raise ApiProblem(401, "the webhook is not configured (FOLIO_WEBHOOK_SECRET is unset)")
     try:
         signed = check_headers(
             timestamp=request.headers.get(TIMESTAMP_HEADER),
             signature=request.headers.get(SIGNATURE_HEADER),
-            window_s=state.settings.webhook_replay_window_s,
+            window_s=state.settings.api.webhook_replay_window_s,
         )
     except SignatureError as exc:
         raise ApiProblem(401, f"bad webhook signature: {exc}") from None
     mac = BodyMac(secret.get_secret_value(), signed)
-    body = await spool_body(request, state.settings.max_upload_bytes, mac.update)
+    body = await spool_body(request, state.settings.api.max_upload_bytes, mac.update)
     try:
         try:
             mac.verify()

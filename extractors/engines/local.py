@@ -90,10 +90,11 @@ class LocalEngine:
         job = asyncio.ensure_future(asyncio.to_thread(self._ocr, image.jpeg, image.width, image.height))
         job.add_done_callback(self._release)
         try:
-            return await asyncio.wait_for(asyncio.shield(job), self._settings.ocr_timeout_s)
+            return await asyncio.wait_for(asyncio.shield(job), self._settings.extraction.ocr_timeout_s)
         except TimeoutError:
             raise PageTimeoutError(
-                f"OCR of page {page.page_number} took longer than {self._settings.ocr_timeout_s:g} s"
+                f"OCR of page {page.page_number} took longer than "
+                f"{self._settings.extraction.ocr_timeout_s:g} s"
             ) from None
         except FolioError:
             raise

@@ -114,29 +114,29 @@ class VllmClient:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        if not settings.llm_base_urls:
+        if not settings.llm.base_urls:
             raise ConfigurationError("no model server configured: set FOLIO_LLM_BASE_URLS")
         self._settings = settings
-        per_replica = settings.llm_max_concurrency_per_replica
+        per_replica = settings.llm.max_concurrency_per_replica
         self.replicas = [
             Replica(
                 base_url=url.rstrip("/"), health_url=health_url(url), slots=asyncio.Semaphore(per_replica)
             )
-            for url in settings.llm_base_urls
+            for url in settings.llm.base_urls
         ]
         pool = len(self.replicas) * per_replica
-        self.scheduler = SlotScheduler(pool, interactive_burst=settings.llm_interactive_burst)
+        self.scheduler = SlotScheduler(pool, interactive_burst=settings.llm.interactive_burst)
         headers = {"Content-Type": "application/json"}
-        if settings.llm_api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
+        if settings.llm.api_key is not None:
+            headers["Authorization"] = f"Bearer {settings.llm.api_key.get_secret_value()}"
         self._http = httpx.AsyncClient(
             transport=transport,
             headers=headers,
             timeout=httpx.Timeout(
-                connect=settings.llm_connect_timeout_s,
-                read=settings.llm_read_timeout_s,
-                write=settings.llm_write_timeout_s,
-                pool=settings.llm_pool_timeout_s,
+                connect=settings.llm.connect_timeout_s,
+                read=settings.llm.read_timeout_s,
+                write=settings.llm.write_timeout_s,
+                pool=settings.llm.pool_timeout_s,
             ),
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         )
@@ -165,10 +165,10 @@ class VllmClient:
         context = current_call_context()
         s = self._settings
         payload = _Payload(body, VLLM_PRIORITY[context.work_class])
-        deadline = time.monotonic() + s.llm_retry_budget_s
+        deadline = time.monotonic() + s.llm.retry_budget_s
         outcome = ChatOutcome(attempts=[])
         avoid: Replica | None = None
-        for number in range(1, s.llm_max_attempts + 1):
+        for number in range(1, s.llm.max_attempts + 1):
             replica, attempt = await self._attempt_in_turn(context, cost, avoid, payload)
             outcome.attempts.append(attempt)
             if attempt.error is None:
@@ -179,7 +179,7 @@ class VllmClient:
                 return outcome
             avoid = replica
             wait = self._wait_before(number, attempt.error)
-            if number == s.llm_max_attempts or time.monotonic() + wait > deadline:
+            if number == s.llm.max_attempts or time.monotonic() + wait > deadline:
                 break
             await self._sleep(wait)
         return outcome
@@ -209,7 +209,7 @@ class VllmClient:
         if retry_after is not None:
             return max(0.0, retry_after)
         s = self._settings
-        base = min(s.llm_backoff_max_s, s.llm_backoff_base_s * 2 ** (number - 1))
+        base = min(s.llm.backoff_max_s, s.llm.backoff_base_s * 2 ** (number - 1))
         return base * self._rng.uniform(0.5, 1.5)  # jitter keeps retrying clients apart
 
     async def _pick(self, avoid: Replica | None) -> Replica | None:
@@ -220,7 +220,7 @@ class VllmClient:
         healthy = [r for r in self.replicas if r.healthy]
         # Grant no more slots than the healthy replicas hold, so that requests queue in the
         # scheduler (in order) rather than FIFO on a replica's semaphore.
-        self.scheduler.set_capacity(max(1, len(healthy)) * self._settings.llm_max_concurrency_per_replica)
+        self.scheduler.set_capacity(max(1, len(healthy)) * self._settings.llm.max_concurrency_per_replica)
         if avoid is not None and len(healthy) > 1:
             healthy = [r for r in healthy if r is not avoid]
         if not healthy:
@@ -232,7 +232,7 @@ class VllmClient:
         async with replica.probe_lock:
             if replica.next_probe > time.monotonic():
                 return replica.healthy  # probed within its backoff (by this or another task)
-            timeout = httpx.Timeout(self._settings.llm_connect_timeout_s)
+            timeout = httpx.Timeout(self._settings.llm.connect_timeout_s)
             try:
                 response = await self._http.get(replica.health_url, timeout=timeout)
                 ok = response.status_code == 200
@@ -240,7 +240,7 @@ class VllmClient:
                 ok = False
             if ok:
                 replica.healthy, replica.failures = True, 0
-                replica.next_probe = time.monotonic() + self._settings.llm_health_backoff_s
+                replica.next_probe = time.monotonic() + self._settings.llm.health_backoff_s
                 if replica.config is None:
                     await self._check_configuration(replica)
             else:
@@ -251,10 +251,10 @@ class VllmClient:
         """At first contact: what the replica reports of its scheduling policy and its
         structured-output whitespace, against what Folio was told (see ``server_config``)."""
         config = await read_server_config(
-            self._http, replica.base_url, timeout_s=self._settings.llm_connect_timeout_s
+            self._http, replica.base_url, timeout_s=self._settings.llm.connect_timeout_s
         )
         replica.config = config
-        wanted = self._settings.llm_scheduling_policy
+        wanted = self._settings.llm.scheduling_policy
         if not config.reachable or config.scheduling_policy is None:
             replica.sends_priority = wanted == "priority"
             self._log.info(
@@ -289,7 +289,7 @@ class VllmClient:
         replica.healthy = False
         replica.failures += 1
         growth = min(_HEALTH_BACKOFF_GROWTH, 2 ** (replica.failures - 1))
-        replica.next_probe = time.monotonic() + self._settings.llm_health_backoff_s * growth
+        replica.next_probe = time.monotonic() + self._settings.llm.health_backoff_s * growth
         self._log.warning(
             "model server %s is down; next health check in %.1f s",
             replica.base_url,

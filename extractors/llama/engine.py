@@ -73,8 +73,8 @@ class LlamaEngine:
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         """``transport`` replaces the HTTP transport (tests may pass an ASGI transport)."""
         self._settings = settings
-        self.model: str | None = settings.llm_model
-        self.max_pages_per_call = settings.llm_max_images_per_request
+        self.model: str | None = settings.llm.model
+        self.max_pages_per_call = settings.llm.max_images_per_request
         self.client = VllmClient(settings, transport=transport)
         self.witness = WitnessReader(settings)
         self._log = get_logger(__name__)
@@ -157,7 +157,7 @@ class LlamaEngine:
                         '\'{"backend":"xgrammar","disable_any_whitespace":true}\'',
                         calls,
                     )
-                ceiling = self._settings.llm_max_tokens_ceiling
+                ceiling = self._settings.llm.max_tokens_ceiling
                 if not grown and budget < ceiling:
                     grown = True
                     request = request.with_budget(ceiling)
@@ -263,7 +263,7 @@ class LlamaEngine:
                     f"another request of up to {request.max_completion_tokens:,} completion tokens "
                     f"would pass the document's spending ceiling ({spend.describe()})"
                 )
-        body = request.body(self._settings.llm_model or "", stream=self._settings.llm_stream)
+        body = request.body(self._settings.llm.model or "", stream=self._settings.llm.stream)
         prompt = completion = 0
         try:
             outcome = await self.client.chat(body, cost=request.estimated_prompt_tokens)
@@ -347,7 +347,7 @@ def _combine(numbers: list[int], parts: Sequence[PageExtraction], calls: list[En
 
 async def llama_server_healthy(settings: Settings) -> bool:
     """Whether a configured model server answers its health check (for ``--engine auto``)."""
-    if not settings.llm_base_urls:
+    if not settings.llm.base_urls:
         return False
     client = VllmClient(settings)
     try:

@@ -168,8 +168,8 @@ def build_request(
         max_completion_tokens=size_completion_budget(
             schema,
             pages,
-            margin=settings.llm_completion_margin,
-            ceiling=settings.llm_max_tokens_ceiling,
+            margin=settings.llm.completion_margin,
+            ceiling=settings.llm.max_tokens_ceiling,
         ),
         estimated_prompt_tokens=text_tokens + image_tokens + overhead,
         estimated_image_tokens=image_tokens,

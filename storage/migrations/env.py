@@ -51,7 +51,7 @@ def _settings() -> Settings:
 def run_offline() -> None:
     """Write the SQL to stdout instead of running it (``alembic upgrade --sql``)."""
     context.configure(
-        url=_settings().sqlalchemy_url,
+        url=_settings().storage.sqlalchemy_url,
         target_metadata=target_metadata,
         literal_binds=True,
         render_item=_render_item,

@@ -50,7 +50,7 @@ def test_dashboard_renders_charts_with_data_in_chromium(settings: Settings, tmp_
         if os.environ.get("FOLIO_REQUIRE_CHROMIUM") == "1":
             pytest.fail(message + " and FOLIO_REQUIRE_CHROMIUM=1", pytrace=False)
         pytest.skip(message + "; dashboard browser test skipped")
-    settings = settings.model_copy(update={"admin_key_hash": hashlib.sha256(KEY.encode()).hexdigest()})
+    settings = settings.replace(api={"admin_key_hash": hashlib.sha256(KEY.encode()).hexdigest()})
     truth = seed(settings)
     auth = {"Authorization": f"Bearer {KEY}"}
     with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as client:

@@ -26,15 +26,13 @@ ADMIN_KEY = "analyst-admin-key"
 def seeded(db_settings: Settings) -> tuple[Settings, Truth]:
     import hashlib
 
-    settings = db_settings.model_copy(
-        update={"admin_key_hash": hashlib.sha256(ADMIN_KEY.encode()).hexdigest()}
-    )
+    settings = db_settings.replace(api={"admin_key_hash": hashlib.sha256(ADMIN_KEY.encode()).hexdigest()})
     return settings, seed(settings)
 
 
 def _cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[dict]:
-    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.sqlalchemy_url)
-    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.storage.sqlalchemy_url)
+    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.storage.data_dir))
     result = CliRunner().invoke(cli_app, list(args))
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -190,7 +188,7 @@ def test_tenant_keys_see_only_their_tenant(seeded) -> None:
 def test_export_streams_every_row(seeded, monkeypatch, tmp_path: Path) -> None:
     settings, truth = seeded
     out = tmp_path / "all.jsonl"
-    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.sqlalchemy_url)
+    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.storage.sqlalchemy_url)
     result = CliRunner().invoke(
         cli_app, ["export", "--format", "jsonl", "--out", str(out), "--where", "total_amount>10000"]
     )
@@ -208,8 +206,8 @@ def test_parquet_export_reads_back_with_rows_and_types(seeded, monkeypatch, tmp_
 
     settings, truth = seeded
     out = tmp_path / "all.parquet"
-    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.sqlalchemy_url)
-    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("FOLIO_DATABASE_URL", settings.storage.sqlalchemy_url)
+    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.storage.data_dir))
     result = CliRunner().invoke(cli_app, ["export", "--format", "parquet", "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pq.read_table(out)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pymupdf
@@ -18,8 +17,6 @@ from core.settings import Settings
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
-
-SECRET = "test-webhook-secret-0123456789"
 
 
 def make_pdf(text: str, *, pad_bytes: int = 0) -> bytes:
@@ -44,18 +41,22 @@ class Keys:
     admin: str
 
 
-def api_settings(base: Settings, **changes: object) -> Settings:
-    """``base`` with the API's test settings (loopback callbacks, fast retries)."""
-    values: dict[str, object] = {
-        "webhook_secret": SECRET,
-        "callback_allow_http_loopback": True,
-        "callback_backoff_base_s": 0.05,
-        "callback_backoff_max_s": 0.2,
-        "rate_limit_per_second": 0,
-        "document_concurrency": 2,
-    }
-    values.update(changes)
-    return Settings(**{**base.model_dump(exclude_unset=True), **values}, _env_file=None)
+SECRET = "test-webhook-secret-0123456789"
+# Callback receivers answer at this host through the test's httpx transport (``receivers``),
+# so nothing leaves the process. A public address literal: it passes the callback address
+# rules as they stand in production, with no DNS lookup.
+HOOK_HOST = "1.2.3.4"
+
+
+def api_settings(base: Settings, **changes: dict[str, Any]) -> Settings:
+    """``base`` with the API's test settings (callbacks to ``HOOK_HOST``, fast retries), then
+    ``changes`` per section (``api={"max_upload_bytes": 1024}``)."""
+    settings = base.replace(
+        api={"webhook_secret": SECRET, "rate_limit_per_second": 0},
+        callbacks={"allowed_hosts": [HOOK_HOST], "backoff_base_s": 0.05, "backoff_max_s": 0.2},
+        extraction={"document_concurrency": 2},
+    )
+    return settings.replace(**changes)
 
 
 def make_keys(settings: Settings) -> Keys:
@@ -66,7 +67,7 @@ def make_keys(settings: Settings) -> Keys:
         with make_session_factory(engine).begin() as session:
             keys = {}
             for name in ("alpha", "beta"):
-                tenant = repo.get_or_create_tenant(session, name=name, tier=settings.default_tier)
+                tenant = repo.get_or_create_tenant(session, name=name, tier=settings.tenancy.default_tier)
                 keys[name] = repo.create_api_key(session, tenant_id=tenant.id)[1]
             admin = repo.create_api_key(session, tenant_id=None)[1]
     finally:
@@ -76,10 +77,16 @@ def make_keys(settings: Settings) -> Keys:
 
 @asynccontextmanager
 async def running_app(
-    settings: Settings, *, process: bool = False, sweep: bool = False
+    settings: Settings,
+    *,
+    process: bool = False,
+    sweep: bool = False,
+    callbacks: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The app with its lifespan entered, and a client speaking to it over ASGI."""
-    app = create_app(settings, process=process, sweep=sweep)
+    """The app with its lifespan entered, and a client speaking to it over ASGI; its callbacks
+    go to ``callbacks`` (a ``Receivers`` transport), else to a transport that refuses them."""
+    refuse = httpx.MockTransport(lambda request: httpx.Response(503))
+    app = create_app(settings, process=process, sweep=sweep, callback_transport=callbacks or refuse)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://folio") as client:
@@ -105,47 +112,42 @@ def keys(api_db_settings: Settings) -> Keys:
 
 @dataclass
 class Receiver:
-    """A local HTTP server that fails the first ``failures`` posts, then answers 204."""
+    """A callback endpoint that fails the first ``failures`` posts (500), then answers 204."""
 
     failures: int
+    url: str
+    transport: httpx.AsyncBaseTransport
     posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    url: str = ""
+
+
+class Receivers:
+    """Callback receivers behind one httpx transport (give it to ``running_app``)."""
+
+    def __init__(self) -> None:
+        self.by_url: dict[str, Receiver] = {}
+        self.transport = httpx.MockTransport(self._answer)
+
+    def __call__(self, failures: int) -> Receiver:
+        """A new receiver at its own URL on ``HOOK_HOST``."""
+        url = f"https://{HOOK_HOST}/hook/{len(self.by_url) + 1}"
+        self.by_url[url] = Receiver(failures=failures, url=url, transport=self.transport)
+        return self.by_url[url]
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        state = self.by_url.get(str(request.url))
+        if state is None or request.method != "POST":
+            return httpx.Response(404)
+        state.posts.append(({k.lower(): v for k, v in request.headers.items()}, request.read()))
+        return httpx.Response(500 if len(state.posts) <= state.failures else 204)
 
 
 @pytest.fixture
-def receivers() -> Iterator[Callable[[int], Receiver]]:
-    """Start local callback receivers: ``receivers(failures)``; all stopped at the end."""
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(failures: int) -> Receiver:
-        state = Receiver(failures=failures)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                state.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(500 if len(state.posts) <= state.failures else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        servers.append(server)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        return state
-
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+def receivers() -> Receivers:
+    """Callback receivers: ``receivers(failures)``, all behind ``receivers.transport``."""
+    return Receivers()
 
 
 @pytest.fixture
-def receiver(receivers: Callable[[int], Receiver]) -> Receiver:
+def receiver(receivers: Receivers) -> Receiver:
     """A receiver that fails twice, then accepts."""
     return receivers(2)

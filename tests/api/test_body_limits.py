@@ -61,7 +61,7 @@ def test_a_stale_webhook_is_refused_before_its_body_is_read(api_db_settings: Set
 
 
 def test_a_webhook_body_over_the_cap_is_cut_off_as_it_passes(api_db_settings: Settings, keys: Keys) -> None:
-    settings = api_settings(api_db_settings, max_upload_bytes=256 * 1024)
+    settings = api_settings(api_db_settings, api={"max_upload_bytes": 256 * 1024})
     body, content_type = multipart({"tenant": "alpha"}, content=b"%PDF-" + b"x" * (8 << 20))
     fresh = [(k, v) for k, v in signed_headers(SECRET, body).items()] + [("content-type", content_type)]
 
@@ -115,7 +115,7 @@ def _upload_request(keys: Keys) -> tuple[list[tuple[str, str]], bytes]:
 
 
 def test_a_body_that_stops_coming_is_cut_off_with_408(api_db_settings: Settings, keys: Keys) -> None:
-    settings = api_settings(api_db_settings, upload_read_timeout_s=0.3)
+    settings = api_settings(api_db_settings, api={"upload_read_timeout_s": 0.3})
     headers, body = _upload_request(keys)
 
     async def go() -> AsgiAnswer:
@@ -130,7 +130,10 @@ def test_a_body_that_stops_coming_is_cut_off_with_408(api_db_settings: Settings,
 def test_a_trickling_body_is_cut_off_with_408(api_db_settings: Settings, keys: Keys) -> None:
     # Pauses (0.05 s) well inside the timeout, but 40 bytes per pause is 800 bytes/s, under
     # the minimum rate: only the rate rule can stop it, long before the body would end.
-    settings = api_settings(api_db_settings, upload_read_timeout_s=0.5, upload_min_bytes_per_s=10_000)
+    settings = api_settings(
+        api_db_settings,
+        api={"upload_read_timeout_s": 0.5, "upload_min_bytes_per_s": 10_000},
+    )
     headers, body = _upload_request(keys)
     pieces = _pieces(body, 40)
 
@@ -162,7 +165,7 @@ def test_a_client_that_hangs_up_mid_body_is_no_server_error(api_db_settings: Set
 def test_requests_beyond_the_upload_slots_get_503_and_reads_do_not_wait(
     api_db_settings: Settings, keys: Keys
 ) -> None:
-    settings = api_settings(api_db_settings, upload_concurrency=2)
+    settings = api_settings(api_db_settings, api={"upload_concurrency": 2})
     release = asyncio.Event()
 
     def held_upload() -> tuple[list[tuple[str, str]], AsyncIterator[bytes]]:
@@ -226,7 +229,10 @@ def _answer_and_close(sock: socket.socket) -> bytes:
 
 
 def test_a_real_server_drops_hostile_connections(api_db_settings: Settings, keys: Keys) -> None:
-    settings = api_settings(api_db_settings, upload_read_timeout_s=0.5, upload_min_bytes_per_s=10_000)
+    settings = api_settings(
+        api_db_settings,
+        api={"upload_read_timeout_s": 0.5, "upload_min_bytes_per_s": 10_000},
+    )
     app = create_app(settings, process=False, sweep=False)
     with served(app) as port:
         # A stale signature announcing 40 MiB: answered and closed before a body byte is sent.

@@ -41,7 +41,8 @@ def test_upload_commits_row_and_blob_and_repeat_returns_the_same_document(
             assert got.json()["size_bytes"] == len(pdf)
 
     asyncio.run(go())
-    assert BlobStore(api_db_settings.blob_dir).path(hashlib.sha256(pdf).hexdigest()).read_bytes() == pdf
+    blobs = BlobStore(api_db_settings.storage.blob_dir)
+    assert blobs.path(hashlib.sha256(pdf).hexdigest()).read_bytes() == pdf
     engine = make_engine(api_db_settings)
     with make_session_factory(engine)() as session:
         page = repo.page_documents(session, tenant_id=None)
@@ -122,7 +123,7 @@ def test_idempotency_key_reuse(api_db_settings: Settings, keys: Keys) -> None:
 
 
 def test_oversize_is_413_before_the_body_is_read(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, max_upload_bytes=256 * 1024)
+    settings = api_settings(db_settings, api={"max_upload_bytes": 256 * 1024})
     keys = make_keys(settings)
     chunk = b"%PDF-1.7\n" + b"0" * (64 * 1024 - 9)
     total_chunks = 64  # 4 MiB offered, 16x the cap
@@ -144,7 +145,7 @@ def test_oversize_is_413_before_the_body_is_read(db_settings: Settings) -> None:
             assert streamed.headers["content-type"] == "application/problem+json"
             assert "FOLIO_MAX_UPLOAD_BYTES" in streamed.json()["detail"]
             # Stopped just past the cap: not the whole body.
-            assert sent * len(chunk) <= settings.max_upload_bytes + 2 * len(chunk)
+            assert sent * len(chunk) <= settings.api.max_upload_bytes + 2 * len(chunk)
             assert sent < total_chunks
             declared = await client.post(
                 "/v1/documents",
@@ -154,7 +155,7 @@ def test_oversize_is_413_before_the_body_is_read(db_settings: Settings) -> None:
             assert declared.status_code == 413
 
     asyncio.run(go())
-    incoming = settings.blob_dir / ".incoming"
+    incoming = settings.storage.blob_dir / ".incoming"
     assert not incoming.exists() or not any(incoming.iterdir())
 
 
@@ -186,7 +187,7 @@ def test_unsupported_type_is_415_and_nothing_is_stored(api_db_settings: Settings
             assert listed.json()["count"] == 0
 
     asyncio.run(go())
-    assert not BlobStore(api_db_settings.blob_dir).exists(hashlib.sha256(text).hexdigest())
+    assert not BlobStore(api_db_settings.storage.blob_dir).exists(hashlib.sha256(text).hexdigest())
 
 
 def test_listing_filters_and_pages(api_db_settings: Settings, keys: Keys) -> None:
@@ -231,16 +232,16 @@ def test_listing_filters_and_pages(api_db_settings: Settings, keys: Keys) -> Non
 
 
 def test_rate_limit_answers_429_with_retry_after(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, rate_limit_per_second=0.5, rate_limit_burst=3)
+    settings = api_settings(db_settings, api={"rate_limit_per_second": 0.5, "rate_limit_burst": 3})
     keys = make_keys(settings)
 
     async def go() -> None:
         async with running_app(settings) as (_, client):
             codes = [
                 (await client.get("/v1/documents", headers=bearer(keys.alpha))).status_code
-                for _ in range(settings.rate_limit_burst + 1)
+                for _ in range(settings.api.rate_limit_burst + 1)
             ]
-            assert codes[:-1] == [200] * settings.rate_limit_burst
+            assert codes[:-1] == [200] * settings.api.rate_limit_burst
             limited = await client.get("/v1/documents", headers=bearer(keys.alpha))
             assert limited.status_code == 429
             assert int(limited.headers["retry-after"]) >= 1
@@ -259,7 +260,10 @@ def test_health_and_readiness(api_db_settings: Settings, keys: Keys) -> None:
             spec = (await client.get("/openapi.json")).json()
             assert "/v1/documents" in spec["paths"] and "/v1/webhooks/documents" in spec["paths"]
         # Nothing listens on port 1: the database is unreachable, the process still up.
-        broken = api_settings(api_db_settings, database_url="postgresql+psycopg://postgres@127.0.0.1:1/x")
+        broken = api_settings(
+            api_db_settings,
+            storage={"database_url": "postgresql+psycopg://postgres@127.0.0.1:1/x"},
+        )
         async with running_app(broken) as (_, client):
             assert (await client.get("/healthz")).status_code == 200
             down = await client.get("/readyz")

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from api.signing import signed_headers
 from core.settings import Settings
-from tests.api.conftest import SECRET, Keys, bearer, make_pdf, running_app
+from tests.api.conftest import HOOK_HOST, SECRET, Keys, bearer, make_pdf, running_app
 from tests.api.edge import multipart
 
 EXAMPLES = 60
@@ -212,7 +212,7 @@ _UPLOAD_FIELDS: dict[str, list[str | None]] = {
     "file_name": [None, "a.pdf", "scan 1.png", "facture-é.pdf", "c" * 496 + ".pdf"],
     "schema": [None, "invoice", "receipt"],
     "idempotency_key": [None, None, "k-1", "k-2", "k" * 200],
-    "callback_url": [None, None, "http://127.0.0.1/hook"],
+    "callback_url": [None, None, f"https://{HOOK_HOST}/hook"],
     "tenant": ["alpha", "beta"],
 }
 # Query parameters that take text, with values that mean something to some route.

@@ -64,8 +64,8 @@ def test_upload_options_that_do_not_fit_their_column_are_422_and_store_nothing(
             assert listed.json()["count"] == 0
 
     asyncio.run(go())
-    assert blob_files(api_db_settings.blob_dir) == set()
-    assert staged_files(api_db_settings.blob_dir) == []
+    assert blob_files(api_db_settings.storage.blob_dir) == set()
+    assert staged_files(api_db_settings.storage.blob_dir) == []
 
 
 def test_a_file_name_of_exactly_the_column_length_is_stored(api_db_settings: Settings, keys: Keys) -> None:
@@ -233,7 +233,7 @@ def test_a_signed_push_naming_an_impossible_tenant_is_422(api_db_settings: Setti
                 assert "tenant" in refused.json()["detail"]
 
     asyncio.run(go())
-    assert blob_files(api_db_settings.blob_dir) == set()
+    assert blob_files(api_db_settings.storage.blob_dir) == set()
 
 
 def test_a_custom_schema_with_a_field_name_too_long_to_store_is_refused_at_upload(
@@ -262,4 +262,4 @@ def test_a_custom_schema_with_a_field_name_too_long_to_store_is_refused_at_uploa
     refused = asyncio.run(go())
     _is_problem(refused, 422)
     assert str(ExtractionField.name.type.length) in refused.json()["detail"]  # says the limit
-    assert blob_files(api_db_settings.blob_dir) == set()
+    assert blob_files(api_db_settings.storage.blob_dir) == set()

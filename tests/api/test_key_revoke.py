@@ -16,15 +16,15 @@ from tests.api.conftest import api_settings, bearer, make_keys, running_app
 
 def _folio(settings: Settings, *args: str) -> Result:
     env = {
-        "FOLIO_DATA_DIR": str(settings.data_dir),
-        "FOLIO_DATABASE_URL": settings.sqlalchemy_url,
+        "FOLIO_DATA_DIR": str(settings.storage.data_dir),
+        "FOLIO_DATABASE_URL": settings.storage.sqlalchemy_url,
         "COLUMNS": "200",
     }
     return CliRunner().invoke(cli_app, list(args), env=env)
 
 
 def test_a_revoked_key_is_refused_and_listed_as_revoked(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, api_key_cache_s=0)
+    settings = api_settings(db_settings, api={"api_key_cache_s": 0})
     keys = make_keys(settings)
     created = _folio(settings, "tenant", "key", "create", "alpha", "--json")
     assert created.exit_code == 0, created.output

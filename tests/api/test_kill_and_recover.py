@@ -64,13 +64,13 @@ def _status(settings: Settings, document_id: str) -> DocumentStatus:
 
 
 def test_a_worker_killed_mid_document_is_finished_by_the_sweeper_once(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, lease_seconds=LEASE_S)
+    settings = api_settings(db_settings, queue={"lease_seconds": LEASE_S})
     keys = make_keys(settings)
     port = _free_port()
     env = {
         **os.environ,
-        "FOLIO_DATA_DIR": str(settings.data_dir),
-        "FOLIO_DATABASE_URL": settings.sqlalchemy_url,
+        "FOLIO_DATA_DIR": str(settings.storage.data_dir),
+        "FOLIO_DATABASE_URL": settings.storage.sqlalchemy_url,
         "FOLIO_ENGINE": "local",
         "FOLIO_LEASE_SECONDS": str(LEASE_S),
         "FOLIO_RENDER_WORKERS": "1",

@@ -40,7 +40,12 @@ STATUSES = {s.value for s in DocumentStatus}
 
 
 def test_every_operation_conforms_to_the_openapi_document(tmp_path: Path) -> None:
-    base = Settings(data_dir=tmp_path / "var", engine="local", render_workers=1, _env_file=None)
+    base = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        extraction={"engine": "local"},
+        pages={"render_workers": 1},
+    )
     api = api_settings(base)
     keys = make_keys(api)
     app = create_app(api, process=False, sweep=False)
@@ -78,7 +83,12 @@ def test_every_operation_conforms_to_the_openapi_document(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("path", ["/v1/documents", "/v1/webhooks/documents"])
 def test_the_document_describes_upload_problems_as_problem_json(path: str, tmp_path: Path) -> None:
-    base = Settings(data_dir=tmp_path / "var", engine="local", render_workers=1, _env_file=None)
+    base = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        extraction={"engine": "local"},
+        pages={"render_workers": 1},
+    )
     app = create_app(api_settings(base), process=False, sweep=False)
     responses = app.openapi()["paths"][path]["post"]["responses"]
     for code in ("400", "401", "408", "413", "415", "422", "429", "503"):
@@ -86,7 +96,12 @@ def test_the_document_describes_upload_problems_as_problem_json(path: str, tmp_p
 
 
 def test_an_unknown_status_filter_is_a_422_problem(tmp_path: Path) -> None:
-    base = Settings(data_dir=tmp_path / "var", engine="local", render_workers=1, _env_file=None)
+    base = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        extraction={"engine": "local"},
+        pages={"render_workers": 1},
+    )
     api = api_settings(base)
     keys = make_keys(api)
 

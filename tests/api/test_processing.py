@@ -44,7 +44,7 @@ def test_upload_is_processed_and_the_callback_retried_until_delivered(
     pdf = _invoice()
 
     async def go() -> None:
-        async with running_app(settings, process=True) as (app, client):
+        async with running_app(settings, process=True, callbacks=receiver.transport) as (app, client):
             r = await client.post(
                 "/v1/documents",
                 headers=bearer(keys.alpha),
@@ -143,7 +143,7 @@ def test_sweeper_finishes_a_dead_workers_document_exactly_once(db_settings: Sett
 
 
 def test_in_process_sweeper_picks_up_a_lost_trigger(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, sweep_queued_after_s=0, sweep_interval_s=0.2)
+    settings = api_settings(db_settings, queue={"sweep_queued_after_s": 0, "sweep_interval_s": 0.2})
     keys = make_keys(settings)
     pdf = _invoice()
 

@@ -20,15 +20,25 @@ from examples.truth import make_invoice_truth
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import CallbackDelivery
-from tests.api.conftest import SECRET, Receiver, api_settings, bearer, make_keys, running_app
+from tests.api.conftest import (
+    HOOK_HOST,
+    SECRET,
+    Receivers,
+    api_settings,
+    bearer,
+    make_keys,
+    running_app,
+)
+
+HOOK = f"https://{HOOK_HOST}/hook"
 
 
 def _folio(settings: Settings, *args: str) -> Result:
     env = {
-        "FOLIO_DATA_DIR": str(settings.data_dir),
-        "FOLIO_DATABASE_URL": settings.sqlalchemy_url,
+        "FOLIO_DATA_DIR": str(settings.storage.data_dir),
+        "FOLIO_DATABASE_URL": settings.storage.sqlalchemy_url,
         "FOLIO_WEBHOOK_SECRET": SECRET,
-        "FOLIO_CALLBACK_ALLOW_HTTP_LOOPBACK": "true",
+        "FOLIO_CALLBACK_ALLOWED_HOSTS": HOOK_HOST,
         "COLUMNS": "200",
     }
     return CliRunner().invoke(cli_app, list(args), env=env)
@@ -61,17 +71,17 @@ def test_set_callback_checks_the_url_and_clear_removes_it(db_settings: Settings)
     refused = _folio(settings, "tenant", "set-callback", "alpha", "https://evil.example/hook")
     assert refused.exit_code == 2 and "ALLOWED_HOSTS" in refused.output
     assert _tenant_url(settings, "alpha") is None
-    unknown = _folio(settings, "tenant", "set-callback", "nobody", "http://127.0.0.1:9/hook")
+    unknown = _folio(settings, "tenant", "set-callback", "nobody", HOOK)
     assert unknown.exit_code == 2 and "nobody" in unknown.output
     neither = _folio(settings, "tenant", "set-callback", "alpha")
     assert neither.exit_code == 2
-    ok = _folio(settings, "tenant", "set-callback", "alpha", "http://127.0.0.1:9/hook")
+    ok = _folio(settings, "tenant", "set-callback", "alpha", HOOK)
     assert ok.exit_code == 0, ok.output
-    assert _tenant_url(settings, "alpha") == "http://127.0.0.1:9/hook"
+    assert _tenant_url(settings, "alpha") == HOOK
     assert _tenant_url(settings, "beta") is None
     listed = [json.loads(line) for line in _folio(settings, "tenant", "list", "--json").stdout.splitlines()]
     assert {row["tenant"]: row["callback_url"] for row in listed} == {
-        "alpha": "http://127.0.0.1:9/hook",
+        "alpha": HOOK,
         "beta": None,
     }
     cleared = _folio(settings, "tenant", "set-callback", "alpha", "--clear")
@@ -88,7 +98,7 @@ async def _wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> Non
 
 
 def test_tenant_callback_is_the_default_and_the_uploads_own_url_wins(
-    db_settings: Settings, receivers: Callable[[int], Receiver]
+    db_settings: Settings, receivers: Receivers
 ) -> None:
     settings = api_settings(db_settings)
     keys = make_keys(settings)
@@ -109,7 +119,7 @@ def test_tenant_callback_is_the_default_and_the_uploads_own_url_wins(
         return str(r.json()["id"])
 
     async def go() -> tuple[str, str, str, str]:
-        async with running_app(settings, process=True) as (app, client):
+        async with running_app(settings, process=True, callbacks=receivers.transport) as (app, client):
             by_tenant = await upload(client, keys.alpha)
             by_upload = await upload(client, keys.alpha, callback_url=own_hook.url)
             no_hook = await upload(client, keys.beta)  # beta has no default: nothing is sent

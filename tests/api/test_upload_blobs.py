@@ -39,7 +39,7 @@ def test_a_409_and_a_repeat_store_no_blob(api_db_settings: Settings, keys: Keys)
                 "/v1/documents", headers=bearer(keys.alpha), **_upload(first, idempotency_key="k1")
             )
             assert created.status_code == 202, created.text
-            before = blob_files(api_db_settings.blob_dir)
+            before = blob_files(api_db_settings.storage.blob_dir)
             assert before == {hashlib.sha256(first).hexdigest()}
             clash = await client.post(
                 "/v1/documents", headers=bearer(keys.alpha), **_upload(other, idempotency_key="k1")
@@ -47,14 +47,14 @@ def test_a_409_and_a_repeat_store_no_blob(api_db_settings: Settings, keys: Keys)
             assert clash.status_code == 409, clash.text
             again = await client.post("/v1/documents", headers=bearer(keys.alpha), **_upload(first))
             assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
-            assert blob_files(api_db_settings.blob_dir) == before
+            assert blob_files(api_db_settings.storage.blob_dir) == before
             # The same bytes for another tenant are a new row over the one stored blob.
             beta = await client.post("/v1/documents", headers=bearer(keys.beta), **_upload(first))
             assert beta.status_code == 202, beta.text
 
     asyncio.run(go())
-    assert blob_files(api_db_settings.blob_dir) == _referenced(api_db_settings)
-    assert staged_files(api_db_settings.blob_dir) == []
+    assert blob_files(api_db_settings.storage.blob_dir) == _referenced(api_db_settings)
+    assert staged_files(api_db_settings.storage.blob_dir) == []
 
 
 def test_an_upload_whose_row_cannot_be_made_leaves_no_blob(api_db_settings: Settings, keys: Keys) -> None:
@@ -79,8 +79,8 @@ def test_an_upload_whose_row_cannot_be_made_leaves_no_blob(api_db_settings: Sett
             assert gone.status_code == 401, gone.text
 
     asyncio.run(go())
-    assert hashlib.sha256(lost).hexdigest() not in blob_files(api_db_settings.blob_dir)
-    assert staged_files(api_db_settings.blob_dir) == []
+    assert hashlib.sha256(lost).hexdigest() not in blob_files(api_db_settings.storage.blob_dir)
+    assert staged_files(api_db_settings.storage.blob_dir) == []
 
 
 def test_concurrent_uploads_of_one_file_publish_one_blob(api_db_settings: Settings, keys: Keys) -> None:
@@ -95,8 +95,8 @@ def test_concurrent_uploads_of_one_file_publish_one_blob(api_db_settings: Settin
 
     asyncio.run(go())
     assert (
-        blob_files(api_db_settings.blob_dir)
+        blob_files(api_db_settings.storage.blob_dir)
         == {hashlib.sha256(pdf).hexdigest()}
         == _referenced(api_db_settings)
     )
-    assert staged_files(api_db_settings.blob_dir) == []
+    assert staged_files(api_db_settings.storage.blob_dir) == []

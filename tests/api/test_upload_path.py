@@ -25,9 +25,9 @@ def _upload(pdf: bytes, **fields: str) -> dict[str, Any]:
 def test_an_upload_row_carries_tier_priority_and_options(db_settings: Settings) -> None:
     tiers = load_tiers()
     # A tier whose priority differs from the default tier's, so a wrong lookup shows.
-    default = tiers.get(db_settings.default_tier)
+    default = tiers.get(db_settings.tenancy.default_tier)
     other = next((t for t in tiers.tiers.values() if t.priority != default.priority), default)
-    settings = api_settings(db_settings, callback_allowed_hosts="hooks.example.com")
+    settings = api_settings(db_settings, callbacks={"allowed_hosts": "hooks.example.com"})
     keys = make_keys(settings)
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
@@ -102,7 +102,7 @@ def _revoke(settings: Settings, key: str) -> None:
 
 
 def test_a_revoked_key_is_refused_at_once_without_the_cache(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, api_key_cache_s=0)
+    settings = api_settings(db_settings, api={"api_key_cache_s": 0})
     keys = make_keys(settings)
 
     async def go() -> None:
@@ -116,7 +116,7 @@ def test_a_revoked_key_is_refused_at_once_without_the_cache(db_settings: Setting
 
 
 def test_a_cached_key_lasts_its_ttl_then_revocation_holds(db_settings: Settings) -> None:
-    settings = api_settings(db_settings, api_key_cache_s=60)
+    settings = api_settings(db_settings, api={"api_key_cache_s": 60})
     keys = make_keys(settings)
     engine = make_engine(settings)
     sessions = make_session_factory(engine)

@@ -156,7 +156,12 @@ def test_wrong_password_has_its_own_code(settings: Settings, tmp_path: Path) -> 
 
 
 def test_too_many_pages_is_rejected_with_the_limit(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, render_workers=1, max_pages=3, _env_file=None)
+    settings = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path},
+        pages={"render_workers": 1},
+        intake={"max_pages": 3},
+    )
     path = tmp_path / "long.pdf"
     path.write_bytes(hardcases.digital_pdf(5, lines_per_page=3))
 
@@ -225,7 +230,11 @@ def test_polyglot_is_processed_only_as_its_leading_type(
 def test_page_time_limit_and_crash_fail_one_page_each_and_workers_are_replaced(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(data_dir=tmp_path, render_workers=2, render_timeout_s=2.0, _env_file=None)
+    settings = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path},
+        pages={"render_workers": 2, "render_timeout_s": 2.0},
+    )
     path = tmp_path / "good.pdf"
     path.write_bytes(hardcases.digital_pdf(2))
     spec = RenderSpec.from_settings(settings)

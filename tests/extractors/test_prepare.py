@@ -46,7 +46,7 @@ def _decoded(page: PreparedPage) -> Image.Image:
 
 
 def _expected_pdf_render(settings: Settings, width_pt: float, height_pt: float) -> tuple[int, int]:
-    zoom = settings.render_dpi / 72
+    zoom = settings.pages.render_dpi / 72
     _grid, width, height = fit_tile_grid(width_pt * zoom, height_pt * zoom)
     return width, height
 
@@ -85,7 +85,7 @@ def test_render_always_sizes_the_image_for_the_tile_grid(settings: Settings, tmp
         assert (page.image.width, page.image.height) == _expected_pdf_render(
             settings, page.width_pt, page.height_pt
         )
-        assert page.image.grid.tiles <= settings.max_tiles
+        assert page.image.grid.tiles <= settings.pages.max_tiles
         assert page.image.estimated_tokens == image_tokens(page.image.grid)
         picture = _decoded(page)
         # dark text on a white page: the picture is mostly white but not blank
@@ -145,9 +145,9 @@ def test_49000_point_wide_page_renders_scaled_down(settings: Settings, tmp_path:
     path = _write(tmp_path, "wide.pdf", hardcases.wide_pdf(49_000, 600))
     (page,) = _prepare(settings, path, FileKind.PDF, render="always")
     assert page.width_pt == 49_000
-    assert page.image is not None and page.image.grid.tiles <= settings.max_tiles
+    assert page.image is not None and page.image.grid.tiles <= settings.pages.max_tiles
     assert (page.image.width, page.image.height) == _expected_pdf_render(settings, 49_000, 600)
-    assert page.image.width <= settings.max_tiles * settings.tile_size
+    assert page.image.width <= settings.pages.max_tiles * settings.pages.tile_size
 
 
 def test_exif_orientation_is_applied(settings: Settings, tmp_path: Path) -> None:
@@ -230,4 +230,4 @@ def test_look_ahead_is_bounded(settings: Settings) -> None:
             return numbers
 
     assert asyncio.run(take_three()) == [1, 2, 3]
-    assert len(pulled) <= 3 + 2 * settings.render_workers
+    assert len(pulled) <= 3 + 2 * settings.pages.render_workers

@@ -58,7 +58,7 @@ async def describe_scan(
     returns how many pages it was told about."""
     told = 0
     async with PagePreparer(settings) as preparer:
-        async for page in preparer.prepare(path, kind, render=settings.render_images):
+        async for page in preparer.prepare(path, kind, render=settings.pages.render_images):
             if page.image is not None and page.page_number <= len(texts):
                 fake.describe_image(page.image.jpeg, texts[page.page_number - 1])
                 told += 1

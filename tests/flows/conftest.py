@@ -16,7 +16,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     from core.settings import Settings
     from flows.runtime import configure_prefect
 
-    configure_prefect(Settings(data_dir=home, _env_file=None))
+    configure_prefect(Settings(_env_file=None, storage={"data_dir": home}))
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):

@@ -131,7 +131,7 @@ class Crash(RuntimeError):
 
 
 def test_a_crashed_run_is_finished_by_the_next_exactly_once(db_settings: Settings, tmp_path: Path):
-    settings = db_settings.model_copy(update={"lease_seconds": 1.0, "batch_document_concurrency": 2})
+    settings = db_settings.replace(queue={"lease_seconds": 1.0}, batch={"document_concurrency": 2})
     inbox_dir = tmp_path / "inbox"
     truths = [make_invoice_truth(70 + i) for i in range(5)]
     for i, truth in enumerate(truths):

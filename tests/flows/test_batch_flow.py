@@ -41,7 +41,7 @@ def test_batch_flow_creates_a_table_and_a_progress_artifact(db_settings: Setting
     for i, truth in enumerate(truths):
         (inbox / f"inv-{i}.pdf").write_bytes(invoice_pdf(truth))
     (inbox / "broken.pdf").write_bytes(broken_pdf())
-    settings = db_settings.model_copy(update={"batch_settle_s": 0.0})
+    settings = db_settings.replace(batch={"settle_s": 0.0})
 
     result = asyncio.run(
         batch_ingest(inbox=str(inbox), schema_name="invoice", tenant="acme", settings=settings)

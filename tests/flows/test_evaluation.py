@@ -78,7 +78,7 @@ def test_a_bad_manifest_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_unknown_schema_is_refused_without_creating_a_database(settings: Settings) -> None:
     with pytest.raises(ConfigurationError, match="unknown schema"):
         schema_for_run(settings, "no_such_schema")
-    assert not (settings.data_dir / "folio.db").exists()
+    assert not (settings.storage.data_dir / "folio.db").exists()
 
 
 PO_SCHEMA = {

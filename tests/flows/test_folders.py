@@ -140,7 +140,7 @@ def test_intake_refuses_a_named_pipe_without_opening_it(settings: Settings, tmp_
                 pipe,
                 settings=settings,
                 sessions=make_session_factory(engine),
-                blobs=BlobStore(settings.blob_dir),
+                blobs=BlobStore(settings.storage.blob_dir),
                 tenant="acme",
                 schema_name="invoice",
             )

@@ -114,7 +114,7 @@ def assert_for_the_tenant(reason: str | None, *server_paths: Path) -> None:
 def assert_outside_never_stored(settings: Settings, outside: Path) -> None:
     digest = hashlib.sha256(outside.read_bytes()).hexdigest()
     assert digest not in {d.sha256 for d in stored(settings)}
-    assert not BlobStore(settings.blob_dir).path(digest).exists()
+    assert not BlobStore(settings.storage.blob_dir).path(digest).exists()
 
 
 def test_folder_run_states_every_entry(
@@ -135,7 +135,7 @@ def test_folder_run_states_every_entry(
             assert row["status"] in ("done", "needs_review", "partial"), (name, row["reason"])
         else:
             assert row["status"] == fate, (name, row["status"], row["reason"])
-            assert_for_the_tenant(row["reason"], tmp_path, db_settings.data_dir)
+            assert_for_the_tenant(row["reason"], tmp_path, db_settings.storage.data_dir)
     assert "could not be read (permission denied)" in by_name["locked.pdf"]["reason"]
     assert by_name["pipe.pdf"]["status"] == "rejected" and "named pipe" in by_name["pipe.pdf"]["reason"]
     assert "symbolic link" in by_name["link.pdf"]["reason"] and "hidden" in by_name[".hidden.pdf"]["reason"]
@@ -162,7 +162,7 @@ def test_inbox_moves_what_is_not_a_document_to_failed_and_reports_what_it_skips(
     for name, fate in expected.items():
         outcome = outcomes[name]
         if fate != "good":
-            assert_for_the_tenant(outcome.reason, tmp_path, db_settings.data_dir)
+            assert_for_the_tenant(outcome.reason, tmp_path, db_settings.storage.data_dir)
         if fate == "good":
             assert outcome.status in ("done", "needs_review", "partial"), (name, outcome.reason)
             assert (root / "done" / name).is_file() and not (root / name).exists()

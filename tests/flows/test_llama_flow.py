@@ -93,16 +93,16 @@ def fake() -> Iterator[FakeVllmServer]:
         yield server
 
 
-def llama_settings(tmp_path: Path, fake: FakeVllmServer, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": tmp_path / "var",
-        "engine": "llama",
-        "llm_base_urls": [fake.base_url],
-        "llm_model": fake.model,
-        "licensee_country": "US",
-        "render_workers": 1,
-    }
-    return Settings(_env_file=None, **{**values, **overrides})
+def llama_settings(tmp_path: Path, fake: FakeVllmServer, **overrides: dict[str, Any]) -> Settings:
+    settings = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        extraction={"engine": "llama"},
+        llm={"base_urls": [fake.base_url], "model": fake.model},
+        licence={"licensee_country": "US"},
+        pages={"render_workers": 1},
+    )
+    return settings.replace(**overrides)
 
 
 def process(
@@ -116,7 +116,7 @@ def process(
         out = []
         async with open_pipeline(settings) as pipeline:
             for name, data, texts in files:
-                path = settings.data_dir.parent / name
+                path = settings.storage.data_dir.parent / name
                 path.write_bytes(data)
                 if texts is not None:
                     assert await describe_scan(fake, settings, path, texts) == len(texts)
@@ -190,7 +190,7 @@ def test_without_logprobs_a_document_ends_done_only_where_the_witness_agrees(
 ) -> None:
     fake.faults.no_logprobs = True
     truth = truths(6)[0]
-    settings = llama_settings(tmp_path, fake, llm_witness=witness)
+    settings = llama_settings(tmp_path, fake, llm={"witness": witness})
     [(run, extraction)] = process(settings, fake, [("invoice.pdf", invoice_pdf(truth), None)])
     essential = ("vendor_name", "invoice_number", "invoice_date", "total_amount")
     assert all(extraction.fields[name].confidence is None for name in essential)  # never 0.7
@@ -202,7 +202,7 @@ def test_without_logprobs_a_document_ends_done_only_where_the_witness_agrees(
         assert "unknown_confidence: vendor_name" in (run.reason or "")
 
     # folio show prints an unknown confidence as "?"
-    env = {"FOLIO_DATA_DIR": str(settings.data_dir), "FOLIO_ENGINE": "local", "COLUMNS": "250"}
+    env = {"FOLIO_DATA_DIR": str(settings.storage.data_dir), "FOLIO_ENGINE": "local", "COLUMNS": "250"}
     shown = CliRunner().invoke(app, ["show", run.document_id[:8]], env=env)
     assert shown.exit_code == 0, shown.output
     row = next(line for line in shown.output.splitlines() if "│ total_amount" in line)
@@ -215,7 +215,7 @@ def run_once(settings: Settings, name: str, data: bytes) -> tuple[DocumentRun, A
 
     async def go() -> tuple[DocumentRun, Any]:
         async with open_pipeline(settings) as pipeline:
-            path = settings.data_dir.parent / name
+            path = settings.storage.data_dir.parent / name
             path.write_bytes(data)
             document_id = register_file(
                 path,
@@ -248,7 +248,10 @@ def rerun(settings: Settings, document_id: str) -> tuple[DocumentRun, Any, int]:
     return asyncio.run(go())
 
 
-LOADING = {"engine": "auto", "llm_connect_timeout_s": 0.2, "llm_health_backoff_s": 0.05}
+LOADING: dict[str, dict[str, Any]] = {
+    "extraction": {"engine": "auto"},
+    "llm": {"connect_timeout_s": 0.2, "health_backoff_s": 0.05},
+}
 
 
 def test_a_document_waits_queued_while_the_model_loads_then_runs_on_it(
@@ -278,7 +281,7 @@ def test_a_tier_that_chose_the_fallback_goes_to_the_local_engine_recorded(
 ) -> None:
     fake.loading = True
     # Tier free has model_unavailable = "fallback" (to the local engine).
-    settings = llama_settings(tmp_path, fake, default_tier="free", **LOADING)
+    settings = llama_settings(tmp_path, fake, **LOADING).replace(tenancy={"default_tier": "free"})
     run, row = run_once(settings, "invoice.pdf", invoice_pdf(truths(9)[0]))
     assert run.status.is_final and row.engine == "local" and fake.chat_count == 0
     assert row.policy_decision == "routed"
@@ -289,7 +292,7 @@ def test_past_the_startup_wait_a_document_fails_model_unavailable(
     tmp_path: Path, fake: FakeVllmServer
 ) -> None:
     fake.loading = True
-    settings = llama_settings(tmp_path, fake, llm_startup_wait_s=0, **LOADING)
+    settings = llama_settings(tmp_path, fake, **LOADING).replace(llm={"startup_wait_s": 0})
     run, row = run_once(settings, "invoice.pdf", invoice_pdf(truths(10)[0]))
     assert run.status is DocumentStatus.FAILED and row.error_code == "model_unavailable"
     assert "can be retried" in row.reason

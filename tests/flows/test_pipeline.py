@@ -47,7 +47,7 @@ def test_digital_invoice_is_extracted_and_stored(db_settings: Settings, tmp_path
     assert row["engine"] == "local" and row["pages"] == 1
     for name in ("invoice_number", "invoice_date", "total_amount", "vendor_name"):
         assert row["fields"][name] == expected[name], name
-    assert row["licence_tier"] == db_settings.default_tier
+    assert row["licence_tier"] == db_settings.tenancy.default_tier
     assert row["cost_usd"] == 0
 
     from storage import repository as repo

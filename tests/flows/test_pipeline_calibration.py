@@ -48,7 +48,7 @@ def run(settings: Settings, tmp_path: Path, engine: FixedAnswers, schema: str = 
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.storage.blob_dir)
     path = tmp_path / "doc.pdf"
     path.write_bytes(invoice_pdf(make_invoice_truth(41)))
     intake = register_file(

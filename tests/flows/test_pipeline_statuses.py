@@ -66,7 +66,7 @@ def process(settings: Settings, data: bytes, tmp_path: Path, engine, *, owner: s
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.storage.blob_dir)
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
     intake = register_file(
@@ -136,11 +136,9 @@ def test_every_page_failing_makes_the_document_failed(settings, tmp_path):
 
 def test_a_time_limit_nothing_can_meet_ends_the_document_with_a_reason(tmp_path):
     settings = Settings(
-        data_dir=tmp_path / "var",
-        render_timeout_s=0.000001,
-        render_images="always",
-        render_workers=1,
         _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        pages={"render_timeout_s": 0.000001, "render_images": "always", "render_workers": 1},
     )
     run, document, _, _ = process(
         settings, invoice_pdf(make_invoice_truth(34)), tmp_path, LocalEngine(settings)
@@ -161,7 +159,7 @@ def test_a_document_held_by_another_worker_is_left_alone(settings, tmp_path):
         path,
         settings=settings,
         sessions=sessions,
-        blobs=BlobStore(settings.blob_dir),
+        blobs=BlobStore(settings.storage.blob_dir),
         tenant="acme",
         schema_name="invoice",
     )
@@ -179,7 +177,7 @@ def test_a_document_held_by_another_worker_is_left_alone(settings, tmp_path):
                 pipeline = Pipeline(
                     settings=settings,
                     sessions=make_session_factory(db),
-                    blobs=BlobStore(settings.blob_dir),
+                    blobs=BlobStore(settings.storage.blob_dir),
                     preparer=preparer,
                     engine=LocalEngine(settings),
                 )

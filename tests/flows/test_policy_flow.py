@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,7 +107,7 @@ def process(
                 repo.create_tenant(session, name=tenant, tier=tier)
     path = tmp_path / f"invoice-{seed}.pdf"
     path.write_bytes(data or invoice_pdf(make_invoice_truth(seed), pages=pages))
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.storage.blob_dir)
     intake = register_file(
         path, settings=settings, sessions=sessions, blobs=blobs, tenant=tenant, schema_name="invoice"
     )
@@ -130,8 +131,8 @@ def process(
     return run, document, ledger
 
 
-def with_(settings: Settings, **values) -> Settings:
-    return settings.model_copy(update=values)
+def with_(settings: Settings, **sections: dict[str, Any]) -> Settings:
+    return settings.replace(**sections)
 
 
 def recompute(row) -> Decimal:
@@ -147,7 +148,10 @@ def recompute(row) -> Decimal:
 
 def test_allowed_llama_document_is_quoted_priced_and_attributed(db_settings, tmp_path):
     engine = FakeLlama(failures=2)
-    run, document, ledger = process(with_(db_settings, licensee_country="US"), tmp_path, engine, pages=2)
+    run, document, ledger = process(with_(
+        db_settings,
+        licence={"licensee_country": "US"},
+    ), tmp_path, engine, pages=2)
     assert run.status is not DocumentStatus.BLOCKED, run.reason
     assert document.policy_decision == "allowed"
     assert (document.model, document.model_licence) == (SCOUT, "llama4-community")
@@ -168,7 +172,7 @@ def test_allowed_llama_document_is_quoted_priced_and_attributed(db_settings, tmp
 
 def test_eu_licensee_is_blocked_before_any_call_and_billed_nothing(settings, tmp_path):
     engine = FakeLlama()
-    run, document, ledger = process(with_(settings, licensee_country="DE"), tmp_path, engine)
+    run, document, ledger = process(with_(settings, licence={"licensee_country": "DE"}), tmp_path, engine)
     assert run.status is DocumentStatus.BLOCKED
     assert "European Union" in run.reason and document.reason == run.reason
     assert document.error_code == "licence_region" and document.policy_decision == "blocked"
@@ -177,7 +181,10 @@ def test_eu_licensee_is_blocked_before_any_call_and_billed_nothing(settings, tmp
 
 def test_eu_licensee_on_a_tier_with_a_fallback_is_routed_to_the_local_engine(settings, tmp_path):
     engine = FakeLlama()
-    run, document, ledger = process(with_(settings, licensee_country="FR"), tmp_path, engine, tier="free")
+    run, document, ledger = process(with_(
+        settings,
+        licence={"licensee_country": "FR"},
+    ), tmp_path, engine, tier="free")
     assert run.status in (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW), run.reason
     assert document.policy_decision == "routed" and document.engine == "local"
     assert "European Union" in document.policy_reason
@@ -188,11 +195,11 @@ def test_eu_licensee_on_a_tier_with_a_fallback_is_routed_to_the_local_engine(set
 
 
 def test_above_700m_users_needs_the_meta_reference(settings, tmp_path):
-    big = with_(settings, licensee_country="US", licensee_monthly_active_users=800_000_000)
+    big = with_(settings, licence={"licensee_country": "US", "licensee_monthly_active_users": 800_000_000})
     run, document, ledger = process(big, tmp_path, FakeLlama(), seed=2)
     assert run.status is DocumentStatus.BLOCKED and document.error_code == "licence_mau"
     assert ledger == []
-    granted = with_(big, meta_licence_reference="META-2026-17")
+    granted = with_(big, licence={"meta_licence_reference": "META-2026-17"})
     run, document, ledger = process(granted, tmp_path, FakeLlama(), seed=3)
     assert document.policy_decision == "allowed" and document.licence_reference == "META-2026-17"
     assert ledger and document.cost_usd > 0
@@ -209,7 +216,8 @@ def tiny_tiers(tmp_path: Path, **limits) -> Path:
 def test_monthly_pages_limit_blocks_at_the_quote_step(db_settings, tmp_path):
     limit, pages = 3, 2
     settings = with_(
-        db_settings, licensee_country="US", tiers_file=tiny_tiers(tmp_path, pages_per_month=limit)
+        db_settings,
+        licence={"licensee_country": "US", "tiers_file": tiny_tiers(tmp_path, pages_per_month=limit)},
     )
     first, _, _ = process(settings, tmp_path, FakeLlama(), tier="tiny", pages=pages, seed=4)
     assert first.status is not DocumentStatus.BLOCKED, first.reason
@@ -226,7 +234,8 @@ def test_monthly_pages_limit_blocks_at_the_quote_step(db_settings, tmp_path):
 
 def test_monthly_dollars_limit_blocks_with_the_quote_in_the_reason(db_settings, tmp_path):
     settings = with_(
-        db_settings, licensee_country="US", tiers_file=tiny_tiers(tmp_path, usd_per_month="0.000001")
+        db_settings,
+        licence={"licensee_country": "US", "tiers_file": tiny_tiers(tmp_path, usd_per_month="0.000001")},
     )
     run, document, ledger = process(settings, tmp_path, FakeLlama(), tier="tiny", seed=6)
     assert run.status is DocumentStatus.BLOCKED and document.error_code == "budget_usd"
@@ -237,7 +246,7 @@ def test_monthly_dollars_limit_blocks_with_the_quote_in_the_reason(db_settings, 
 
 
 def test_a_duplicate_is_never_billed_twice(db_settings, tmp_path):
-    settings = with_(db_settings, licensee_country="US")
+    settings = with_(db_settings, licence={"licensee_country": "US"})
     data = invoice_pdf(make_invoice_truth(7))
     run, document, ledger = process(settings, tmp_path, FakeLlama(), data=data)
     assert ledger and document.cost_usd > 0
@@ -268,7 +277,7 @@ def test_batch_rows_carry_cost_tier_and_decision_and_dry_run_registers_nothing(
     request = BatchRequest(paths=[path], schema_name="invoice", tenant="acme", dry_run=True)
     [quoted] = asyncio.run(quote_batch(settings, request))
     assert quoted["status"] == "quoted" and quoted["quoted_cost_usd"] == 0
-    assert quoted["licence_tier"] == settings.default_tier and quoted["pages"] == 1
+    assert quoted["licence_tier"] == settings.tenancy.default_tier and quoted["pages"] == 1
     db = make_engine(settings)
     with make_session_factory(db)() as session:
         assert repo.list_documents(session) == [] and repo.list_tenants(session) == []
@@ -277,6 +286,6 @@ def test_batch_rows_carry_cost_tier_and_decision_and_dry_run_registers_nothing(
     request = BatchRequest(paths=[path], schema_name="invoice", tenant="acme")
     [outcome] = asyncio.run(run_batch(settings, request))
     row = outcome.row()
-    assert row["licence_tier"] == settings.default_tier and row["cost_usd"] == 0
+    assert row["licence_tier"] == settings.tenancy.default_tier and row["cost_usd"] == 0
     assert row["policy_decision"] == "allowed" and row["model_licence"] == "apache-2.0"
     assert row["quoted_cost_usd"] == 0 and row["price_version"] == load_price_list().version

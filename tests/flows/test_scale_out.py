@@ -69,10 +69,14 @@ def worker_env(pg_url: str, data_dir: Path, fake: FakeVllmServer, **extra: str) 
 
 def register(pg_url: str, data_dir: Path, folder: Path, pages: list[int]) -> dict[str, int]:
     """Queue one digital PDF per entry of ``pages``; document id -> page count."""
-    settings = Settings(_env_file=None, database_url=pg_url, data_dir=data_dir, licensee_country="US")
+    settings = Settings(
+        _env_file=None,
+        storage={"database_url": pg_url, "data_dir": data_dir},
+        licence={"licensee_country": "US"},
+    )
     upgrade(settings)
     db = make_engine(settings)
-    sessions, blobs = make_session_factory(db), BlobStore(settings.blob_dir)
+    sessions, blobs = make_session_factory(db), BlobStore(settings.storage.blob_dir)
     documents = {}
     try:
         for index, count in enumerate(pages):
@@ -198,14 +202,11 @@ def test_a_live_worker_keeps_its_lease_while_it_works(db_settings: Settings, tmp
     (tmp_path / "one.pdf").write_bytes(hardcases.digital_pdf(1, seed=7))
     with FakeVllmServer() as fake:
         fake.faults.latency_s = 3.0  # the model call outlasts the lease three times over
-        settings = db_settings.model_copy(
-            update={
-                "engine": "llama",
-                "llm_base_urls": [fake.base_url],
-                "llm_model": fake.model,
-                "licensee_country": "US",
-                "lease_seconds": 1.0,
-            }
+        settings = db_settings.replace(
+            extraction={"engine": "llama"},
+            llm={"base_urls": [fake.base_url], "model": fake.model},
+            licence={"licensee_country": "US"},
+            queue={"lease_seconds": 1.0},
         )
         upgrade(settings)
 

@@ -25,11 +25,10 @@ def test_deployments_are_registered_on_the_work_pool_with_their_schedules(tmp_pa
     from flows.deployments import deploy_to_work_pool
 
     settings = Settings(
-        data_dir=tmp_path / "var",
-        batch_inbox=tmp_path / "inbox",
-        batch_cron="15 3 * * *",
-        sweep_schedule_s=45,
         _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        batch={"inbox": tmp_path / "inbox", "cron": "15 3 * * *"},
+        queue={"sweep_schedule_s": 45},
     )
 
     async def scenario() -> tuple[list[str], dict]:

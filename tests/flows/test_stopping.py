@@ -88,7 +88,7 @@ def test_release_gives_back_only_what_the_owner_holds(db_settings: Settings, tmp
     try:
         ids = []
         with sessions.begin() as session:
-            tenant = repo.get_or_create_tenant(session, name="acme", tier=db_settings.default_tier)
+            tenant = repo.get_or_create_tenant(session, name="acme", tier=db_settings.tenancy.default_tier)
             for n in range(4):
                 document, _ = repo.register_document(
                     session,

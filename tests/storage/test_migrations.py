@@ -97,7 +97,7 @@ def test_migration_scripts_sit_inside_the_package() -> None:
 
 
 def test_sqlite_engine_creates_its_folder_and_sets_its_pragmas(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "not" / "yet" / "there", _env_file=None)
+    settings = Settings(_env_file=None, storage={"data_dir": tmp_path / "not" / "yet" / "there"})
     engine = make_engine(settings)
     try:
         with engine.connect() as connection:
@@ -119,7 +119,8 @@ def test_sqlite_engine_creates_its_folder_and_sets_its_pragmas(tmp_path: Path) -
 
 def test_a_bare_postgresql_url_uses_psycopg_3(tmp_path: Path) -> None:
     settings = Settings(
-        data_dir=tmp_path, database_url="postgresql://someone@db.invalid/folio", _env_file=None
+        _env_file=None,
+        storage={"data_dir": tmp_path, "database_url": "postgresql://someone@db.invalid/folio"},
     )
     engine = make_engine(settings)  # no connection is made until one is needed
     try:
@@ -132,6 +133,6 @@ def test_a_bare_postgresql_url_uses_psycopg_3(tmp_path: Path) -> None:
     "url", ["mysql+pymysql://someone@db.invalid/folio", "postgresql+psycopg2://x@db.invalid/f"]
 )
 def test_unsupported_databases_are_a_configuration_error(tmp_path: Path, url: str) -> None:
-    settings = Settings(data_dir=tmp_path, database_url=url, _env_file=None)
+    settings = Settings(_env_file=None, storage={"data_dir": tmp_path, "database_url": url})
     with pytest.raises(ConfigurationError):
         make_engine(settings)

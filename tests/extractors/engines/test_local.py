@@ -116,7 +116,7 @@ def test_page_that_failed_to_prepare_is_a_failure_without_ocr(settings: Settings
 
 
 def test_ocr_timeout_is_a_page_failure(tmp_path) -> None:  # noqa: ANN001
-    settings = Settings(data_dir=tmp_path, ocr_timeout_s=0.05, _env_file=None)
+    settings = Settings(_env_file=None, storage={"data_dir": tmp_path}, extraction={"ocr_timeout_s": 0.05})
 
     def hung_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
         time.sleep(0.5)

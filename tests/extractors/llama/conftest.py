@@ -27,20 +27,23 @@ from tests.hardcases import text_image
 INVOICE = get_schema("invoice")
 
 
-def llm_settings(tmp_path: Path, *urls: str, **overrides: Any) -> Settings:
-    """Settings for the engine against ``urls``, with quick retries for tests."""
-    values: dict[str, Any] = {
-        "data_dir": tmp_path / "var",
-        "llm_base_urls": list(urls),
-        "engine": "llama",
-        "llm_backoff_base_s": 0.01,
-        "llm_backoff_max_s": 0.05,
-        "llm_read_timeout_s": 10.0,
-        "llm_health_backoff_s": 30.0,
-        "render_workers": 2,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
+def llm_settings(tmp_path: Path, *urls: str, **overrides: dict[str, Any]) -> Settings:
+    """Settings for the engine against ``urls``, with quick retries for tests; ``overrides``
+    change fields per section (``llm={"stream": False}``)."""
+    settings = Settings(
+        _env_file=None,
+        storage={"data_dir": tmp_path / "var"},
+        extraction={"engine": "llama"},
+        llm={
+            "base_urls": list(urls),
+            "backoff_base_s": 0.01,
+            "backoff_max_s": 0.05,
+            "read_timeout_s": 10.0,
+            "health_backoff_s": 30.0,
+        },
+        pages={"render_workers": 2},
+    )
+    return settings.replace(**overrides)
 
 
 def extract(settings: Settings, pages: list[PreparedPage], schema_name: str = "invoice") -> PageExtraction:
@@ -72,7 +75,7 @@ def invoice() -> tuple[InvoiceTruth, list[PreparedPage]]:
     folder = Path(__import__("tempfile").mkdtemp())
     path = folder / "invoice.pdf"
     path.write_bytes(invoice_pdf(truth, pages=2))
-    settings = Settings(_env_file=None, data_dir=folder / "var", render_workers=1)
+    settings = Settings(_env_file=None, storage={"data_dir": folder / "var"}, pages={"render_workers": 1})
 
     async def prepare() -> list[PreparedPage]:
         async with PagePreparer(settings) as preparer:

@@ -70,7 +70,7 @@ def test_a_replica_that_is_down_or_unhealthy_is_skipped(invoice: tuple, tmp_path
 
 
 def test_no_healthy_replica_fails_the_page_after_the_attempts(invoice: tuple, tmp_path: Path) -> None:
-    settings = llm_settings(tmp_path, closed_port_url(), llm_max_attempts=2)
+    settings = llm_settings(tmp_path, closed_port_url(), llm={"max_attempts": 2})
     result = extract(settings, [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "no_replica"
     assert [c.error_code for c in result.calls] == ["no_replica", "no_replica"]
@@ -102,7 +102,7 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
 def test_a_retry_after_beyond_the_budget_stops_retrying(tmp_path: Path) -> None:
     with FakeVllmServer() as fake:
         fake.faults.rate_limited, fake.faults.retry_after_s = 5, 30.0
-        settings = llm_settings(tmp_path, fake.base_url, llm_retry_budget_s=2.0)
+        settings = llm_settings(tmp_path, fake.base_url, llm={"retry_budget_s": 2.0})
 
         async def go() -> tuple[int, str | None]:
             client = VllmClient(settings)

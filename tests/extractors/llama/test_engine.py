@@ -111,7 +111,7 @@ def test_overload_is_retried_until_it_passes_each_attempt_a_call(
 
 def test_retries_stop_at_the_attempt_ceiling(fake: FakeVllmServer, invoice: Invoice, tmp_path: Path) -> None:
     fake.faults.overloaded = 100
-    result = extract(llm_settings(tmp_path, fake.base_url, llm_max_attempts=3), [invoice[1][0]])
+    result = extract(llm_settings(tmp_path, fake.base_url, llm={"max_attempts": 3}), [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "overloaded"
     assert "gave up after 3 attempts" in result.failure.message
     assert len(result.calls) == 3 and fake.chat_count == 3
@@ -121,7 +121,7 @@ def test_a_timeout_fails_the_page_after_the_attempts(
     fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
 ) -> None:
     fake.faults.latency_s = 1.0
-    settings = llm_settings(tmp_path, fake.base_url, llm_read_timeout_s=0.2, llm_max_attempts=2)
+    settings = llm_settings(tmp_path, fake.base_url, llm={"read_timeout_s": 0.2, "max_attempts": 2})
     result = extract(settings, [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "timeout"
     assert [c.error_code for c in result.calls] == ["timeout", "timeout"]
@@ -148,14 +148,14 @@ def test_a_cut_page_is_sent_once_more_with_the_ceiling_never_doubled(
     ]
     first, second = fake.requests
     assert "max_tokens" not in first and "max_tokens" not in second  # deprecated in vLLM
-    assert first["max_completion_tokens"] < settings.llm_max_tokens_ceiling
-    assert second["max_completion_tokens"] == settings.llm_max_tokens_ceiling
+    assert first["max_completion_tokens"] < settings.llm.max_tokens_ceiling
+    assert second["max_completion_tokens"] == settings.llm.max_tokens_ceiling
 
 
 def test_truncation_at_the_ceiling_fails_the_page(
     fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
 ) -> None:
-    settings = llm_settings(tmp_path, fake.base_url, llm_max_tokens_ceiling=256)
+    settings = llm_settings(tmp_path, fake.base_url, llm={"max_tokens_ceiling": 256})
     result = extract(settings, [invoice[1][0]])  # page 1: header and rows, > 256 tokens
     assert result.failure is not None and result.failure.code == "truncated"
     (call,) = result.calls
@@ -195,7 +195,7 @@ def test_a_follow_up_past_the_documents_spending_ceiling_is_not_sent(
 ) -> None:
     fake.faults.truncate = 1
     settings = llm_settings(tmp_path, fake.base_url)
-    ceiling = SpendCeiling(completion_tokens=settings.llm_max_tokens_ceiling, usd=None)
+    ceiling = SpendCeiling(completion_tokens=settings.llm.max_tokens_ceiling, usd=None)
     with spend_ceiling(ceiling):
         result = extract(settings, [invoice[1][0]])
     assert result.failure is not None and result.failure.code == "cost_overrun"
@@ -204,7 +204,7 @@ def test_a_follow_up_past_the_documents_spending_ceiling_is_not_sent(
     assert fake.chat_count == 1
     assert ceiling.spent_completion_tokens == call.completion_tokens
 
-    roomy = SpendCeiling(completion_tokens=10 * settings.llm_max_tokens_ceiling, usd=None)
+    roomy = SpendCeiling(completion_tokens=10 * settings.llm.max_tokens_ceiling, usd=None)
     fake.faults.truncate = 1
     with spend_ceiling(roomy):
         again = extract(settings, [invoice[1][0]])

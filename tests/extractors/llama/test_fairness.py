@@ -48,7 +48,7 @@ def test_an_upload_waits_for_at_most_the_calls_in_flight(tmp_path: Path) -> None
     slots = 2
     with FakeVllmServer() as fake:
         fake.faults.latency_s = 0.05
-        settings = llm_settings(tmp_path, fake.base_url, llm_max_concurrency_per_replica=slots)
+        settings = llm_settings(tmp_path, fake.base_url, llm={"max_concurrency_per_replica": slots})
 
         async def go() -> tuple[int, list[str | None]]:
             client = VllmClient(settings)
@@ -74,7 +74,7 @@ def test_an_upload_waits_for_at_most_the_calls_in_flight(tmp_path: Path) -> None
 def test_two_tenants_backlogs_advance_at_the_same_rate(tmp_path: Path) -> None:
     with FakeVllmServer() as fake:
         fake.faults.latency_s = 0.02
-        settings = llm_settings(tmp_path, fake.base_url, llm_max_concurrency_per_replica=2)
+        settings = llm_settings(tmp_path, fake.base_url, llm={"max_concurrency_per_replica": 2})
 
         async def go() -> int:
             client = VllmClient(settings)
@@ -98,7 +98,7 @@ def test_two_tenants_backlogs_advance_at_the_same_rate(tmp_path: Path) -> None:
 
 def test_the_work_class_travels_as_vllm_priority(tmp_path: Path) -> None:
     with FakeVllmServer(priority_scheduling=True) as fake:
-        settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy="priority")
+        settings = llm_settings(tmp_path, fake.base_url, llm={"scheduling_policy": "priority"})
 
         async def go() -> list[str | None]:
             client = VllmClient(settings)
@@ -122,7 +122,7 @@ def test_a_fcfs_server_accepts_priority_and_ignores_it_as_vllm_does(tmp_path: Pa
     # ... and its queue is first come, first served whatever the priority says.
     capacity = Capacity(slots=1, prefill_tps=4_000.0, decode_tps=2_000.0)
     with FakeVllmServer(capacity=capacity) as fake:
-        settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy="priority")
+        settings = llm_settings(tmp_path, fake.base_url, llm={"scheduling_policy": "priority"})
 
         async def go() -> None:
             worker, api = VllmClient(settings), VllmClient(settings)
@@ -147,7 +147,7 @@ def test_priority_goes_only_where_the_server_schedules_by_it(tmp_path: Path) -> 
     ):
 
         async def one(fake: FakeVllmServer, policy: str) -> tuple[str | None, bool]:
-            settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy=policy)
+            settings = llm_settings(tmp_path, fake.base_url, llm={"scheduling_policy": policy})
             client = VllmClient(settings)
             try:
                 assert await send(client, BATCH_A, 1) is None
@@ -182,7 +182,7 @@ def test_a_priority_server_starts_an_upload_from_another_process_first(tmp_path:
     # fills the server's queue, the upload still starts as soon as a server slot frees up.
     capacity = Capacity(slots=1, prefill_tps=4_000.0, decode_tps=2_000.0)
     with FakeVllmServer(capacity=capacity, priority_scheduling=True) as fake:
-        settings = llm_settings(tmp_path, fake.base_url, llm_scheduling_policy="priority")
+        settings = llm_settings(tmp_path, fake.base_url, llm={"scheduling_policy": "priority"})
 
         async def go() -> None:
             worker, api = VllmClient(settings), VllmClient(settings)

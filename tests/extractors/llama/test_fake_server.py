@@ -67,7 +67,11 @@ def test_max_completion_tokens_wins_over_the_deprecated_max_tokens() -> None:
 def test_a_loading_server_answers_nothing_until_its_weights_are_in(tmp_path: Path) -> None:
     with FakeVllmServer() as fake:
         fake.loading = True
-        settings = llm_settings(tmp_path, fake.base_url, llm_connect_timeout_s=0.2, llm_health_backoff_s=0.01)
+        settings = llm_settings(
+            tmp_path,
+            fake.base_url,
+            llm={"connect_timeout_s": 0.2, "health_backoff_s": 0.01},
+        )
 
         async def go() -> tuple[bool, bool]:
             client = VllmClient(settings)

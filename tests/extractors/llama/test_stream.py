@@ -64,7 +64,7 @@ def test_a_streamed_answer_reads_the_same_as_a_whole_one(
     fake.faults.value_logprobs = {truth.invoice_number: math.log(0.42)}
     fake.faults.multibyte = "replacement"
     streamed = extract(llm_settings(tmp_path, fake.base_url), [pages[0]])
-    whole = extract(llm_settings(tmp_path, fake.base_url, llm_stream=False), [pages[0]])
+    whole = extract(llm_settings(tmp_path, fake.base_url, llm={"stream": False}), [pages[0]])
     assert streamed.failure is None and whole.failure is None
     assert fake.requests[0]["stream"] is True
     assert fake.requests[0]["stream_options"] == {"include_usage": True}
@@ -85,15 +85,15 @@ def test_a_long_healthy_answer_finishes_streamed_where_a_whole_one_times_out(
 ) -> None:
     page = invoice[1][0]
     fake.faults.token_latency_s = 0.004  # a few hundred tokens: well over the read limit in all
-    quick = {"llm_read_timeout_s": 0.4, "llm_max_attempts": 1}
-    streamed = extract(llm_settings(tmp_path, fake.base_url, **quick), [page])
+    quick = {"read_timeout_s": 0.4, "max_attempts": 1}
+    streamed = extract(llm_settings(tmp_path, fake.base_url, llm=quick), [page])
     assert streamed.failure is None
     (call,) = streamed.calls
     # The decode alone took longer than the read limit, yet no chunk was that late.
     assert call.completion_tokens is not None and call.completion_tokens * 0.004 > 0.4
     assert call.tokens_per_s is not None and call.first_token_ms is not None
 
-    whole = extract(llm_settings(tmp_path, fake.base_url, llm_stream=False, **quick), [page])
+    whole = extract(llm_settings(tmp_path, fake.base_url, llm={"stream": False, **quick}), [page])
     assert whole.failure is not None and whole.failure.code == "timeout"
 
 

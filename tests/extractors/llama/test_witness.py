@@ -115,7 +115,7 @@ def test_witness_modes_that_leave_scans_unwitnessed(
     assert scan.image is not None
     fake.describe_image(scan.image.jpeg, "\n".join(scan_lines(truth)))
     fake.faults.wrong = {truth.invoice_number: ["total_amount"]}
-    settings = llm_settings(tmp_path, fake.base_url, llm_witness=mode)
+    settings = llm_settings(tmp_path, fake.base_url, llm={"witness": mode})
     on_scan = extract(settings, [scan])
     assert all(not f.evidence and not f.flags for f in on_scan.fields.values())
     text_page = PreparedPage(

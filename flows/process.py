@@ -10,10 +10,11 @@ run with one task run per document, and a single trigger (upload, sweeper) is on
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -23,6 +24,13 @@ from core.errors import ConfigurationError
 from core.settings import Settings
 from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
 from models.document import DocumentStatus
+
+if TYPE_CHECKING:
+    from flows.batch import BatchFileOutcome, BatchProgress
+    from flows.stopping import StopRequest
+
+    OnDocument = Callable[[BatchFileOutcome], None]
+    OnProgress = Callable[[BatchProgress], None]
 
 # The open pipeline of the current flow run; tasks take ids, never clients, and find the
 # resources of their flow run here.
@@ -81,16 +89,18 @@ async def process_documents(
             _PIPELINE.reset(token)
 
 
-# Batch ingest and the sweep as deployable flows. Module-level flows: a deployment's entrypoint (``flows.process.batch_ingest``) must be
-# importable by the process that runs it.
+# Batch ingest and the sweep as deployable flows. Module-level flows: a deployment's
+# entrypoint (``flows.process.batch_ingest``) must be importable by the process that runs it.
 
 # Observers of a batch run started in this process (``folio batch``: its progress bar and
 # JSON Lines): (on_document, on_progress). Callables are not flow parameters, so they travel
 # in the context of the call.
-BATCH_OBSERVERS: ContextVar[tuple[Any, Any] | None] = ContextVar("folio_batch_observers", default=None)
+BATCH_OBSERVERS: ContextVar[tuple[OnDocument | None, OnProgress | None] | None] = ContextVar(
+    "folio_batch_observers", default=None
+)
 # The stop request of a batch run started in this process (``folio batch`` on SIGINT or
 # SIGTERM: flows.stopping); a deployment's run has none.
-BATCH_STOP: ContextVar[Any] = ContextVar("folio_batch_stop", default=None)
+BATCH_STOP: ContextVar[StopRequest | None] = ContextVar("folio_batch_stop", default=None)
 # After a stop, how long the documents table may take to reach Prefect's API (gone after a
 # Ctrl-C in a terminal) before the run returns without it.
 _STOPPED_TABLE_S = 3.0
@@ -117,7 +127,7 @@ async def batch_ingest(
     move or mark each one; a table and a progress artifact show the run."""
     from prefect.runtime import flow_run
 
-    from flows.batch import BatchFileOutcome, BatchProgress, run_batch_ingest
+    from flows.batch import run_batch_ingest
     from flows.batch_artifacts import BatchArtifacts
     from flows.sources import LocalInbox
 
@@ -162,7 +172,7 @@ async def batch_ingest(
         try:
             await asyncio.wait_for(artifacts.table(summary), _STOPPED_TABLE_S)
         except Exception:  # the API is gone (or slow): the log below keeps the summary
-            logger.warning("the documents table of the stopped run was not recorded")
+            logger.warning("the documents table of the stopped run was not recorded", exc_info=True)
     result = summary.as_dict()
     logger.info("batch %s: %s", source.name, result)
     return {**result, "flow_run_id": run_id}

@@ -276,85 +276,108 @@ def draw_table(
     Returns the y below the last row.
     """
     total_width = sum(c.width for c in columns)
-
-    def header(top: float) -> float:
-        height = style.header_size + 2 * style.padding + 2
-        if style.header_fill:
-            canvas.box(x, top, x + total_width, top + height, stroke=None, fill=style.header_fill)
-        cx = x
-        for column in columns:
-            title = column.title.upper() if style.upper_headers else column.title
-            tx = cx + style.padding if column.align == "left" else cx + column.width - style.padding
-            if column.align == "center":
-                tx = cx + column.width / 2
-            canvas.text(
-                tx,
-                top + style.padding + style.header_size,
-                title,
-                font=style.header_font,
-                size=style.header_size,
-                color=style.header_color,
-                align=column.align,
-            )
-            cx += column.width
-        if style.grid:
-            canvas.box(x, top, x + total_width, top + height, stroke=style.rule_color, width=0.6)
-        elif style.header_rule:
-            canvas.rule(x, top + height, x + total_width, width=0.8, color=style.rule_color)
-            if not style.header_fill:
-                canvas.rule(x, top, x + total_width, width=0.8, color=style.rule_color)
-        return top + height
-
-    y = header(y)
-    widest = {c.key: c.width - 2 * style.padding for c in columns}
+    y = _draw_header(canvas, x, y, columns, style)
     for index, row in enumerate(rows):
-        cells = {
-            c.key: canvas.wrap(row.get(c.key, ""), widest[c.key], style.font, style.size) or [""]
-            for c in columns
-        }
-        detail = row.get("detail", "")
-        detail_lines = (
-            canvas.wrap(
-                detail,
-                widest[columns[0].key] if columns[0].key == "description" else widest.get("description", 200),
-                style.font,
-                style.size - 1.5,
-            )
-            if detail
-            else []
-        )
-        n = max(len(v) for v in cells.values()) + len(detail_lines)
-        height = n * style.leading + style.padding
-        if y + height > bottom:
+        laid = _lay_out_row(canvas, row, columns, style)
+        if y + laid.height > bottom:
             if on_break:
                 on_break(canvas, index)
             canvas.new_page()
             y = on_new_page(canvas, index) if on_new_page else 60
-            y = header(y)
+            y = _draw_header(canvas, x, y, columns, style)
         if style.zebra and index % 2 == 1:
-            canvas.box(x, y, x + total_width, y + height, stroke=None, fill=style.zebra)
-        cx = x
-        for column in columns:
-            tx = cx + style.padding if column.align == "left" else cx + column.width - style.padding
-            if column.align == "center":
-                tx = cx + column.width / 2
-            by = y + style.padding + style.size
-            for line in cells[column.key]:
-                canvas.text(tx, by, line, font=style.font, size=style.size, align=column.align)
-                by += style.leading
-            if column.key == "description":
-                for line in detail_lines:
-                    canvas.text(tx, by, line, font=style.font, size=style.size - 1.5, color=GREY)
-                    by += style.leading - 1.5
-            if style.grid:
-                canvas.vrule(cx, y, y + height, width=0.4, color=style.rule_color)
-            cx += column.width
-        if style.grid:
-            canvas.vrule(cx, y, y + height, width=0.4, color=style.rule_color)
-            canvas.rule(x, y + height, x + total_width, width=0.4, color=style.rule_color)
-        elif style.row_rules:
-            canvas.rule(x, y + height, x + total_width, width=0.3, color=LIGHT)
-        y += height
+            canvas.box(x, y, x + total_width, y + laid.height, stroke=None, fill=style.zebra)
+        _draw_row(canvas, x, y, columns, laid, style)
+        y += laid.height
     if not style.grid and not style.row_rules:
         canvas.rule(x, y + 1, x + total_width, width=0.6, color=style.rule_color)
     return y + 1
+
+
+@dataclass(frozen=True)
+class _RowLayout:
+    """A table row's wrapped lines: per column, the description's detail, and the height."""
+
+    cells: dict[str, list[str]]
+    detail: list[str]
+    height: float
+
+
+def _text_x(cx: float, column: Column, style: TableStyle) -> float:
+    """Where a cell's text is anchored, for the column's alignment (``cx``: its left edge)."""
+    if column.align == "center":
+        return cx + column.width / 2
+    return cx + style.padding if column.align == "left" else cx + column.width - style.padding
+
+
+def _draw_header(canvas: Canvas, x: float, top: float, columns: Sequence[Column], style: TableStyle) -> float:
+    """The column headings from ``top``; returns the y below them."""
+    total_width = sum(c.width for c in columns)
+    height = style.header_size + 2 * style.padding + 2
+    if style.header_fill:
+        canvas.box(x, top, x + total_width, top + height, stroke=None, fill=style.header_fill)
+    cx = x
+    for column in columns:
+        title = column.title.upper() if style.upper_headers else column.title
+        canvas.text(
+            _text_x(cx, column, style),
+            top + style.padding + style.header_size,
+            title,
+            font=style.header_font,
+            size=style.header_size,
+            color=style.header_color,
+            align=column.align,
+        )
+        cx += column.width
+    if style.grid:
+        canvas.box(x, top, x + total_width, top + height, stroke=style.rule_color, width=0.6)
+    elif style.header_rule:
+        canvas.rule(x, top + height, x + total_width, width=0.8, color=style.rule_color)
+        if not style.header_fill:
+            canvas.rule(x, top, x + total_width, width=0.8, color=style.rule_color)
+    return top + height
+
+
+def _lay_out_row(canvas: Canvas, row: Row, columns: Sequence[Column], style: TableStyle) -> _RowLayout:
+    widest = {c.key: c.width - 2 * style.padding for c in columns}
+    cells = {
+        c.key: canvas.wrap(row.get(c.key, ""), widest[c.key], style.font, style.size) or [""] for c in columns
+    }
+    detail = row.get("detail", "")
+    detail_lines = (
+        canvas.wrap(
+            detail,
+            widest[columns[0].key] if columns[0].key == "description" else widest.get("description", 200),
+            style.font,
+            style.size - 1.5,
+        )
+        if detail
+        else []
+    )
+    n = max(len(v) for v in cells.values()) + len(detail_lines)
+    return _RowLayout(cells, detail_lines, n * style.leading + style.padding)
+
+
+def _draw_row(
+    canvas: Canvas, x: float, y: float, columns: Sequence[Column], laid: _RowLayout, style: TableStyle
+) -> None:
+    total_width = sum(c.width for c in columns)
+    cx = x
+    for column in columns:
+        tx = _text_x(cx, column, style)
+        by = y + style.padding + style.size
+        for line in laid.cells[column.key]:
+            canvas.text(tx, by, line, font=style.font, size=style.size, align=column.align)
+            by += style.leading
+        if column.key == "description":
+            for line in laid.detail:
+                canvas.text(tx, by, line, font=style.font, size=style.size - 1.5, color=GREY)
+                by += style.leading - 1.5
+        if style.grid:
+            canvas.vrule(cx, y, y + laid.height, width=0.4, color=style.rule_color)
+        cx += column.width
+    if style.grid:
+        canvas.vrule(cx, y, y + laid.height, width=0.4, color=style.rule_color)
+        canvas.rule(x, y + laid.height, x + total_width, width=0.4, color=style.rule_color)
+    elif style.row_rules:
+        canvas.rule(x, y + laid.height, x + total_width, width=0.3, color=LIGHT)

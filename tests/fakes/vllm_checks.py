@@ -70,6 +70,40 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestError("messages: Field required (a non-empty list)", param="messages")
+    text_tok, images, image_tok = _count_prompt(messages, max_images)
+    max_tokens = _completion_budget(body)
+    stream = body.get("stream") is True
+    options = body.get("stream_options")
+    if options is not None and not stream:
+        raise RequestError("Stream options can only be defined when `stream=True`.", param="stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    logprobs = body.get("logprobs") is True
+    top = body.get("top_logprobs") or 0
+    if top and not logprobs:
+        raise RequestError("when using `top_logprobs`, `logprobs` must be set to true.", param="top_logprobs")
+    name, answer_schema = _response_format(body.get("response_format"))
+    priority = body.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool) or not -(2**63) <= priority < 2**63:
+        raise RequestError("priority: Input should be a valid integer", param="priority")
+    return CheckedRequest(
+        max_tokens=max_tokens,
+        logprobs=logprobs,
+        top_logprobs=int(top),
+        schema_name=name,
+        answer_schema=answer_schema,
+        images=images,
+        image_tokens=image_tok,
+        text_tokens=text_tok,
+        logged=_logged(body),
+        priority=priority,
+        stream=stream,
+        include_usage=include_usage,
+    )
+
+
+def _count_prompt(messages: list[Any], max_images: int) -> tuple[int, int, int]:
+    """(text tokens, images, image tokens) of the messages, each part checked; image parts
+    get their decoded bytes under ``_decoded``."""
     images = image_tok = 0
     text_tok = _TOKENS_PER_REQUEST
     for index, message in enumerate(messages):
@@ -98,8 +132,13 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
                     f"messages.{index}.content: unknown content part {kind!r}", param="messages"
                 )
     if images > max_images:
-        message = f"At most {max_images} image(s) may be provided in one prompt."
-        raise RequestError(message + " Set `--limit-mm-per-prompt` to increase this limit.")
+        limit = f"At most {max_images} image(s) may be provided in one prompt."
+        raise RequestError(limit + " Set `--limit-mm-per-prompt` to increase this limit.")
+    return text_tok, images, image_tok
+
+
+def _completion_budget(body: dict[str, Any]) -> int | None:
+    """``max_completion_tokens``, else the deprecated ``max_tokens``; None when neither."""
     max_tokens = body.get("max_completion_tokens")
     name_used = "max_completion_tokens"
     if max_tokens is None:
@@ -108,33 +147,7 @@ def check_chat_request(body: Any, *, model: str, max_images: int) -> CheckedRequ
         not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1
     ):
         raise RequestError(f"{name_used} must be at least 1", param=name_used)
-    stream = body.get("stream") is True
-    options = body.get("stream_options")
-    if options is not None and not stream:
-        raise RequestError("Stream options can only be defined when `stream=True`.", param="stream_options")
-    include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    logprobs = body.get("logprobs") is True
-    top = body.get("top_logprobs") or 0
-    if top and not logprobs:
-        raise RequestError("when using `top_logprobs`, `logprobs` must be set to true.", param="top_logprobs")
-    name, answer_schema = _response_format(body.get("response_format"))
-    priority = body.get("priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool) or not -(2**63) <= priority < 2**63:
-        raise RequestError("priority: Input should be a valid integer", param="priority")
-    return CheckedRequest(
-        max_tokens=max_tokens,
-        logprobs=logprobs,
-        top_logprobs=int(top),
-        schema_name=name,
-        answer_schema=answer_schema,
-        images=images,
-        image_tokens=image_tok,
-        text_tokens=text_tok,
-        logged=_logged(body),
-        priority=priority,
-        stream=stream,
-        include_usage=include_usage,
-    )
+    return max_tokens
 
 
 def _response_format(value: Any) -> tuple[str, dict[str, Any] | None]:

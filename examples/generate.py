@@ -1,11 +1,9 @@
-"""Realistic example documents with their ground truth: invoices (PDF), receipts (scan, photo).
+"""The bundled example documents with their ground truth: invoices (PDF), receipts (scan, photo).
 
-Every factory is deterministic for a seed, so tests derive expected values from the truth
-objects instead of hard-coding them. ``python -m examples.generate`` rewrites the files in
-``examples/`` and ``examples/truth.json``.
-
-Fonts are PyMuPDF's built-in Base-14 faces (Nimbus clones shipped inside the wheel), so
-nothing depends on the fonts of the machine.
+``python -m examples.generate`` (``make examples``) rewrites the files in ``examples/`` and
+``examples/truth.json``. The documents come from the test factories
+(``tests.support.documents``, truth in ``tests.support.truth``), deterministic for a seed,
+so the examples are the same documents the tests read.
 """
 
 from __future__ import annotations
@@ -14,40 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from examples.documents import (
-    broken_pdf,
-    invoice_pdf,
-    receipt_pdf,
-    receipt_photo,
-    receipt_scan,
-)
-from examples.truth import (
-    InvoiceTruth,
-    LineItemTruth,
-    ReceiptTruth,
-    format_amount,
-    format_date,
-    format_money,
-    make_invoice_truth,
-    make_receipt_truth,
-)
-
-__all__ = [
-    "InvoiceTruth",
-    "LineItemTruth",
-    "ReceiptTruth",
-    "broken_pdf",
-    "format_amount",
-    "format_date",
-    "format_money",
-    "invoice_pdf",
-    "main",
-    "make_invoice_truth",
-    "make_receipt_truth",
-    "receipt_pdf",
-    "receipt_photo",
-    "receipt_scan",
-]
+from tests.support.documents import broken_pdf, invoice_pdf, receipt_photo, receipt_scan
+from tests.support.truth import InvoiceTruth, ReceiptTruth, make_invoice_truth, make_receipt_truth
 
 
 def _truth_json(truth: InvoiceTruth | ReceiptTruth) -> dict[str, Any]:

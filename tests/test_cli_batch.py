@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from examples.generate import broken_pdf, invoice_pdf, make_invoice_truth
+from tests.support.documents import broken_pdf, invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 FOLIO = Path(sys.executable).parent / "folio"
 

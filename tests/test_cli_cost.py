@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from cli import app
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from models.document import DocumentStatus, FileKind
 from models.pricing import load_price_list, price_calls
 from models.tiers import load_tiers
@@ -28,6 +27,8 @@ from models.usage import EngineCall
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"

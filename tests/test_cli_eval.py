@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from examples.generate import format_amount, format_date, invoice_pdf, make_invoice_truth
+from tests.support.documents import invoice_pdf
+from tests.support.truth import format_amount, format_date, make_invoice_truth
 
 FOLIO = Path(sys.executable).parent / "folio"
 

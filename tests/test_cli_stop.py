@@ -22,14 +22,15 @@ import pytest
 import sqlalchemy as sa
 
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from flows.batch_run import NOT_STARTED_REASON
 from flows.pipeline import RELEASED_REASON
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import Document
-from tests import hardcases
 from tests.fakes.vllm_server import FakeFaults, FakeVllmServer
+from tests.support import hardcases
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 FOLIO = Path(sys.executable).parent / "folio"
 FINAL = {"done", "partial", "needs_review", "failed", "blocked", "rejected"}

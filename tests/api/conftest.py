@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pymupdf
 import pytest
 from fastapi import FastAPI
 
@@ -17,19 +16,6 @@ from core.settings import Settings
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
-
-
-def make_pdf(text: str, *, pad_bytes: int = 0) -> bytes:
-    """A one-page PDF with ``text`` (distinct text: distinct bytes)."""
-    doc = pymupdf.open()
-    page = doc.new_page(width=595, height=842)
-    page.insert_text((72, 72), text, fontsize=12)
-    if pad_bytes:
-        page.insert_text((72, 120), "x" * 10, fontsize=8)
-        doc.set_metadata({"subject": "p" * pad_bytes})
-    data = doc.tobytes()
-    doc.close()
-    return data
 
 
 @dataclass(frozen=True)

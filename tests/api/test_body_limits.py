@@ -21,8 +21,9 @@ from api.app import create_app
 from api.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
 from api.state import ApiState
 from core.settings import Settings
-from tests.api.conftest import SECRET, Keys, api_settings, make_pdf, running_app
+from tests.api.conftest import SECRET, Keys, api_settings, running_app
 from tests.api.edge import AsgiAnswer, call_asgi, multipart
+from tests.support.documents import make_pdf
 
 PIECE = 64 * 1024
 

@@ -11,7 +11,8 @@ from core.settings import Settings
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
-from tests.api.conftest import Keys, api_settings, bearer, make_keys, make_pdf, running_app
+from tests.api.conftest import Keys, api_settings, bearer, make_keys, running_app
+from tests.support.documents import make_pdf
 
 
 def _upload(pdf: bytes, name: str = "a.pdf", **fields: str) -> dict[str, object]:

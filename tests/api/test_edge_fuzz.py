@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from api.signing import signed_headers
 from core.settings import Settings
-from tests.api.conftest import HOOK_HOST, SECRET, Keys, bearer, make_pdf, running_app
+from tests.api.conftest import HOOK_HOST, SECRET, Keys, bearer, running_app
 from tests.api.edge import multipart
+from tests.support.documents import make_pdf
 
 EXAMPLES = 60
 FUZZ = settings(

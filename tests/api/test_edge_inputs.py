@@ -18,8 +18,9 @@ from core.settings import Settings
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import ExtractionField
-from tests.api.conftest import SECRET, Keys, bearer, make_pdf, running_app
+from tests.api.conftest import SECRET, Keys, bearer, running_app
 from tests.api.edge import blob_files, multipart, staged_files
+from tests.support.documents import make_pdf
 
 
 def _is_problem(response: httpx.Response, status: int) -> None:

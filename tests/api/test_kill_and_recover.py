@@ -19,14 +19,14 @@ import httpx
 import pymupdf
 
 from core.settings import Settings
-from examples.documents import receipt_scan
-from examples.truth import make_receipt_truth
 from flows.pipeline import open_pipeline
 from flows.sweeper import sweep_once
 from models.document import DocumentStatus
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from tests.api.conftest import api_settings, bearer, make_keys
+from tests.support.documents import receipt_scan
+from tests.support.truth import make_receipt_truth
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 3.0

@@ -11,8 +11,6 @@ import uuid
 
 from api.signing import verify
 from core.settings import Settings
-from examples.documents import invoice_pdf
-from examples.truth import make_invoice_truth
 from flows.pipeline import open_pipeline
 from flows.sweeper import sweep_once
 from models.document import DocumentStatus
@@ -20,6 +18,8 @@ from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import utcnow
 from tests.api.conftest import SECRET, Receiver, api_settings, bearer, make_keys, running_app
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 
 def _invoice() -> bytes:

@@ -15,20 +15,12 @@ from typer.testing import CliRunner, Result
 from api.signing import verify
 from cli import app as cli_app
 from core.settings import Settings
-from examples.documents import invoice_pdf
-from examples.truth import make_invoice_truth
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import CallbackDelivery
-from tests.api.conftest import (
-    HOOK_HOST,
-    SECRET,
-    Receivers,
-    api_settings,
-    bearer,
-    make_keys,
-    running_app,
-)
+from tests.api.conftest import HOOK_HOST, SECRET, Receivers, api_settings, bearer, make_keys, running_app
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 HOOK = f"https://{HOOK_HOST}/hook"
 

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from core.settings import Settings
 from storage.database import make_engine, make_session_factory
 from storage.tables import ApiKey, Document, Tenant
-from tests.api.conftest import Keys, bearer, make_pdf, running_app
+from tests.api.conftest import Keys, bearer, running_app
 from tests.api.edge import blob_files, staged_files
+from tests.support.documents import make_pdf
 
 
 def _upload(pdf: bytes, **fields: str) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from models.tiers import load_tiers
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import ApiKey
-from tests.api.conftest import Keys, api_settings, bearer, make_keys, make_pdf, running_app
+from tests.api.conftest import Keys, api_settings, bearer, make_keys, running_app
+from tests.support.documents import make_pdf
 
 
 def _upload(pdf: bytes, **fields: str) -> dict[str, Any]:

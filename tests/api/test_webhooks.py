@@ -10,7 +10,8 @@ import httpx
 
 from api.signing import signed_headers
 from core.settings import Settings
-from tests.api.conftest import SECRET, Keys, make_pdf, running_app
+from tests.api.conftest import SECRET, Keys, running_app
+from tests.support.documents import make_pdf
 
 
 def _signed_body(tenant: str, pdf: bytes) -> tuple[bytes, str]:

@@ -28,7 +28,7 @@ from extractors.prepare import PagePreparer
 from extractors.sniff import SNIFF_BYTES, sniff_kind
 from models.document import FileKind
 from models.page import PreparedPage
-from tests import hardcases
+from tests.support import hardcases
 
 
 def _png(color: tuple[int, int, int] = (10, 20, 30)) -> bytes:

@@ -20,7 +20,7 @@ from extractors.prepare import PagePreparer
 from extractors.tokens import fit_tile_grid, image_tokens
 from models.document import FileKind
 from models.page import PageRoute, PreparedPage, TextQuality
-from tests import hardcases
+from tests.support import hardcases
 
 
 def _prepare(settings: Settings, path: Path, kind: FileKind, **options: object) -> list[PreparedPage]:

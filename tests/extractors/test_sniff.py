@@ -10,7 +10,7 @@ from PIL import Image
 from core.errors import UnsupportedTypeError
 from extractors.sniff import SNIFF_BYTES, hidden_pdf_header, sniff_kind
 from models.document import FileKind
-from tests import hardcases
+from tests.support import hardcases
 
 
 def _image(fmt: str, mode: str = "RGB", **options: object) -> bytes:

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from examples.generate import broken_pdf, invoice_pdf, make_invoice_truth
 from flows.batch import BatchSummary, run_batch_ingest
 from flows.sources import LocalInbox
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import Document, SourceFile
+from tests.support.documents import broken_pdf, invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 # Written files get an mtime an hour old, so a settle time of a minute lets them through.
 OLD = time.time() - 3600

@@ -11,7 +11,8 @@ from uuid import UUID
 import pytest
 
 from core.settings import Settings
-from examples.generate import broken_pdf, invoice_pdf, make_invoice_truth
+from tests.support.documents import broken_pdf, invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 pytestmark = [
     pytest.mark.usefixtures("prefect_server"),

@@ -20,14 +20,15 @@ import pytest
 from sqlalchemy import select
 
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from flows.batch import run_batch_ingest
 from flows.batch_run import BatchRequest, run_batch
 from flows.sources import LocalInbox
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.tables import Document
-from tests import hardcases
+from tests.support import hardcases
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 pytestmark = [
     pytest.mark.usefixtures("prefect_server"),

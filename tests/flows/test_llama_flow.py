@@ -27,15 +27,16 @@ from typer.testing import CliRunner
 
 from cli import app
 from core.settings import Settings
-from examples.generate import InvoiceTruth, invoice_pdf, make_invoice_truth
 from flows.intake import register_file
 from flows.pipeline import DocumentRun, open_pipeline, run_document
 from models.document import DocumentStatus
 from models.extraction import DocumentExtraction
 from storage import repository as repo
 from storage.migrate import upgrade
-from tests.fakes.scans import describe_scan, page_texts, scanned_pdf
+from tests.fakes.scans import describe_scan
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.support.documents import invoice_pdf, page_texts, scanned_pdf
+from tests.support.truth import InvoiceTruth, make_invoice_truth
 
 FOLIO = Path(sys.executable).parent / "folio"
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from examples.generate import broken_pdf, invoice_pdf, make_invoice_truth
-from tests import hardcases
+from tests.support import hardcases
+from tests.support.documents import broken_pdf, invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 pytestmark = [
     pytest.mark.usefixtures("prefect_server"),

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from extractors.checks import blocking_flags
 from extractors.prepare import PagePreparer
 from flows.intake import register_file
@@ -25,6 +24,8 @@ from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 
 class FixedAnswers:

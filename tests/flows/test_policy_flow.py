@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from extractors.prepare import PagePreparer
 from flows.intake import register_file
 from flows.pipeline import Pipeline, run_document
@@ -28,6 +27,8 @@ from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 

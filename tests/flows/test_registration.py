@@ -10,7 +10,6 @@ import pytest
 
 from core.errors import InternalError
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from flows.intake import register_file
 from flows.registration import Arrival, register_document, tier_priorities
 from models.document import DocumentStatus, FileKind
@@ -19,6 +18,8 @@ from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 
 def _other_tier(settings: Settings) -> tuple[str, int]:

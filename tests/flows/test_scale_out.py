@@ -29,8 +29,8 @@ from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
-from tests import hardcases
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.support import hardcases
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 pytestmark = [
     pytest.mark.slow,

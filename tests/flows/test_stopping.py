@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from core.errors import ConfigurationError
 from core.settings import Settings
-from examples.generate import invoice_pdf, make_invoice_truth
 from flows.batch import run_batch_ingest
 from flows.intake import register_file
 from flows.pipeline import RELEASED_REASON, open_pipeline, run_document
@@ -27,6 +26,8 @@ from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.tables import Document, SourceFile
 from tests.fakes.vllm_server import FakeFaults, FakeVllmServer
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
 OLD = time.time() - 3600
 

@@ -1,14 +1,11 @@
-"""Helpers shared by the storage tests: a migrated database and real generated files."""
+"""Helpers shared by the storage tests: a migrated database and registered documents."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterator
 from typing import Any
 
-import pymupdf
-from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
@@ -27,25 +24,6 @@ def migrated(settings: Settings) -> Iterator[sessionmaker[Session]]:
         yield make_session_factory(engine)
     finally:
         engine.dispose()
-
-
-def make_pdf(*lines: str, pages: int = 1) -> bytes:
-    """A real PDF with ``lines`` written on each of ``pages`` pages."""
-    document = pymupdf.open()
-    for number in range(1, pages + 1):
-        page = document.new_page(width=595, height=842)
-        for row, line in enumerate(lines):
-            page.insert_text((72, 72 + 18 * row), f"{line} (page {number})", fontsize=11)
-    data = document.tobytes()
-    document.close()
-    return data
-
-
-def make_jpeg(width: int, height: int, shade: int = 200) -> bytes:
-    """A real JPEG of the given size."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (shade, shade, shade)).save(buffer, format="JPEG")
-    return buffer.getvalue()
 
 
 def register_pdf(

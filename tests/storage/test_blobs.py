@@ -13,7 +13,7 @@ import pytest
 
 from core.errors import FileTooLargeError, InternalError
 from storage.blobs import CHUNK_BYTES, BlobNotFoundError, BlobRef, BlobStore
-from tests.storage import make_jpeg, make_pdf
+from tests.support.documents import make_jpeg, make_pdf
 
 
 def _stored_files(root: Path) -> list[Path]:

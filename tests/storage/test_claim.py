@@ -26,7 +26,8 @@ from storage.repository import (
     requeue_document,
 )
 from storage.tables import Document
-from tests.storage import make_pdf, migrated, register_pdf
+from tests.storage import migrated, register_pdf
+from tests.support.documents import make_pdf
 
 T0 = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)
 

@@ -38,7 +38,8 @@ from storage.repository import (
     set_document_status,
 )
 from storage.tables import Document, Extraction, Tenant
-from tests.storage import make_jpeg, make_pdf, migrated, register_pdf
+from tests.storage import migrated, register_pdf
+from tests.support.documents import make_jpeg, make_pdf
 
 
 @pytest.fixture

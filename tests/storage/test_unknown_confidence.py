@@ -19,7 +19,8 @@ from storage.repository import (
     query_documents,
 )
 from storage.repository.reports import field_report_from_fields
-from tests.storage import make_pdf, migrated, register_pdf
+from tests.storage import migrated, register_pdf
+from tests.support.documents import make_pdf
 
 
 @pytest.fixture

@@ -12,17 +12,13 @@ from PIL import Image
 
 from core.errors import InternalError
 from core.settings import Settings
-from examples.generate import (
-    invoice_pdf,
-    make_invoice_truth,
-    make_receipt_truth,
-    receipt_scan,
-)
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
 from models.page import PageImage, PageRoute, PreparedPage, TextLine, TextQuality, TileGrid
 from models.schemas import get_schema
 from tests.extractors.fieldmap.test_mapper import pdf_pages
+from tests.support.documents import invoice_pdf, receipt_scan
+from tests.support.truth import make_invoice_truth, make_receipt_truth
 
 
 def text_page(lines: list[TextLine], number: int = 1) -> PreparedPage:

@@ -9,17 +9,13 @@ import pymupdf
 import pytest
 from pydantic import BaseModel, Field
 
-from examples.generate import (
-    format_amount,
-    format_date,
-    invoice_pdf,
-    make_invoice_truth,
-)
 from extractors.fieldmap.mapper import map_page
 from extractors.textlayer import read_text_layer
 from models.extraction import PageExtraction
 from models.page import TextLine
 from models.schemas import ExtractionSchema, get_schema
+from tests.support.documents import invoice_pdf
+from tests.support.truth import format_amount, format_date, make_invoice_truth
 
 SEEDS = range(12)
 

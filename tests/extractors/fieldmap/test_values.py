@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from examples.generate import format_amount, format_date
 from extractors.fieldmap.values import (
     detect_currency,
     find_amounts,
@@ -20,6 +19,7 @@ from extractors.fieldmap.values import (
     parse_number,
     snake_case,
 )
+from tests.support.truth import format_amount, format_date
 
 amounts = st.decimals(
     min_value=Decimal("0"), max_value=Decimal("9999999.99"), places=2, allow_nan=False, allow_infinity=False

@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 
 from core.settings import Settings
-from examples.generate import InvoiceTruth, format_money, invoice_pdf, make_invoice_truth
 from extractors.llama import LlamaEngine
 from extractors.prepare import PagePreparer
 from extractors.tokens import fit_tile_grid, image_tokens
@@ -22,7 +21,9 @@ from models.extraction import PageExtraction
 from models.page import PageImage, PageRoute, PreparedPage, TextQuality
 from models.schemas import get_schema
 from tests.fakes.vllm_server import FakeVllmServer
-from tests.hardcases import text_image
+from tests.support.documents import invoice_pdf
+from tests.support.hardcases import text_image
+from tests.support.truth import InvoiceTruth, format_money, make_invoice_truth
 
 INVOICE = get_schema("invoice")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from examples.generate import InvoiceTruth
 from extractors.engines.spend import SpendCeiling, spend_ceiling
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.support.truth import InvoiceTruth
 
 Invoice = tuple[InvoiceTruth, list[PreparedPage]]
 

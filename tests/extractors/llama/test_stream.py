@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 
-from examples.generate import InvoiceTruth
 from extractors.llama.stream import StreamReader, StreamTiming
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, llm_settings
 from tests.extractors.llama.test_client import simple_body
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.support.truth import InvoiceTruth
 
 Invoice = tuple[InvoiceTruth, list[PreparedPage]]
 

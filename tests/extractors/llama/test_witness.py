@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from examples.generate import InvoiceTruth
 from extractors.llama import LlamaEngine
 from extractors.witness import WitnessReader, agree, states
 from models.extraction import ExtractedField
@@ -16,6 +15,7 @@ from models.page import PreparedPage, TextLine
 from models.schemas import FieldKind, get_schema
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.support.truth import InvoiceTruth
 
 Invoice = tuple[InvoiceTruth, list[PreparedPage]]
 ESSENTIAL = ("vendor_name", "invoice_number", "invoice_date", "total_amount")

@@ -1,6 +1,12 @@
-"""The example documents themselves: invoices as digital PDFs, receipts as scans and phone
-photos, and a truncated PDF. Fonts are PyMuPDF's built-in Base-14 faces (inside the wheel),
-so nothing depends on the machine's fonts."""
+"""Test documents, generated as bytes: invoices as digital PDFs, receipts as scans and phone
+photos (with their truth in ``tests.support.truth``), a truncated PDF, plain one-line PDFs
+and JPEGs for storage and upload tests, and a digital PDF "printed and scanned". The bundled
+examples (``python -m examples.generate``) are made from the same factories; hostile and
+hard files are in ``tests.support.hardcases``.
+
+Fonts are PyMuPDF's built-in Base-14 faces (inside the wheel), so nothing depends on the
+machine's fonts. Every factory is deterministic for its arguments.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import numpy as np
 import pymupdf
 from PIL import Image, ImageChops, ImageFilter
 
-from examples.truth import (
+from tests.support.truth import (
     InvoiceTruth,
     LineItemTruth,
     ReceiptTruth,
@@ -257,3 +263,55 @@ def broken_pdf() -> bytes:
     """An invoice PDF cut off half-way (no xref table, no trailer): a corrupt upload."""
     data = invoice_pdf(make_invoice_truth(1))
     return data[: len(data) // 2]
+
+
+def make_pdf(*lines: str, pages: int = 1, pad_bytes: int = 0) -> bytes:
+    """A plain PDF with ``lines`` (and the page number) on each of ``pages`` pages; distinct
+    text gives distinct bytes. ``pad_bytes`` adds that many bytes of metadata (big uploads)."""
+    document = pymupdf.open()
+    for number in range(1, pages + 1):
+        page = document.new_page(width=595, height=842)
+        for row, line in enumerate(lines):
+            page.insert_text((72, 72 + 18 * row), f"{line} (page {number})", fontsize=11)
+    if pad_bytes:
+        document.set_metadata({"subject": "p" * pad_bytes})
+    data = document.tobytes()
+    document.close()
+    return data
+
+
+def make_jpeg(width: int, height: int, shade: int = 200) -> bytes:
+    """A plain grey JPEG of the given size."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (shade, shade, shade)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text layer of each page of a digital PDF."""
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        return [str(page.get_text()) for page in doc]
+
+
+def scanned_pdf(
+    pdf: bytes, *, dpi: int = 150, angle: float = 0.4, noise: float = 0.06, seed: int = 0
+) -> bytes:
+    """Each page of ``pdf`` printed and scanned: grey, slightly turned, blurred and grainy,
+    as a PDF of page-sized pictures without a text layer."""
+    rng = random.Random(seed)
+    out = pymupdf.open()
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        for page in doc:
+            pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+            picture = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+            picture = picture.point(lambda v: int(v * 0.88 + 16))  # grey paper, ink not black
+            turn = angle * (1 if rng.random() < 0.5 else -1)
+            picture = picture.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=240)
+            picture = picture.filter(ImageFilter.GaussianBlur(0.5))
+            grain = Image.effect_noise(picture.size, 40)
+            picture = Image.blend(picture, grain, noise)
+            buffer = io.BytesIO()
+            picture.save(buffer, "JPEG", quality=80)
+            target = out.new_page(width=page.rect.width, height=page.rect.height)
+            target.insert_image(target.rect, stream=buffer.getvalue())
+    return out.tobytes(deflate=True)

@@ -45,7 +45,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python bench/pages.py
+	$(BIN)/python -m bench.pages
 
 # Refit the local engine's confidence calibration and done threshold (docs/calibration.md):
 # score both golden sets with the current code, then fit on their field records.

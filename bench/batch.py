@@ -1,7 +1,7 @@
 """Batch ingest end to end: the Prefect ``batch-ingest`` flow over an inbox of mixed PDFs,
 with the llama engine against the fake vLLM server, while interactive uploads come in.
 
-Run: ``.venv/bin/python bench/batch.py [--docs 1000] [--slots 16] [--prefill-tps 40000]
+Run: ``.venv/bin/python -m bench.batch [--docs 1000] [--slots 16] [--prefill-tps 40000]
 [--decode-tps 6000] [--doc-concurrency 32] [--uploads 5]``. Prints figures; no asserts.
 
 - Documents: ``--docs`` PDFs of 1-10 pages (seeded), born-digital or scanned at random.
@@ -30,7 +30,6 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,19 +38,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.hardcases and tests.fakes
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-
-from core.settings import Settings  # noqa: E402
-from flows.intake import register_file  # noqa: E402
-from flows.pipeline import Pipeline, open_pipeline, run_document  # noqa: E402
-from flows.runtime import configure_prefect  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from tests import hardcases  # noqa: E402
-from tests.fakes.vllm_server import Capacity, spawn  # noqa: E402
+from core.settings import Settings
+from flows.intake import register_file
+from flows.pipeline import Pipeline, open_pipeline, run_document
+from flows.runtime import configure_prefect
+from storage.migrate import upgrade
+from tests.fakes.vllm_server import Capacity, spawn
+from tests.support import hardcases
 
 
 def make_inbox(folder: Path, count: int, seed: int) -> int:

@@ -44,14 +44,13 @@ import httpx
 import pymupdf
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from api.signing import sign
+from core.settings import Settings
+from storage import repository as repo
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade
 
-from api.signing import sign  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from storage import repository as repo  # noqa: E402
-from storage.database import make_engine, make_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ADMIN_URL = os.environ.get("FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "bench-hostile-secret-" + uuid.uuid4().hex

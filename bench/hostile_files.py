@@ -1,7 +1,7 @@
 """Hostile files through the real `folio` command: is every entry accounted for, do reasons
 keep the server's paths to themselves, and how long does a stopped run take to let go.
 
-Run: ``.venv/bin/python bench/hostile_files.py [--count 282] [--section folder|stop]
+Run: ``.venv/bin/python -m bench.hostile_files [--count 282] [--section folder|stop]
 [--root /path/to/other/checkout]``. Prints figures; no asserts. ``--root`` runs another
 checkout's code (``python -m cli`` from that folder, e.g. ``git archive COMMIT | tar -x``)
 against the same generated files, to compare.
@@ -43,11 +43,11 @@ from pathlib import Path
 import pymupdf
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support import hardcases
+from tests.support.documents import invoice_pdf
+from tests.support.truth import make_invoice_truth
 
-from examples.generate import invoice_pdf, make_invoice_truth  # noqa: E402
-from tests import hardcases  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FINAL = {"done", "partial", "needs_review", "failed", "blocked", "rejected"}
 

@@ -1,6 +1,6 @@
 """Page preparation speed and memory, next to the floor measured in the same run.
 
-Run: ``.venv/bin/python bench/pages.py`` (about a minute on 2 cores). Prints one line per
+Run: ``.venv/bin/python -m bench.pages`` (about a minute on 2 cores). Prints one line per
 figure; no asserts. The floor is the least any preparation must do for the same pages:
 PyMuPDF rendering straight at the final size plus Pillow's JPEG encode (PDFs), or Pillow's
 reduced decode, resize and encode (scans), in one process, with no text layer, no checks
@@ -21,24 +21,19 @@ import asyncio
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.hardcases, the shared file generators
+import pymupdf
+from PIL import Image
 
-import pymupdf  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from core.settings import Settings  # noqa: E402
-from extractors.prepare import PagePreparer  # noqa: E402
-from extractors.tokens import fit_tile_grid  # noqa: E402
-from models.document import FileKind  # noqa: E402
-from models.page import PreparedPage  # noqa: E402
-from tests import hardcases  # noqa: E402
+from core.settings import Settings
+from extractors.prepare import PagePreparer
+from extractors.tokens import fit_tile_grid
+from models.document import FileKind
+from models.page import PreparedPage
+from tests.support import hardcases
 
 
 def _median_ms(values: list[float]) -> float:

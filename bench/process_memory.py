@@ -5,7 +5,7 @@ resident memory of the CLI process and of its render workers every 50 ms. The Pr
 ephemeral API server, also a child process, is reported on its own line since its size does
 not depend on the document. Prints one line per document size; the target is a flat line.
 
-    .venv/bin/python bench/process_memory.py [--pages 100,250,500]
+    .venv/bin/python -m bench.process_memory [--pages 100,250,500]
 """
 
 from __future__ import annotations

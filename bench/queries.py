@@ -1,6 +1,6 @@
 """Analyst query figures on PostgreSQL: seed N documents in SQL, then time reports, filters, export.
 
-    .venv/bin/python bench/queries.py --documents 1000000
+    .venv/bin/python -m bench.queries --documents 1000000
 
 Uses a scratch database (dropped at the end) on FOLIO_TEST_POSTGRES_URL, as the tests do.
 """
@@ -24,14 +24,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from core.settings import Settings
+from storage import repository as repo
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.repository.reports import cost_report_from_ledger, field_report_from_fields
 
-from core.settings import Settings  # noqa: E402
-from storage import repository as repo  # noqa: E402
-from storage.database import make_engine, make_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.repository.reports import cost_report_from_ledger, field_report_from_fields  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 ADMIN = os.environ.get("FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -1,6 +1,6 @@
 """What the cost-rollup triggers (migration 0008) cost concurrent intake of one tenant.
 
-    .venv/bin/python bench/rollup_contention.py --threads 16 --seconds 10
+    .venv/bin/python -m bench.rollup_contention --threads 16 --seconds 10
 
 Registers documents of a single tenant from N threads, one document per transaction (as
 intake does), on a scratch PostgreSQL database at revision 0007 (no rollups) and then at
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -20,12 +19,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from core.settings import Settings  # noqa: E402
-from storage import repository as repo  # noqa: E402
-from storage.database import make_engine, make_session_factory, session_scope  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from core.settings import Settings
+from storage import repository as repo
+from storage.database import make_engine, make_session_factory, session_scope
+from storage.migrate import upgrade
 
 ADMIN = os.environ.get("FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -2,7 +2,7 @@
 structured answer loops on whitespace until its token budget is spent (vLLM issue #38696,
 xgrammar at temperature 0 without ``disable_any_whitespace``).
 
-Run: ``.venv/bin/python bench/runaway.py [--docs 6] [--cure]``. Prints figures; no asserts.
+Run: ``.venv/bin/python -m bench.runaway [--docs 6] [--cure]``. Prints figures; no asserts.
 
 Documents (1-2 page invoices: digital, and scanned ones that go to the model as images) go
 through the whole pipeline (intake, policy, quote, extract, persist in SQLite) with the
@@ -31,7 +31,9 @@ import tempfile
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+
+from tests.support.documents import invoice_pdf, scanned_pdf
+from tests.support.truth import make_invoice_truth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,10 +49,12 @@ def parse_args() -> argparse.Namespace:
 
 ARGS = parse_args()
 FOLIO = (ARGS.folio or ROOT).resolve()
-sys.path.insert(0, str(FOLIO))  # Folio (and its tests.* helpers) from the checkout measured
+if ARGS.folio is not None:
+    # Folio itself from the checkout measured; the test documents (imported above) and the
+    # fake server (started from this tree) stay this tree's.
+    sys.path.insert(0, str(FOLIO))
 
 from core.settings import Settings  # noqa: E402
-from examples.generate import invoice_pdf, make_invoice_truth  # noqa: E402
 from flows.intake import register_file  # noqa: E402
 from flows.pipeline import open_pipeline, run_document  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -58,27 +62,15 @@ from storage.migrate import upgrade  # noqa: E402
 
 def make_documents(folder: Path, count: int, seed: int) -> list[Path]:
     """``count`` invoices of 1-2 pages: even ones born-digital, odd ones scanned."""
-    scans = _scans_module()
     rng = random.Random(seed)
     paths = []
     for index in range(count):
         digital = invoice_pdf(make_invoice_truth(seed * 100 + index), pages=rng.randint(1, 2))
-        data = digital if index % 2 == 0 else scans.scanned_pdf(digital)
+        data = digital if index % 2 == 0 else scanned_pdf(digital)
         path = folder / f"doc{index:02d}-{'digital' if index % 2 == 0 else 'scanned'}.pdf"
         path.write_bytes(data)
         paths.append(path)
     return paths
-
-
-def _scans_module() -> Any:
-    """``tests.fakes.scans`` of this tree (an older checkout may not have it)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_scans", ROOT / "tests" / "fakes" / "scans.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def start_fake(cure: bool) -> tuple[subprocess.Popen[str], str]:

@@ -1,6 +1,6 @@
 """End-to-end throughput of Folio with the llama engine against the fake vLLM server.
 
-Run: ``.venv/bin/python bench/throughput.py [--docs 200] [--slots 64] [--prefill-tps 40000]
+Run: ``.venv/bin/python -m bench.throughput [--docs 200] [--slots 64] [--prefill-tps 40000]
 [--decode-tps 6000] [--stream-interval 16 | --no-stream]``. Prints figures; no asserts.
 
 The fake runs in its own process with a stated capacity (see ``tests/fakes/vllm_server``:
@@ -20,30 +20,25 @@ import argparse
 import asyncio
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.hardcases and tests.fakes
-
-from core.settings import Settings  # noqa: E402
-from extractors.llama import LlamaEngine  # noqa: E402
-from extractors.prepare import PagePreparer  # noqa: E402
-from flows.intake import register_file  # noqa: E402
-from flows.pipeline import Pipeline, run_document  # noqa: E402
-from models.extraction import PageExtraction  # noqa: E402
-from models.page import PageRoute, PreparedPage  # noqa: E402
-from models.schemas import ExtractionSchema  # noqa: E402
-from models.usage import EngineCall  # noqa: E402
-from storage.blobs import BlobStore  # noqa: E402
-from storage.database import make_engine, make_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from tests import hardcases  # noqa: E402
-from tests.fakes.vllm_server import Capacity, spawn  # noqa: E402
+from core.settings import Settings
+from extractors.llama import LlamaEngine
+from extractors.prepare import PagePreparer
+from flows.intake import register_file
+from flows.pipeline import Pipeline, run_document
+from models.extraction import PageExtraction
+from models.page import PageRoute, PreparedPage
+from models.schemas import ExtractionSchema
+from models.usage import EngineCall
+from storage.blobs import BlobStore
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade
+from tests.fakes.vllm_server import Capacity, spawn
+from tests.support import hardcases
 
 
 class RecordingEngine:

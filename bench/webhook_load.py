@@ -8,9 +8,9 @@ The clients are cheap on purpose (they share the machine's cores with the server
 keeps one HTTP/1.1 connection alive over raw asyncio streams and sends a multipart body
 prebuilt around the PDF, made distinct by a suffix, so the figure measures the API.
 
-    .venv/bin/python bench/webhook_load.py --clients 32 --seconds 60
-    .venv/bin/python bench/webhook_load.py --seconds 10 --no-process
-    .venv/bin/python bench/webhook_load.py --seconds 10 --no-process --workers 2
+    .venv/bin/python -m bench.webhook_load --clients 32 --seconds 60
+    .venv/bin/python -m bench.webhook_load --seconds 10 --no-process
+    .venv/bin/python -m bench.webhook_load --seconds 10 --no-process --workers 2
 """
 
 from __future__ import annotations
@@ -33,16 +33,15 @@ import httpx
 import pymupdf
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core.settings import Settings
+from models.document import DocumentStatus
+from storage import repository as repo
+from storage.blobs import BlobStore
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.tables import Document
 
-from core.settings import Settings  # noqa: E402
-from models.document import DocumentStatus  # noqa: E402
-from storage import repository as repo  # noqa: E402
-from storage.blobs import BlobStore  # noqa: E402
-from storage.database import make_engine, make_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.tables import Document  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ADMIN_URL = os.environ.get("FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BOUNDARY = "folio-bench-boundary-7d1c"

@@ -1,6 +1,6 @@
 """What the second witness buys: wrong essential values that end ``done``, with it and without.
 
-Run: ``.venv/bin/python bench/witness.py [--docs 40] [--wrong-share 0.3] [--seed 1]
+Run: ``.venv/bin/python -m bench.witness [--docs 40] [--wrong-share 0.3] [--seed 1]
 [--witness ocr,off] [--logprobs on,off] [--scan-dpi 150] [--scan-noise 0.06] [--scan-angle 0.4]
 [--verbose]``. Prints figures; no asserts.
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -38,20 +37,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.fakes
-
-from core.settings import Settings  # noqa: E402
-from examples.generate import InvoiceTruth, invoice_pdf, make_invoice_truth  # noqa: E402
-from flows.intake import register_file  # noqa: E402
-from flows.pipeline import open_pipeline, run_document  # noqa: E402
-from models.document import DocumentStatus  # noqa: E402
-from models.extraction import DocumentExtraction  # noqa: E402
-from storage import repository as repo  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from tests.fakes.scans import describe_scan, page_texts, scanned_pdf  # noqa: E402
-from tests.fakes.vllm_server import FakeVllmServer  # noqa: E402
+from core.settings import Settings
+from flows.intake import register_file
+from flows.pipeline import open_pipeline, run_document
+from models.document import DocumentStatus
+from models.extraction import DocumentExtraction
+from storage import repository as repo
+from storage.migrate import upgrade
+from tests.fakes.scans import describe_scan
+from tests.fakes.vllm_server import FakeVllmServer
+from tests.support.documents import invoice_pdf, page_texts, scanned_pdf
+from tests.support.truth import InvoiceTruth, make_invoice_truth
 
 ESSENTIAL = ("vendor_name", "invoice_number", "invoice_date", "total_amount")
 WRONG_IN_TURN = ("total_amount", "invoice_number", "invoice_date")

@@ -220,9 +220,7 @@ async def run(args: argparse.Namespace, fake_pid: int, base_url: str, folder: Pa
         upload_paths[-1].write_bytes(hardcases.scanned_pdf(2, seed=900_000 + index))
 
     warm0 = time.perf_counter()
-    await batch_ingest(
-        inbox=str(folder / "empty"), settings=settings.replace(batch={"after": "keep"})
-    )
+    await batch_ingest(inbox=str(folder / "empty"), settings=settings.replace(batch={"after": "keep"}))
     warm = time.perf_counter() - warm0
 
     async with open_pipeline(settings, engine_name="llama") as interactive:

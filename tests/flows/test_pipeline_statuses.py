@@ -1,66 +1,26 @@
 """How run_document ends a document when pages or the engine fail, or another worker holds it.
 
-The pipeline is assembled by hand around the real preparer, database and local engine, with
-an engine wrapper that fails chosen pages: the statuses and reasons come from the pipeline's
-own logic, the failures from the wrapper."""
+The pipeline is assembled by hand around the real preparer and database, with the in-process
+fake engine (``tests.fakes.engine``) failing or raising on chosen pages: the statuses and
+reasons come from the pipeline's own logic, the failures from the fake."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 
 from core.settings import Settings
-from extractors.engines.local import LocalEngine
 from extractors.prepare import PagePreparer
 from flows.intake import register_file
 from flows.pipeline import Pipeline, run_document
 from models.document import DocumentStatus
-from models.extraction import PageExtraction, PageFailure
-from models.page import PreparedPage
-from models.schemas import ExtractionSchema
-from models.usage import EngineCall
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.fakes.engine import FakeEngine
 from tests.support.documents import invoice_pdf
 from tests.support.truth import make_invoice_truth
-
-
-class FailingPages:
-    """The local engine, except that chosen pages fail (as data) or raise (an engine bug)."""
-
-    name = "local"
-    model = "test-wrapper"
-    max_pages_per_call = 1
-
-    def __init__(self, settings: Settings, *, fail: set[int] = frozenset(), crash: set[int] = frozenset()):
-        self.inner = LocalEngine(settings)
-        self.fail, self.crash = fail, crash
-
-    async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
-        number = pages[0].page_number
-        if number in self.crash:
-            raise RuntimeError(f"engine bug on page {number}")
-        if number in self.fail:
-            return PageExtraction(
-                page_numbers=[number],
-                failure=PageFailure(page_number=number, code="model_server", message="503 busy"),
-                calls=[
-                    EngineCall(
-                        engine="local",
-                        page_numbers=[number],
-                        error_code="model_server",
-                        http_status=503,
-                        error="busy",
-                    )
-                ],
-            )
-        return await self.inner.extract(pages, schema)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def process(settings: Settings, data: bytes, tmp_path: Path, engine, *, owner: str | None = None):
@@ -101,7 +61,7 @@ def process(settings: Settings, data: bytes, tmp_path: Path, engine, *, owner: s
 def test_one_failed_page_makes_the_document_partial_and_keeps_the_rest(db_settings, tmp_path):
     truth = make_invoice_truth(31)
     run, document, ledger, _ = process(
-        db_settings, invoice_pdf(truth, pages=2), tmp_path, FailingPages(db_settings, fail={1})
+        db_settings, invoice_pdf(truth, pages=2), tmp_path, FakeEngine(truth.schema_values(), fail={1})
     )
     assert run.status is DocumentStatus.PARTIAL
     assert "page(s) 1 of 2 failed" in run.reason and "503 busy" in run.reason
@@ -118,7 +78,7 @@ def test_an_engine_that_raises_fails_its_page_not_the_worker(settings, tmp_path)
         settings,
         invoice_pdf(make_invoice_truth(32), pages=2),
         tmp_path,
-        FailingPages(settings, crash={2}),
+        FakeEngine({}, crash={2}),
     )
     assert run.status is DocumentStatus.PARTIAL
     assert "engine bug on page 2" in run.reason
@@ -129,7 +89,7 @@ def test_every_page_failing_makes_the_document_failed(settings, tmp_path):
         settings,
         invoice_pdf(make_invoice_truth(33), pages=2),
         tmp_path,
-        FailingPages(settings, fail={1, 2}),
+        FakeEngine({}, fail={1, 2}),
     )
     assert run.status is DocumentStatus.FAILED
     assert run.reason.startswith("all 2 page(s) failed")
@@ -141,9 +101,7 @@ def test_a_time_limit_nothing_can_meet_ends_the_document_with_a_reason(tmp_path)
         storage={"data_dir": tmp_path / "var"},
         pages={"render_timeout_s": 0.000001, "render_images": "always", "render_workers": 1},
     )
-    run, document, _, _ = process(
-        settings, invoice_pdf(make_invoice_truth(34)), tmp_path, LocalEngine(settings)
-    )
+    run, document, _, _ = process(settings, invoice_pdf(make_invoice_truth(34)), tmp_path, FakeEngine({}))
     # Opening the file in a worker is bounded by the same limit: the file is rejected or its
     # page fails; either way it ends in a stated status with a reason, and nothing hangs.
     assert run.status in (DocumentStatus.FAILED, DocumentStatus.REJECTED)
@@ -180,7 +138,7 @@ def test_a_document_held_by_another_worker_is_left_alone(settings, tmp_path):
                     sessions=make_session_factory(db),
                     blobs=BlobStore(settings.storage.blob_dir),
                     preparer=preparer,
-                    engine=LocalEngine(settings),
+                    engine=FakeEngine({}),
                 )
                 return await run_document(pipeline, intake.document_id)
         finally:

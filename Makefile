@@ -1,12 +1,14 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up, then process the bundled examples end to end (SQLite, local engine)
-#   make test   set up, then run the test suite
+#   make test   set up, then run the test suite (everything; what CI runs)
+#   make check  lint, types and the fast tests (pytest -m "not slow"; tests/conftest.py says
+#               what is slow): about 2 minutes on 2 cores
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system-deps lint typecheck bench examples clean calibrate
+.PHONY: demo test check setup system-deps lint typecheck bench examples clean calibrate
 
 demo: setup
 	$(BIN)/folio process examples/invoices --schema invoice
@@ -18,6 +20,9 @@ demo: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: lint typecheck
+	$(BIN)/pytest -m "not slow" -q $(PYTEST_ARGS)
 
 setup: system-deps $(STAMP)
 

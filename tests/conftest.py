@@ -1,8 +1,16 @@
-"""Shared fixtures: settings in a temp data dir, and databases (SQLite and PostgreSQL).
+"""Shared fixtures: settings in a temp data dir, and databases (SQLite and PostgreSQL);
+and the test tiers.
 
 PostgreSQL tests need the server at FOLIO_TEST_POSTGRES_URL (default
 postgresql+psycopg://postgres@127.0.0.1:5432/test). Where it is absent they skip with a
 visible message, unless FOLIO_REQUIRE_POSTGRES=1 (set by .ci/run), which makes them fail.
+
+Tiers: ``pytest -m "not slow"`` (``make check``) is the fast tier; ``pytest`` (``make
+test``, CI) runs everything. Besides the tests marked ``slow`` by hand (real OCR, big
+generated sets), a test is slow when it runs on PostgreSQL (its SQLite twin stays fast),
+needs the Prefect test server, or sits in a module of ``SLOW_MODULES`` (child processes,
+real servers, OCR through whole flows). Test documents and helpers live in ``tests.support``,
+fakes (the vLLM server, an in-process engine) in ``tests.fakes``.
 """
 
 from __future__ import annotations
@@ -16,6 +24,41 @@ import pytest
 import sqlalchemy as sa
 
 from core.settings import Settings
+
+# Fixtures that make a test slow: a PostgreSQL database, the Prefect test server.
+SLOW_FIXTURES = frozenset({"postgres_server_url", "prefect_server"})
+
+# Modules whose every test is slow, and why (measured on 2 cores: seconds to minutes each).
+SLOW_MODULES = {
+    "tests/test_cli_batch.py": "runs folio batch in a child process over Prefect",
+    "tests/test_cli_eval.py": "runs folio eval in a child process",
+    "tests/test_cli_process.py": "runs folio process in a child process",
+    "tests/test_cli_stop.py": "runs folio in a child process and signals it",
+    "tests/flows/test_llama_flow.py": "whole flows against the fake vLLM server, OCR witness",
+    "tests/flows/test_scale_out.py": "several worker processes",
+    "tests/flows/test_batch.py": "inbox runs through the Prefect flow",
+    "tests/flows/test_stopping.py": "batch runs against a slow fake vLLM server",
+    "tests/api/test_kill_and_recover.py": "kills a uvicorn child process mid-document",
+    "tests/api/test_openapi_fuzz.py": "schema fuzzing of every operation",
+    "tests/api/test_edge_fuzz.py": "fuzzed uploads",
+    "tests/analytics/test_dashboard.py": "a browser against a uvicorn child process",
+    "tests/extractors/llama/test_fairness.py": "fake vLLM servers fed from other processes",
+    "tests/support/test_invoice_set.py": "generates and renders golden sets",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tier (see the module docstring)."""
+    root = config.rootpath
+    for item in items:
+        module = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if (
+            module in SLOW_MODULES
+            or item.get_closest_marker("postgres") is not None
+            or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(pytest.mark.slow)
+
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FOLIO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -73,7 +73,7 @@ def _postgres_available() -> str | None:
             conn.execute(sa.text("select 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # any failure to connect means "not available"
+    except Exception as exc:  # noqa: BLE001 (any failure to connect means "not available")
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 

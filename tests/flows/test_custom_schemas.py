@@ -10,7 +10,6 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-import pymupdf
 import pytest
 
 from core.errors import ConfigurationError
@@ -50,6 +49,7 @@ PO_SCHEMA = {
 MODEL_FILE = '''
 import datetime as dt
 from pydantic import BaseModel, Field
+from tests.support.documents import purchase_order_pdf
 
 
 class DeliveryNote(BaseModel):
@@ -183,19 +183,12 @@ def purchase_order_pdf(seed: int) -> tuple[bytes, dict]:
         "buyer": rng.choice(["Hartley Foods Ltd", "Norrland Timber AB", "Casa Verde SL"]),
         "total": Decimal(rng.randrange(100, 10**7)) / 100,
     }
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((72, 72), "PURCHASE ORDER", fontsize=16)
-    lines = [
+    data = purchase_order_pdf(
         f"PO Number: {truth['po_number']}",
         f"Order Date: {truth['order_date']}",
         f"Buyer: {truth['buyer']}",
         f"Total: {truth['total']:,.2f}",
-    ]
-    for index, line in enumerate(lines):
-        page.insert_text((72, 120 + 24 * index), line, fontsize=11)
-    data = doc.tobytes()
-    doc.close()
+    )
     return data, truth
 
 

@@ -7,7 +7,6 @@ import asyncio
 import json
 from pathlib import Path
 
-import pymupdf
 import pytest
 
 from core.errors import ConfigurationError
@@ -18,6 +17,7 @@ from models.evaluation import DateOrder
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.support.documents import purchase_order_pdf
 
 
 def touch(path: Path, data: bytes | str = b"%PDF-1.7\n") -> Path:
@@ -94,13 +94,7 @@ PO_SCHEMA = {
 
 
 def purchase_order(path: Path, number: str, date: str, total: str) -> None:
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((72, 72), "PURCHASE ORDER", fontsize=16)
-    for i, line in enumerate((f"PO Number: {number}", f"Order Date: {date}", f"Total: {total}")):
-        page.insert_text((72, 120 + 24 * i), line, fontsize=11)
-    path.write_bytes(doc.tobytes())
-    doc.close()
+    path.write_bytes(purchase_order_pdf(f"PO Number: {number}", f"Order Date: {date}", f"Total: {total}"))
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -280,6 +280,18 @@ def make_pdf(*lines: str, pages: int = 1, pad_bytes: int = 0) -> bytes:
     return data
 
 
+def purchase_order_pdf(*lines: str) -> bytes:
+    """A one-page purchase order (a custom schema's document): the title, ``lines`` under it."""
+    document = pymupdf.open()
+    page = document.new_page()
+    page.insert_text((72, 72), "PURCHASE ORDER", fontsize=16)
+    for row, line in enumerate(lines):
+        page.insert_text((72, 120 + 24 * row), line, fontsize=11)
+    data = document.tobytes()
+    document.close()
+    return data
+
+
 def make_jpeg(width: int, height: int, shade: int = 200) -> bytes:
     """A plain grey JPEG of the given size."""
     buffer = io.BytesIO()

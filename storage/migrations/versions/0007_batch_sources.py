@@ -1,4 +1,4 @@
-"""Batch ingest bookkeeping (issue 6): the files seen in batch sources.
+"""Batch ingest bookkeeping: the files seen in batch sources.
 
 Revision ID: 0007
 Revises: 0006

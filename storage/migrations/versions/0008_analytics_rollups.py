@@ -1,4 +1,4 @@
-"""Analytics at scale (issue 7): rollups the reports read instead of scanning, and indexes.
+"""Analytics at scale: rollups the reports read instead of scanning, and indexes.
 
 Revision ID: 0008
 Revises: 0007
@@ -12,7 +12,7 @@ Create Date: 2026-11-27
   and field, and the number of current extractions per tenant and schema.
 
 The cost tables are kept by triggers (every writer of ``documents`` or ``usage_ledger``,
-in the writer's transaction); the field tables by ``storage.repository.fields`` and
+in the writer's transaction); the field tables by ``storage.repository.extractions`` and
 ``extractions``. Existing rows are backfilled here. Frozen: this file imports nothing of
 Folio's, so it keeps building the schema it built whatever the application becomes.
 """

@@ -227,6 +227,7 @@ def test_polyglot_is_processed_only_as_its_leading_type(
     assert all(abs(a - b) < 25 for a, b in zip(center, color, strict=True))
 
 
+@pytest.mark.slow  # waits out real timeouts and latencies
 def test_page_time_limit_and_crash_fail_one_page_each_and_workers_are_replaced(
     tmp_path: Path,
 ) -> None:

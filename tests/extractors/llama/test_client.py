@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 
 from extractors.llama import llama_server_healthy
 from extractors.llama.client import VllmClient, health_url
@@ -38,6 +39,7 @@ def test_health_url_is_at_the_server_root() -> None:
     assert health_url("http://gpu1:8000/v1/") == "http://gpu1:8000/health"
 
 
+@pytest.mark.slow  # waits out real timeouts and latencies
 def test_requests_go_to_the_replica_with_fewest_outstanding(tmp_path: Path) -> None:
     with FakeVllmServer() as slow, FakeVllmServer() as fast:
         slow.faults.latency_s = 1.5

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import httpx
+import pytest
 
 from extractors.llama.stream import StreamReader, StreamTiming
 from models.page import PreparedPage
@@ -80,6 +81,7 @@ def test_a_streamed_answer_reads_the_same_as_a_whole_one(
     assert w_call.first_token_ms is None and w_call.tokens_per_s is None
 
 
+@pytest.mark.slow  # waits out real timeouts and latencies
 def test_a_long_healthy_answer_finishes_streamed_where_a_whole_one_times_out(
     fake: FakeVllmServer, invoice: Invoice, tmp_path: Path
 ) -> None:

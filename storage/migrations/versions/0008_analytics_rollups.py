@@ -12,8 +12,8 @@ Create Date: 2026-11-27
   and field, and the number of current extractions per tenant and schema.
 
 The cost tables are kept by triggers (every writer of ``documents`` or ``usage_ledger``,
-in the writer's transaction); the field tables by ``storage.repository.extractions`` and
-``extractions``. Existing rows are backfilled here. Frozen: this file imports nothing of
+in the writer's transaction); the field tables by
+``storage.repository.extractions``. Existing rows are backfilled here. Frozen: this file imports nothing of
 Folio's, so it keeps building the schema it built whatever the application becomes.
 """
 

@@ -20,6 +20,7 @@ from models.schemas import BUILTIN_SCHEMAS
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.support import documents
 
 PO_SCHEMA = {
     "type": "object",
@@ -49,7 +50,6 @@ PO_SCHEMA = {
 MODEL_FILE = '''
 import datetime as dt
 from pydantic import BaseModel, Field
-from tests.support.documents import purchase_order_pdf
 
 
 class DeliveryNote(BaseModel):
@@ -183,7 +183,7 @@ def purchase_order_pdf(seed: int) -> tuple[bytes, dict]:
         "buyer": rng.choice(["Hartley Foods Ltd", "Norrland Timber AB", "Casa Verde SL"]),
         "total": Decimal(rng.randrange(100, 10**7)) / 100,
     }
-    data = purchase_order_pdf(
+    data = documents.purchase_order_pdf(
         f"PO Number: {truth['po_number']}",
         f"Order Date: {truth['order_date']}",
         f"Buyer: {truth['buyer']}",

@@ -1,8 +1,11 @@
-"""The steps of one document, as plain async code: claim, policy, prepare, quote, extract,
-merge, check, persist. The Prefect flows in ``flows.process`` are thin wrappers around
+"""One document from claim to final status, as plain async code: claim, policy, prepare,
+quote, extract, merge, check, persist. The policy, inspect and quote steps live in
+``flows.steps`` and the model-server step in ``flows.readiness``; the rules they apply in
+``flows.cost_rules``. The Prefect flows in ``flows.process`` are thin wrappers around
 ``run_document``; nothing here imports Prefect.
 
-Every document ends in a stated status with a reason; no exception from a file escapes.
+Every document ends in a stated status with a reason, written by ``flows.steps.record_ending``;
+no exception from a file escapes.
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from core.settings import Settings
 from flows.intake import register_file
 from flows.pipeline import Pipeline, open_pipeline, run_document
 from flows.runtime import configure_prefect
+from models.outcome import BatchReport
 from storage.migrate import upgrade
 from tests.fakes.vllm_server import Capacity, spawn
 from tests.support import hardcases
@@ -247,7 +248,7 @@ async def run(args: argparse.Namespace, fake_pid: int, base_url: str, folder: Pa
 class Measured:
     """What one run measured, for the report."""
 
-    result: dict[str, Any]  # the batch flow's summary
+    result: BatchReport  # the batch flow's summary
     timings: dict[str, list[float]]  # seconds per instrumented call, by name
     wall: float  # seconds from the batch's start to its end
     warm: float  # seconds to start the ephemeral server and the first flow (excluded)
@@ -283,7 +284,7 @@ def report(args: argparse.Namespace, settings: Settings, measured: Measured) -> 
     )
     print(  # noqa: T201
         f"batch: {args.docs} docs, {pages} pages (of {pages_total} generated), {pages / wall:.1f} pages/s = "
-        f"{busy_s / wall:.2f} of fake capacity; wall {wall:.1f} s; statuses {result['by_status']}; "
+        f"{busy_s / wall:.2f} of fake capacity; wall {wall:.1f} s; statuses {result.by_status}; "
         f"{len(calls)} model calls"
     )
     task_ms = statistics.mean(task_overhead) * 1000 if task_overhead else 0.0

@@ -26,6 +26,7 @@ from core.logging import configure_logging
 
 if TYPE_CHECKING:
     from flows.batch import BatchFileOutcome
+    from models.outcome import BatchReport
 
 
 @app.command()
@@ -81,7 +82,7 @@ def batch(
             sys.stdout.write(json.dumps(outcome.file.row(), default=_json_default) + "\n")
             sys.stdout.flush()
 
-    async def run(on_progress: Any, stop: StopRequest) -> dict[str, Any]:
+    async def run(on_progress: Any, stop: StopRequest) -> BatchReport:
         token = BATCH_OBSERVERS.set((on_document, on_progress))
         stop_token = BATCH_STOP.set(stop)
         try:
@@ -118,27 +119,26 @@ def batch(
 
 
 def _summary_line(
-    path: Path, result: dict[str, Any] | None, ended: list[BatchFileOutcome], elapsed: float
+    path: Path, result: BatchReport | None, ended: list[BatchFileOutcome], elapsed: float
 ) -> str:
     """The run in one line; ``result`` None (a stopped run that did not report in time):
     counted from the outcomes seen as they ended."""
     if result is None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(str(o.status) for o in ended).items()))
         return f"batch {path}: {counts or 'nothing ended'}; {elapsed:.1f} s"
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(result["by_status"].items())) or "no new files"
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(result.by_status.items())) or "no new files"
     return (
-        f"batch {path}: {counts}; {result['pages']} page(s), ${result['cost_usd']}, {elapsed:.1f} s "
-        f"({result['skipped_known']} already ingested, {result['skipped_unsettled']} still being "
+        f"batch {path}: {counts}; {result.pages} page(s), ${result.cost_usd}, {elapsed:.1f} s "
+        f"({result.skipped_known} already ingested, {result.skipped_unsettled} still being "
         f"written{_skipped_words(result)})"
     )
 
 
-def _skipped_words(result: dict[str, Any]) -> str:
+def _skipped_words(result: BatchReport) -> str:
     """', 2 hidden, 1 link not read' for the entries the inbox did not read, if any."""
-    skipped = result.get("skipped") or {}
-    if not skipped:
+    if not result.skipped:
         return ""
-    return ", " + ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items())) + " not read"
+    return ", " + ", ".join(f"{n} {kind}" for kind, n in sorted(result.skipped.items())) + " not read"
 
 
 def _with_progress_bar(run: Any) -> Any:

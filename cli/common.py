@@ -39,7 +39,9 @@ class EngineChoice(StrEnum):
 def _settings() -> Settings:
     try:
         settings = Settings()
-    except Exception as exc:  # pydantic's message names the bad FOLIO_ variable
+    # A bad value (pydantic's ValidationError and SettingsError are ValueErrors; their message
+    # names the FOLIO_ variable), or an .env file that cannot be read (OSError).
+    except (ValueError, OSError) as exc:
         err.print(f"[red]invalid settings:[/red] {exc}")
         raise typer.Exit(2) from None
     configure_logging(settings.logging.level)

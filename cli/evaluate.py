@@ -19,7 +19,7 @@ from models.evaluation import DateOrder
 
 if TYPE_CHECKING:  # flows are imported inside the command, after the settings are read
     from core.settings import Settings
-    from flows.evaluation import EvaluationRun, GoldenSet
+    from flows.evaluation import EvaluationOptions, EvaluationRun, GoldenSet
 
 
 def _usage(message: str) -> typer.Exit:
@@ -106,7 +106,16 @@ def evaluate(
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)  # Prefect's home stays the user's: its start-up is paid once
-    run = _run(settings, golden, schema_name, engine, database, keep, reprocess, paths)
+    from flows.evaluation import EvaluationOptions
+
+    options = EvaluationOptions(
+        engine=engine.value if engine else None,
+        database_url=database,
+        keep=keep,
+        reprocess=reprocess,
+        paths=tuple(str(p) for p in paths),
+    )
+    run = _run(settings, golden, schema_name, options)
     _output(run, as_json=as_json, report_file=report_file, records_file=records_file)
 
 
@@ -118,29 +127,14 @@ def _manifest_schema(golden: GoldenSet) -> str:
 
 
 def _run(
-    settings: Settings,
-    golden: GoldenSet,
-    schema_name: str,
-    engine: EngineChoice | None,
-    database: str | None,
-    keep: bool,
-    reprocess: bool,
-    paths: list[Path],
+    settings: Settings, golden: GoldenSet, schema_name: str, options: EvaluationOptions
 ) -> EvaluationRun:
     from flows.evaluation import evaluate_golden_set
 
     def start(on_progress: Any) -> EvaluationRun:
         return asyncio.run(
             evaluate_golden_set(
-                settings,
-                golden,
-                schema_name=schema_name,
-                engine=engine.value if engine else None,
-                database_url=database,
-                keep=keep,
-                reprocess=reprocess,
-                paths=[str(p) for p in paths],
-                on_progress=on_progress,
+                settings, golden, schema_name=schema_name, options=options, on_progress=on_progress
             )
         )
 

@@ -32,7 +32,7 @@ from flows.schemas import resolve_schema
 from flows.sources import Source, SourceChangedError, SourceItem, SourceSkip
 from flows.stopping import STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus
-from models.outcome import FileOutcome, FileStatus
+from models.outcome import BatchReport, FileOutcome, FileStatus
 from storage import repository as repo
 from storage.blobs import BlobStore
 from storage.database import make_engine, make_session_factory
@@ -123,23 +123,50 @@ class BatchSummary:
         """Files per final (or current) document status."""
         return dict(Counter(str(o.status) for o in self.outcomes))
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready counts (the flow's return value)."""
-        return {
-            "source": self.source,
-            "files_seen": self.files_seen,
-            "registered": self.registered,
-            "resumed": self.resumed,
-            "skipped_known": self.skipped_known,
-            "skipped_unsettled": self.skipped_unsettled,
-            "skipped": dict(self.skipped),
-            "stopped": self.stopped,
-            "processed": self.processed,
-            "by_status": self.by_status,
-            "pages": self.pages,
-            "cost_usd": str(self.cost_usd),
-            "elapsed_s": round(self.elapsed_s, 3),
-        }
+    def report(self, flow_run_id: str | None = None) -> BatchReport:
+        """The counts without the per-file outcomes (the flow's return value)."""
+        return BatchReport(
+            source=self.source,
+            files_seen=self.files_seen,
+            registered=self.registered,
+            resumed=self.resumed,
+            skipped_known=self.skipped_known,
+            skipped_unsettled=self.skipped_unsettled,
+            skipped=dict(self.skipped),
+            stopped=self.stopped,
+            processed=self.processed,
+            by_status=self.by_status,
+            pages=self.pages,
+            cost_usd=self.cost_usd,
+            elapsed_s=round(self.elapsed_s, 3),
+            flow_run_id=flow_run_id,
+        )
+
+
+@dataclass(frozen=True)
+class BatchHooks:
+    """How a caller follows and steers a batch run; every hook is optional.
+
+    ``on_document`` and ``on_progress`` may be plain functions or coroutine functions;
+    ``on_registered`` is called (plain) in the registering thread. ``run_one`` processes one
+    document (default ``run_document``; the Prefect flow wraps it in a task run). ``stop``:
+    once set, no new file is started, documents in progress go back to the queue (their
+    files stay registered, and the next run resumes them) and the summary says ``stopped``.
+    """
+
+    on_document: Callable[[BatchFileOutcome], Any] | None = None
+    on_progress: Callable[[BatchProgress], Any] | None = None
+    on_registered: Callable[[IntakeResult], Any] | None = None
+    run_one: RunOne | None = None
+    stop: StopRequest | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where the run's new files are registered (the settings' defaults filled in)."""
+
+    schema_name: str
+    tenant: str
 
 
 @dataclass(frozen=True)
@@ -167,37 +194,31 @@ async def run_batch_ingest(
     schema_name: str | None = None,
     tenant: str | None = None,
     engine: str | None = None,
-    on_document: Callable[[BatchFileOutcome], Any] | None = None,
-    on_progress: Callable[[BatchProgress], Any] | None = None,
-    on_registered: Callable[[IntakeResult], Any] | None = None,
-    run_one: RunOne | None = None,
-    stop: StopRequest | None = None,
+    hooks: BatchHooks | None = None,
 ) -> BatchSummary:
     """Ingest everything new in ``source`` and finish what an earlier run left; every file
     ends done or failed with a reason, and no bad file stops the run. Entries the source
     does not read (hidden, links, special files) are reported as ``skipped`` outcomes.
-
-    ``on_document`` and ``on_progress`` may be plain functions or coroutine functions;
-    ``on_registered`` is called (plain) in the registering thread. ``run_one`` processes one document
-    (default ``run_document``; the Prefect flow wraps it in a task run). ``stop``: once set,
-    no new file is started, documents in progress go back to the queue (their files stay
-    registered, and the next run resumes them) and the summary says ``stopped``.
+    ``hooks``: callbacks, the way one document is run, and the stop request (``BatchHooks``).
     """
     started = time.perf_counter()
-    schema_name = schema_name or settings.tenancy.default_schema
-    tenant = tenant or settings.tenancy.default_tenant
+    hooks = hooks or BatchHooks()
+    target = _Target(
+        schema_name=schema_name or settings.tenancy.default_schema,
+        tenant=tenant or settings.tenancy.default_tenant,
+    )
     upgrade(settings)
     db = make_engine(settings)
     try:
         sessions = make_session_factory(db)
         with sessions() as session:
-            resolve_schema(session, schema_name)  # an unknown schema stops the run before anything
+            resolve_schema(session, target.schema_name)  # an unknown schema stops the run before anything
         scan = await asyncio.to_thread(source.scan)
         summary = BatchSummary(
             source=source.name, files_seen=len(scan.items), skipped_unsettled=scan.unsettled
         )
         for skip in scan.skipped:
-            await _report_skipped(source, skip, summary, on_document)
+            await _report_skipped(source, skip, summary, hooks.on_document)
         new, resumed = await asyncio.to_thread(_plan, sessions, source, scan.items, summary)
         log.info(
             "batch %s: %d new file(s), %d resumed, %d already ingested, %d still being written",
@@ -211,24 +232,14 @@ async def run_batch_ingest(
             summary.elapsed_s = time.perf_counter() - started
             return summary
         run = _BatchRun(
-            settings,
-            source,
-            sessions=sessions,
-            summary=summary,
-            schema_name=schema_name,
-            tenant=tenant,
-            total=len(new) + len(resumed),
-            started=started,
-            on_document=on_document,
-            on_progress=on_progress,
-            on_registered=on_registered,
+            settings, source, sessions=sessions, summary=summary, target=target, hooks=hooks, started=started
         )
         async with open_pipeline(settings, engine_name=engine) as pipeline:
-            work = run.run(pipeline, new, resumed, run_one or _run_document)
-            if stop is None:
+            work = run.run(pipeline, new, resumed)
+            if hooks.stop is None:
                 await work
             else:
-                summary.stopped = await _until_stopped(work, stop, pipeline)
+                summary.stopped = await _until_stopped(work, hooks.stop, pipeline)
     finally:
         db.dispose()
     summary.elapsed_s = time.perf_counter() - started
@@ -319,32 +330,25 @@ class _BatchRun:
         *,
         sessions: sessionmaker[Session],
         summary: BatchSummary,
-        schema_name: str,
-        tenant: str,
-        total: int,
+        target: _Target,
+        hooks: BatchHooks,
         started: float,
-        on_document: Callable[[BatchFileOutcome], Any] | None,
-        on_progress: Callable[[BatchProgress], Any] | None,
-        on_registered: Callable[[IntakeResult], Any] | None,
     ) -> None:
         self.settings = settings
         self.source = source
         self.sessions = sessions
         self.blobs = BlobStore(settings.storage.blob_dir)
         self.summary = summary
-        self.schema_name = schema_name
-        self.tenant = tenant
-        self.total = total
+        self.target = target
+        self.hooks = hooks
+        self.total = 0  # files to end: set when the run starts
         self.started = started
-        self.on_document = on_document
-        self.on_progress = on_progress
-        self.on_registered = on_registered
         # Documents this run is processing: a second file with the same bytes waits for it.
         self._running: dict[str, asyncio.Event] = {}
 
-    async def run(
-        self, pipeline: Pipeline, new: list[SourceItem], resumed: list[_Work], run_one: RunOne
-    ) -> None:
+    async def run(self, pipeline: Pipeline, new: list[SourceItem], resumed: list[_Work]) -> None:
+        run_one = self.hooks.run_one or _run_document
+        self.total = len(new) + len(resumed)
         workers = self.settings.batch.document_concurrency
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=workers * 2)
         await self._progress()
@@ -394,8 +398,8 @@ class _BatchRun:
                     settings=self.settings,
                     sessions=self.sessions,
                     blobs=self.blobs,
-                    tenant=self.tenant,
-                    schema_name=self.schema_name,
+                    tenant=self.target.tenant,
+                    schema_name=self.target.schema_name,
                     source="batch",
                 )
         except SourceChangedError as exc:
@@ -437,8 +441,8 @@ class _BatchRun:
         if row_id is None:  # a concurrent run recorded it first and handles it
             return None
         self.summary.registered += 1
-        if self.on_registered is not None:
-            self.on_registered(intake)
+        if self.hooks.on_registered is not None:
+            self.hooks.on_registered(intake)
         return _Work(row_id, item, intake.document_id, not intake.created, False)
 
     async def _handle(self, pipeline: Pipeline, work: _Work, run_one: RunOne) -> None:
@@ -470,7 +474,7 @@ class _BatchRun:
             outcome.cost_usd,
             f": {outcome.reason}" if outcome.reason and outcome.status != DocumentStatus.DONE else "",
         )
-        await _call(self.on_document, outcome)
+        await _call(self.hooks.on_document, outcome)
         await self._progress()
 
     def _is_final(self, document_id: str) -> bool:
@@ -516,7 +520,7 @@ class _BatchRun:
 
     async def _progress(self) -> None:
         await _call(
-            self.on_progress,
+            self.hooks.on_progress,
             BatchProgress(
                 documents_total=self.total,
                 documents_done=len(self.summary.outcomes),

@@ -69,6 +69,17 @@ class GoldenSet:
 
 
 @dataclass(frozen=True)
+class EvaluationOptions:
+    """How a golden set is run (every field has the ``folio eval`` default)."""
+
+    engine: str | None = None  # auto, local or llama (default: the settings' engine)
+    database_url: str | None = None  # process into this database instead of a scratch one
+    keep: bool = False  # keep the scratch data directory
+    reprocess: bool = False  # with database_url: extract again documents already processed there
+    paths: tuple[str, ...] = ()  # the golden sets as given, for the report
+
+
+@dataclass(frozen=True)
 class EvaluationRun:
     """A finished evaluation: the figures and every scored document."""
 
@@ -238,11 +249,7 @@ async def evaluate_golden_set(
     golden: GoldenSet,
     *,
     schema_name: str,
-    engine: str | None = None,
-    database_url: str | None = None,
-    keep: bool = False,
-    reprocess: bool = False,
-    paths: list[str] | None = None,
+    options: EvaluationOptions | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> EvaluationRun:
     """Process the golden set's documents as ``folio process`` would and score them.
@@ -252,18 +259,21 @@ async def evaluate_golden_set(
     """
     from flows.batch_run import BatchRequest, run_batch  # imports Prefect: after configure_prefect
 
+    options = options or EvaluationOptions()
+    database_url = options.database_url
     lookup = settings.replace(storage={"database_url": database_url}) if database_url else settings
     schema, carried = schema_for_run(lookup, schema_name)
     started = time.perf_counter()
-    with evaluation_settings(settings, database_url=database_url, keep=keep) as (run_settings, scratch):
+    run_in = evaluation_settings(settings, database_url=database_url, keep=options.keep)
+    with run_in as (run_settings, scratch):
         if carried is not None and scratch is not None:
             _carry_schema(run_settings, schema_name, carried)
         request = BatchRequest(
             paths=[d.path for d in golden.documents],
             schema_name=schema_name,
             tenant=run_settings.tenancy.default_tenant,
-            engine=engine,
-            reprocess=reprocess,
+            engine=options.engine,
+            reprocess=options.reprocess,
         )
         outcomes = await run_batch(run_settings, request, on_progress=on_progress)
         db = make_engine(run_settings)
@@ -279,11 +289,11 @@ async def evaluate_golden_set(
     report = summarise(
         scores,
         schema_name=schema.name,
-        paths=paths or [],
+        paths=list(options.paths),
         date_order=orders.pop() if len(orders) == 1 else "mixed",
         wall_s=time.perf_counter() - started,
     )
-    return EvaluationRun(report=report, scores=scores, data_dir=scratch if keep else None)
+    return EvaluationRun(report=report, scores=scores, data_dir=scratch if options.keep else None)
 
 
 def write_records(path: Path, scores: list[DocumentScore]) -> int:
@@ -323,6 +333,7 @@ def read_report(path: Path) -> dict[str, Any]:
 
 __all__ = [
     "GOLDEN_MANIFEST",
+    "EvaluationOptions",
     "EvaluationRun",
     "GoldenDocument",
     "GoldenSet",

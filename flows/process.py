@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -24,6 +24,7 @@ from core.errors import ConfigurationError
 from core.settings import Settings
 from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
 from models.document import DocumentStatus
+from models.outcome import BatchReport
 
 if TYPE_CHECKING:
     from flows.batch import BatchFileOutcome, BatchProgress
@@ -122,12 +123,12 @@ async def batch_ingest(
     tenant: str | None = None,
     engine: str | None = None,
     settings: Settings | None = None,
-) -> dict[str, Any]:
+) -> BatchReport:
     """Ingest the new files of an inbox folder (default FOLIO_BATCH_INBOX), process them, and
     move or mark each one; a table and a progress artifact show the run."""
     from prefect.runtime import flow_run
 
-    from flows.batch import run_batch_ingest
+    from flows.batch import BatchHooks, run_batch_ingest
     from flows.batch_artifacts import BatchArtifacts
     from flows.sources import LocalInbox
 
@@ -161,10 +162,9 @@ async def batch_ingest(
         schema_name=schema_name,
         tenant=tenant,
         engine=engine,
-        on_document=on_document,
-        on_progress=on_progress,
-        run_one=_one_as_task,
-        stop=BATCH_STOP.get(),
+        hooks=BatchHooks(
+            on_document=on_document, on_progress=on_progress, run_one=_one_as_task, stop=BATCH_STOP.get()
+        ),
     )
     if summary.stopped is None:
         await artifacts.table(summary)
@@ -173,9 +173,9 @@ async def batch_ingest(
             await asyncio.wait_for(artifacts.table(summary), _STOPPED_TABLE_S)
         except Exception:  # the API is gone (or slow): the log below keeps the summary
             logger.warning("the documents table of the stopped run was not recorded", exc_info=True)
-    result = summary.as_dict()
-    logger.info("batch %s: %s", source.name, result)
-    return {**result, "flow_run_id": run_id}
+    report = summary.report(flow_run_id=run_id)
+    logger.info("batch %s: %s", source.name, report.model_dump(mode="json", exclude={"flow_run_id"}))
+    return report
 
 
 @flow(name="sweep-documents", persist_result=False, log_prints=False)

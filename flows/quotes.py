@@ -1,5 +1,6 @@
 """Cost figures for people: what processing files would decide and cost, without doing it
-(``folio process --dry-run``), and the decision and quote recorded on a document."""
+(``folio process --dry-run``). The decision and quote recorded on a document are part of its
+outcome (``models.outcome.PolicyRecord``)."""
 
 from __future__ import annotations
 
@@ -22,22 +23,6 @@ from models.policy import MonthlyUsage, calendar_month, check_budget
 from models.quote import DocumentQuote
 from storage import repository as repo
 from storage.tables import utcnow
-
-
-def cost_summary(session: Session, document_id: str) -> dict[str, Any]:
-    """The policy decision and quote of a document, JSON-ready (for ``folio process``)."""
-    tenant, document = repo.document_tenant(session, document_id=document_id)
-    return {
-        "tenant": tenant.name,
-        "policy_decision": document.policy_decision,
-        "policy_reason": document.policy_reason,
-        "model_licence": document.model_licence,
-        "attribution": document.attribution,
-        "licence_reference": document.licence_reference,
-        "quoted_tokens": document.quoted_tokens,
-        "quoted_cost_usd": document.quoted_cost_usd,
-        "price_version": document.price_version,
-    }
 
 
 @dataclass(frozen=True)

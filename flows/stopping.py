@@ -139,7 +139,9 @@ def run_stoppable(
     def target() -> None:
         try:
             asyncio.run(main())
-        except BaseException as exc:  # reported to the caller on the main thread
+        # A deliberate boundary: whatever ends the run's thread (a bug, a cancellation) is
+        # kept and raised again on the main thread, below.
+        except BaseException as exc:  # noqa: BLE001
             box.setdefault("error", exc)
         finally:
             ready.set()

@@ -1,6 +1,7 @@
 """How a document (and each input file) ended: one typed outcome, built once from the stored
 document (``flows.results.load_outcome``) and rendered by the CLI, the API, batch artifacts
-and callbacks. The renderers here are pure: they shape JSON, they never read or write."""
+and callbacks; and how a batch run ended, in counts (``BatchReport``). The renderers here are
+pure: they shape JSON, they never read or write."""
 
 from __future__ import annotations
 
@@ -218,3 +219,26 @@ class FileOutcome(BaseModel):
             **self.document.policy_fields(),
             "duplicate": self.duplicate,
         }
+
+
+class BatchReport(BaseModel):
+    """How a batch run ended, in counts: the ``batch-ingest`` flow's return value (``folio
+    batch`` prints it in one line; ``model_dump(mode="json")`` writes the cost as an exact
+    string)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    files_seen: int
+    registered: int  # new files registered by this run
+    resumed: int  # files registered by an earlier run and finished by this one
+    skipped_known: int  # ended in an earlier run
+    skipped_unsettled: int  # still being written, or changed after the scan
+    skipped: dict[str, int]  # entries not read, by kind
+    stopped: str | None  # the signal that stopped the run before it ended
+    processed: int  # documents this run brought to a final status
+    by_status: dict[str, int]  # files per final (or current) document status
+    pages: int
+    cost_usd: Decimal
+    elapsed_s: float
+    flow_run_id: str | None = None  # the batch-ingest flow run's id (None outside the flow)

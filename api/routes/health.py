@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import StateDep
 
@@ -34,7 +35,7 @@ def _database(state: StateDep) -> str:
     try:
         with state.db.connect() as conn:
             conn.execute(sa.text("select 1"))
-    except Exception as exc:  # report, never crash the probe
+    except (SQLAlchemyError, OSError) as exc:  # unreachable, refused, timed out: reported, not raised
         return f"unavailable: {str(exc)[:200]}"
     return "ok"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from flows.batch import BatchSummary, run_batch_ingest
+from flows.batch import BatchHooks, BatchSummary, run_batch_ingest
 from flows.sources import LocalInbox
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
@@ -34,8 +34,8 @@ def write(folder: Path, name: str, data: bytes, *, old: bool = True) -> Path:
     return path
 
 
-def ingest(settings: Settings, inbox: LocalInbox, **options) -> BatchSummary:
-    return asyncio.run(run_batch_ingest(settings, inbox, tenant="acme", schema_name="invoice", **options))
+def ingest(settings: Settings, inbox: LocalInbox, hooks: BatchHooks | None = None) -> BatchSummary:
+    return asyncio.run(run_batch_ingest(settings, inbox, tenant="acme", schema_name="invoice", hooks=hooks))
 
 
 def rows(settings: Settings, table):
@@ -146,7 +146,7 @@ def test_a_crashed_run_is_finished_by_the_next_exactly_once(db_settings: Setting
             raise Crash("the worker died")
 
     with pytest.raises(Crash):
-        ingest(settings, inbox, on_registered=crash_after_three)
+        ingest(settings, inbox, BatchHooks(on_registered=crash_after_three))
     states = {r.path: r.state for r in rows(settings, SourceFile)}
     assert len(states) == 3 and "registered" in states.values()  # registered, not all ended
 

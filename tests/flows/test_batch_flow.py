@@ -48,8 +48,9 @@ def test_batch_flow_creates_a_table_and_a_progress_artifact(db_settings: Setting
         batch_ingest(inbox=str(inbox), schema_name="invoice", tenant="acme", settings=settings)
     )
 
-    assert result["registered"] == 3 and result["processed"] == 3
-    artifacts = asyncio.run(_artifacts(result["flow_run_id"]))
+    assert result.registered == 3 and result.processed == 3
+    assert result.flow_run_id is not None
+    artifacts = asyncio.run(_artifacts(result.flow_run_id))
     tables = [a for a in artifacts if a.type == "table"]
     progress = [a for a in artifacts if a.type == "progress"]
     assert len(tables) == 1 and len(progress) == 1

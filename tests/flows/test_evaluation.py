@@ -102,7 +102,7 @@ def purchase_order(path: Path, number: str, date: str, total: str) -> None:
     "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
 )
 def test_a_custom_schema_golden_set_runs_in_a_scratch_database(settings: Settings, tmp_path: Path) -> None:
-    from flows.evaluation import evaluate_golden_set
+    from flows.evaluation import EvaluationOptions, evaluate_golden_set
 
     # The user's database holds the custom schema; the scratch one starts empty.
     upgrade(settings)
@@ -124,7 +124,8 @@ def test_a_custom_schema_golden_set_runs_in_a_scratch_database(settings: Setting
     touch(golden_dir / "po-2.json", json.dumps({"po_number": "PO-77102", "total": "80.00"}))
     golden = find_golden_set([golden_dir], date_order=DateOrder.DMY)
 
-    run = asyncio.run(evaluate_golden_set(settings, golden, schema_name="purchase_order", paths=["golden"]))
+    options = EvaluationOptions(paths=("golden",))
+    run = asyncio.run(evaluate_golden_set(settings, golden, schema_name="purchase_order", options=options))
 
     by_field = {(r.document, r.field): r for s in run.scores for r in s.fields}
     assert by_field["po-1.pdf", "po_number"].correct

@@ -9,13 +9,14 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from core.errors import ConfigurationError
 from core.settings import Settings
-from flows.batch import run_batch_ingest
+from flows.batch import BatchHooks, run_batch_ingest
 from flows.intake import register_file
 from flows.pipeline import RELEASED_REASON, open_pipeline, run_document
 from flows.sources import LocalInbox
@@ -123,17 +124,13 @@ def test_release_gives_back_only_what_the_owner_holds(db_settings: Settings, tmp
         engine.dispose()
 
 
-def _llama_settings(base: Settings, fake: FakeVllmServer, **more: object) -> Settings:
-    return base.model_copy(
-        update={
-            "engine": "llama",
-            "llm_base_urls": [fake.base_url],
-            "llm_model": fake.model,
-            "licensee_country": "US",
-            "render_workers": 1,
-            **more,
-        }
-    )
+def _llama_settings(base: Settings, fake: FakeVllmServer, **sections: dict[str, Any]) -> Settings:
+    return base.replace(
+        extraction={"engine": "llama"},
+        llm={"base_urls": [fake.base_url], "model": fake.model},
+        licence={"licensee_country": "US"},
+        pages={"render_workers": 1},
+    ).replace(**sections)
 
 
 def test_a_cancelled_document_is_queued_again_at_once(db_settings: Settings, tmp_path: Path):
@@ -182,7 +179,7 @@ def test_a_stopped_inbox_run_leaves_its_files_for_the_next_run(db_settings: Sett
         os.utime(path, (OLD, OLD))
     inbox = LocalInbox(inbox_dir, after="move", settle_s=60)
     with FakeVllmServer(faults=FakeFaults(latency_s=2.0)) as fake:
-        settings = _llama_settings(db_settings, fake, batch_document_concurrency=1)
+        settings = _llama_settings(db_settings, fake, batch={"document_concurrency": 1})
         stop = StopRequest()
 
         async def first_run():
@@ -194,8 +191,7 @@ def test_a_stopped_inbox_run_leaves_its_files_for_the_next_run(db_settings: Sett
                 inbox,
                 tenant="acme",
                 schema_name="invoice",
-                on_document=stop_after_the_first,
-                stop=stop,
+                hooks=BatchHooks(on_document=stop_after_the_first, stop=stop),
             )
 
         first = asyncio.run(first_run())
@@ -203,7 +199,7 @@ def test_a_stopped_inbox_run_leaves_its_files_for_the_next_run(db_settings: Sett
         fake.faults.latency_s = 0.0
         second = asyncio.run(run_batch_ingest(settings, inbox, tenant="acme", schema_name="invoice"))
 
-    assert first.stopped == "SIGTERM" and first.as_dict()["stopped"] == "SIGTERM"
+    assert first.stopped == "SIGTERM" and first.report().stopped == "SIGTERM"
     assert len(first.outcomes) == 1  # one ended; the rest were given back or never started
     assert len(left) == 2
     assert second.resumed + second.registered == 2

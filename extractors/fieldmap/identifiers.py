@@ -29,6 +29,14 @@ Values of one or two letters and digits, or that hold a word (four lower-case le
 row: "GalwayH91E2K3") are x0.6; a label's value without a word is preferred to one with a word
 nearer the label. A number sign followed by a label ("N° de compte: 381563782") introduces
 another number.
+
+A place is no document number: text holding a postcode as an address prints it (an Irish
+Eircode "Cork T12 K8AF", "D02 X285"; a UK postcode "SW1A 1AA"; a Dutch one before its town
+"1012 AB Amsterdam"), or a cell that is only a four- or five-digit postcode and its town
+("75008 Paris", "D-10115 Berlin", "CH-8001 Zürich"), gives no value, so the next place the
+label's value may be (the cell under it) is read instead. A layout's seller address column
+often runs level with a label whose value is under it. For the same reason a series prefix
+printed apart is kept only in capitals ("CR 1805/0201"; not the town "Cork" before "T12").
 """
 
 from __future__ import annotations
@@ -64,6 +72,20 @@ _NEAR_RIGHT = 0.15  # page widths: a cell farther right of a title is in another
 _GENERIC_LABEL_LETTERS = 6  # "number", "docno", "billno": labels that say less
 # A label and its value after a number sign ("N° de compte: 381563782"): another number.
 _LABELLED_REST = re.compile(r"^\s*[^\W\d_][^\W\d_ ]{2,}[^:：]{0,20}[:：]")
+# Postcodes as an address line prints them (see the module docstring). Eircode: a routing key
+# ("T12", "D6W") and four characters of its alphabet with at least one letter, apart or glued
+# to the town before it ("GalwayH91E2K3").
+_EIRCODE_TAIL = r"(?=[0-9]{0,3}[AC-FHKNPRTV-Y])[0-9AC-FHKNPRTV-Y]{4}(?![A-Za-z0-9])"
+_EIRCODE = re.compile(
+    rf"(?<![A-Za-z0-9])(?:[AC-FHKNPRTV-Y]\d{{2}}|D6W) {_EIRCODE_TAIL}"
+    rf"|(?<=[a-z])(?:[AC-FHKNPRTV-Y]\d{{2}}|D6W) ?{_EIRCODE_TAIL}"
+)
+_UK_POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])")
+_DUTCH_POSTCODE = re.compile(r"(?<![A-Za-z0-9])[1-9]\d{3} ?[A-Z]{2}\s+[^\W\d_]{3,}")
+# A cell that is only a postcode and its town: "75008 Paris", "D-10115 Berlin", "Dublin 2".
+_POSTCODE_TOWN = re.compile(
+    r"^(?:[A-Z]{1,2}-)?\d{4,5}\s+[^\W\d_][^\W\d_.]{2,}(?:[ -][^\W\d_][^\W\d_.]*){0,3}(?:\s\d{1,2})?\s*$"
+)
 
 
 def is_document_number(name: str) -> bool:
@@ -75,16 +97,33 @@ def is_document_number(name: str) -> bool:
 def identifier_in(text: str) -> str | None:
     """The identifier at the start of ``text`` (see the module docstring), or None."""
     stripped = _LEADING.sub("", text, count=1).strip()
-    if _PHONE.match(stripped):
+    if _PHONE.match(stripped) or is_place(stripped):
         return None
     tokens = stripped.split()
     if not tokens:
         return None
     value = tokens[0]
-    if value.isalpha() and len(value) <= 4 and len(tokens) > 1 and re.search(r"\d", tokens[1]):
+    if (
+        value.isalpha()
+        and value.isupper()
+        and len(value) <= 4
+        and len(tokens) > 1
+        and re.search(r"\d", tokens[1])
+    ):
         value = f"{value} {tokens[1]}"  # a series prefix printed apart: "CR 1805/0201"
     value = value.rstrip(_TOKEN_END)
     return value if _looks_like_identifier(value) else None
+
+
+def is_place(text: str) -> bool:
+    """Whether ``text`` is (part of) an address's place line rather than a number: it holds an
+    Eircode or a UK or Dutch postcode, or it is a postcode and its town only."""
+    return bool(
+        _EIRCODE.search(text)
+        or _UK_POSTCODE.search(text)
+        or _DUTCH_POSTCODE.search(text)
+        or _POSTCODE_TOWN.match(text)
+    )
 
 
 def _looks_like_identifier(value: str) -> bool:

@@ -1,9 +1,13 @@
 """Document numbers on scans and photos: the kinds of failure OCR causes (a code glued to its
 title, a value OCR put in the next row, a title in a box of its own, an address column right
-of the label, a number sign that introduces another number)."""
+of the label, a number sign that introduces another number), and places that are no number
+(a postcode and its town level with the label)."""
 
 from __future__ import annotations
 
+import pytest
+
+from extractors.fieldmap.identifiers import identifier_in, is_place
 from tests.extractors.fieldmap.lines import invoice, line
 
 
@@ -50,10 +54,11 @@ def test_a_code_under_the_label_beats_a_place_with_a_postcode_right_of_it() -> N
 
 
 def test_a_number_that_holds_a_word_is_weak() -> None:
-    word = invoice([line("ACME TOOLS LTD", 0.05), line("Invoice No: GalwayH91E2K3", 0.2)]).fields[
+    # (a word glued to an Eircode, "GalwayH91E2K3", is a place and gives no number at all)
+    word = invoice([line("ACME TOOLS LTD", 0.05), line("Invoice No: Harbour12B", 0.2)]).fields[
         "invoice_number"
     ]
-    code = invoice([line("ACME TOOLS LTD", 0.05), line("Invoice No: H91-E2K3", 0.2)]).fields["invoice_number"]
+    code = invoice([line("ACME TOOLS LTD", 0.05), line("Invoice No: HB-12B", 0.2)]).fields["invoice_number"]
     assert "holds a word" in word.evidence
     assert word.confidence < code.confidence
 
@@ -68,3 +73,89 @@ def test_dutch_utility_bills_number_their_nota() -> None:
         [line("Brouwersgracht Energie N.V.", 0.05), line("Notanummer:629430853256", 0.084)]
     ).fields["invoice_number"]
     assert found.value == "629430853256"
+
+
+def _label_with_a_place_right_of_it(place: str) -> dict[str, object]:
+    # A meta column (label, its value under it) with the seller's address column level with
+    # the label: the layout of Xero-like invoices.
+    found = invoice(
+        [
+            line("Pinecrag Engineering Ltd", 0.068, x0=0.6, x1=0.98),
+            line("Invoice Number", 0.109, x0=0.52, x1=0.63),
+            line(place, 0.109, x0=0.74, x1=0.85),
+            line("INV-7077", 0.124, x0=0.51, x1=0.57),
+        ]
+    ).fields["invoice_number"]
+    return {"value": found.value, "method": found.method}
+
+
+@pytest.mark.parametrize(
+    "place",
+    [
+        "Cork T12 K8AF",  # Irish town and Eircode
+        "CORK T12 K8AF",
+        "Cork T12",  # the Eircode's second half in a cell of its own
+        "CorkT12K8AF",  # OCR glued the town to its code
+        "Dublin 2, D02 X285",
+        "D02 X285",
+        "London SW1A 1AA",  # UK postcode
+        "Leeds LS1 4DY",
+        "1012 AB Amsterdam",  # Dutch postcode and town
+        "75008 Paris",  # a postcode and its town only
+        "D-10115 Berlin",
+        "CH-8001 Zürich",
+    ],
+)
+def test_a_place_right_of_the_label_is_no_number(place: str) -> None:
+    assert _label_with_a_place_right_of_it(place) == {"value": "INV-7077", "method": "id:label-below"}
+
+
+def test_a_number_right_of_the_label_still_wins_over_the_cell_under_it() -> None:
+    assert _label_with_a_place_right_of_it("RE-2024-0173") == {
+        "value": "RE-2024-0173",
+        "method": "id:label-right",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cork T12 K8AF",
+        "GalwayH91E2K3",
+        "Manchester M1 1AE",
+        "3511 LN Utrecht",
+        "69003 Lyon",
+        "1010 Wien",
+        "20121 Milano",
+    ],
+)
+def test_places(text: str) -> None:
+    assert is_place(text)
+    assert identifier_in(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("INV-3207", "INV-3207"),
+        ("CR 1805/0201", "CR 1805/0201"),  # a series prefix in capitals stays
+        ("RE-2024-0173", "RE-2024-0173"),
+        ("F2024-00981", "F2024-00981"),
+        ("2024/117", "2024/117"),
+        ("FR24-12345-678", "FR24-12345-678"),
+        ("INV/2023/03/0008", "INV/2023/03/0008"),
+        ("A784311E-0033", "A784311E-0033"),
+        ("H91-E2K3", "H91-E2K3"),  # dashed: printed as a number, not as a postcode
+        ("12345", "12345"),
+        ("10452 ", "10452"),
+        ("9020900649", "9020900649"),
+    ],
+)
+def test_numbers_are_no_places(text: str, number: str) -> None:
+    assert not is_place(text)
+    assert identifier_in(text) == number
+
+
+def test_a_title_case_word_before_a_code_is_no_series_prefix() -> None:
+    assert identifier_in("Cork T12") is None
+    assert identifier_in("CR 1805/0201") == "CR 1805/0201"

@@ -69,10 +69,12 @@ def test_hostile_schema_file_gets_one_line_and_exit_2(case: str, tmp_path: Path,
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:"), result.output
     assert "Traceback" not in result.output and len(lines[0]) <= 520
-    engine = make_engine(Settings(
-        _env_file=None,
-        storage={"data_dir": tmp_path / "var", "database_url": database_url},
-    ))
+    engine = make_engine(
+        Settings(
+            _env_file=None,
+            storage={"data_dir": tmp_path / "var", "database_url": database_url},
+        )
+    )
     try:
         with make_session_factory(engine)() as session:
             assert repo.latest_schema(session, "hostile") is None

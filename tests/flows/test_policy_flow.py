@@ -149,10 +149,15 @@ def recompute(row) -> Decimal:
 
 def test_allowed_llama_document_is_quoted_priced_and_attributed(db_settings, tmp_path):
     engine = FakeLlama(failures=2)
-    run, document, ledger = process(with_(
-        db_settings,
-        licence={"licensee_country": "US"},
-    ), tmp_path, engine, pages=2)
+    run, document, ledger = process(
+        with_(
+            db_settings,
+            licence={"licensee_country": "US"},
+        ),
+        tmp_path,
+        engine,
+        pages=2,
+    )
     assert run.status is not DocumentStatus.BLOCKED, run.reason
     assert document.policy_decision == "allowed"
     assert (document.model, document.model_licence) == (SCOUT, "llama4-community")
@@ -182,10 +187,15 @@ def test_eu_licensee_is_blocked_before_any_call_and_billed_nothing(settings, tmp
 
 def test_eu_licensee_on_a_tier_with_a_fallback_is_routed_to_the_local_engine(settings, tmp_path):
     engine = FakeLlama()
-    run, document, ledger = process(with_(
-        settings,
-        licence={"licensee_country": "FR"},
-    ), tmp_path, engine, tier="free")
+    run, document, ledger = process(
+        with_(
+            settings,
+            licence={"licensee_country": "FR"},
+        ),
+        tmp_path,
+        engine,
+        tier="free",
+    )
     assert run.status in (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW), run.reason
     assert document.policy_decision == "routed" and document.engine == "local"
     assert "European Union" in document.policy_reason

@@ -41,11 +41,11 @@ from typing import Any
 
 import httpx
 
+import extractors.llama.errors as codes
 from core.errors import ConfigurationError
 from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.call_context import CallContext, WorkClass, current_call_context
-from extractors.llama import errors as codes
 from extractors.llama.errors import ModelHTTPError, ModelTransportError
 from extractors.llama.scheduler import SlotScheduler
 from extractors.llama.server_config import ServerConfig, read_server_config

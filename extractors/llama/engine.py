@@ -37,10 +37,10 @@ from typing import Any
 
 import httpx
 
+import extractors.llama.errors as codes
 from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.spend import COST_OVERRUN, current_spend_ceiling
-from extractors.llama import errors as codes
 from extractors.llama.client import Attempt, ChatOutcome, VllmClient
 from extractors.llama.fields import PageFields
 from extractors.llama.logprobs import TokenConfidence

@@ -65,11 +65,12 @@ calibrate: setup
 	$(BIN)/python -m bench.calibrate var/dev/records-sroie.jsonl var/dev/records-invoices.jsonl \
 		--engine local --out models/data/calibration-local.json
 
-# The generated invoice golden set (tests/support/invoice_set/README.md): dev and held-out splits.
+# The generated invoice golden set (tests/support/invoice_set/README.md): dev, held-out and unseen splits.
 .PHONY: golden
 golden: setup
 	nice $(BIN)/python -m tests.support.invoice_set --split dev --out var/golden/invoices-dev
 	nice $(BIN)/python -m tests.support.invoice_set --split heldout --out var/golden/invoices-heldout
+	nice $(BIN)/python -m tests.support.invoice_set --split unseen  --out var/golden/invoices-unseen
 
 examples: setup
 	$(BIN)/python -m examples.generate

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from core.errors import CorruptDocumentError, DecompressionBombError, UnsupportedTypeError
 from extractors.page_jobs import InspectResult, RenderMode, RenderSpec
@@ -71,6 +71,72 @@ def _check_size(image: Image.Image, limit: int) -> None:
         )
 
 
+# Bytes per pixel Pillow holds in memory for each mode: "1", "L" and "P" one byte, the
+# 16-bit modes two, every other mode (RGB included: Pillow pads it to 32 bits) four.
+_ONE_BYTE_MODES = frozenset({"1", "L", "P"})
+_MIB = 1024 * 1024
+# Each decoded row band is converted and shrunk on its own, so conversions (palette to RGB,
+# alpha flattening, CMYK, 16-bit) never hold more than a band of this many pixels at once.
+_BAND_PIXELS = 2_000_000
+_BAND_BYTES = _BAND_PIXELS * 24  # the band, its RGBA copy, the flattened copy, its mask
+# RGBA canvases held to compose a frame (measured peaks): a later GIF frame holds the
+# frame, the composed image and the copy kept for the next frame; libwebp decodes every
+# WebP (animated or not) onto canvases of its own before Pillow's copy.
+_CANVASES = {FileKind.GIF: 3, FileKind.WEBP: 4}
+_KEPT_MODES = frozenset({"RGB", "L"})  # what to_rgb_or_gray gives back unchanged
+
+
+def bytes_per_pixel(mode: str) -> int:
+    """Bytes Pillow holds per pixel of ``mode`` once decoded."""
+    if mode in _ONE_BYTE_MODES:
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+def _shrink_factor(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The integer box-reduction that still leaves at least twice ``target`` for LANCZOS."""
+    return max(1, min(size[0] // (2 * target[0]), size[1] // (2 * target[1])))
+
+
+def decode_cost(
+    size: tuple[int, int], mode: str, target: tuple[int, int], *, composed: FileKind | None = None
+) -> int:
+    """Bytes preparing an image of ``size`` and ``mode`` will hold at most.
+
+    The decoded pixels (``width x height x bytes per pixel``; when ``composed``, a WebP or
+    a later frame of a GIF, the RGBA canvases it holds) plus one band in conversion plus the shrunk
+    copy in RGB, before the last resize to ``target`` (pixels, pre-rotation); an RGB or L
+    image already within twice ``target`` is resized as it is.
+    """
+    width, height = size
+    decoded = width * height * bytes_per_pixel(mode)
+    if composed:  # composed in RGB(A) whatever the file's own mode
+        decoded = width * height * 4 * _CANVASES[composed]
+    factor = _shrink_factor(size, target)
+    if factor == 1 and mode in _KEPT_MODES:
+        return decoded + target[0] * height * 4  # resized as is: LANCZOS's first pass
+    shrunk = -(-width // factor) * -(-height // factor) * 4
+    return decoded + shrunk + min(_BAND_BYTES, width * height * 24)
+
+
+def _check_cost(
+    image: Image.Image, target: tuple[int, int], limit: int, *, composed: FileKind | None = None
+) -> None:
+    # A later GIF frame is composed in RGB(A) whatever the first frame's mode.
+    mode = "RGBA" if composed and image.mode not in _KEPT_MODES else image.mode
+    cost = decode_cost(image.size, mode, target, composed=composed)
+    if cost > limit:
+        width, height = image.size
+        frames = f" as a {composed.value.upper()} frame" if composed else ""
+        raise DecompressionBombError(
+            f"the image would need {cost / _MIB:,.0f} MiB of memory to decode{frames} "
+            f"({width:,} x {height:,} pixels in mode {mode}, "
+            f"{bytes_per_pixel(mode)} byte(s) per pixel, and its conversion); the limit "
+            f"is {limit / _MIB:,.0f} MiB per page (FOLIO_MAX_PAGE_DECODE_BYTES), so it was not "
+            "decoded"
+        )
+
+
 def _open(path: Path, kind: FileKind, spec: RenderSpec) -> Image.Image:
     if kind is FileKind.HEIC and not _heif_available():
         raise UnsupportedTypeError("HEIC images need the pillow-heif package, not installed here")
@@ -90,6 +156,9 @@ def inspect_image(path: Path, kind: FileKind, spec: RenderSpec) -> InspectResult
     """Count an image's frames and check the first one decodes (truncation, bombs)."""
     with _own_pixel_check(), _open(path, kind, spec) as image:
         frames = getattr(image, "n_frames", 1)
+        if kind is not FileKind.JPEG:  # a JPEG is decoded reduced (draft), never refused
+            composed = kind if kind is FileKind.WEBP else None  # libwebp's own canvases
+            _check_cost(image, _decode_target(image, spec), spec.max_page_decode_bytes, composed=composed)
         try:
             if kind is FileKind.PNG:
                 image.verify()  # checks every chunk and CRC without inflating the pixels
@@ -112,12 +181,15 @@ def _flatten_alpha(image: Image.Image) -> Image.Image:
     return background
 
 
-def _high_bit_depth_to_l(image: Image.Image) -> Image.Image:
+ValueRange = tuple[float, float]
+
+
+def _high_bit_depth_to_l(image: Image.Image, value_range: ValueRange | None = None) -> Image.Image:
     pixels = np.asarray(image)
     if image.mode.startswith("I;16"):
         scaled = (pixels.astype(np.uint16) >> 8).astype(np.uint8)
     else:  # "I" (32-bit integer) or "F": stretch whatever range is used onto 0..255
-        low, high = float(pixels.min()), float(pixels.max())
+        low, high = value_range or (float(pixels.min()), float(pixels.max()))
         if high <= 255 and low >= 0:
             scaled = pixels.astype(np.uint8)
         else:
@@ -126,9 +198,10 @@ def _high_bit_depth_to_l(image: Image.Image) -> Image.Image:
     return Image.fromarray(scaled)  # uint8 -> mode L
 
 
-def to_rgb_or_gray(image: Image.Image) -> Image.Image:
+def to_rgb_or_gray(image: Image.Image, value_range: ValueRange | None = None) -> Image.Image:
     """Convert any Pillow mode to RGB or L: alpha flattened on white, palette expanded,
-    CMYK converted, 16/32-bit gray scaled to 8 bits."""
+    CMYK converted, 16/32-bit gray scaled to 8 bits (32-bit ones stretched from
+    ``value_range``, the whole image's, when only a band of it is given)."""
     mode = image.mode
     if mode in ("RGB", "L"):
         return image
@@ -141,8 +214,32 @@ def to_rgb_or_gray(image: Image.Image) -> Image.Image:
     if mode in ("RGBA", "RGBa", "LA", "La", "PA"):
         return _flatten_alpha(image)
     if mode.startswith("I") or mode == "F":
-        return _high_bit_depth_to_l(image)
+        return _high_bit_depth_to_l(image, value_range)
     return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+
+
+def convert_shrunk(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """``image`` (loaded) as RGB or L, box-reduced by an integer factor to no less than
+    twice ``target``; converted band by band so no full-size copy is ever made."""
+    width, height = image.size
+    factor = _shrink_factor(image.size, target)
+    if factor == 1 and (width * height <= _BAND_PIXELS or image.mode in _KEPT_MODES):
+        return to_rgb_or_gray(image)
+    value_range = None
+    if image.mode in ("I", "F"):
+        low, high = image.getextrema()
+        value_range = (float(low), float(high))  # type: ignore[arg-type]
+    rows = max(factor, _BAND_PIXELS // width // factor * factor)
+    shrunk: Image.Image | None = None
+    for top in range(0, height, rows):
+        band = to_rgb_or_gray(image.crop((0, top, width, min(height, top + rows))), value_range)
+        if factor > 1:
+            band = band.reduce(factor)
+        if shrunk is None:
+            shrunk = Image.new(band.mode, (-(-width // factor), -(-height // factor)))
+        shrunk.paste(band, (0, top // factor))
+    assert shrunk is not None  # height >= 1
+    return shrunk
 
 
 def encode_page_image(image: Image.Image, grid: TileGrid, quality: int) -> PageImage:
@@ -159,10 +256,37 @@ def encode_page_image(image: Image.Image, grid: TileGrid, quality: int) -> PageI
 
 
 def _orientation(image: Image.Image) -> int:
+    if image.format == "PNG" and "exif" not in image.info:
+        # Pillow finds an eXIf chunk placed after the pixels only by inflating them all: such
+        # a chunk is ignored rather than decode a file before its cost is checked.
+        return 1
     try:
         return int(image.getexif().get(_EXIF_ORIENTATION, 1))
     except _DECODE_ERRORS:
         return 1  # a broken EXIF block is ignored, as viewers do
+
+
+# What ImageOps.exif_transpose does per orientation; applied to the shrunk copy, not the
+# full-size image, so turning a page costs no full-size copy.
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _decode_target(image: Image.Image, spec: RenderSpec) -> tuple[int, int]:
+    """The pixel size the page image will have, as (width, height) before EXIF rotation."""
+    swap = _orientation(image) in _SWAPS_SIDES
+    natural_w, natural_h = (image.height, image.width) if swap else image.size
+    _grid, width, height = fit_tile_grid(
+        natural_w, natural_h, tile_size=spec.tile_size, max_tiles=spec.max_tiles
+    )
+    return (height, width) if swap else (width, height)
 
 
 def prepare_image_page(
@@ -170,10 +294,16 @@ def prepare_image_page(
 ) -> PreparedPage:
     """Prepare frame ``page_number`` (1-based) of an image file as a page."""
     with _own_pixel_check(), _open(path, kind, spec) as image:
+        composed = kind if kind is FileKind.WEBP or (page_number > 1 and kind is FileKind.GIF) else None
+        if page_number > 1 and composed:
+            # Seeking decodes every frame before this one: its cost is checked first, on the
+            # animation's canvas (frame 1's size).
+            _check_cost(image, _decode_target(image, spec), spec.max_page_decode_bytes, composed=composed)
         if page_number > 1:
             image.seek(page_number - 1)
             _check_size(image, spec.max_page_pixels)
-        swap = _orientation(image) in _SWAPS_SIDES
+        orientation = _orientation(image)
+        swap = orientation in _SWAPS_SIDES
         natural_w, natural_h = (image.height, image.width) if swap else image.size
         page = PreparedPage(
             page_number=page_number,
@@ -187,17 +317,21 @@ def prepare_image_page(
         grid, width, height = fit_tile_grid(
             natural_w, natural_h, tile_size=spec.tile_size, max_tiles=spec.max_tiles
         )
+        target = (height, width) if swap else (width, height)
         if kind is FileKind.JPEG:
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the target:
             # a 24-megapixel photo is then never decoded in full.
-            image.draft(None, (height, width) if swap else (width, height))
+            image.draft(None, target)
+        # What decoding will cost is known before a pixel is decoded: refuse it over budget.
+        _check_cost(image, target, spec.max_page_decode_bytes, composed=composed)
         try:
             image.load()
-            oriented = ImageOps.exif_transpose(image) or image
-            converted = to_rgb_or_gray(oriented)
+            converted = convert_shrunk(image, target)
         except _DECODE_ERRORS as exc:
             raise CorruptDocumentError(f"the image is truncated or damaged ({exc})") from None
+        if orientation in _TRANSPOSE:
+            converted = converted.transpose(_TRANSPOSE[orientation])
         if converted.size != (width, height):
-            converted = converted.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            converted = converted.resize((width, height), Image.Resampling.LANCZOS)
         page.image = encode_page_image(converted, grid, spec.jpeg_quality)
         return page

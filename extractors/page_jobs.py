@@ -26,6 +26,7 @@ class RenderSpec:
     max_tiles: int
     jpeg_quality: int
     max_page_pixels: int
+    max_page_decode_bytes: int = 256 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RenderSpec:
@@ -36,6 +37,7 @@ class RenderSpec:
             max_tiles=settings.pages.max_tiles,
             jpeg_quality=settings.pages.jpeg_quality,
             max_page_pixels=settings.intake.max_page_pixels,
+            max_page_decode_bytes=settings.intake.max_page_decode_bytes,
         )
 
 

@@ -59,6 +59,15 @@ class IntakeSettings(Section):
         description="Most pixels one image page may decode to (decompression-bomb guard); "
         "also the ceiling for any rendered page.",
     )
+    max_page_decode_bytes: int = Field(
+        256 * 1024 * 1024,
+        ge=16 * 1024 * 1024,
+        le=16 * 1024 * 1024 * 1024,
+        description="Most memory one image page may take to decode, in bytes: width x height x "
+        "bytes per pixel of its mode (x frames held to compose an animation frame), plus the "
+        "copies made to convert and shrink it. JPEGs over it are decoded reduced; other images "
+        "over it are rejected.",
+    )
     max_page_points: float = Field(
         14_400.0,
         ge=1_000.0,

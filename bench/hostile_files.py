@@ -26,6 +26,7 @@ Sections, each printing ``hostile_files[SECTION]:`` lines:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -35,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +45,7 @@ from pathlib import Path
 import pymupdf
 import sqlalchemy as sa
 
-from tests.support import hardcases
+from tests.support import decode_bombs, hardcases
 from tests.support.documents import invoice_pdf
 from tests.support.truth import make_invoice_truth
 
@@ -61,6 +63,25 @@ def _jpeg(seed: int) -> bytes:
     return hardcases.jpeg_bytes(hardcases.text_image([f"TOTAL {seed}.00"], width=320, height=100))
 
 
+_BOMBS: dict[str, Callable[[], bytes]] = {
+    "rgba-png": lambda: decode_bombs.png(8900, 8900, "RGBA"),  # the issue's 326 KB PNG
+    "palette-png": lambda: decode_bombs.png(8900, 8900, "P"),
+    "cmyk-tiff": decode_bombs.cmyk_tiff,
+    "gif": decode_bombs.animated_gif,
+    "pdf-image": decode_bombs.pdf_with_huge_image,
+}
+
+
+@functools.cache
+def _bomb_bytes(name: str) -> bytes:
+    return _BOMBS[name]()
+
+
+def _bomb(name: str) -> Callable[[int], bytes]:
+    # Made once; bytes after the end of the file make each entry a document of its own.
+    return lambda i: _bomb_bytes(name) + b"\n%d\n" % i
+
+
 # (name pattern, bytes) per kind of entry; {i} is the entry's number.
 FILE_KINDS: list[tuple[str, Callable[[int], bytes]]] = [
     ("digital-{i}.pdf", lambda i: hardcases.digital_pdf(1, seed=i)),
@@ -76,6 +97,11 @@ FILE_KINDS: list[tuple[str, Callable[[int], bytes]]] = [
     ("empty-{i}.pdf", lambda i: b""),
     ("page-{i}.html", lambda i: b"<!doctype html><html><body>invoice</body></html>"),
     (".hidden-{i}.pdf", lambda i: hardcases.digital_pdf(1, seed=i)),
+    ("bomb-rgba-{i}.png", _bomb("rgba-png")),
+    ("bomb-palette-{i}.png", _bomb("palette-png")),
+    ("bomb-cmyk-{i}.tif", _bomb("cmyk-tiff")),
+    ("bomb-frames-{i}.gif", _bomb("gif")),
+    ("bomb-image-{i}.pdf", _bomb("pdf-image")),
 ]
 SPECIAL_KINDS = ("link-out", "link-dangling", "fifo", "unreadable")
 
@@ -121,6 +147,53 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _tree_rss_kib(pid: int) -> tuple[int, int]:
+    """Resident memory of ``pid`` and all its descendants: (sum, largest one), KiB."""
+    total = largest = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                rss = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                stack.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+        total, largest = total + rss, max(largest, rss)
+    return total, largest
+
+
+def _run_sampled(
+    command: list[str], timeout: float, **options: object
+) -> tuple[subprocess.CompletedProcess[str], int, int]:
+    """Run ``command``, sampling its process tree's memory every 50 ms: the result, the peak
+    of the tree's summed RSS and the peak RSS of its largest process, in KiB."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)  # type: ignore[call-overload]
+    peak_total = peak_one = 0
+    chunks: dict[str, list[str]] = {"out": [], "err": []}
+    readers = [
+        threading.Thread(target=lambda s=stream, k=key: chunks[k].append(s.read()), daemon=True)
+        for key, stream in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        total, largest = _tree_rss_kib(process.pid)
+        peak_total, peak_one = max(peak_total, total), max(peak_one, largest)
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for reader in readers:
+        reader.join()
+    result = subprocess.CompletedProcess(
+        command, process.returncode, "".join(chunks["out"]), "".join(chunks["err"])
+    )
+    return result, peak_total, peak_one
+
+
 def _documents(data_dir: Path) -> list[sa.Row]:
     engine = sa.create_engine(f"sqlite:///{data_dir / 'folio.db'}")
     try:
@@ -142,13 +215,11 @@ def section_folder(args: argparse.Namespace) -> None:
         kinds = make_folder(folder, outside, args.count)
         entries = len(list(folder.iterdir()))
         started = time.perf_counter()
-        result = subprocess.run(
+        result, peak_total, peak_one = _run_sampled(
             [*_folio(root), "process", str(folder), "--json"],
+            args.timeout,
             cwd=root,
             env=_env(data_dir, FOLIO_ENGINE="local"),
-            capture_output=True,
-            text=True,
-            timeout=args.timeout,
         )
         elapsed = time.perf_counter() - started
         for path in folder.iterdir():  # let the temp folder be removed
@@ -165,6 +236,11 @@ def section_folder(args: argparse.Namespace) -> None:
         listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         print(f"{tag} code {root}; {entries} entries ({listed})")
         print(f"{tag} exit status {result.returncode}, {elapsed:.1f} s")
+        print(
+            f"{tag} peak RSS of the whole process tree (cli, render workers, prefect server; "
+            f"summed, sampled every 50 ms) {peak_total / 1024:.0f} MiB; largest one process "
+            f"{peak_one / 1024:.0f} MiB"
+        )
         print(f"{tag} rows printed {len(rows)}, entries without a row {len(missing)}")
         if missing:
             print(f"{tag} without a row, e.g.: {', '.join(missing[:8])}")

@@ -78,6 +78,46 @@ def fit_tile_grid(
     return TileGrid(cols=cols, rows=rows), target_w, target_h
 
 
+# The rule that picks a page image's grid from its text height; recorded in the fingerprint.
+TILE_BUDGET_RULE = "tile-budget-v1"
+
+
+def tile_budget_rule(floor_px: float) -> str:
+    """The grid-choice rule and its floor as the fingerprint records them ("off" at 0)."""
+    return f"{TILE_BUDGET_RULE} floor={floor_px:g}px" if floor_px > 0 else f"{TILE_BUDGET_RULE} off"
+
+
+def budget_tile_grid(
+    width: float,
+    height: float,
+    *,
+    text_height_px: float | None,
+    floor_px: float,
+    tile_size: int = 336,
+    max_tiles: int = 16,
+) -> tuple[TileGrid, int, int]:
+    """The smallest Llama 4 tile grid at which text stays legible (the tile budget).
+
+    ``text_height_px`` is the text's height measured on the image at ``width`` x ``height``
+    (``extractors.text_height``). Of the fits ``fit_tile_grid`` makes with 1, 2, ...
+    ``max_tiles`` tiles (each keeps the aspect ratio, never scales up), the first whose
+    scale keeps the text at least ``floor_px`` high wins; none, an unknown text height or a
+    floor of 0: the full fit (``fit_tile_grid`` with ``max_tiles``). Returns
+    ``(grid, target_width, target_height)`` like ``fit_tile_grid``.
+    """
+    full = fit_tile_grid(width, height, tile_size=tile_size, max_tiles=max_tiles)
+    if text_height_px is None or not (text_height_px > 0 and floor_px > 0):
+        return full
+    natural_w = _whole_pixels(width)
+    for tiles in range(1, max_tiles):
+        fit = fit_tile_grid(width, height, tile_size=tile_size, max_tiles=tiles)
+        if fit[0].tiles >= full[0].tiles:
+            break
+        if text_height_px * fit[1] / natural_w >= floor_px:
+            return fit
+    return full
+
+
 def image_tokens(grid: TileGrid) -> int:
     """Llama 4 prompt tokens for one image on ``grid``: 147 for a single tile; for a grid of
     several tiles 145 a tile plus 147 for the global thumbnail (at most 2,467 for 16)."""

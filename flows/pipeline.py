@@ -25,6 +25,7 @@ from extractors.engines.spend import spend_ceiling
 from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
+from extractors.tokens import tile_budget_rule
 from flows.cost_rules import cost_overrun_reason, load_cost_rules, priced_calls, spend_ceiling_for
 from flows.engines import open_engine
 from flows.readiness import model_server_step
@@ -102,6 +103,11 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
             "tile_size": s.pages.tile_size,
             "max_tiles": s.pages.max_tiles,
             "jpeg_quality": s.pages.jpeg_quality,
+            # The grid an image page is sent on (llama only: the local engine reads the
+            # prepared image): "tile-budget-v1 floor=9px", or "... off".
+            "tile_budget": tile_budget_rule(s.pages.tile_text_floor_px)
+            if pipeline.engine.name == "llama"
+            else None,
         },
     }
 

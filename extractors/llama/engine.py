@@ -32,7 +32,7 @@ too. ``estimated_prompt_tokens`` includes the image tokens, like the server's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -44,7 +44,7 @@ from extractors.engines.spend import COST_OVERRUN, current_spend_ceiling
 from extractors.llama.client import Attempt, ChatOutcome, VllmClient
 from extractors.llama.fields import PageFields
 from extractors.llama.logprobs import TokenConfidence
-from extractors.llama.requests import ModelRequest, NoContentError, build_request
+from extractors.llama.requests import ModelRequest, NoContentError, build_request, sends_image
 from extractors.llama.responses import (
     Completion,
     InvalidOutputError,
@@ -53,9 +53,10 @@ from extractors.llama.responses import (
     parse_answer,
     read_completion,
 )
+from extractors.llama.tile_budget import budget_image
 from extractors.witness import WitnessReader, witness_fields
 from models.extraction import ExtractedField, ExtractedRow, PageExtraction, PageFailure
-from models.page import PreparedPage
+from models.page import PageImage, PreparedPage
 from models.schemas import ExtractionSchema
 from models.usage import EngineCall
 
@@ -103,14 +104,33 @@ class LlamaEngine:
                 ),
             )
         calls: list[EngineCall] = []
-        return await self._extract(list(pages), schema, calls, follow_up=False)
+        images = await self._budgeted_images(pages)
+        return await self._extract(list(pages), schema, calls, follow_up=False, images=images)
+
+    async def _budgeted_images(self, pages: Sequence[PreparedPage]) -> dict[int, PageImage]:
+        """The image each image page is sent with: on the smallest tile grid that keeps its
+        text legible (``tile_budget``), measured off the event loop. The pages keep their
+        prepared images for the witness."""
+        if self._settings.pages.tile_text_floor_px <= 0:
+            return {}
+        wanted = [(p.page_number, p.image) for p in pages if p.image is not None and sends_image(p)]
+        budgeted = await asyncio.gather(
+            *(asyncio.to_thread(budget_image, image, self._settings) for _, image in wanted)
+        )
+        return {number: image for (number, _), image in zip(wanted, budgeted, strict=True)}
 
     async def _extract(
-        self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall], *, follow_up: bool
+        self,
+        pages: list[PreparedPage],
+        schema: ExtractionSchema,
+        calls: list[EngineCall],
+        *,
+        follow_up: bool,
+        images: Mapping[int, PageImage],
     ) -> PageExtraction:
         numbers = [p.page_number for p in pages]
         try:
-            request = build_request(pages, schema, settings=self._settings)
+            request = build_request(pages, schema, settings=self._settings, sent_images=images)
         except NoContentError as exc:
             return _failure(numbers, "no_content", str(exc), calls)
         repaired = grown = False
@@ -146,7 +166,7 @@ class LlamaEngine:
                 how = " after a run of whitespace" if runaway else ""
                 calls[-1] = _mark(calls[-1], code, f"answer cut at max_completion_tokens={budget}{how}")
                 if len(pages) > 1:
-                    return await self._split(pages, schema, calls)
+                    return await self._split(pages, schema, calls, images)
                 if runaway:
                     return _failure(
                         numbers,
@@ -185,12 +205,16 @@ class LlamaEngine:
             return await self._result(pages, schema, per_page, completion, calls)
 
     async def _split(
-        self, pages: list[PreparedPage], schema: ExtractionSchema, calls: list[EngineCall]
+        self,
+        pages: list[PreparedPage],
+        schema: ExtractionSchema,
+        calls: list[EngineCall],
+        images: Mapping[int, PageImage],
     ) -> PageExtraction:
         """A group whose answer was cut: halves, one after the other, each sized anew."""
         middle = len(pages) // 2
         parts = [
-            await self._extract(half, schema, calls, follow_up=True)
+            await self._extract(half, schema, calls, follow_up=True, images=images)
             for half in (pages[:middle], pages[middle:])
         ]
         numbers = [p.page_number for p in pages]

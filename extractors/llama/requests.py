@@ -15,14 +15,14 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from core.settings import Settings
 from extractors.llama.json_schema import group_schema
 from extractors.tokens import estimate_answer_tokens, estimate_text_tokens
-from models.page import PageRoute, PreparedPage
+from models.page import PageImage, PageRoute, PreparedPage
 from models.schemas import ExtractionSchema, FieldKind, FieldSpec
 
 # Bumped whenever the wording or layout of the prompt changes: part of the fingerprint.
@@ -130,11 +130,17 @@ def sends_text(page: PreparedPage) -> bool:
 
 
 def build_request(
-    pages: Sequence[PreparedPage], schema: ExtractionSchema, *, settings: Settings
+    pages: Sequence[PreparedPage],
+    schema: ExtractionSchema,
+    *,
+    settings: Settings,
+    sent_images: Mapping[int, PageImage] | None = None,
 ) -> ModelRequest:
     """The request for ``pages`` (at most ``llm_max_images_per_request`` images).
 
-    Raises NoContentError when a page has nothing to send.
+    ``sent_images``: the image to send for a page number instead of its prepared one (the tile
+    budget's smaller copy, ``tile_budget``). Raises NoContentError when a page has nothing
+    to send.
     """
     numbers = tuple(p.page_number for p in pages)
     intro = _instructions(schema, numbers)
@@ -150,13 +156,14 @@ def build_request(
             parts.append({"type": "text", "text": chunk})
             text_tokens += estimate_text_tokens(chunk)
         if image:
-            assert page.image is not None
+            sent = (sent_images or {}).get(page.page_number, page.image)
+            assert sent is not None
             label = f"Page {page.page_number} image:"
-            url = "data:image/jpeg;base64," + base64.b64encode(page.image.jpeg).decode("ascii")
+            url = "data:image/jpeg;base64," + base64.b64encode(sent.jpeg).decode("ascii")
             parts.append({"type": "text", "text": label})
             parts.append({"type": "image_url", "image_url": {"url": url}})
             text_tokens += estimate_text_tokens(label)
-            image_tokens += page.image.estimated_tokens
+            image_tokens += sent.estimated_tokens
             images += 1
     messages = ({"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": parts})
     overhead = _TOKENS_PER_REQUEST + _TOKENS_PER_MESSAGE * len(messages)

@@ -1,13 +1,35 @@
-"""The registry of invoice layouts, each module holding a few of one family."""
+"""The registry of invoice layouts, each module holding a few of one family (shared helpers:
+``base``, ``blocks``, ``countries``)."""
 
 from __future__ import annotations
 
-from tests.support.invoice_set.layouts import bills, commerce, erp, european, heldout, hospitality
+from tests.support.invoice_set.layouts import (
+    bills,
+    bookkeeping,
+    commerce,
+    erp,
+    european,
+    european_south,
+    heldout,
+    hospitality,
+    services,
+)
 from tests.support.invoice_set.layouts.base import Layout
 
+# Registry order is the order a split draws its layouts in: changing it changes the set.
 REGISTRY: dict[str, Layout] = {
     layout.name: layout
-    for module in (erp, european, commerce, bills, hospitality, heldout)
+    for module in (
+        erp,
+        bookkeeping,
+        european,
+        european_south,
+        commerce,
+        services,
+        bills,
+        hospitality,
+        heldout,
+    )
     for layout in module.LAYOUTS
 }
 

@@ -13,7 +13,7 @@ from tests.support.invoice_set.compose import Names
 from tests.support.invoice_set.facts import InvoiceFacts, Line
 from tests.support.invoice_set.layouts import blocks
 from tests.support.invoice_set.layouts.base import Ctx, Layout, LineSpan, basic_facts
-from tests.support.invoice_set.layouts.erp import COUNTRY, RATE
+from tests.support.invoice_set.layouts.countries import COUNTRY, RATE
 from tests.support.invoice_set.money import Locale, cents, number
 from tests.support.invoice_set.render import GREY, PALE, WHITE, Column, TableStyle
 

@@ -12,7 +12,7 @@ from tests.support.invoice_set.compose import Names
 from tests.support.invoice_set.facts import InvoiceFacts, Line
 from tests.support.invoice_set.layouts import blocks
 from tests.support.invoice_set.layouts.base import Ctx, Layout, LineSpan, basic_facts, cap
-from tests.support.invoice_set.layouts.erp import COUNTRY
+from tests.support.invoice_set.layouts.countries import COUNTRY
 from tests.support.invoice_set.money import Locale, cents
 from tests.support.invoice_set.render import GREY, LIGHT, Column, TableStyle
 

@@ -2,7 +2,11 @@
 
 A label is compared squashed (lower case letters only, accents folded), after OCR's digits
 for letters inside words are read back as letters ("Tota1" -> "total", "G5T" -> "gst"), so
-glued OCR labels ("TotalAmount:", "NettTotal", "TOTALROUNDED") read like spaced ones.
+glued OCR labels ("TotalAmount:", "NettTotal", "TOTALROUNDED") read like spaced ones; where
+capitals show the break of glued words ("VATAmount", "InvoiceTotalE") it counts as a space.
+A currency sign or code that ends the label, as OCR read it ("£" or "€" as "E", "f", "L",
+"C"; "$" as "S"; "RM", "EUR", "GBP" glued on), is skipped: "InvoiceTotalE" is "Invoice
+Total" (the amount to pay), not the "Totale" the letters spell, and "NetTotalE" is a net.
 
 The keyword that ends nearest to the amount decides, and of two ending at the same place the
 longer one: "Total QTY" is a count, "Total GST" is tax, "Subtotal" is not "total", "Total
@@ -362,6 +366,11 @@ _GLUED_SHORT_WORDS = frozenset({"gst", "sst", "ttl", "rnd", "qty", "vat", "tax"}
 # "TotalPaid"); other such words count only where a word starts ("porto" in "Importo" does not).
 _GLUED_WORDS = frozenset({"total", "cash", "paid", "round"})
 _DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "6": "g", "8": "b"}
+# Where OCR glued two words, their capitals still show the break ("InvoiceTotalE", "VATAmount").
+_CASE_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")
+# What a currency sign or code after a label reads as once squashed: "£" and "€" misread as
+# "E", "f", "L" or "C", "$" as "S", and codes glued on ("TOTALRM", "Total EUR").
+_CURRENCY_TAILS = ("e", "f", "l", "c", "s", "rm", "eur", "gbp", "usd", "myr", "sgd", "chf")
 _DIGIT_IN_WORD = re.compile(r"(?<=[a-z])[01568]|[01568](?=[a-z]{2})")
 
 
@@ -381,11 +390,22 @@ def _fold(text: str) -> str:
 
 def label_words(text: str) -> tuple[str, str]:
     """``text`` as compared: (squashed letters, the same letters with word breaks kept)."""
-    folded = _fold(text)
+    folded = _fold(_CASE_BREAK.sub(" ", text))
     for _ in range(2):  # twice: "65T" -> "g5t" -> "gst"
         folded = _DIGIT_IN_WORD.sub(lambda m: _DIGIT_AS_LETTER[m.group(0)], folded)
     spaced = " ".join(re.findall(r"[a-z]+", folded))
     return spaced.replace(" ", ""), spaced
+
+
+def _currency_tail(squashed: str, spaced: str) -> int:
+    """How many letters at the end of the label are a currency sign or code OCR read as letters:
+    a last word of its own ("Invoice Total E", "InvoiceTotalE", "TOTAL RM"), or a code glued on
+    in capitals ("TOTALGBP"); 0 when the label ends otherwise."""
+    last = spaced.rsplit(" ", 1)[-1]
+    if last in _CURRENCY_TAILS and len(last) < len(squashed):
+        return len(last)
+    glued = next((t for t in _CURRENCY_TAILS if len(t) > 1 and squashed.endswith(t)), "")
+    return len(glued) if len(glued) < len(squashed) else 0
 
 
 def _word_starts(spaced: str) -> set[int]:
@@ -436,6 +456,13 @@ def read_label(text: str, extra: tuple[tuple[str, MoneyRole], ...] = ()) -> Labe
             best = (end, size, reading)
 
     starts = _word_starts(spaced)
+    # A keyword that ends where a misread currency sign starts ends the label: "Invoice Total"
+    # in "InvoiceTotalE" outranks the "totale" that OCR made of it.
+    core = len(squashed) - _currency_tail(squashed, spaced)
+
+    def offer_at(end: int, size: int, reading: LabelReading) -> None:
+        offer(len(squashed) if end == core else end, size, reading)
+
     for word, role, final in (*_WORDS, *((w, role, False) for w, role in extra)):
         if word not in squashed:  # most words are not in a label: the cheap test first
             continue
@@ -447,8 +474,8 @@ def read_label(text: str, extra: tuple[tuple[str, MoneyRole], ...] = ()) -> Labe
             anywhere = len(word) > 5 or word in _GLUED_WORDS
             ends = [m.end() for m in found if anywhere or m.start() in starts]
         for end in ends:
-            offer(end, len(word), LabelReading(role, word, final))
+            offer_at(end, len(word), LabelReading(role, word, final))
     for pattern, role, final in _PATTERNS:
         for m in pattern.finditer(squashed):
-            offer(m.end(), m.end() - m.start(), LabelReading(role, m.group(0), final))
+            offer_at(m.end(), m.end() - m.start(), LabelReading(role, m.group(0), final))
     return best[2] if best is not None else LabelReading(MoneyRole.OTHER)

@@ -401,3 +401,28 @@ def test_a_lone_value_under_a_header_word() -> None:
     total = field(map_page(lines, get_schema("invoice"), page_number=1), "total_amount")
     assert total.value == 5486.57
     assert total.method == "total:keyword+sum"
+
+
+def test_an_invoice_total_whose_currency_sign_ocr_misread_beats_the_net() -> None:
+    # "Invoice Total £" read as "InvoiceTotalE": the label still says the amount to pay.
+    result = invoice(
+        [
+            "SALES INVOICE",
+            "M36428  Office chair   9   335.00   3,015.00",
+            "R75775  Network switch   6   415.00   15,223.67",
+            "VATAnalysis               Total NetAmount   18,238.67",
+            "Code  Rate   Net   VAT    Total VATAmount   3,647.73",
+            "S  20.00%   18,238.67   3,647.73   InvoiceTotalE   21,886.40",
+        ]
+    )
+    assert field(result, "total_amount").value == 21886.40
+    assert field(result, "subtotal").value == 18238.67
+    assert field(result, "tax_amount").value == 3647.73
+
+
+@pytest.mark.parametrize("label", ["TOTALS", "Total£", "TotalE", "TOTALRM"])
+def test_a_total_label_with_a_glued_currency_is_read(label: str) -> None:
+    result = receipt(
+        [*RECEIPT_HEAD, "Nasi Lemak   1   12.00", f"{label}      12.00", "CASH   20.00", "CHANGE   8.00"]
+    )
+    assert field(result, "total_amount").value == 12.00

@@ -12,7 +12,9 @@ A document ends ``done`` only when none of its review flags blocks (``blocking_f
 - the amounts add up (``inconsistent``): subtotal + tax = total, the total is not smaller
   than the tax, the line items sum to the subtotal (net lines) or the total (gross lines, a
   cent a line for tax rounded per line), or, with no subtotal, to the total with or without
-  the tax, within cash rounding;
+  the tax, within cash rounding; and no field carries the flag ``inconsistent`` from its
+  engine (the local engine's total that equals the page's net while tax is printed, whatever
+  the other fields were read as);
 - the document's own dates are plausible (``implausible_date``): not before 1990, not more
   than a year after today, not more than a year apart from each other, and no due date
   before the issue date;
@@ -58,6 +60,8 @@ DATE_SPREAD = dt.timedelta(days=366)
 # and second-witness checks); ``WITNESS_AGREES`` says a second witness states it.
 UNGROUNDED = "ungrounded"
 DISAGREEMENT = "disagreement"
+# Field flag of a value its own page's amounts contradict (the local engine's totals).
+INCONSISTENT = "inconsistent"
 WITNESS_DISAGREES = "witness:disagrees"
 
 # Review-flag codes that leave ``done`` possible: visible notes, not reasons.
@@ -80,6 +84,14 @@ def _disagreement(name: str, found: ExtractedField) -> str:
     if said:
         return f"disagreement: {name} ({said})"
     return f"disagreement: {name} {found.value!r} is not what the page's text says"
+
+
+def _field_inconsistent(name: str, found: ExtractedField) -> str:
+    """The review flag of a value its engine found contradicted by the page's amounts, with
+    the failed check its evidence names ('check failed: total 18238.67 is the net: ...')."""
+    prefix = "check failed: "
+    said = [e.removeprefix(prefix) for e in found.evidence if e.startswith(prefix)]
+    return f"inconsistent: {name} {said[-1] if said else 'contradicts the amounts of its page'}"
 
 
 def blocking_flags(flags: list[str]) -> list[str]:
@@ -313,6 +325,8 @@ def review_flags(
             flags.append(f"ungrounded: {name} does not appear in the page text")
         if DISAGREEMENT in found.flags:
             flags.append(_disagreement(name, found))
+        if INCONSISTENT in found.flags:
+            flags.append(_field_inconsistent(name, found))
     flags.extend(c.flag for c in amount_checks(extraction, schema) if not c.passed)
     flags.extend(date_flags(extraction, schema, today=today))
     if not schema.free_form:

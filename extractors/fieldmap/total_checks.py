@@ -11,6 +11,11 @@
 
 ``balance_check`` says the opposite of ``paid``: that a value is what is left after a part
 payment, so no total. ``failed_checks`` names the checks that could be made and failed.
+
+``net_total_check`` says a chosen total is the amount before tax: it equals a subtotal or
+net line of the page while a tax above zero is printed, no sum or rounding check passed,
+and the page does not show the tax as included (no amount equal to the total less the tax);
+when the page prints the net plus that tax, that amount is the total it offers instead.
 Amounts compare to the cent.
 """
 
@@ -168,3 +173,63 @@ def failed_checks(page: MoneyPage, best: TotalOption) -> list[str]:
         if cash_failure and "rounding" not in best.checks:
             failed.append(cash_failure)
     return failed
+
+
+@dataclass(frozen=True)
+class NetTotal:
+    """A total that is the amount before tax: what shows it, and the amount net + tax printed
+    on the page (with the net and tax lines that make it), when there is one."""
+
+    detail: str
+    net_plus_tax: MoneyLine | None = None
+    parts: tuple[MoneyLine, ...] = ()
+
+
+def _positive(page: MoneyPage, *roles: MoneyRole) -> list[MoneyLine]:
+    """Lines of these roles with cents and above zero, the tax summary's included."""
+    return [x for x in page.lines if x.role in roles and x.amount.has_decimals and x.value > 0]
+
+
+# Roles of an amount that may be the total net + tax when the chosen total is the net.
+_NET_PLUS_TAX_ROLES = (
+    MoneyRole.TOTAL,
+    MoneyRole.NET,
+    MoneyRole.ROUNDING,
+    MoneyRole.CASH,
+    MoneyRole.OTHER,
+)
+
+
+def net_total_check(page: MoneyPage, best: TotalOption) -> NetTotal | None:
+    """Is the chosen total the subtotal or net, tax not added (see the module docstring)?"""
+    if "sum" in best.checks or "rounding" in best.checks:
+        return None
+    taxes = [t for t in _positive(page, MoneyRole.TAX) if t.value < best.value]
+    nets = [
+        x
+        for x in _positive(page, MoneyRole.SUBTOTAL, MoneyRole.NET)
+        if x is not best.line and same(x.value, best.value)
+    ]
+    if best.line.role in (MoneyRole.SUBTOTAL, MoneyRole.NET):
+        nets.append(best.line)
+    if not taxes or not nets:
+        return None
+    amounts = [x for x in page.lines if x.amount.has_decimals]
+    for tax in taxes:
+        above = next(
+            (x for x in amounts if x.role in _NET_PLUS_TAX_ROLES and same(x.value, best.value + tax.value)),
+            None,
+        )
+        if above is not None:
+            shown = f"{money_text(best.value)} + {money_text(tax.value)} = {money_text(above.value)}"
+            return NetTotal(
+                f"total {money_text(best.value)} is the net: net + tax is printed ({shown})",
+                above,
+                (nets[0], tax),
+            )
+    if nets == [best.line] or any(same(x.value, best.value - t.value) for t in taxes for x in amounts):
+        return None  # a net label alone ("Nett Total" on receipts), or the tax shown as included
+    return NetTotal(
+        f"total {money_text(best.value)} equals the net line {nets[0].label!r} "
+        f"while tax {money_text(taxes[-1].value)} is printed"
+    )

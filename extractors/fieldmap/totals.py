@@ -49,6 +49,12 @@ Methods (``ExtractedField.method``) and their strength (confidence = OCR x place
 
 A check that could be made and failed ("subtotal + tax != total") takes 0.75 off the
 strength of an unchecked pick and is named in the evidence, as is every check that passed.
+
+A total that is the net (``total_checks.net_total_check``: it equals a subtotal or net line
+while tax above zero is printed, and nothing shows the tax included) is replaced by the
+amount net + tax when the page prints one (its sum check passed); otherwise it keeps its
+value with the field flag ``inconsistent``, which the done rule (``extractors.checks``)
+turns into a blocking review flag.
 """
 
 from __future__ import annotations
@@ -71,6 +77,7 @@ from extractors.fieldmap.total_checks import (
     failed_checks,
     items_check,
     money_text,
+    net_total_check,
     paid_check,
     rounding_check,
     same,
@@ -86,6 +93,9 @@ _CHECK_ORDER = ("sum", "rounding", "paid", "cash", "items")
 # Lines whose label makes them a total candidate on their own (see _total_options).
 _TOTAL_LIKE = (MoneyRole.TOTAL, MoneyRole.NET, MoneyRole.ROUNDING)
 ROUNDING_AT_MOST = Decimal("1.00")  # no rounding adjustment is a whole unit or more
+# The field flag of a total that the page's own amounts contradict (the done rule blocks it:
+# ``extractors.checks.INCONSISTENT``).
+INCONSISTENT = "inconsistent"
 _RATE = re.compile(r"(\d{1,2}(?:[.,]\d{1,3})?)\s?%")
 
 
@@ -187,6 +197,9 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, TotalOption] | None:
     if not options:
         return None
     best = max(options, key=lambda o: (o.score, o.line.row))
+    net = net_total_check(page, best)
+    if net is not None and net.net_plus_tax is not None:
+        best, net = _net_plus_tax(net.net_plus_tax, net.parts), None
     evidence = [f"label {best.line.label!r}"] if best.line.label else []
     if best.repaired:
         evidence.append(best.repaired)
@@ -207,14 +220,24 @@ def _pick_total(page: MoneyPage) -> tuple[Pick, TotalOption] | None:
         evidence.append("other totals on the page: " + ", ".join(money_text(v) for v in sorted(rivals)))
     else:
         method, strength = "total:keyword", 0.9 if best.line.reading.final else 0.85
-    failed = failed_checks(page, best)
+    failed = failed_checks(page, best) + ([net.detail] if net is not None else [])
     if failed and not passed:
         strength *= 0.75
     evidence += [f"check failed: {text}" for text in failed]
     if best.repaired is not None:
         method, strength = "total:repaired", strength * 0.8
-    pick = Pick(float(best.value), best.line.cells, best.line.placement, strength, method, evidence)
+    # The net chosen while tax is printed: a value the done rule must not pass.
+    flags = [INCONSISTENT] if net is not None else []
+    pick = Pick(float(best.value), best.line.cells, best.line.placement, strength, method, evidence, flags)
     return pick, best
+
+
+def _net_plus_tax(line: MoneyLine, parts: tuple[MoneyLine, ...]) -> TotalOption:
+    """The amount net + tax printed on the page, as the total, its sum check passed."""
+    option = TotalOption(line, line.value, parts=parts)
+    shown = " + ".join(money_text(p.value) for p in parts)
+    option.checks["sum"] = f"subtotal + tax = total ({shown} = {money_text(line.value)})"
+    return option
 
 
 def _last_summary_row(page: MoneyPage, *roles: MoneyRole) -> list[MoneyLine]:

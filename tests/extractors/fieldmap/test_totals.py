@@ -426,3 +426,65 @@ def test_a_total_label_with_a_glued_currency_is_read(label: str) -> None:
         [*RECEIPT_HEAD, "Nasi Lemak   1   12.00", f"{label}      12.00", "CASH   20.00", "CHANGE   8.00"]
     )
     assert field(result, "total_amount").value == 12.00
+
+
+def test_a_net_chosen_as_total_gives_way_to_net_plus_tax_printed_on_the_page() -> None:
+    # The total's label is past reading ("Invo1ceT0tl"): the net has the items behind it, but
+    # net + VAT is printed, so that is the total.
+    result = invoice(
+        [
+            "SALES INVOICE",
+            "A100  Office chair   2   50.00   100.00",
+            "B200  Toner   1   20.00   20.00",
+            "VAT Analysis               Net total   120.00",
+            "Code  Rate   Net   VAT    Total VAT   24.00",
+            "S  20.00%   120.00   24.00   Invo1ceT0tl   144.00",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 144.00
+    assert "inconsistent" not in total.flags
+    assert any("120.00 + 24.00 = 144.00" in e for e in total.evidence)
+    assert field(result, "subtotal").value == 120.00
+    assert field(result, "tax_amount").value == 24.00
+
+
+def test_a_total_equal_to_the_subtotal_while_tax_is_printed_is_flagged_inconsistent() -> None:
+    result = invoice(
+        [
+            "SALES INVOICE",
+            "A100  Office chair   2   50.00   100.00",
+            "B200  Toner   1   20.00   20.00",
+            "Subtotal   120.00",
+            "VAT 20%   24.00",
+            "Total   120.00",  # the digits of 144.00 lost: the net read again
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 120.00
+    assert "inconsistent" in total.flags
+    assert any("equals the net line 'Subtotal' while tax 24.00 is printed" in e for e in total.evidence)
+
+
+def test_a_total_with_the_tax_shown_as_included_is_not_flagged() -> None:
+    # Malaysian receipts: items priced with GST, the summary shows the amount before it.
+    result = receipt(
+        [
+            *RECEIPT_HEAD,
+            "Nasi Lemak   1   30.00",
+            "SUBTOTAL   30.00",
+            "TOTAL   30.00",
+            "GST SUMMARY   Amount(RM)   Tax(RM)",
+            "SR @ 6%   28.30   1.70",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 30.00
+    assert total.flags == []
+
+
+def test_a_nett_total_with_gst_printed_and_no_subtotal_is_not_flagged() -> None:
+    result = receipt([*RECEIPT_HEAD, "Teh Tarik   2   7.70", "GST 6%   0.44", "Nett Total   RM7.70"])
+    total = field(result, "total_amount")
+    assert total.value == 7.70
+    assert total.flags == []

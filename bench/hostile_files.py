@@ -147,30 +147,40 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _tree_rss_kib(pid: int) -> tuple[int, int]:
-    """Resident memory of ``pid`` and all its descendants: (sum, largest one), KiB."""
-    total = largest = 0
+def _tree_rss_kib(pid: int) -> tuple[int, int, int, int]:
+    """Resident memory of ``pid`` and all its descendants, KiB: the sum, ``pid`` itself, the
+    Prefect server (uvicorn) and the rest (the render pool: fork server and workers)."""
+    total = root = server = rest = 0
     stack = [pid]
     while stack:
         current = stack.pop()
         try:
             with open(f"/proc/{current}/status") as handle:
                 rss = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
-            with open(f"/proc/{current}/task/{current}/children") as handle:
-                stack.extend(int(child) for child in handle.read().split())
+            # Children are listed under the thread that started them (the render pool's
+            # fork server and Prefect's server are started from worker threads).
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(child) for child in (task / "children").read_text().split())
+            command = Path(f"/proc/{current}/cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        total, largest = total + rss, max(largest, rss)
-    return total, largest
+        total += rss
+        if current == pid:
+            root = rss
+        elif b"uvicorn" in command:
+            server += rss
+        else:
+            rest += rss
+    return total, root, server, rest
 
 
 def _run_sampled(
     command: list[str], timeout: float, **options: object
-) -> tuple[subprocess.CompletedProcess[str], int, int]:
-    """Run ``command``, sampling its process tree's memory every 50 ms: the result, the peak
-    of the tree's summed RSS and the peak RSS of its largest process, in KiB."""
+) -> tuple[subprocess.CompletedProcess[str], list[int]]:
+    """Run ``command``, sampling its process tree's memory every 50 ms: the result and the
+    peaks of each figure :func:`_tree_rss_kib` gives, in KiB."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)  # type: ignore[call-overload]
-    peak_total = peak_one = 0
+    peaks = [0, 0, 0, 0]
     chunks: dict[str, list[str]] = {"out": [], "err": []}
     readers = [
         threading.Thread(target=lambda s=stream, k=key: chunks[k].append(s.read()), daemon=True)
@@ -180,8 +190,7 @@ def _run_sampled(
         reader.start()
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
-        total, largest = _tree_rss_kib(process.pid)
-        peak_total, peak_one = max(peak_total, total), max(peak_one, largest)
+        peaks = [max(a, b) for a, b in zip(peaks, _tree_rss_kib(process.pid), strict=True)]
         time.sleep(0.05)
     if process.poll() is None:
         process.kill()
@@ -191,7 +200,7 @@ def _run_sampled(
     result = subprocess.CompletedProcess(
         command, process.returncode, "".join(chunks["out"]), "".join(chunks["err"])
     )
-    return result, peak_total, peak_one
+    return result, peaks
 
 
 def _documents(data_dir: Path) -> list[sa.Row]:
@@ -215,7 +224,7 @@ def section_folder(args: argparse.Namespace) -> None:
         kinds = make_folder(folder, outside, args.count)
         entries = len(list(folder.iterdir()))
         started = time.perf_counter()
-        result, peak_total, peak_one = _run_sampled(
+        result, peaks = _run_sampled(
             [*_folio(root), "process", str(folder), "--json"],
             args.timeout,
             cwd=root,
@@ -236,10 +245,11 @@ def section_folder(args: argparse.Namespace) -> None:
         listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         print(f"{tag} code {root}; {entries} entries ({listed})")
         print(f"{tag} exit status {result.returncode}, {elapsed:.1f} s")
+        total, cli, server, pool = (peak / 1024 for peak in peaks)
         print(
-            f"{tag} peak RSS of the whole process tree (cli, render workers, prefect server; "
-            f"summed, sampled every 50 ms) {peak_total / 1024:.0f} MiB; largest one process "
-            f"{peak_one / 1024:.0f} MiB"
+            f"{tag} peak RSS (sampled every 50 ms): whole process tree {total:.0f} MiB; cli "
+            f"{cli:.0f} MiB, render pool (fork server + workers) {pool:.0f} MiB, prefect "
+            f"server {server:.0f} MiB"
         )
         print(f"{tag} rows printed {len(rows)}, entries without a row {len(missing)}")
         if missing:

@@ -54,11 +54,15 @@ def rss_kib(pid: int) -> int:
 
 
 def children(pid: int) -> list[int]:
+    # Each thread lists the children it started: the render pool's fork server and Prefect's
+    # server are started from worker threads, not from the main one.
+    found: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(p) for p in handle.read().split()]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(p) for p in (task / "children").read_text().split())
     except OSError:
-        return []
+        pass
+    return found
 
 
 def cmdline(pid: int) -> str:

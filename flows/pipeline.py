@@ -104,7 +104,7 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
             "max_tiles": s.pages.max_tiles,
             "jpeg_quality": s.pages.jpeg_quality,
             # The grid an image page is sent on (llama only: the local engine reads the
-            # prepared image): "tile-budget-v1 floor=9px", or "... off".
+            # prepared image): "tile-budget-v1 floor=10px", or "... off".
             "tile_budget": tile_budget_rule(s.pages.tile_text_floor_px)
             if pipeline.engine.name == "llama"
             else None,

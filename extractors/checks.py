@@ -15,6 +15,8 @@ A document ends ``done`` only when none of its review flags blocks (``blocking_f
   the tax, within cash rounding; and no field carries the flag ``inconsistent`` from its
   engine (the local engine's total that equals the page's net while tax is printed, whatever
   the other fields were read as);
+- no date's day/month order is a guess (``ambiguous_date``: "04/05/2023" on a page where
+  no other date, month name or currency tells which comes first);
 - the document's own dates are plausible (``implausible_date``): not before 1990, not more
   than a year after today, not more than a year apart from each other, and no due date
   before the issue date;
@@ -62,6 +64,9 @@ UNGROUNDED = "ungrounded"
 DISAGREEMENT = "disagreement"
 # Field flag of a value its own page's amounts contradict (the local engine's totals).
 INCONSISTENT = "inconsistent"
+# Field flag of a numeric date whose day/month order nothing on its page proves (the local
+# engine's dates: "04/05/2023" with no other date, month name or currency to tell).
+AMBIGUOUS_DATE = "ambiguous_date"
 WITNESS_DISAGREES = "witness:disagrees"
 
 # Review-flag codes that leave ``done`` possible: visible notes, not reasons.
@@ -327,6 +332,8 @@ def review_flags(
             flags.append(_disagreement(name, found))
         if INCONSISTENT in found.flags:
             flags.append(_field_inconsistent(name, found))
+        if AMBIGUOUS_DATE in found.flags:
+            flags.append(f"ambiguous_date: {name} {found.value} (nothing on its page says which is the day)")
     flags.extend(c.flag for c in amount_checks(extraction, schema) if not c.passed)
     flags.extend(date_flags(extraction, schema, today=today))
     if not schema.free_form:

@@ -80,7 +80,7 @@ def read_currency(
                 cells = (label,) if candidate.cells == (label,) else (label, *candidate.cells)
                 evidence = (f"after the label {label.text[: hit.end].strip()!r}",)
                 return Finding(code, cells, candidate.quality, "currency:label", evidence)
-    return _from_page(rows)
+    return page_currency(rows)
 
 
 def _from_country(rows: Sequence[Row]) -> Finding | None:
@@ -102,7 +102,9 @@ def _from_country(rows: Sequence[Row]) -> Finding | None:
 _COUNTRY_QUALITY = {"IBAN": 0.5, "VAT id": 0.5, "phone prefix": 0.5}
 
 
-def _from_page(rows: Sequence[Row]) -> Finding | None:
+def page_currency(rows: Sequence[Row]) -> Finding | None:
+    """The currency the page prints (codes, then symbols, then a bare ``$``), else the one
+    its country evidence gives away; None when nothing does."""
     codes: Counter[str] = Counter()
     symbols: Counter[str] = Counter()
     dollars = 0

@@ -40,7 +40,9 @@ Methods (``ExtractedField.method``) and their strength:
 | ``date:terms`` | a due date counted from printed payment terms and the document's date | 0.7 |
 
 x 0.9 when the day/month order of the value rested on the currency default alone, and x 0.7
-for a date inside an identifier. The evidence names the label, repetitions and the order.
+for a date inside an identifier. An ambiguous date whose order nothing on the page proves
+(no proving date, month name or currency) carries the flag ``ambiguous_date``: the done rule
+sends it to review, however clear its label. The evidence names the label, repetitions and the order.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from extractors.fieldmap.amount_labels import label_words
+from extractors.fieldmap.currency import page_currency
 from extractors.fieldmap.labels import aliases_for, squash
 from extractors.fieldmap.layout import Cell, Row
 from extractors.fieldmap.picks import Pick
@@ -194,6 +197,14 @@ class DateCandidate:
     in_column: bool = False  # one of a column of bare dates: an item table's dates
 
 
+# Field flag of an ambiguous numeric date (both parts 12 or less) whose day/month order
+# nothing on its page proves (``extractors.checks.AMBIGUOUS_DATE`` blocks done on it).
+AMBIGUOUS_DATE = "ambiguous_date"
+UNPROVEN_ORDER = "day-first: unproven"
+# Malaysian ringgit as receipts print it, before an amount ("RM2.00", "RM 14.00").
+_RINGGIT = re.compile(r"(?<![^\W\d_])RM\s?\d")
+
+
 def day_order(rows: Sequence[Row]) -> tuple[bool, str]:
     """Whether the page's ambiguous numeric dates are day-first, and why (module docstring)."""
     texts = [row.text for row in rows]
@@ -213,9 +224,18 @@ def day_order(rows: Sequence[Row]) -> tuple[bool, str]:
         winner = written[True] > written[False]
         return winner, f"{'day' if winner else 'month'}-first: month names written that way on the page"
     currency = detect_currency(texts)
-    if currency is not None and currency.code == "USD":
+    code = currency.code if currency is not None else None
+    if code is None:
+        # The currency field's wider reading: codes glued to amounts, the issuer's country.
+        found = page_currency(rows)
+        code = found.text if found is not None else None
+    if code is None and any(_RINGGIT.search(text) for text in texts):
+        code = "MYR"
+    if code == "USD":
         return False, "month-first: assumed from the currency (USD)"
-    return True, f"day-first: assumed (currency {currency.code if currency else 'unknown'})"
+    if code is None:
+        return True, f"{UNPROVEN_ORDER} (no date, month name, currency or country on the page says)"
+    return True, f"day-first: assumed (currency {code})"
 
 
 def _bare_date(text: str) -> bool:
@@ -417,14 +437,20 @@ def _pick(best: DateCandidate, kind: str, repeats: int, distinct: set[dt.date], 
     evidence = [f"label {best.label.strip()!r}"] if best.label.strip() else ["no label"]
     if repeats:
         evidence.append(f"printed {repeats + 1} times on the page")
+    flags: list[str] = []
     if best.match.ambiguous:
         evidence.append(f"day/month order {order_reason}")
         if "assumed" in order_reason:
             strength *= 0.9
+        if order_reason.startswith(UNPROVEN_ORDER):
+            # Nothing on the page says which part is the day: the value is a coin toss
+            # however clear its label, so the done rule sends it to a person.
+            flags.append(AMBIGUOUS_DATE)
     if best.inside_identifier:
         evidence.append("inside an identifier")
         strength *= 0.7
     if kind == "other-label":
         evidence.append("no date labelled for this field; this one is labelled for something else")
     cells = [best.cell] if best.label_cell is None else [best.label_cell, best.cell]
-    return Pick(best.match.value.isoformat(), cells, best.placement, strength, f"date:{kind}", evidence)
+    value = best.match.value.isoformat()
+    return Pick(value, cells, best.placement, strength, f"date:{kind}", evidence, flags)

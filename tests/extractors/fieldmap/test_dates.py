@@ -240,3 +240,33 @@ def test_a_later_page_gives_the_document_date_only_with_its_label() -> None:
     later = map_page(lines, get_schema("invoice"), page_number=2)
     assert "invoice_date" not in later.fields
     assert field(later, "due_date").value == "2023-02-24"
+
+
+def test_an_ambiguous_date_with_nothing_to_order_it_is_flagged() -> None:
+    rows = ["ACME LTD", "Invoice No: 1001", "Date: 04/05/2023", "Total 10.00"]
+    found = field(invoice(rows), "invoice_date")
+    assert found.value == "2023-05-04"
+    assert "ambiguous_date" in found.flags
+    assert any("unproven" in e for e in found.evidence)
+
+
+@pytest.mark.parametrize(
+    "clue",
+    [
+        "Total EUR 10.00",  # a currency code: day-first assumed from it
+        "Total RM 10.00",  # ringgit as Malaysian receipts print it
+        "Paid on 13/05/2023",  # another date proves the order
+        "Delivered 3 May 2023",  # a month name written day-first
+    ],
+)
+def test_an_ambiguous_date_ordered_by_the_page_is_not_flagged(clue: str) -> None:
+    found = field(invoice(["ACME LTD", "Invoice No: 1001", "Date: 04/05/2023", clue]), "invoice_date")
+    assert found.value == "2023-05-04"
+    assert "ambiguous_date" not in found.flags
+
+
+def test_an_unambiguous_date_is_never_flagged() -> None:
+    rows = ["ACME LTD", "Invoice No: 1001", "Date: 24/05/2023", "Total 10.00"]
+    found = field(invoice(rows), "invoice_date")
+    assert found.value == "2023-05-24"
+    assert "ambiguous_date" not in found.flags

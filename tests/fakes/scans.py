@@ -3,7 +3,9 @@ scan (``tests.support.documents.scanned_pdf``) shows.
 
 The fake knows an image's text only by the sha256 of the JPEG it receives, so the scan is
 prepared here exactly as Folio's pipeline will prepare it (same settings, same renderer),
-and each page's JPEG is registered with the text of the digital page it was printed from.
+and each page's JPEG is registered with the text of the digital page it was printed from:
+the prepared JPEG, and the smaller one the llama engine sends when its tile budget shrinks
+the page (``extractors.llama.tile_budget``), the same picture at fewer pixels.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.settings import Settings
+from extractors.llama.tile_budget import budget_image
 from extractors.prepare import PagePreparer
 from models.document import FileKind
 from tests.fakes.vllm_server import FakeVllmServer
@@ -26,5 +29,8 @@ async def describe_scan(
         async for page in preparer.prepare(path, kind, render=settings.pages.render_images):
             if page.image is not None and page.page_number <= len(texts):
                 fake.describe_image(page.image.jpeg, texts[page.page_number - 1])
+                sent = budget_image(page.image, settings)
+                if sent is not page.image:
+                    fake.describe_image(sent.jpeg, texts[page.page_number - 1])
                 told += 1
     return told

@@ -1,5 +1,5 @@
 """What a runaway model server costs per document: completion tokens and dollars when every
-structured answer loops on whitespace until its token budget is spent (vLLM issue #38696,
+structured answer loops on whitespace until its token budget is spent (vllm-project/vllm#38696,
 xgrammar at temperature 0 without ``disable_any_whitespace``).
 
 Run: ``.venv/bin/python -m bench.runaway [--docs 6] [--cure]``. Prints figures; no asserts.

@@ -32,7 +32,7 @@ from tests.fakes import vllm_model as fake_model
 # The message text vLLM-based gateways return when the engine queue is full. vLLM itself
 # answers 503 from /health when its engine is dead; the exact wording here is ours.
 BUSY_MESSAGE = "The engine is currently busy: too many requests are waiting. Try again later."
-# What the whitespace loop writes, token after token (seen as "  \n" in vLLM issue #38696).
+# What the whitespace loop writes, token after token (seen as "  \n" in vllm-project/vllm#38696).
 WHITESPACE_TOKEN = "  \n"
 WHITESPACE_LOGPROB = -0.02
 

@@ -71,7 +71,7 @@ def answer_tokens(
     loops = faults.whitespace_loop and constrained and not disable_any_whitespace
     if loops:
         # xgrammar with free whitespace at temperature 0: once the model picks whitespace
-        # after the object, nothing makes it stop before the budget (vLLM issue #38696).
+        # after the object, nothing makes it stop before the budget (vllm-project/vllm#38696).
         tokens += [(WHITESPACE_TOKEN, WHITESPACE_LOGPROB)] * max(0, checked.max_tokens - len(tokens))
     finish = "stop"
     if loops or len(tokens) > checked.max_tokens:

@@ -17,6 +17,7 @@ from cli import tenants
 from cli import schemas
 from cli import reports
 from cli import analytics
+from cli import exports
 from cli import evaluate
 
 

@@ -1,10 +1,9 @@
-"""folio query, folio export and folio report fields: analyst queries."""
+"""folio query and folio report fields: analyst queries (folio export: ``cli.exports``)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -19,7 +18,6 @@ from cli.common import (
     err,
     report_app,
 )
-from core.errors import ConfigurationError
 
 
 def _document_query(
@@ -109,37 +107,6 @@ def query(
             f["fields"][:120],
         )
     Console().print(table)
-
-
-@app.command()
-def export(
-    out: Path = typer.Option(..., "--out", "-o", help="File to write."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv, jsonl or parquet (needs pyarrow)."),
-    where: list[str] = typer.Option(None, "--where", "-w", help="field>value; repeatable."),
-    schema: str = typer.Option(None, "--schema", "-s", help="Schema name."),
-    status: str = typer.Option(None, "--status", help="Document status."),
-    tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name."),
-    since: str = typer.Option(None, "--since", help="Received from this UTC date/time."),
-    until: str = typer.Option(None, "--until", help="Received before this UTC date/time."),
-) -> None:
-    """Every matching document to a file, streamed in batches (bounded memory)."""
-    from storage import repository as repo
-    from storage.export import export_rows
-
-    settings = _settings()
-    request = _document_query(where, schema, status, tenant, since, until, "id", 1)
-    engine, sessions = _open_sessions(settings)
-    try:
-        with sessions() as session:
-            count = export_rows(
-                repo.iter_documents(session, query=request, tenant_scope=None), fmt=fmt, out=out
-            )
-    except ConfigurationError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
-    err.print(f"{count} document(s) written to {out}")
 
 
 @report_app.command("fields")

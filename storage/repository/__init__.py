@@ -41,6 +41,7 @@ from storage.repository.errors import (
     TenantExistsError,
     TenantNotFoundError,
 )
+from storage.repository.exports import field_names, iter_export_documents, iter_export_table, schema_names
 from storage.repository.extractions import (
     add_extraction,
     current_extraction,
@@ -67,6 +68,7 @@ from storage.repository.queries import (
     QueryPage,
     document_query_statement,
     iter_documents,
+    matching_documents,
     parse_where,
     query_documents,
 )
@@ -181,6 +183,11 @@ __all__ = [
     "QueryError",
     "QueryPage",
     "document_query_statement",
+    "field_names",
+    "iter_export_documents",
+    "iter_export_table",
+    "matching_documents",
+    "schema_names",
     "iter_documents",
     "parse_where",
     "query_documents",

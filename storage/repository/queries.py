@@ -281,6 +281,12 @@ def _statement(session: Session, query: DocumentQuery, tenant_scope: int | None)
     )
 
 
+def matching_documents(session: Session, *, query: DocumentQuery, tenant_scope: int | None) -> Any:
+    """SELECT of the listing's columns (``document_id``, ``tenant``, ... ``finished_at``) for
+    every document matching ``query``'s filters, neither sorted nor paged."""
+    return _statement(session, query, tenant_scope)
+
+
 def _public(row: Any) -> dict[str, Any]:
     item = dict(row)
     item["status"] = str(item["status"])

@@ -27,3 +27,30 @@ class TenantNotFoundError(ConfigurationError):
     """A tenant name that does not exist."""
 
     code = "tenant_not_found"
+
+
+class ReviewConflictError(ConfigurationError):
+    """A review action the document's state refuses (the API answers 409)."""
+
+    code = "review_conflict"
+
+
+class StaleVersionError(ReviewConflictError):
+    """The reviewer saw another extraction version than the current one (someone else changed
+    it meanwhile): reload and try again. ``current_version`` is the version now in force."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str, *, current_version: int | None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class NotInReviewError(ReviewConflictError):
+    """The document is not in a status this review action applies to (``status`` says which)."""
+
+    code = "not_in_review"
+
+    def __init__(self, message: str, *, status: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -43,12 +43,15 @@ def add_extraction(
     document_id: str,
     extraction: DocumentExtraction,
     fingerprint: dict[str, Any],
+    source: str = "engine",
+    author: str | None = None,
 ) -> Extraction:
     """Store a new version of the document's result and make it the current one.
 
-    Versions count 1, 2, ... per document. The previous current version is un-marked in
-    the same transaction; the partial unique index guarantees there is never a second
-    current row, whatever the caller does.
+    ``source`` is ``engine`` for the pipeline's results and ``human`` for a reviewer's
+    correction (``author`` names the person). Versions count 1, 2, ... per document. The
+    previous current version is un-marked in the same transaction; the partial unique index
+    guarantees there is never a second current row, whatever the caller does.
     """
     # Serialise versioning per document: the row lock on PostgreSQL (SQLite ignores FOR
     # UPDATE, but its UPDATE below takes the database write lock before the version is read).
@@ -83,6 +86,8 @@ def add_extraction(
         result=extraction.model_dump(mode="json"),
         review_flags=list(extraction.review_flags),
         fingerprint=fingerprint,
+        source=source,
+        author=author,
     )
     session.add(row)
     session.flush()

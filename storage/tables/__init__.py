@@ -12,6 +12,7 @@ from storage.tables.callbacks import CallbackDelivery
 from storage.tables.documents import Document, Page
 from storage.tables.extractions import Extraction, ExtractionField
 from storage.tables.ledger import UsageLedgerEntry
+from storage.tables.review import FieldCorrection
 from storage.tables.rollups import CostRollup, DocumentCostCell, ExtractionCount, FieldRollup
 from storage.tables.schemas import ExtractionSchemaVersion
 from storage.tables.sources import SourceFile
@@ -28,6 +29,7 @@ __all__ = [
     "ExtractionCount",
     "ExtractionField",
     "ExtractionSchemaVersion",
+    "FieldCorrection",
     "FieldRollup",
     "Page",
     "SourceFile",

@@ -28,6 +28,8 @@ class Document(Base):
         sa.Index(None, "tenant_id", "quoted_at"),  # monthly budgets
         sa.Index(None, "tenant_id", "idempotency_key", unique=True),  # NULLs never clash
         sa.Index(None, "created_at", "id"),  # keyset pages, newest first
+        sa.Index(None, "status", "finished_at", "id"),  # the review queue, oldest first (0010)
+        sa.Index(None, "tenant_id", "reviewed_at"),  # reviewed documents for export (0010)
         sa.CheckConstraint(
             "status IN (" + ", ".join(f"'{s.value}'" for s in DocumentStatus) + ")",
             name="status_known",
@@ -129,6 +131,12 @@ class Document(Base):
     idempotency_key: Mapped[str | None] = mapped_column(
         sa.String(200), comment="The uploader's idempotency key, unique per tenant."
     )
+
+    # Review (0010): a person approved (done) or rejected it; the rejection's reason is ``reason``.
+    reviewed_by: Mapped[str | None] = mapped_column(
+        sa.String(200), comment="The person who approved or rejected it in review; null if nobody did."
+    )
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(comment="When it was approved or rejected (UTC).")
 
 
 class Page(Base):

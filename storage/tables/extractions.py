@@ -51,6 +51,17 @@ class Extraction(Base):
         comment="What produced it: model, prompt/mapper version, schema hash, render settings."
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, comment="When stored (UTC).")
+    # Review (0010): a person's correction is a new version like any other, marked as theirs.
+    source: Mapped[str] = mapped_column(
+        sa.String(16),
+        default="engine",
+        server_default=sa.text("'engine'"),
+        comment="Who made the version: engine (the pipeline) or human (a reviewer's correction).",
+    )
+    author: Mapped[str | None] = mapped_column(
+        sa.String(200),
+        comment="The person who made a human version (API key name or CLI user); null for engine.",
+    )
 
 
 class ExtractionField(Base):

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 
 from api.callbacks import CallbackSender
 from api.callers import CallerCache
+from api.docs import install_docs
 from api.inputs import refuse_control_characters
 from api.limits import BodyGuard, UploadSlots
 from api.problems import install_problem_handlers, install_problem_openapi
@@ -96,6 +97,9 @@ def create_app(
         # Every query and path parameter is printable text of bounded length, whatever the
         # route does with it (a NUL byte would fail inside PostgreSQL as a 500).
         dependencies=[Depends(refuse_control_characters)],
+        # /docs and /redoc are served with local assets by api.docs (FastAPI's load a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.folio = state
     # Outside routing and every handler: it bounds bodies before any of them reads one.
@@ -117,6 +121,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(dashboard.router)
 
+    install_docs(app)
     install_problem_openapi(app)
 
     return app

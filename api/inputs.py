@@ -37,6 +37,7 @@ TENANT_NAME_MAX = column_length(Tenant.name)
 # Query strings that are compared, never stored, still get a bound: nothing longer can
 # match a stored value, and a bound keeps the statement (and its log line) small.
 QUERY_TEXT_MAX = 1000
+CURSOR_MAX = 200  # an opaque next_cursor the API gave out: base64 of a short JSON list
 
 
 def unprintable(value: str) -> str | None:

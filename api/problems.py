@@ -157,7 +157,8 @@ def install_problem_openapi(app: FastAPI) -> None:
     ticket (all but ``PUBLIC_PATHS``) lists what the credential check can answer: 401
     (no valid key), 403 (a key that may not do this) and 429 (over the rate limit). Every
     operation that takes a body also lists what ``api.limits`` answers: 408 (the body came
-    too slowly) and 503 (all upload slots busy).
+    too slowly) and 503 (all upload slots busy). Those operations also name the bearer
+    security scheme (an API key), so Swagger UI's Authorize button sends it.
     """
 
     def openapi() -> dict[str, Any]:
@@ -170,7 +171,8 @@ def install_problem_openapi(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
-        components = document.setdefault("components", {}).setdefault("schemas", {})
+        document.setdefault("components", {})["securitySchemes"] = {BEARER: _BEARER_SCHEME}
+        components = document["components"].setdefault("schemas", {})
         components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
@@ -179,6 +181,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                 responses: dict[str, Any] = operation.setdefault("responses", {})
                 if path in PUBLIC_PATHS:
                     continue  # probes answer plain JSON, documented by their routes
+                operation.setdefault("security", [{BEARER: []}])
                 for code, description in _CREDENTIAL_PROBLEMS.items():
                     responses.setdefault(code, {"description": description})
                 if method.upper() in BODY_METHODS:
@@ -196,6 +199,13 @@ def install_problem_openapi(app: FastAPI) -> None:
 _BODY_PROBLEMS = {
     "408": "The request body arrived too slowly (FOLIO_UPLOAD_READ_TIMEOUT_S)",
     "503": "Every upload slot of this server is busy (FOLIO_UPLOAD_CONCURRENCY); see Retry-After",
+}
+BEARER = "bearerAuth"
+_BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A tenant's or an admin's API key (`folio tenant key create NAME`), sent as "
+    "`Authorization: Bearer <key>`.",
 }
 _CREDENTIAL_PROBLEMS = {
     "401": "No valid API key (or dashboard ticket)",

@@ -97,13 +97,17 @@ class DocumentPublic(BaseModel):
 
 
 class DocumentsPublic(BaseModel):
-    """A page of documents, newest first."""
+    """A page of documents, newest first. Like every list of the API: ``data``, ``limit`` and
+    ``next_cursor`` (pass it as ``cursor`` for the next page)."""
 
     data: list[DocumentPublic]
     count: int = Field(description="Documents matching the filters, all pages together.")
-    offset: int
     limit: int
-    next_offset: int | None = Field(description="Offset of the next page; null on the last.")
+    next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null on the last.")
+    offset: int = Field(description="Deprecated (use cursor): the offset this page started at.")
+    next_offset: int | None = Field(
+        description="Deprecated (use next_cursor): offset of the next page; null on the last."
+    )
 
 
 class FieldPublic(BaseModel):

@@ -52,6 +52,8 @@ def serve(
     process_uploads = settings.api.api_process if process is None else process
     if schedules:
         _serve_schedules_in_background(settings)
+    for line in serve_urls(host, port):
+        err.print(line, highlight=False)
     if workers == 1:
         application = create_app(
             settings, process=process_uploads, engine_name=engine.value if engine else None
@@ -70,6 +72,21 @@ def serve(
         workers=workers,
         log_level=level,
     )
+
+
+def serve_urls(host: str, port: int) -> list[str]:
+    """What ``folio serve`` prints at start-up: where the API, its docs and the pages are."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - listen-all, shown as local
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    lines = [
+        f"Folio API       {base}   (routes under /v1, key as Authorization: Bearer <key>)",
+        f"API docs        {base}/docs   (ReDoc: {base}/redoc, OpenAPI: {base}/openapi.json)",
+        f"Dashboard       {base}/dashboard",
+        f"Review queue    {base}/review",
+    ]
+    if shown != host:
+        lines.append(f"listening on every address of this machine ({host or 'all'}), port {port}")
+    return lines
 
 
 def _serve_schedules_in_background(settings: Settings) -> None:

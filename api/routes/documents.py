@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CallerDep, SessionDep, StateDep, TenantCallerDep
 from api.ingest import ingest
-from api.inputs import DOCUMENT_ID_MAX, SCHEMA_NAME_MAX, aware_utc
+from api.inputs import CURSOR_MAX, DOCUMENT_ID_MAX, SCHEMA_NAME_MAX, TENANT_NAME_MAX, aware_utc
 from api.problems import ApiProblem
 from api.schemas import (
     DocumentPublic,
@@ -28,6 +28,7 @@ from storage import repository as repo
 from storage.tables import Document
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+_SORT = "-created_at"  # the listing's order, newest first; its cursors are the query API's
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (401, 404, 422, 429)
@@ -149,32 +150,52 @@ def get_result(document_id: str, session: SessionDep, caller: CallerDep) -> Extr
 
 
 @router.get("", response_model=DocumentsPublic, responses=PROBLEMS)
-def list_documents(
+def list_documents(  # noqa: PLR0913 - one parameter per filter
     session: SessionDep,
     caller: CallerDep,
     status: DocumentStatus | None = None,
     schema: Annotated[str | None, Query(max_length=SCHEMA_NAME_MAX)] = None,
+    tenant: Annotated[
+        str | None, Query(max_length=TENANT_NAME_MAX, description="Tenant name; admin keys only.")
+    ] = None,
     created_after: dt.datetime | None = None,
     created_before: dt.datetime | None = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=CURSOR_MAX, description="next_cursor of the previous page.")
+    ] = None,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000, description="Deprecated: use cursor (ignored when a cursor is given).")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DocumentsPublic:
-    """The caller's documents, newest first, filtered and paginated (admins: everyone's)."""
+    """The caller's documents, newest first, filtered and paginated (admins: everyone's, or one
+    tenant's with ``tenant``)."""
+    if tenant is not None and not caller.is_admin:
+        raise ApiProblem(403, "filtering by tenant needs an admin key")
+    try:
+        after = repo.decode_cursor(cursor, _SORT) if cursor else None
+    except repo.QueryError as exc:
+        raise ApiProblem(422, exc.message) from None
     page = repo.page_documents(
         session,
         tenant_id=caller.tenant_scope,
+        tenant_name=tenant,
         status=status,
         schema_name=schema,
         created_after=aware_utc("created_after", created_after, assume_utc=False),
         created_before=aware_utc("created_before", created_before, assume_utc=False),
+        after=after,
         offset=offset,
-        limit=limit,
+        limit=limit + 1,  # one more than the page: is there a next one?
     )
-    following = offset + len(page.documents)
+    documents = page.documents[:limit]
+    last = documents[-1] if len(page.documents) > limit else None
+    following = offset + len(documents)
     return DocumentsPublic(
-        data=[DocumentPublic.of(outcome_of(d)) for d in page.documents],
+        data=[DocumentPublic.of(outcome_of(d)) for d in documents],
         count=page.total,
-        offset=offset,
         limit=limit,
-        next_offset=following if following < page.total else None,
+        next_cursor=repo.encode_cursor(_SORT, last.created_at, last.id) if last is not None else None,
+        offset=offset if after is None else 0,
+        next_offset=following if after is None and following < page.total else None,
     )

@@ -97,7 +97,8 @@ def query_documents(
     cursor: str | None = Query(None, description="next_cursor of the previous page."),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
-    """A page of matching documents, each with its single fields; tenant-scoped."""
+    """A page of matching documents, each with its single fields; tenant-scoped. Pages like
+    every list: ``data``, ``limit``, ``next_cursor`` (``items``: deprecated name of ``data``)."""
     if tenant is not None and not caller.is_admin:
         raise ApiProblem(403, "filtering by tenant needs an admin key")
     query = build_query(
@@ -122,4 +123,7 @@ def query_documents(
         page = repo.query_documents(session, query=query, tenant_scope=caller.tenant_scope)
     except repo.QueryError as exc:
         raise ApiProblem(422, exc.message) from None
-    return {"items": [_json(row) for row in page.rows], "next_cursor": page.next_cursor}
+    rows = [_json(row) for row in page.rows]
+    # data, limit, next_cursor: every list of the API pages alike; "items" is this route's
+    # old name for data, kept for the clients written against it.
+    return {"data": rows, "limit": limit, "next_cursor": page.next_cursor, "items": rows}

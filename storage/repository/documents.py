@@ -303,13 +303,20 @@ def page_documents(  # noqa: PLR0913 - keyword-only, one per filter or stored co
     schema_name: str | None = None,
     created_after: dt.datetime | None = None,
     created_before: dt.datetime | None = None,
+    tenant_name: str | None = None,
+    after: tuple[dt.datetime, str] | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> DocumentPage:
-    """Documents newest first, filtered (``tenant_id`` None: every tenant's)."""
+    """Documents newest first, filtered (``tenant_id`` None: every tenant's; ``tenant_name``
+    one tenant by name). ``after``: the ``(created_at, id)`` of the last document of the
+    previous page (keyset: the page after it, whatever was added since); else ``offset``."""
     conditions: list[sa.ColumnElement[bool]] = []
     if tenant_id is not None:
         conditions.append(Document.tenant_id == tenant_id)
+    if tenant_name is not None:
+        named = sa.select(Tenant.id).where(Tenant.name == tenant_name).scalar_subquery()
+        conditions.append(Document.tenant_id == named)
     if status is not None:
         conditions.append(Document.status == DocumentStatus(status))
     if schema_name is not None:
@@ -319,13 +326,18 @@ def page_documents(  # noqa: PLR0913 - keyword-only, one per filter or stored co
     if created_before is not None:
         conditions.append(Document.created_at < created_before)
     total = session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions))
-    rows = session.scalars(
-        sa.select(Document)
-        .where(*conditions)
-        .order_by(Document.created_at.desc(), Document.id)
-        .offset(offset)
-        .limit(limit)
-    )
+    statement = sa.select(Document).where(*conditions)
+    if after is not None:
+        created, last_id = after
+        statement = statement.where(
+            sa.or_(
+                Document.created_at < created,
+                sa.and_(Document.created_at == created, Document.id < last_id),
+            )
+        )
+    else:
+        statement = statement.offset(offset)
+    rows = session.scalars(statement.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))
     return DocumentPage(documents=list(rows), total=int(total or 0))
 
 

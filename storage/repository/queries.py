@@ -251,6 +251,12 @@ def _decode_cursor(cursor: str, sort: str, column: str) -> tuple[Any, str]:
     return value, str(document_id)
 
 
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
+    """The ``(sort key, document id)`` an :func:`encode_cursor` cursor of ``sort`` holds
+    (QueryError for anything else: a cursor comes back from a caller)."""
+    return _decode_cursor(cursor, sort, sort.removeprefix("-"))
+
+
 _SORT_COLUMNS: dict[str, Any] = {
     "created_at": Document.created_at,
     "cost_usd": Document.cost_usd,

@@ -377,12 +377,13 @@ def dashboard_series(session: Session, *, tenant_scope: int | None) -> dict[str,
         ),
     )
     view_scope = [view.c.tenant_id == tenant_scope] if tenant_scope is not None else []
+    # A literal, not a bound parameter: PostgreSQL matches the GROUP BY expression to the
+    # selected one only when both are the same text ($1 and $2 are not).
+    model = sa.func.coalesce(view.c.model, sa.literal_column("'-'"))
     costs = session.execute(
-        sa.select(
-            view.c.day, view.c.tenant, sa.func.coalesce(view.c.model, "-"), sa.func.sum(view.c.cost_units)
-        )
+        sa.select(view.c.day, view.c.tenant, model, sa.func.sum(view.c.cost_units))
         .where(*view_scope)
-        .group_by(view.c.day, view.c.tenant, sa.func.coalesce(view.c.model, "-"))
+        .group_by(view.c.day, view.c.tenant, model)
         .order_by(view.c.day)
     ).all()
     tiers = session.execute(

@@ -17,10 +17,12 @@ from api.callers import CallerCache
 from api.docs import install_docs
 from api.inputs import refuse_control_characters
 from api.limits import BodyGuard, UploadSlots
+from api.page_images import PageImages
 from api.problems import install_problem_handlers, install_problem_openapi
 from api.ratelimit import RateLimiter
 from api.routes import documents, health, webhooks
 from api.state import ApiState
+from api.web_sessions import WebSessions
 from core.logging import configure_logging, get_logger
 from core.settings import Settings
 from flows.sweeper import sweep_loop
@@ -63,6 +65,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         callbacks = CallbackSender(settings, sessions, transport=callback_transport)
+        app.state.folio_callbacks = callbacks  # the review's decisions notify through it too
         tasks: list[asyncio.Task[None]] = []
         try:
             if process and prefect_configured():
@@ -86,6 +89,7 @@ def create_app(
                     await task
             await callbacks.drain(timeout=5.0)
             await callbacks.aclose()
+            await images.aclose()
             state.trigger = state.worker = None
             db.dispose()
 
@@ -102,6 +106,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.folio = state
+    app.state.folio_web_sessions = WebSessions()
+    app.state.folio_page_images = images = PageImages(settings)
     # Outside routing and every handler: it bounds bodies before any of them reads one.
     app.add_middleware(
         BodyGuard,
@@ -120,6 +126,14 @@ def create_app(
     app.include_router(query.router)
     app.include_router(reports.router)
     app.include_router(dashboard.router)
+
+    # The review queue: its API, the page images, and the browser pages with their sign-in.
+    from api.routes import page_images, review, review_page, signin
+
+    app.include_router(review.router)
+    app.include_router(page_images.router)
+    app.include_router(signin.router)
+    app.include_router(review_page.router)
 
     install_docs(app)
     install_problem_openapi(app)

@@ -27,11 +27,19 @@ MAX_CACHED_KEYS = 10_000
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: a tenant (by id and name) or an admin."""
+    """Who is calling: a tenant (by id and name) or an admin, and by which key."""
 
     tenant_id: int | None
     tenant_name: str | None
     is_admin: bool = False
+    # The key's name as people see it (its stored prefix, as ``folio tenant key list`` shows
+    # it): the author recorded on a review's corrections.
+    key_name: str | None = None
+
+    @property
+    def author(self) -> str:
+        """Who made a change, as the audit trail records it: the key's name."""
+        return self.key_name or ("admin" if self.is_admin else f"tenant {self.tenant_name}")
 
     @property
     def tenant_scope(self) -> int | None:
@@ -39,7 +47,8 @@ class Caller:
         return None if self.is_admin else self.tenant_id
 
 
-ADMIN = Caller(tenant_id=None, tenant_name=None, is_admin=True)
+# The key configured by FOLIO_ADMIN_KEY_HASH (not a database row, so it has no prefix).
+ADMIN = Caller(tenant_id=None, tenant_name=None, is_admin=True, key_name="FOLIO_ADMIN_KEY")
 
 
 class CallerCache:
@@ -81,10 +90,16 @@ def cached_caller(settings: Settings, cache: CallerCache, key: str) -> tuple[str
     """(the key's digest, its caller) without touching the database: the configured admin
     key, or a cached answer; the caller is None when the database must be asked."""
     digest = key_digest(key)
+    return digest, known_caller(settings, cache, digest)
+
+
+def known_caller(settings: Settings, cache: CallerCache, digest: str) -> Caller | None:
+    """The caller of a key's digest when known without the database (the configured admin
+    key, or a cached answer), else None."""
     admin_hash = settings.api.admin_key_hash
     if admin_hash and hmac.compare_digest(digest, admin_hash.strip().lower()):
-        return digest, ADMIN
-    return digest, cache.get(digest)
+        return ADMIN
+    return cache.get(digest)
 
 
 def lookup_caller(sessions: sessionmaker[Session], cache: CallerCache, digest: str) -> Caller | None:
@@ -93,7 +108,9 @@ def lookup_caller(sessions: sessionmaker[Session], cache: CallerCache, digest: s
         owner = repo.find_key_owner(session, key_hash=digest)
     if owner is None:
         return None
-    caller = ADMIN if owner.tenant_id is None else Caller(owner.tenant_id, owner.tenant_name)
+    caller = Caller(
+        owner.tenant_id, owner.tenant_name, is_admin=owner.tenant_id is None, key_name=owner.prefix or None
+    )
     cache.put(digest, caller)
     return caller
 

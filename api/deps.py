@@ -20,16 +20,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from api.callers import Caller, cached_caller, lookup_caller, resolve_key
+from api.callers import Caller, cached_caller, known_caller, lookup_caller, resolve_key
 from api.problems import ApiProblem
 from api.ratelimit import retry_after_header
 from api.state import ApiState
+from api.web_sessions import CSRF_HEADER, current_session
 from core.settings import Settings
 
 __all__ = [
     "AdminDep",
     "Caller",
     "CallerDep",
+    "KeyOrBrowserCallerDep",
     "SessionDep",
     "SettingsDep",
     "StateDep",
@@ -82,9 +84,10 @@ def resolve_caller(state: ApiState, key: str) -> Caller | None:
     return resolve_key(state.settings, state.sessions, state.callers, key)
 
 
-async def get_caller(request: Request, state: StateDep) -> Caller:
-    """The authenticated caller (401 problem otherwise), within its rate limit (429)."""
-    digest, caller = cached_caller(state.settings, state.callers, _bearer(request))
+async def caller_of_digest(state: ApiState, digest: str, cached: Caller | None = None) -> Caller:
+    """The caller of a key's digest (401 problem for an unknown or revoked key), within its
+    tenant's rate limit (429)."""
+    caller = cached
     if caller is None:
         caller = await asyncio.to_thread(lookup_caller, state.sessions, state.callers, digest)
     if caller is None:
@@ -99,6 +102,12 @@ async def get_caller(request: Request, state: StateDep) -> Caller:
                 headers={"Retry-After": retry_after_header(wait)},
             )
     return caller
+
+
+async def get_caller(request: Request, state: StateDep) -> Caller:
+    """The authenticated caller (401 problem otherwise), within its rate limit (429)."""
+    digest, caller = cached_caller(state.settings, state.callers, _bearer(request))
+    return await caller_of_digest(state, digest, caller)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -122,3 +131,26 @@ async def get_tenant_caller(caller: CallerDep) -> Caller:
 
 
 TenantCallerDep = Annotated[Caller, Depends(get_tenant_caller)]
+
+
+async def get_key_or_browser_caller(request: Request, state: StateDep) -> Caller:
+    """The caller of a Bearer key, or of the browser session its cookie names (``/review``
+    calls the API this way); a browser must send its session's CSRF token in the
+    ``X-CSRF-Token`` header on every request (403 problem otherwise). A session resolves
+    its key again on each request, so a revoked key's sessions stop with it."""
+    if request.headers.get("authorization"):
+        return await get_caller(request, state)
+    session = current_session(request)
+    if session is None:
+        raise ApiProblem(
+            401,
+            "an API key is required: Authorization: Bearer <key>, or sign in at /signin",
+            headers=_UNAUTHORIZED,
+        )
+    if not session.csrf_matches(request.headers.get(CSRF_HEADER)):
+        raise ApiProblem(403, f"the {CSRF_HEADER} header is missing or does not match the session")
+    known = known_caller(state.settings, state.callers, session.key_digest)
+    return await caller_of_digest(state, session.key_digest, known)
+
+
+KeyOrBrowserCallerDep = Annotated[Caller, Depends(get_key_or_browser_caller)]

@@ -1,106 +1,94 @@
 """``/dashboard``: server-rendered HTML with inline SVG charts, for admins.
 
-Auth (no key in a URL, ever): an admin either sends the usual ``Authorization: Bearer``
-header, or asks ``POST /dashboard/tickets`` (Bearer admin key) for a one-use ticket that
-lives 60 s; opening ``/dashboard?ticket=...`` trades it for an HttpOnly, SameSite=Strict
-session cookie (8 h) and redirects to the bare ``/dashboard``. Tickets and sessions live
-in the app's memory, so they hold for one API process (sign in again after a restart).
+Auth (no key in a URL, ever), through the browser sessions of ``api.web_sessions``: a
+browser signs in at ``/signin?next=/dashboard`` with an admin key (form POST -> HttpOnly,
+SameSite=Strict session cookie); a script sends the usual ``Authorization: Bearer`` header;
+or an admin asks ``POST /dashboard/tickets`` (Bearer admin key) for a one-use ticket that
+lives 60 s, and opening ``/dashboard?ticket=...`` trades it for the same session cookie and
+redirects to the bare ``/dashboard``. Sessions live in the app's memory, so they hold for one
+API process (sign in again after a restart).
 """
 
 from __future__ import annotations
 
-import secrets
-import time
-from dataclasses import dataclass, field
+import asyncio
 from html import escape
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.callers import Caller, key_digest, known_caller
 from api.charts import horizontal_bars, stacked_bars
-from api.deps import AdminDep, SessionDep, StateDep, resolve_caller
+from api.deps import AdminDep, StateDep, caller_of_digest, resolve_caller
 from api.problems import ApiProblem
+from api.state import ApiState
+from api.web_sessions import (
+    TICKET_SECONDS,
+    current_session,
+    set_session_cookie,
+    web_sessions,
+)
 from storage import repository as repo
 
 router = APIRouter(tags=["dashboard"])
-COOKIE = "folio_dashboard"
-TICKET_SECONDS = 60
-SESSION_SECONDS = 8 * 3600
-
-
-@dataclass
-class DashboardLogins:
-    """One-use tickets and cookie sessions of this app (token -> expiry, monotonic)."""
-
-    tickets: dict[str, float] = field(default_factory=dict)
-    sessions: dict[str, float] = field(default_factory=dict)
-
-    def issue(self, store: dict[str, float], seconds: float) -> str:
-        """A new random token in ``store`` valid for ``seconds``; expired ones are dropped."""
-        now = time.monotonic()
-        for token in [t for t, until in store.items() if until < now]:
-            del store[token]
-        token = secrets.token_urlsafe(32)
-        store[token] = now + seconds
-        return token
-
-    def valid(self, store: dict[str, float], token: str | None, *, consume: bool = False) -> bool:
-        """Whether ``token`` is live in ``store`` (removing it when ``consume``)."""
-        if not token:
-            return False
-        until = store.pop(token, None) if consume else store.get(token)
-        return until is not None and until >= time.monotonic()
-
-
-def _logins(request: Request) -> DashboardLogins:
-    logins = getattr(request.app.state, "folio_dashboard", None)
-    if logins is None:
-        logins = DashboardLogins()
-        request.app.state.folio_dashboard = logins
-    return logins
 
 
 @router.post("/dashboard/tickets")
 def create_ticket(request: Request, _admin: AdminDep) -> dict[str, Any]:
     """A one-use, 60-second ticket; open ``url`` in a browser to sign in to the dashboard."""
-    ticket = _logins(request).issue(_logins(request).tickets, TICKET_SECONDS)
+    key = request.headers.get("authorization", "").partition(" ")[2].strip()
+    ticket = web_sessions(request).issue_ticket(key_digest(key))
     return {"url": f"/dashboard?ticket={ticket}", "expires_in": TICKET_SECONDS}
 
 
-def _authorised(request: Request, state: Any) -> bool:
+async def _caller(request: Request, state: ApiState) -> Caller | None:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() == "bearer" and key.strip():
-        caller = resolve_caller(state, key.strip())
-        return caller is not None and caller.is_admin
-    logins = _logins(request)
-    return logins.valid(logins.sessions, request.cookies.get(COOKIE))
+        return await asyncio.to_thread(resolve_caller, state, key.strip())
+    session = current_session(request)
+    if session is None:
+        return None
+    known = known_caller(state.settings, state.callers, session.key_digest)
+    try:
+        return await caller_of_digest(state, session.key_digest, known)
+    except ApiProblem:
+        return None
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, state: StateDep, ticket: str | None = None) -> Response:
+async def dashboard(request: Request, state: StateDep, ticket: str | None = None) -> Response:
     """The dashboard page (admin only)."""
-    logins = _logins(request)
     if ticket is not None:
-        if not logins.valid(logins.tickets, ticket, consume=True):
+        digest = web_sessions(request).redeem_ticket(ticket)
+        if digest is None:
             raise ApiProblem(401, "the dashboard ticket is unknown, used or expired")
+        token, _session = web_sessions(request).open(digest)
         response = RedirectResponse("/dashboard", status_code=303)
-        response.set_cookie(
-            COOKIE,
-            logins.issue(logins.sessions, SESSION_SECONDS),
-            max_age=SESSION_SECONDS,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            path="/dashboard",
-        )
+        set_session_cookie(request, response, token)
         return response
-    if not _authorised(request, state):
+    caller = await _caller(request, state)
+    if caller is None and _wants_html(request):
+        return RedirectResponse("/signin?next=/dashboard", status_code=303)
+    if caller is None:
         raise ApiProblem(
-            401, "the dashboard needs an admin: Bearer key or a ticket from POST /dashboard/tickets"
+            401,
+            "the dashboard needs an admin: sign in at /signin, a Bearer key, or a ticket from "
+            "POST /dashboard/tickets",
         )
-    return HTMLResponse(render_dashboard(session))
+    if not caller.is_admin:
+        raise ApiProblem(403, "the dashboard needs an admin key")
+    return HTMLResponse(await asyncio.to_thread(_render, state))
+
+
+def _render(state: ApiState) -> str:
+    with state.sessions() as session:
+        return render_dashboard(session)
 
 
 def render_dashboard(session: Any) -> str:

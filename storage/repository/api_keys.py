@@ -83,12 +83,13 @@ class KeyOwner:
     key_id: int
     tenant_id: int | None
     tenant_name: str | None
+    prefix: str = ""  # the key's first characters: how a person names it
 
 
 def find_key_owner(session: Session, *, key_hash: str) -> KeyOwner | None:
     """The owner of the live key with this sha256 (hex), in one query; None if unknown or revoked."""
     row = session.execute(
-        sa.select(ApiKey.id, ApiKey.key_hash, ApiKey.tenant_id, Tenant.name)
+        sa.select(ApiKey.id, ApiKey.key_hash, ApiKey.prefix, ApiKey.tenant_id, Tenant.name)
         .outerjoin(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     ).one_or_none()
@@ -96,4 +97,4 @@ def find_key_owner(session: Session, *, key_hash: str) -> KeyOwner | None:
         return None
     if row.tenant_id is not None and row.name is None:
         return None  # a tenant key whose tenant is gone acts for nobody
-    return KeyOwner(key_id=row.id, tenant_id=row.tenant_id, tenant_name=row.name)
+    return KeyOwner(key_id=row.id, tenant_id=row.tenant_id, tenant_name=row.name, prefix=row.prefix)

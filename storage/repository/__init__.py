@@ -38,10 +38,10 @@ from storage.repository.documents import (
 from storage.repository.errors import (
     DocumentNotFoundError,
     LeaseLostError,
-    TenantExistsError,
     NotInReviewError,
     ReviewConflictError,
     StaleVersionError,
+    TenantExistsError,
     TenantNotFoundError,
 )
 from storage.repository.exports import field_names, iter_export_documents, iter_export_table, schema_names
@@ -84,26 +84,22 @@ from storage.repository.reports import (
     field_report,
     licence_report,
 )
-from storage.repository.schemas import add_schema_version, latest_schema, list_schemas, schema_content_hash
-from storage.repository.sources import (
-    SourceFileKey,
 from storage.repository.review import (
     CORRECTABLE,
-    QUEUE_ORDERS,
     REVIEW_REJECTED,
-    QueueOrder,
     ReviewDetail,
-    ReviewItem,
-    ReviewPage,
     approve,
     correct_fields,
     corrections_for,
     reject,
     review_document,
-    review_queue,
     reviewed_documents,
     schema_of,
 )
+from storage.repository.review_queue import QUEUE_ORDERS, QueueOrder, ReviewItem, ReviewPage, review_queue
+from storage.repository.schemas import add_schema_version, latest_schema, list_schemas, schema_content_hash
+from storage.repository.sources import (
+    SourceFileKey,
     find_source_files,
     finish_source_file,
     pending_source_files,
@@ -163,10 +159,6 @@ __all__ = [
     "field_rows",
     "replace_fields",
     "typed_value",
-    # custom extraction schemas
-    "add_schema_version",
-    "latest_schema",
-    "list_schemas",
     # the review queue: corrections, approval, rejection
     "CORRECTABLE",
     "QUEUE_ORDERS",
@@ -186,6 +178,10 @@ __all__ = [
     "review_queue",
     "reviewed_documents",
     "schema_of",
+    # custom extraction schemas
+    "add_schema_version",
+    "latest_schema",
+    "list_schemas",
     "schema_content_hash",
     # usage ledger
     "add_usage",

@@ -19,6 +19,7 @@ from cli import reports
 from cli import analytics
 from cli import exports
 from cli import evaluate
+from cli import review
 
 
 def main() -> None:

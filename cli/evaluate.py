@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.common import EngineChoice, _settings, app, err
+from cli.eval_export import EvalCommand
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 from models.evaluation import DateOrder
@@ -27,7 +28,7 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-@app.command("eval")
+@app.command("eval", cls=EvalCommand)
 def evaluate(
     paths: list[Path] = typer.Argument(
         None, help="Golden sets: folders (or single documents) with NAME.json truth beside each document."
@@ -70,7 +71,8 @@ def evaluate(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
 ) -> None:
     """Run golden sets through the pipeline as `folio process` would, and measure the result:
-    field accuracy, done precision, review recall, calibration, cost."""
+    field accuracy, done precision, review recall, calibration, cost. `folio eval export
+    --out DIR` writes reviewed documents as a golden set."""
     if compare:
         if len(paths or []) != 2:
             raise _usage("--compare takes two saved --json outputs: folio eval --compare A.json B.json")

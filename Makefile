@@ -14,7 +14,9 @@ demo: setup
 	$(BIN)/folio process examples/invoices --schema invoice
 	$(BIN)/folio process examples/receipts --schema receipt
 	@echo
-	@echo "Stored in ./var (SQLite: var/folio.db, blobs: var/blobs). Try:"
+	@echo "Stored in Folio's data dir (FOLIO_DATA_DIR; default ~/.local/share/folio, from any folder):"
+	@$(BIN)/folio db info
+	@echo "Try:"
 	@echo "  $(BIN)/folio process examples/invoices --json     # JSON Lines (already done: answered from the database)"
 	@echo "  $(BIN)/folio show DOCUMENT_ID                      # fields with confidence, page and source text"
 

@@ -34,6 +34,7 @@ SLOW_MODULES = {
     "tests/test_cli_eval.py": "runs folio eval in a child process",
     "tests/test_cli_process.py": "runs folio process in a child process",
     "tests/test_cli_stop.py": "runs folio in a child process and signals it",
+    "tests/test_docs_quickstart.py": "runs every quickstart command with folio in a child process",
     "tests/flows/test_llama_flow.py": "whole flows against the fake vLLM server, OCR witness",
     "tests/flows/test_scale_out.py": "several worker processes",
     "tests/flows/test_batch.py": "inbox runs through the Prefect flow",
@@ -120,6 +121,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Folio's default data dir (``$XDG_DATA_HOME/folio``) points into a temp folder, so a test
+    that does not set FOLIO_DATA_DIR never touches the user's real one."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
 
 
 @pytest.fixture

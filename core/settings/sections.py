@@ -16,12 +16,22 @@ from core.settings.section import ENV_FILE, Section
 EngineName = Literal["auto", "local", "llama"]
 
 
+def default_data_dir() -> Path:
+    """The data directory when ``FOLIO_DATA_DIR`` is not set: ``$XDG_DATA_HOME/folio``, else
+    ``~/.local/share/folio``. It is the same whatever folder ``folio`` runs from, so a
+    command run from ``examples/`` sees the documents one run from the project did."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "folio"
+
+
 class StorageSettings(Section):
     """Where things live: the data directory (blobs, SQLite, Prefect's home) and the database."""
 
     data_dir: Path = Field(
-        Path("./var"),
-        description="Data directory: blobs, the embedded SQLite database, Prefect's home.",
+        default_factory=default_data_dir,
+        description="Data directory: blobs, the embedded SQLite database, Prefect's home. "
+        "Default: $XDG_DATA_HOME/folio, else ~/.local/share/folio, whatever the current folder "
+        "(`folio db info` prints it); a relative path is taken from the current folder.",
     )
     database_url: str | None = Field(
         None,
@@ -34,6 +44,11 @@ class StorageSettings(Section):
         le=500,
         description="PostgreSQL connections kept open per process (plus up to 10 more on demand).",
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _home(cls, value: Path) -> Path:
+        return value.expanduser()  # "~/folio" in .env means the home folder, as in a shell
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -83,7 +98,8 @@ class PageSettings(Section):
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
         ge=1,
         le=64,
-        description="Worker processes that render pages (PyMuPDF is not thread-safe).",
+        description="Worker processes that render pages (PyMuPDF is not thread-safe). Default: the "
+        "CPU cores, at most 4.",
     )
     render_timeout_s: float = Field(
         30.0, gt=0, le=600, description="Time limit to prepare one page; past it the page fails."

@@ -194,3 +194,19 @@ def test_settings_are_frozen() -> None:
     s = Settings(_env_file=None)
     with pytest.raises(ValidationError):
         s.llm.stream = False  # type: ignore[misc]
+
+
+def test_default_data_dir_is_one_for_every_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FOLIO_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    seen = set()
+    for folder in (tmp_path, tmp_path / "examples"):
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
+        seen.add(Settings(_env_file=None).storage.sqlalchemy_url)
+    assert seen == {f"sqlite:///{tmp_path / 'data' / 'folio' / 'folio.db'}"}
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert Settings(_env_file=None).storage.data_dir == tmp_path / "home" / ".local" / "share" / "folio"
+    monkeypatch.setenv("FOLIO_DATA_DIR", "~/folio-data")
+    assert Settings(_env_file=None).storage.data_dir == tmp_path / "home" / "folio-data"

@@ -1,8 +1,16 @@
-"""Run files through Folio from the command line: intake, then one flow run for the batch.
+"""Run files through Folio from the command line: intake, then the documents that need it.
+
+Files already processed are answered from the database before anything starts (a stored
+``blocked`` or ``rejected`` ending is run again when its cause has changed: ``flows.reruns``).
+The rest run in this process (``flows.local_run``), or as one flow run of
+``process-documents`` when a Prefect API is configured to record it.
 
 Every path given ends in a row: a document's outcome, or why the file was not read
-(``flows.folders``). A stop (``flows.stopping``) cancels the flow run: documents in
-progress go back to the queue at once, and the rows say what finished.
+(``flows.folders``); ``RunObservers.on_outcome`` hears each row as its file ends. A stop
+(``flows.stopping``) cancels the run: documents in progress go back to the queue at once,
+and the rows say what finished.
+
+The pipeline's modules (PyMuPDF, OCR, the engines) are imported only once there is work.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +32,10 @@ from core.logging import get_logger
 from core.settings import Settings
 from flows.folders import InputScan, SkippedEntry, os_error_reason, scan_inputs
 from flows.intake import IntakeResult, register_file
-from flows.pipeline import RELEASED_REASON
-from flows.quotes import quote_files
-from flows.results import load_outcome
-from flows.stopping import STOP_GRACE_S, StopRequest
+from flows.reruns import RerunCheck, rerun_reason
+from flows.run_rows import OutcomeCallback, RunRows
+from flows.runtime import prefect_api_configured
+from flows.stopping import RELEASED_REASON, STOP_GRACE_S, StopRequest
 from models.document import DocumentStatus
 from models.outcome import SKIPPED, FileOutcome
 from storage import repository as repo
@@ -38,14 +46,13 @@ from storage.migrate import upgrade
 log = get_logger("batch_run")
 
 ProgressCallback = Callable[[int, int], None]
+StageCallback = Callable[[str], None]
 
 # How often the progress display reads document statuses from the database.
 _PROGRESS_INTERVAL_S = 0.25
 # After a stop, how long the flow run may take to wind down before the rows are read
 # anyway (Prefect reports the cancellation to its API, which may be gone after a Ctrl-C).
 _WIND_DOWN_S = STOP_GRACE_S / 2
-# The reason of a document that was never started because the run stopped first.
-NOT_STARTED_REASON = "the run was stopped before this document was started; it is queued"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,20 @@ class BatchRequest:
     dry_run: bool = False  # quote only (``quote_batch``): nothing registered, no engine called
 
 
+@dataclass(frozen=True)
+class RunObservers:
+    """Who hears about a run as it goes (each optional)."""
+
+    on_progress: ProgressCallback | None = None  # (documents final, documents to run)
+    on_outcome: OutcomeCallback | None = None  # each file's row as the file ends
+    on_stage: StageCallback | None = None  # what the run is doing now, in a few words
+
+    def stage(self, words: str) -> None:
+        """Say what the run is doing now."""
+        if self.on_stage is not None:
+            self.on_stage(words)
+
+
 def run_owner() -> str:
     """A lease owner for one command-line run (host, process and a random part)."""
     return f"{socket.gethostname()}:{os.getpid()}:run-{uuid.uuid4().hex[:8]}"
@@ -73,13 +94,17 @@ async def run_batch(
     on_progress: ProgressCallback | None = None,
     stop: StopRequest | None = None,
     owner: str | None = None,
+    observers: RunObservers | None = None,
 ) -> list[FileOutcome]:
     """Register every file, process those that need it, and say where each file ended.
 
     ``stop``: once set, documents in progress are given back to the queue and the outcomes
     say where every file stands. ``owner``: the lease owner of this run's documents
     (default: a new one), so a caller can release them itself if the run does not end.
+    ``on_progress`` is ``observers.on_progress`` for callers that need nothing else.
     """
+    observers = observers or RunObservers(on_progress=on_progress)
+    observers.stage("opening the database")
     upgrade(settings)
     db = make_engine(settings)
     sessions = make_session_factory(db)
@@ -89,16 +114,20 @@ async def run_batch(
     skipped = [_skipped(entry, request.schema_name) for entry in scan.skipped]
     try:
         intakes: list[IntakeResult | FileOutcome] = []
-        for path in scan.files:
+        for number, path in enumerate(scan.files, start=1):
             if stop is not None and stop.is_set():
                 intakes.append(_not_read(path, request.schema_name))
             else:
+                observers.stage(f"reading files ({number}/{len(scan.files)})")
                 intakes.append(_register(path, settings, sessions, blobs, request))
-        to_run = _documents_to_run(sessions, intakes, reprocess=request.reprocess)
+        to_run = _documents_to_run(sessions, intakes, request, settings)
+        rows = RunRows(sessions, intakes, skipped, to_run, observers.on_outcome)
+        rows.emit(final=set())  # what is answered from the database, at once
         stopped = stop is not None and stop.is_set()
         if to_run and not stopped:
-            stopped = await _process(settings, sessions, request, to_run, on_progress, stop, owner)
-        return [_describe(sessions, item, stopped=stopped) for item in intakes] + skipped
+            stopped = await _process(settings, sessions, request, to_run, observers, stop, owner, rows)
+        rows.emit(final=None, stopped=stopped)
+        return rows.all(stopped=stopped)
     finally:
         db.dispose()
 
@@ -106,6 +135,8 @@ async def run_batch(
 async def quote_batch(settings: Settings, request: BatchRequest) -> list[dict[str, Any]]:
     """What processing the request's files would decide and cost (``flows.quotes.quote_files``:
     one JSON row a file), then a row for each entry that would not be read."""
+    from flows.quotes import quote_files  # the page preparer: only when quoting
+
     upgrade(settings)
     db = make_engine(settings)
     scan = scan_inputs(request.paths)
@@ -125,45 +156,76 @@ async def quote_batch(settings: Settings, request: BatchRequest) -> list[dict[st
     return quotes + [_skipped(entry, request.schema_name).row() for entry in scan.skipped]
 
 
-async def _process(
+async def _process(  # noqa: PLR0913 - the run's parts, passed on from run_batch
     settings: Settings,
     sessions: sessionmaker[Session],
     request: BatchRequest,
     to_run: list[str],
-    on_progress: ProgressCallback | None,
+    observers: RunObservers,
     stop: StopRequest | None,
     owner: str | None,
+    rows: RunRows,
 ) -> bool:
-    """One flow run for ``to_run``; True when ``stop`` ended it early."""
-    from flows.process import process_documents  # imports Prefect: after configure_prefect
-
+    """Process ``to_run`` (here, or as one flow run when Prefect is configured); True when
+    ``stop`` ended it early."""
     owner = owner or run_owner()
-    flow_run = asyncio.create_task(
-        process_documents(
+    run = asyncio.create_task(_start(settings, request, to_run, owner, observers))
+    stop_asked = asyncio.create_task(stop.wait()) if stop is not None else None
+    try:
+        while not run.done():
+            _report(sessions, to_run, observers, rows)
+            waited = {run} if stop_asked is None else {run, stop_asked}
+            await asyncio.wait(waited, timeout=_PROGRESS_INTERVAL_S)
+            if stop_asked is not None and stop_asked.done() and not run.done():
+                await _wind_down(sessions, run, owner, to_run)
+                return True
+    finally:
+        if stop_asked is not None:
+            stop_asked.cancel()
+    run.result()
+    _report(sessions, to_run, observers, rows)
+    return False
+
+
+def _start(
+    settings: Settings, request: BatchRequest, to_run: list[str], owner: str, observers: RunObservers
+) -> Coroutine[Any, Any, Any]:
+    """The run of ``to_run``: one ``process-documents`` flow run when a Prefect API is
+    configured (it records the run), else the same pipeline in this process."""
+    if prefect_api_configured():
+        observers.stage("starting the Prefect flow run")
+        from flows.process import process_documents  # imports Prefect: after configure_prefect
+
+        return process_documents(
             to_run,
             password=SecretStr(request.password) if request.password else None,
             engine=request.engine,
             settings=settings,
             owner=owner,
         )
+    from flows.local_run import process_here
+
+    return process_here(
+        settings,
+        to_run,
+        password=request.password,
+        engine=request.engine,
+        owner=owner,
+        on_stage=observers.on_stage,
     )
-    stop_asked = asyncio.create_task(stop.wait()) if stop is not None else None
-    try:
-        while not flow_run.done():
-            if on_progress is not None:
-                on_progress(_count_final(sessions, to_run), len(to_run))
-            waited = {flow_run} if stop_asked is None else {flow_run, stop_asked}
-            await asyncio.wait(waited, timeout=_PROGRESS_INTERVAL_S)
-            if stop_asked is not None and stop_asked.done() and not flow_run.done():
-                await _wind_down(sessions, flow_run, owner, to_run)
-                return True
-    finally:
-        if stop_asked is not None:
-            stop_asked.cancel()
-    flow_run.result()
-    if on_progress is not None:
-        on_progress(len(to_run), len(to_run))
-    return False
+
+
+def _report(
+    sessions: sessionmaker[Session], to_run: list[str], observers: RunObservers, rows: RunRows
+) -> None:
+    """Tell the observers which documents have ended so far."""
+    if observers.on_progress is None and observers.on_outcome is None:
+        return
+    with sessions() as session:
+        final = repo.final_document_ids(session, to_run)
+    if observers.on_progress is not None:
+        observers.on_progress(len(final), len(to_run))
+    rows.emit(final=final)
 
 
 async def _wind_down(
@@ -248,39 +310,29 @@ def _log_skipped(scan: InputScan) -> None:
 
 
 def _documents_to_run(
-    sessions: sessionmaker[Session], intakes: list[IntakeResult | FileOutcome], *, reprocess: bool
+    sessions: sessionmaker[Session],
+    intakes: list[IntakeResult | FileOutcome],
+    request: BatchRequest,
+    settings: Settings,
 ) -> list[str]:
+    """The documents this run processes: new ones, those in progress (the claim decides: an
+    expired lease is taken over), every one with ``reprocess``, and stored ``blocked`` or
+    ``rejected`` endings whose cause has changed (``flows.reruns``)."""
     ids: list[str] = []
+    check = RerunCheck(settings, password_given=bool(request.password), engine=request.engine)
     for item in intakes:
         if not isinstance(item, IntakeResult) or item.document_id in ids:
             continue
-        if item.status is DocumentStatus.QUEUED:
+        if item.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING):
             ids.append(item.document_id)
-        elif reprocess and item.status is not DocumentStatus.REJECTED:
-            with sessions.begin() as session:
-                if repo.requeue_document(session, document_id=item.document_id):
-                    ids.append(item.document_id)
-        elif item.status is DocumentStatus.PROCESSING:
-            ids.append(item.document_id)  # the claim decides: an expired lease is taken over
+            continue
+        with sessions.begin() as session:
+            reason = "reprocess" if request.reprocess else rerun_reason(session, check, item.document_id)
+            if reason is None:
+                continue
+            tenant, _document = repo.document_tenant(session, document_id=item.document_id)
+            if repo.requeue_document(
+                session, document_id=item.document_id, reason=reason, rejected=True, licence_tier=tenant.tier
+            ):
+                ids.append(item.document_id)
     return ids
-
-
-def _count_final(sessions: sessionmaker[Session], ids: list[str]) -> int:
-    with sessions() as session:
-        return repo.count_final(session, ids)
-
-
-def _describe(
-    sessions: sessionmaker[Session], item: IntakeResult | FileOutcome, *, stopped: bool = False
-) -> FileOutcome:
-    if isinstance(item, FileOutcome):
-        return item
-    with sessions() as session:
-        document = load_outcome(session, item.document_id)
-    not_started = stopped and document.status is DocumentStatus.QUEUED and not document.reason
-    return FileOutcome.of_document(
-        item.file,
-        document,
-        duplicate=not item.created,
-        reason=NOT_STARTED_REASON if not_started else None,
-    )

@@ -31,6 +31,7 @@ from flows.engines import open_engine
 from flows.readiness import model_server_step
 from flows.schemas import resolve_schema
 from flows.steps import Ending, blocked, end_document, inspect_step, policy_step, quote_step, record_ending
+from flows.stopping import RELEASED_REASON
 from flows.worker import Pipeline, WorkItem
 from models.calibration import load_calibration
 from models.document import DocumentStatus, FileKind
@@ -273,10 +274,6 @@ async def run_document(pipeline: Pipeline, document_id: str, *, password: str | 
         await asyncio.gather(heartbeat, return_exceptions=True)
     log.info("document %s: %s%s", document_id, status.value, f" ({reason})" if reason else "")
     return DocumentRun(document_id, status, reason, True)
-
-
-# The reason a document given back by a graceful stop carries while it waits again.
-RELEASED_REASON = "processing was stopped before it finished; the document is queued again"
 
 
 def release_document(pipeline: Pipeline, document_id: str) -> bool:

@@ -123,9 +123,11 @@ async def batch_ingest(
     tenant: str | None = None,
     engine: str | None = None,
     settings: Settings | None = None,
+    reprocess: bool = False,
 ) -> BatchReport:
     """Ingest the new files of an inbox folder (default FOLIO_BATCH_INBOX), process them, and
-    move or mark each one; a table and a progress artifact show the run."""
+    move or mark each one; a table and a progress artifact show the run. ``reprocess``: the
+    files still in the inbox that earlier runs ended are processed again too."""
     from prefect.runtime import flow_run
 
     from flows.batch import BatchHooks, run_batch_ingest
@@ -137,6 +139,11 @@ async def batch_ingest(
     if root is None:
         raise ConfigurationError("no inbox: pass inbox= or set FOLIO_BATCH_INBOX")
     source = LocalInbox(root, after=settings.batch.after, settle_s=settings.batch.settle_s)
+    if reprocess:
+        from flows.batch_reprocess import reopen_for_reprocess
+
+        reopened = reopen_for_reprocess(settings, source)
+        get_run_logger().info("reprocess: %d file(s) of %s reopened", reopened, root)
     run_id = str(flow_run.get_id() or "local")
     artifacts = BatchArtifacts(f"batch-ingest-{run_id[:8]}")
     logger = get_run_logger()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from core.settings import Settings
 
@@ -25,3 +26,16 @@ def configure_prefect(settings: Settings) -> None:
     for service in _QUIET_SERVICES:
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{service}_ENABLED", "false")
     (settings.storage.data_dir / "prefect").mkdir(parents=True, exist_ok=True)
+
+
+def prefect_api_configured() -> bool:
+    """Whether flow runs have a Prefect API to report to: ``PREFECT_API_URL`` in the
+    environment, or (when Prefect is already imported, e.g. under its test harness) in
+    Prefect's current settings. Without one, command-line runs process documents in this
+    process instead of starting Prefect's temporary server (``flows.local_run``)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    prefect_settings = sys.modules.get("prefect.settings")
+    if prefect_settings is None:  # not imported: its settings can only come from the environment
+        return False
+    return bool(prefect_settings.get_current_settings().api.url)

@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from core.errors import ConfigurationError
-from extractors.llama.json_schema import page_schema, xgrammar_violations
 from models.schemas import BUILTIN_SCHEMAS, ExtractionSchema
 from models.schemas.custom import schema_from_json_schema
 from storage import repository as repo
@@ -74,6 +73,9 @@ def register_schema(
 
 def check_schema(schema: ExtractionSchema) -> None:
     """Raise ConfigurationError unless the llama engine can hold the model to ``schema``."""
+    # Imported here: the llama package (httpx, the engine) is not needed to resolve names.
+    from extractors.llama.json_schema import page_schema, xgrammar_violations
+
     sent = page_schema(schema)  # raises, listing violations, when conversion leaves any
     problems = xgrammar_violations(sent)
     if problems:

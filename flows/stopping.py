@@ -38,6 +38,8 @@ EXIT_STOPPED = 130
 # How long a stopped run may take to give its documents back and report before the
 # command stops waiting for it (the documents are released either way: see the runs).
 STOP_GRACE_S = 10.0
+# The reason of a document given back to the queue by a graceful stop while it waits again.
+RELEASED_REASON = "processing was stopped before it finished; the document is queued again"
 # How long the exit handlers of a stopped command may take (Prefect stops its server there).
 _EXIT_HANDLERS_S = 3.0
 # How often the waiting main thread wakes (signals are handled between waits).

@@ -25,6 +25,7 @@ from storage.repository.documents import (
     count_final,
     document_ids_with_prefix,
     document_tenant,
+    final_document_ids,
     find_document,
     get_document,
     list_documents,
@@ -104,6 +105,7 @@ from storage.repository.sources import (
     finish_source_file,
     pending_source_files,
     record_source_file,
+    reopen_source_file,
 )
 from storage.repository.tenants import (
     create_tenant,
@@ -130,6 +132,7 @@ __all__ = [
     "DocumentPage",
     "UploadRegistered",
     "count_final",
+    "final_document_ids",
     "document_ids_with_prefix",
     "document_tenant",
     "find_document",
@@ -207,6 +210,7 @@ __all__ = [
     "SourceFileKey",
     "find_source_files",
     "finish_source_file",
+    "reopen_source_file",
     "pending_source_files",
     "record_source_file",
     # reports and analyst queries

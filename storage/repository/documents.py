@@ -354,6 +354,15 @@ def count_final(session: Session, document_ids: Sequence[str]) -> int:
     return session.scalar(statement) or 0
 
 
+def final_document_ids(session: Session, document_ids: Sequence[str]) -> set[str]:
+    """Those of these documents that have reached a final status."""
+    if not document_ids:
+        return set()
+    final = [s for s in DocumentStatus if s.is_final]
+    statement = sa.select(Document.id).where(Document.id.in_(list(document_ids)), Document.status.in_(final))
+    return set(session.scalars(statement))
+
+
 def update_document(session: Session, document_id: str, values: dict[str, Any], *conditions: Any) -> bool:
     """UPDATE one document with ``values``; False when extra ``conditions`` kept it from matching.
 

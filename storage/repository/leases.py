@@ -303,17 +303,36 @@ def finish_document(  # noqa: PLR0913 - keyword-only, one per stored column
 _REQUEUEABLE = tuple(s for s in DocumentStatus if s.is_final and s is not DocumentStatus.REJECTED)
 
 
-def requeue_document(session: Session, *, document_id: str, reason: str | None = None) -> bool:
+def requeue_document(
+    session: Session,
+    *,
+    document_id: str,
+    reason: str | None = None,
+    rejected: bool = False,
+    licence_tier: str | None = None,
+) -> bool:
     """Put a finished document back in the queue to be processed again.
 
     True when the document is queued afterwards (it was finished, or already queued);
-    False when it is being processed, was rejected, or does not exist. Earlier extraction
-    versions and ledger rows stay: the reprocess adds a version and more ledger rows.
+    False when it is being processed, was rejected (unless ``rejected``: then a rejected
+    document that has a file kind, i.e. was stored, is queued too), or does not exist.
+    ``licence_tier``: the tier it is decided under from now on (its tenant's current one).
+    Earlier extraction versions and ledger rows stay: the reprocess adds a version and more
+    ledger rows.
     """
     now = utcnow()
+    allowed: sa.ColumnElement[bool] = Document.status.in_(_REQUEUEABLE)
+    if rejected:
+        stored = sa.and_(
+            Document.status == DocumentStatus.REJECTED,
+            Document.kind.is_not(None),
+            Document.blob_key.is_not(None),
+        )
+        allowed = sa.or_(allowed, stored)
+    values: dict[str, Any] = {"licence_tier": licence_tier} if licence_tier else {}
     statement = (
         sa.update(Document)
-        .where(Document.id == document_id, Document.status.in_(_REQUEUEABLE))
+        .where(Document.id == document_id, allowed)
         .values(
             status=DocumentStatus.QUEUED,
             reason=stored_reason(document_id, reason),
@@ -322,6 +341,7 @@ def requeue_document(session: Session, *, document_id: str, reason: str | None =
             lease_owner=None,
             lease_expires_at=None,
             updated_at=now,
+            **values,
         )
         .execution_options(synchronize_session=False)
     )

@@ -91,3 +91,14 @@ def finish_source_file(session: Session, *, source_file_id: int, state: str, rea
         .values(state=state, reason=tenant_reason(reason), finished_at=utcnow())
     )
     return cast(sa.CursorResult[Any], session.execute(statement)).rowcount == 1
+
+
+def reopen_source_file(session: Session, *, source_file_id: int) -> bool:
+    """Mark an ended file registered again, so the next run of its source processes it
+    (``folio batch --reprocess``); False if it is registered already."""
+    statement = (
+        sa.update(SourceFile)
+        .where(SourceFile.id == source_file_id, SourceFile.state != "registered")
+        .values(state="registered", reason=None, finished_at=None)
+    )
+    return cast(sa.CursorResult[Any], session.execute(statement)).rowcount == 1

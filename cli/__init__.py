@@ -9,6 +9,7 @@ the order of the imports below is the order of ``folio --help``.
 from __future__ import annotations
 
 from cli.common import app
+from cli import root
 from cli import documents
 from cli import server
 from cli import database
@@ -23,8 +24,8 @@ from cli import review
 
 
 def main() -> None:
-    """Entry point of the ``folio`` command."""
-    app()
+    """Entry point of the ``folio`` command (errors: see ``cli.root``)."""
+    root.run()
 
 
 __all__ = ["app", "main"]

@@ -43,6 +43,7 @@ SLOW_MODULES = {
     "tests/api/test_openapi_fuzz.py": "schema fuzzing of every operation",
     "tests/api/test_edge_fuzz.py": "fuzzed uploads",
     "tests/analytics/test_dashboard.py": "a browser against a uvicorn child process",
+    "tests/api/test_review_browser.py": "a browser against a folio serve child process",
     "tests/extractors/llama/test_fairness.py": "fake vLLM servers fed from other processes",
     "tests/support/test_invoice_set.py": "generates and renders golden sets",
 }

@@ -51,8 +51,8 @@
         cell.textContent = text || "";
         row.append(cell);
       }
-      row.addEventListener("click", () => openDocument(item.id));
-      row.addEventListener("keydown", (e) => { if (e.key === "Enter") openDocument(item.id); });
+      row.addEventListener("click", () => act(() => openDocument(item.id)));
+      row.addEventListener("keydown", (e) => { if (e.key === "Enter") act(() => openDocument(item.id)); });
       return row;
     }));
     say(state.queue.length ? `${state.queue.length} document(s) to review` : "Nothing to review.");
@@ -63,7 +63,7 @@
     $("document").hidden = true;
     $("queue").hidden = false;
     history.replaceState(null, "", "/review");
-    loadQueue(false).catch((e) => say(e.message, true));
+    return loadQueue(false);
   }
 
   // ---- one document -------------------------------------------------------------------
@@ -80,10 +80,10 @@
     $("reasons").replaceChildren(...reasons.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
     history.replaceState(null, "", `/review#${encodeURIComponent(id)}`);
     renderFields();
+    say(`Reviewing ${doc.file_name}`);
     const first = state.rows.findIndex((r) => r.field.flags.length || r.field.review_flags.length);
     await showPage(state.rows[Math.max(first, 0)]?.field.page || 1);
     select(Math.max(first, 0));
-    say(`Reviewing ${doc.file_name}`);
   }
 
   function fieldRows(doc) {
@@ -175,7 +175,10 @@
       const response = await fetch(`/v1/documents/${encodeURIComponent(state.doc.id)}/pages/${state.page}/image`, {
         headers: { "X-CSRF-Token": csrf }, credentials: "same-origin",
       });
-      if (!response.ok) { say(`page ${state.page}: ${response.status}`, true); return; }
+      if (!response.ok) {
+        const problem = await response.json().catch(() => null);
+        throw new Error(`page ${state.page}: ${(problem && problem.detail) || response.status}`);
+      }
       state.images[key] = URL.createObjectURL(await response.blob());
     }
     $("page-image").src = state.images[key];
@@ -222,24 +225,28 @@
   async function approve() {
     await save();
     const doc = state.doc;
-    await api("POST", `/v1/documents/${encodeURIComponent(doc.id)}/approve`, {});
-    say(`Approved ${doc.file_name}`);
+    await api("POST", `/v1/documents/${encodeURIComponent(doc.id)}/approve`, {
+      extraction_version: state.doc.extraction_version,
+    });
     await nextDocument(doc.id);
+    say(`Approved ${doc.file_name}`);
   }
 
   async function reject(reason) {
     const doc = state.doc;
-    await api("POST", `/v1/documents/${encodeURIComponent(doc.id)}/reject`, { reason });
+    await api("POST", `/v1/documents/${encodeURIComponent(doc.id)}/reject`, {
+      extraction_version: doc.extraction_version, reason,
+    });
     $("reject-form").hidden = true;
-    say(`Rejected ${doc.file_name}`);
     await nextDocument(doc.id);
+    say(`Rejected ${doc.file_name}`);
   }
 
   async function nextDocument(after) {
     await loadQueue(false);
     const next = state.queue.find((item) => item.id !== after);
     if (next) await openDocument(next.id);
-    else showQueue();
+    else await showQueue();
   }
 
   function act(action) {
@@ -265,7 +272,7 @@
       k: () => select(state.at - 1), ArrowUp: () => select(state.at - 1),
       Enter: () => { const input = $("fields").tBodies[0].rows[state.at]?.querySelector("input"); if (input) { input.focus(); input.select(); } },
       s: () => act(save), a: () => act(approve), r: askReject,
-      n: () => act(() => nextDocument(state.doc.id)), q: showQueue,
+      n: () => act(() => nextDocument(state.doc.id)), q: () => act(showQueue),
       ArrowLeft: () => act(() => showPage(state.page - 1)), ArrowRight: () => act(() => showPage(state.page + 1)),
     };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }

@@ -21,6 +21,7 @@ from cli import analytics
 from cli import exports
 from cli import evaluate
 from cli import review
+from cli import vendors
 
 
 def main() -> None:

@@ -264,7 +264,8 @@ def _end_review(document: str, author: str | None, reason: str | None) -> None:
             "on_finished": notify,
         }
         if reason is None:
-            run = asyncio.run(approve_document(sessions, **common))
+            # Approval teaches the tenant's vendor memory, as the API's approve does.
+            run = asyncio.run(approve_document(sessions, learn_with=settings, **common))
         else:
             run = asyncio.run(reject_document(sessions, reason=reason, **common))
     err.print(f"{document_id}: {run.status.value} (version {version})")

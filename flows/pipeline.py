@@ -22,6 +22,7 @@ from extractors.calibrate import calibrate_extraction
 from extractors.checks import blocking_flags, with_review_flags
 from extractors.engines.call_context import CallContext, call_context
 from extractors.engines.spend import spend_ceiling
+from extractors.engines.vendor_context import VendorMemory, vendor_memory
 from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
@@ -32,6 +33,7 @@ from flows.readiness import model_server_step
 from flows.schemas import resolve_schema
 from flows.steps import Ending, blocked, end_document, inspect_step, policy_step, quote_step, record_ending
 from flows.stopping import RELEASED_REASON
+from flows.vendor_memory import load_vendor_memory
 from flows.worker import Pipeline, WorkItem
 from models.calibration import load_calibration
 from models.document import DocumentStatus, FileKind
@@ -328,6 +330,13 @@ async def _run_claimed(
     return ending.status, ending.reason
 
 
+def _vendor_memory(pipeline: Pipeline, item: WorkItem) -> VendorMemory:
+    """The document's tenant's vendor profiles for its schema."""
+    with pipeline.sessions() as session:
+        _tenant, document = repo.document_tenant(session, document_id=item.document_id)
+        return load_vendor_memory(session, tenant_id=document.tenant_id, schema_name=item.schema.name)
+
+
 async def _process_claimed(pipeline: Pipeline, item: WorkItem) -> Ending:
     """Steps 1 to 7 for a claimed document; the ending it was given."""
     # 1 policy: licence and tier decide allowed / routed / blocked, recorded on the document;
@@ -364,7 +373,9 @@ async def _process_claimed(pipeline: Pipeline, item: WorkItem) -> Ending:
         password=item.password,
         render=_render_mode(pipeline.settings),  # type: ignore[arg-type]
     )
-    with spend_ceiling(spend_ceiling_for(quoted.quote, rules, pipeline.settings)):
+    # The tenant's vendor memory (profiles taught by approved documents) as a prior.
+    memory = _vendor_memory(pipeline, item)
+    with spend_ceiling(spend_ceiling_for(quoted.quote, rules, pipeline.settings)), vendor_memory(memory):
         metas, results, failures = await _extract_pages(pipeline, pages, item.schema)
 
     # 5 merge, calibrate (raw scores -> measured probabilities) and 6 check.

@@ -24,8 +24,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import get_logger
+from core.settings import Settings
 from flows.pipeline import DocumentRun
 from flows.trigger import OnFinished
+from flows.vendor_memory import learn_from_approval
 from storage import repository as repo
 from storage.tables import Extraction
 
@@ -99,8 +101,14 @@ async def approve_document(  # noqa: PLR0913 - keyword-only, one per part of the
     expected_version: int,
     author: str,
     on_finished: OnFinished | None = None,
+    learn_with: Settings | None = None,
 ) -> DocumentRun:
-    """End a ``needs_review`` document ``done`` (reviewed by ``author``), then notify."""
+    """End a ``needs_review`` document ``done`` (reviewed by ``author``), then notify.
+
+    ``learn_with``: the settings to teach the tenant's vendor memory with (the approved
+    values and where they sit on the pages, ``flows.vendor_memory``), after the approval is
+    committed and before notifying; None learns nothing. Learning never undoes an approval.
+    """
 
     def write() -> DocumentRun:
         with sessions.begin() as session:
@@ -114,6 +122,8 @@ async def approve_document(  # noqa: PLR0913 - keyword-only, one per part of the
             return _run_of(document)
 
     run = await asyncio.to_thread(write)
+    if learn_with is not None:  # vendor memory (issue 13 item 6)
+        await learn_from_approval(learn_with, sessions, document_id=document_id)
     await _notify(run, on_finished)
     return run
 

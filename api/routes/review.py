@@ -227,6 +227,7 @@ async def approve(
             expected_version=version,
             author=caller.author,
             on_finished=_on_finished(request),
+            learn_with=state.settings,
         )
     except REVIEW_ERRORS as exc:
         raise _problem(exc) from None

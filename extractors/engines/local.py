@@ -15,7 +15,9 @@ from decimal import Decimal
 from core.errors import FolioError, InternalError, PageTimeoutError
 from core.logging import get_logger
 from core.settings import Settings
+from extractors.engines.vendor_context import current_vendor_memory
 from extractors.fieldmap.mapper import MAPPER_VERSION, map_page
+from extractors.fieldmap.vendor_prior import apply_prior
 from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_lines
 from models.extraction import PageExtraction, PageFailure
 from models.page import PageRoute, PreparedPage, TextLine
@@ -55,6 +57,10 @@ class LocalEngine:
         try:
             lines = await self.read_lines(page)
             result = map_page(lines, schema, page_number=page.page_number)
+            # The tenant's vendor memory (none outside a document): a prior on this page.
+            match = current_vendor_memory().match(lines, schema.name)
+            if match is not None:
+                result = apply_prior(lines, result, match, schema)
         except FolioError as exc:
             return self._failed(page, started, exc.code, exc.message)
         except Exception as exc:  # noqa: BLE001 - a bug in mapping fails this page, not the document

@@ -41,10 +41,11 @@ import extractors.llama.errors as codes
 from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.spend import COST_OVERRUN, current_spend_ceiling
+from extractors.engines.vendor_context import current_vendor_memory
 from extractors.llama.client import Attempt, ChatOutcome, VllmClient
 from extractors.llama.fields import PageFields
 from extractors.llama.logprobs import TokenConfidence
-from extractors.llama.requests import ModelRequest, NoContentError, build_request, sends_image
+from extractors.llama.requests import ModelRequest, NoContentError, build_request, sends_image, vendor_example
 from extractors.llama.responses import (
     Completion,
     InvalidOutputError,
@@ -130,7 +131,9 @@ class LlamaEngine:
     ) -> PageExtraction:
         numbers = [p.page_number for p in pages]
         try:
-            request = build_request(pages, schema, settings=self._settings, sent_images=images)
+            request = build_request(
+                pages, schema, settings=self._settings, sent_images=images, example=_example(pages, schema)
+            )
         except NoContentError as exc:
             return _failure(numbers, "no_content", str(exc), calls)
         repaired = grown = False
@@ -378,3 +381,11 @@ async def llama_server_healthy(settings: Settings) -> bool:
         return await client.any_healthy()
     finally:
         await client.aclose()
+
+
+def _example(pages: Sequence[PreparedPage], schema: ExtractionSchema) -> str | None:
+    """The matched vendor's last approved values as a prompt part (vendor memory), or None."""
+    match = current_vendor_memory().match_pages(pages, schema.name)
+    if match is None or not match.profile.example:
+        return None
+    return vendor_example(match.profile.display_name, match.profile.example)

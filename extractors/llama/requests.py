@@ -135,17 +135,23 @@ def build_request(
     *,
     settings: Settings,
     sent_images: Mapping[int, PageImage] | None = None,
+    example: str | None = None,
 ) -> ModelRequest:
     """The request for ``pages`` (at most ``llm_max_images_per_request`` images).
 
     ``sent_images``: the image to send for a page number instead of its prepared one (the tile
     budget's smaller copy, ``tile_budget``). Raises NoContentError when a page has nothing
     to send.
+    ``example``: the vendor's last approved values (``vendor_example``), sent as one more text
+    part before the pages and counted in the prompt's tokens like any other text.
     """
     numbers = tuple(p.page_number for p in pages)
     intro = _instructions(schema, numbers)
     parts: list[dict[str, Any]] = [{"type": "text", "text": intro}]
     text_tokens = estimate_text_tokens(SYSTEM_PROMPT) + estimate_text_tokens(intro)
+    if example:
+        parts.append({"type": "text", "text": example})
+        text_tokens += estimate_text_tokens(example)
     image_tokens = images = 0
     for page in pages:
         text, image = sends_text(page), sends_image(page)
@@ -255,3 +261,15 @@ def _describe(spec: FieldSpec) -> str:
         columns = "; ".join(f"{c.name} ({c.kind.value}): {c.description or c.name}" for c in spec.columns)
         return f"- {spec.name} (table, one row per printed line): {what} Columns: {columns}"
     return f"- {spec.name} ({spec.kind.value}): {what}"
+
+
+def vendor_example(vendor: str, values: Mapping[str, Any]) -> str:
+    """The text part showing the model a vendor's last approved values: where this vendor
+    prints what (its values differ on every document, so they are an example, never an
+    answer). Text only; its tokens are counted like the rest of the prompt."""
+    shown = json.dumps(dict(values), ensure_ascii=False, sort_keys=True)
+    return (
+        f"For reference, a document of the same vendor ({vendor}) that a person checked and "
+        f"approved was read as: {shown}\nThis document has its own values: read them from its "
+        "pages, never copy the example's."
+    )

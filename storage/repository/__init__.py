@@ -116,6 +116,13 @@ from storage.repository.tenants import (
     set_tenant_callback,
     set_tenant_tier,
 )
+from storage.repository.vendors import (
+    delete_vendor_profile,
+    get_vendor_profile,
+    save_vendor_profile,
+    vendor_profile_ids_with_prefix,
+    vendor_profiles,
+)
 
 __all__ = [
     # tenants
@@ -234,4 +241,10 @@ __all__ = [
     "iter_documents",
     "parse_where",
     "query_documents",
+    # vendor memory
+    "delete_vendor_profile",
+    "get_vendor_profile",
+    "save_vendor_profile",
+    "vendor_profile_ids_with_prefix",
+    "vendor_profiles",
 ]

@@ -17,6 +17,7 @@ from storage.tables.rollups import CostRollup, DocumentCostCell, ExtractionCount
 from storage.tables.schemas import ExtractionSchemaVersion
 from storage.tables.sources import SourceFile
 from storage.tables.tenants import Tenant
+from storage.tables.vendors import VendorProfileRow
 
 __all__ = [
     "ApiKey",
@@ -37,6 +38,7 @@ __all__ = [
     "Tenant",
     "UsageLedgerEntry",
     "UtcDateTime",
+    "VendorProfileRow",
     "new_document_id",
     "utcnow",
 ]

@@ -93,6 +93,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(exc)
+        if unreadable is not None:
+            return unreadable
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return problem_response(exc.status_code, detail, headers=exc.headers)
 
@@ -137,6 +140,35 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem_response(500, "internal error; see the server log")
+
+
+def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
+    """What a JSON body route answers when FastAPI could not read its body, by the cause.
+
+    FastAPI turns any failure while reading a JSON body, other than a JSON syntax error
+    (which it answers 422 ``json_invalid``), into a bare 400 "error parsing the body" that no
+    operation documents: a body that is not UTF-8 text, and also the problems
+    ``api.limits`` raises while the body arrives (408). The first is answered as FastAPI
+    answers malformed JSON (422, one rule for every body that is not JSON), the others as
+    themselves. None: not such a failure.
+    """
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, ApiProblem):
+        return problem_response(
+            cause.status, cause.detail, type_=cause.type, title=cause.title, headers=cause.headers
+        )
+    if isinstance(cause, ValueError):  # UnicodeDecodeError: the bytes are not JSON text
+        error = {"loc": ["body"], "msg": f"JSON decode error: {cause}", "type": "json_invalid"}
+        return problem_response(
+            422,
+            "body: the body is not JSON text (JSON is UTF-8)",
+            type_=TYPE_BASE + "validation",
+            title="Request validation failed",
+            extra={"errors": [error]},
+        )
+    return None
 
 
 # Statuses every operation of a kind can answer, beyond those its route lists.

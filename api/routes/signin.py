@@ -98,9 +98,12 @@ def signin_form(request: Request, next: str | None = None) -> Response:  # noqa:
 async def _form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         raise ApiProblem(415, "send the form as application/x-www-form-urlencoded")
-    body = await request.body()
-    if len(body) > FORM_MAX_BYTES:
-        raise ApiProblem(413, f"a form is at most {FORM_MAX_BYTES} bytes")
+    # Counted as it arrives: a stranger's body is never held beyond the cap.
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_MAX_BYTES:
+            raise ApiProblem(413, f"a form is at most {FORM_MAX_BYTES} bytes")
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
     except (UnicodeDecodeError, ValueError):

@@ -270,3 +270,33 @@ def test_a_real_server_drops_hostile_connections(api_db_settings: Settings, keys
                 received += _answer_and_close(sock)
         assert received.startswith(b"HTTP/1.1 408"), received[:200]
         assert b"connection: close" in received.lower()
+
+
+def test_a_json_body_that_stops_coming_is_cut_off_with_408(api_db_settings: Settings, keys: Keys) -> None:
+    # FastAPI reads JSON bodies itself and turned the deadline's 408 into a bare 400.
+    settings = api_settings(api_db_settings, api={"upload_read_timeout_s": 0.3})
+    headers = [("authorization", f"Bearer {keys.alpha}"), ("content-type", "application/json")]
+    body = b'{"extraction_version": 1, "fields": {"total_amount": 1}}'
+
+    async def go() -> AsgiAnswer:
+        async with running_app(settings) as (app, _):
+            return await call_asgi(
+                app, "PATCH", "/v1/documents/no-such/fields", headers=headers, pieces=[body], pause_s=2.0
+            )
+
+    answer = asyncio.run(go())
+    _assert_problem(answer, 408)
+    assert answer.headers["connection"] == "close"
+
+
+def test_a_sign_in_form_over_its_cap_is_cut_off_as_it_passes(api_db_settings: Settings, keys: Keys) -> None:
+    pieces = [b"key=" + b"k" * 1020] + [b"k" * 1024] * 63  # 64 KiB, the cap is 8 KiB
+    headers = [("content-type", "application/x-www-form-urlencoded")]
+
+    async def go() -> AsgiAnswer:
+        async with running_app(api_db_settings) as (app, _):
+            return await call_asgi(app, "POST", "/signin", headers=headers, pieces=pieces)
+
+    answer = asyncio.run(go())
+    _assert_problem(answer, 413)
+    assert answer.pieces_read <= 9 and answer.headers["connection"] == "close"

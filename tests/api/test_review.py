@@ -188,3 +188,32 @@ def test_a_rejection_needs_a_reason_and_another_tenant_finds_nothing(
     stored = _stored(api_db_settings, doc.document_id)
     assert stored["status"] is DocumentStatus.REJECTED and stored["reviewed_by"] == _prefix(keys.alpha)
     assert [v[1] for v in stored["versions"]] == ["engine"]  # beta's attempts changed nothing
+
+
+def test_a_body_that_is_not_json_is_a_422_problem_and_changes_nothing(
+    api_db_settings: Settings, keys: Keys
+) -> None:
+    # Bytes that are not UTF-8 (FastAPI alone answers an undocumented 400) and bytes that are
+    # text but not JSON (FastAPI's own 422): one rule for both, as the OpenAPI document says.
+    doc: InReview = needs_review(api_db_settings, seed=43, tenant="alpha")
+    base = f"/v1/documents/{doc.document_id}"
+    headers = {**bearer(keys.alpha), "content-type": "application/json"}
+
+    async def go() -> list[dict[str, Any]]:
+        async with running_app(api_db_settings) as (app, client):
+            documented = app.openapi()["paths"]["/v1/documents/{document_id}/fields"]["patch"]["responses"]
+            assert "422" in documented and "400" not in documented
+            return [
+                _problem(await client.request(method, base + path, headers=headers, content=body), 422)
+                for method, path, body in [
+                    ("PATCH", "/fields", b"q\xff g\xfe"),
+                    ("PATCH", "/fields", b'{"extraction_version": 1, "fields": {'),
+                    ("POST", "/reject", b'{"reason": "\xc3"}'),
+                    ("POST", "/approve", b"\xff\xfe\xff"),
+                ]
+            ]
+
+    problems = asyncio.run(go())
+    assert [p["errors"][0]["type"] for p in problems] == ["json_invalid"] * 4
+    stored = _stored(api_db_settings, doc.document_id)
+    assert stored["status"] is DocumentStatus.NEEDS_REVIEW and len(stored["versions"]) == 1

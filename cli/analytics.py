@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -18,6 +19,8 @@ from cli.common import (
     err,
     report_app,
 )
+from cli.output import OutputFormat
+from models.document import DocumentStatus
 
 
 def _document_query(
@@ -29,7 +32,11 @@ def _document_query(
     until: str | None,
     sort: str,
     limit: int,
+    *,
+    facets: dict[str, Any] | None = None,
 ) -> Any:
+    """The repository query; ``facets``: the API's other filters (engine, model,
+    licence_tier, min_confidence, has_review_flags)."""
     from storage import repository as repo
 
     try:
@@ -46,7 +53,19 @@ def _document_query(
         predicates=predicates,
         sort=sort,
         limit=limit,
+        **(facets or {}),
     )
+
+
+class QuerySort(StrEnum):
+    """How ``folio query`` orders its rows (``-``: descending)."""
+
+    newest = "-created_at"
+    oldest = "created_at"
+    costliest = "-cost_usd"
+    cheapest = "cost_usd"
+    id = "id"
+    id_descending = "-id"
 
 
 @app.command()
@@ -55,24 +74,51 @@ def query(
         None, "--where", "-w", help="field>value (ops = != > >= < <= ~contains); repeatable."
     ),
     schema: str = typer.Option(None, "--schema", "-s", help="Schema name."),
-    status: str = typer.Option(None, "--status", help="Document status."),
+    status: DocumentStatus = typer.Option(None, "--status", help="Document status."),
     tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name."),
     since: str = typer.Option(None, "--since", help="Received from this UTC date/time."),
     until: str = typer.Option(None, "--until", help="Received before this UTC date/time."),
-    sort: str = typer.Option("-created_at", "--sort", help="created_at, cost_usd or id; - descending."),
-    limit: int = typer.Option(100, "--limit", help="Rows to print (at most 1000)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json (JSON Lines) or csv."),
+    engine: str = typer.Option(None, "--engine", "-e", help="Engine that processed it: local or llama."),
+    model: str = typer.Option(None, "--model", help="Model that processed it."),
+    tier: str = typer.Option(None, "--tier", help="Licence tier in force when received."),
+    min_confidence: float = typer.Option(
+        None, "--min-confidence", min=0, max=1, help="Lowest field confidence at least this."
+    ),
+    review_flags: bool = typer.Option(
+        None, "--review-flags/--no-review-flags", help="Only documents with (without) review flags."
+    ),
+    sort: QuerySort = typer.Option(
+        QuerySort.newest.value, "--sort", help="created_at, cost_usd or id; a leading - descends."
+    ),
+    limit: int = typer.Option(100, "--limit", min=1, max=1000, help="Rows to print."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", "-f", help="table, json (JSON Lines) or csv."
+    ),
 ) -> None:
     """Documents whose fields match, e.g. --where 'total_amount>10000' --schema invoice."""
     from storage import repository as repo
     from storage.export import COLUMNS, flat
 
-    if fmt not in ("table", "json", "csv"):
-        err.print(f"[red]error:[/red] --format {fmt!r}: use table, json or csv")
-        raise typer.Exit(2)
     settings = _settings()
-    request = _document_query(where, schema, status, tenant, since, until, sort, limit)
-    engine, sessions = _open_sessions(settings)
+    facets = {
+        "engine": engine,
+        "model": model,
+        "licence_tier": tier,
+        "min_confidence": min_confidence,
+        "has_review_flags": review_flags,
+    }
+    request = _document_query(
+        where,
+        schema,
+        status.value if status else None,
+        tenant,
+        since,
+        until,
+        sort.value,
+        limit,
+        facets=facets,
+    )
+    db, sessions = _open_sessions(settings)
     try:
         with sessions() as session:
             rows = repo.query_documents(session, query=request, tenant_scope=None).rows
@@ -80,7 +126,7 @@ def query(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     finally:
-        engine.dispose()
+        db.dispose()
     flats = [flat(r) for r in rows]
     if fmt == "json":
         for f in flats:

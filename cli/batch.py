@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 import time
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from cli.common import EngineChoice, _json_default, _settings, app, err
+from cli.checks import check_model_server
+from cli.common import EngineChoice, _settings, app, err
+from cli.output import OutputFormat, RowWriter, chosen_format, setting_default
+from cli.root import EXIT_CODES_HELP, EXIT_NOT_DONE
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 
@@ -29,7 +31,14 @@ if TYPE_CHECKING:
     from models.outcome import BatchReport
 
 
-@app.command()
+class AfterChoice(StrEnum):
+    """What happens to an inbox file once it has ended."""
+
+    move = "move"
+    keep = "keep"
+
+
+@app.command(epilog=EXIT_CODES_HELP)
 def batch(
     path: Path = typer.Argument(
         ...,
@@ -43,28 +52,42 @@ def batch(
     engine: EngineChoice = typer.Option(
         None, "--engine", "-e", help="auto, local or llama (default: FOLIO_ENGINE)."
     ),
-    after: str = typer.Option(
-        None, "--after", help="move (to done/ or failed/) or keep the files (default: FOLIO_BATCH_AFTER)."
+    after: AfterChoice = typer.Option(
+        None,
+        "--after",
+        help=f"move (to done/ or failed/) or keep the files \\[default: "
+        f"{setting_default('batch', 'after')}, or FOLIO_BATCH_AFTER]",
     ),
     settle: float = typer.Option(
         None,
         "--settle",
         min=0,
-        help="Skip files modified in the last N seconds (default: FOLIO_BATCH_SETTLE_S).",
+        help=f"Skip files modified in the last N seconds \\[default: "
+        f"{setting_default('batch', 'settle_s'):g}, or FOLIO_BATCH_SETTLE_S]",
     ),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per file as it ends (JSON Lines)."),
+    reprocess: bool = typer.Option(
+        False,
+        "--reprocess",
+        help="Process again the files still in the inbox that earlier runs ended (a new version).",
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table,
+        "--format",
+        "-f",
+        help="table: a summary line; json (JSON Lines) / csv: a row per file as it ends.",
+    ),
+    as_json: bool = typer.Option(False, "--json", hidden=True, help="Same as --format json."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each file's outcome to stderr."),
 ) -> None:
     """Ingest the new files of an inbox folder once: register, process, then move or mark each."""
     settings = _settings()
     if not verbose:
         configure_logging("WARNING")
-    if after not in (None, "move", "keep"):
-        err.print(f"[red]error:[/red] --after must be move or keep, not {after!r}")
-        raise typer.Exit(2)
+    fmt = chosen_format(fmt, as_json)
+    check_model_server(settings, engine.value if engine else None)
     update: dict[str, Any] = {}
     if after is not None:
-        update["after"] = after
+        update["after"] = after.value
     if settle is not None:
         update["settle_s"] = settle
     settings = settings.replace(batch=update)
@@ -76,11 +99,12 @@ def batch(
 
     ended: list[BatchFileOutcome] = []  # as they come: the summary if a stopped run is abandoned
 
+    rows = None if fmt is OutputFormat.table else RowWriter(fmt)
+
     def on_document(outcome: BatchFileOutcome) -> None:
         ended.append(outcome)
-        if as_json:
-            sys.stdout.write(json.dumps(outcome.file.row(), default=_json_default) + "\n")
-            sys.stdout.flush()
+        if rows is not None:
+            rows.write(outcome.file.row())
 
     async def run(on_progress: Any, stop: StopRequest) -> BatchReport:
         token = BATCH_OBSERVERS.set((on_document, on_progress))
@@ -92,6 +116,7 @@ def batch(
                 tenant=tenant,
                 engine=engine.value if engine else None,
                 settings=settings,
+                reprocess=reprocess,
             )
         finally:
             BATCH_STOP.reset(stop_token)
@@ -101,13 +126,13 @@ def batch(
     # Ctrl-C or SIGTERM: no new file is started, documents in progress go back to the queue
     # (their files stay for the next run), the summary is printed, and the exit status is 130.
     try:
-        show_bar = err.is_terminal and not as_json
+        show_bar = err.is_terminal and rows is None
         outcome = _with_progress_bar(run) if show_bar else run_stoppable(lambda stop: run(None, stop))
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     result = outcome.result
-    if not as_json:
+    if rows is None:
         err.print(_summary_line(path, result, ended, time.perf_counter() - started), soft_wrap=True)
     if outcome.stopped:
         err.print(
@@ -116,6 +141,8 @@ def batch(
             soft_wrap=True,
         )
         exit_stopped()
+    if any(o.status != "done" and o.file.skipped not in ("hidden", "link", "special") for o in ended):
+        raise typer.Exit(EXIT_NOT_DONE)
 
 
 def _summary_line(

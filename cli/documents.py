@@ -16,16 +16,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.checks import check_model_server
 from cli.common import EngineChoice, _first, _json_default, _settings, app, err
-from core.errors import ConfigurationError
+from cli.output import OutputFormat, RowWriter, chosen_format, print_files, setting_default
+from cli.root import EXIT_CODES_HELP, EXIT_NOT_DONE
 from core.logging import configure_logging
 from core.settings import Settings
 from flows.stopping import StoppableRun, exit_stopped
 from models.document import DocumentStatus
-from models.outcome import SKIPPED, DocumentOutcome, FileOutcome
+from models.outcome import DocumentOutcome, FileOutcome
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def process(
     paths: list[Path] = typer.Argument(
         ...,
@@ -33,22 +35,44 @@ def process(
         "and links are skipped and listed).",
     ),
     schema: str = typer.Option(
-        None, "--schema", "-s", help="invoice, receipt or generic (default: FOLIO_DEFAULT_SCHEMA)."
+        None,
+        "--schema",
+        "-s",
+        help=f"invoice, receipt, generic or a custom schema \\[default: "
+        f"{setting_default('tenancy', 'default_schema')}, or FOLIO_DEFAULT_SCHEMA]",
     ),
-    tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name (default: FOLIO_DEFAULT_TENANT)."),
+    tenant: str = typer.Option(
+        None,
+        "--tenant",
+        "-t",
+        help=f"Tenant name \\[default: {setting_default('tenancy', 'default_tenant')}, "
+        "or FOLIO_DEFAULT_TENANT]",
+    ),
     engine: EngineChoice = typer.Option(
-        None, "--engine", "-e", help="auto, local or llama (default: FOLIO_ENGINE)."
+        None,
+        "--engine",
+        "-e",
+        help=f"auto: llama when model servers are set, else local \\[default: "
+        f"{setting_default('extraction', 'engine')}, or FOLIO_ENGINE]",
     ),
     password: str = typer.Option(
         None,
         "--password",
-        help="Password for encrypted PDFs (never stored).",
+        help="Password for encrypted PDFs (never stored); a document rejected for want of it is run again.",
         envvar="FOLIO_PDF_PASSWORD",
     ),
     reprocess: bool = typer.Option(
-        False, "--reprocess", help="Extract again even if already done (new version)."
+        False,
+        "--reprocess",
+        help="Process again even what is stored (done, blocked, rejected...): a new version.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per input file (JSON Lines)."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table,
+        "--format",
+        "-f",
+        help="table, or json (JSON Lines) / csv: a row per file as it ends.",
+    ),
+    as_json: bool = typer.Option(False, "--json", hidden=True, help="Same as --format json."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
     dry_run: bool = typer.Option(
         False,
@@ -56,21 +80,30 @@ def process(
         help="Print each file's policy decision and quote (tokens, $); register nothing, call no engine.",
     ),
 ) -> None:
-    """Process documents end to end and print what happened to each."""
+    """Process documents end to end and print what happened to each.
+
+    Files already processed are answered from the database; a stored blocked or rejected
+    ending runs again once its cause has changed (a password given, a licence or tier
+    setting changed, a budget with room again).
+    """
     settings = _settings()
     if not verbose:
         configure_logging("WARNING")
+    fmt = chosen_format(fmt, as_json)
+    engine_name = engine.value if engine else None
+    if not dry_run:
+        check_model_server(settings, engine_name)  # a second, not the whole start-up
     from flows.runtime import configure_prefect
 
     configure_prefect(settings)
-    from flows.batch_run import BatchRequest, quote_batch, run_batch, run_owner
+    from flows.batch_run import BatchRequest, quote_batch, run_owner
     from flows.stopping import run_stoppable
 
     request = BatchRequest(
         paths=paths,
         schema_name=schema or settings.tenancy.default_schema,
         tenant=tenant or settings.tenancy.default_tenant,
-        engine=engine.value if engine else None,
+        engine=engine_name,
         password=password,
         reprocess=reprocess,
         dry_run=dry_run,
@@ -79,18 +112,10 @@ def process(
     # Ctrl-C or SIGTERM: documents in progress go back to the queue, the rows say what
     # finished, and the exit status is 130 (flows.stopping).
     owner = run_owner()
-    try:
-        if dry_run:
-            _print_quoted(run_stoppable(lambda stop: quote_batch(settings, request)), as_json)
-            return
-        if as_json:
-            run = run_stoppable(lambda stop: run_batch(settings, request, stop=stop, owner=owner))
-        else:
-            run = _with_progress(settings, request, owner)
-    except ConfigurationError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    elapsed = time.perf_counter() - started
+    if dry_run:
+        _print_quoted(run_stoppable(lambda stop: quote_batch(settings, request)), fmt)
+        return
+    run = _run_files(settings, request, owner, fmt)
     outcomes = run.result
     if outcomes is None:  # stopped, and the run did not report in time: release and leave
         _release_abandoned(settings, owner)
@@ -99,48 +124,67 @@ def process(
             "documents in progress were given back to the queue (`folio process` again resumes)"
         )
         exit_stopped()
-    if as_json:
-        for outcome in outcomes:
-            sys.stdout.write(json.dumps(outcome.row(), default=_json_default) + "\n")
-        sys.stdout.flush()
-    else:
-        _print_table(outcomes, elapsed)
+    if fmt is OutputFormat.table:
+        print_files(outcomes, _title(outcomes, time.perf_counter() - started))
         _print_skipped(outcomes)
     if run.stopped:
         _print_stopped(outcomes, run.signal_name)
         exit_stopped()
+    if not all_done(outcomes):
+        raise typer.Exit(EXIT_NOT_DONE)
 
 
-def _print_quoted(run: StoppableRun[list[dict[str, Any]]], as_json: bool) -> None:
+def all_done(outcomes: list[FileOutcome]) -> bool:
+    """Whether every file ended ``done``; entries a folder holds that are never read
+    (hidden, links, special files) do not count, files named that are missing do."""
+    return all(o.status == DocumentStatus.DONE or o.skipped in _NOT_COUNTED for o in outcomes)
+
+
+_NOT_COUNTED = frozenset({"hidden", "link", "special"})
+
+
+def _title(outcomes: list[FileOutcome], elapsed: float) -> str:
+    counts = Counter(str(o.status) for o in outcomes)
+    listed = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return f"Folio: {len(outcomes)} file(s) in {elapsed:.1f} s: {listed}"
+
+
+def _run_files(
+    settings: Settings, request: Any, owner: str, fmt: OutputFormat
+) -> StoppableRun[list[FileOutcome]]:
+    """The run, with a status line on a terminal's stderr saying what it is doing, and (json,
+    csv) each file's row on stdout as soon as the file has ended."""
+    from flows.batch_run import RunObservers, run_batch
+    from flows.stopping import run_stoppable
+
+    rows = None if fmt is OutputFormat.table else RowWriter(fmt)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        bar = progress.add_task("starting", total=None)
+        observers = RunObservers(
+            on_progress=lambda done, total: progress.update(bar, completed=done, total=total),
+            on_outcome=None if rows is None else lambda outcome: rows.write(outcome.row()),
+            on_stage=lambda words: progress.update(bar, description=words),
+        )
+        return run_stoppable(
+            lambda stop: run_batch(settings, request, stop=stop, owner=owner, observers=observers)
+        )
+
+
+def _print_quoted(run: StoppableRun[list[dict[str, Any]]], fmt: OutputFormat) -> None:
     """The quotes of a dry run; nothing was registered, so a stop leaves nothing to give back."""
     if run.result is None:
         err.print(f"[yellow]stopped by {run.signal_name}[/yellow]: the dry run did not report in time")
         exit_stopped()
-    if as_json:
-        for row in run.result:
-            sys.stdout.write(json.dumps(row, default=_json_default) + "\n")
-        sys.stdout.flush()
-    else:
+    if fmt is OutputFormat.table:
         _print_quotes(run.result)
+    else:
+        writer = RowWriter(fmt)
+        for row in run.result:
+            writer.write(row)
     if run.stopped:
         _print_stopped([], run.signal_name)
         exit_stopped()
-
-
-def _with_progress(settings: Settings, request: Any, owner: str) -> StoppableRun[list[FileOutcome]]:
-    from flows.batch_run import run_batch
-    from flows.stopping import run_stoppable
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        bar = progress.add_task("processing", total=None)
-
-        def on_progress(done: int, total: int) -> None:
-            progress.update(bar, completed=done, total=total)
-
-        return run_stoppable(
-            lambda stop: run_batch(settings, request, on_progress=on_progress, stop=stop, owner=owner)
-        )
 
 
 def _release_abandoned(settings: Settings, owner: str) -> None:
@@ -185,58 +229,6 @@ def _print_stopped(outcomes: list[FileOutcome], signal_name: str | None) -> None
         f"finished; {again} queued again (run `folio process` again to finish them)",
         soft_wrap=True,
     )
-
-
-_STATUS_STYLE: dict[str, str] = {
-    DocumentStatus.DONE: "green",
-    DocumentStatus.NEEDS_REVIEW: "yellow",
-    DocumentStatus.PARTIAL: "yellow",
-    DocumentStatus.REJECTED: "red",
-    DocumentStatus.FAILED: "red",
-    DocumentStatus.BLOCKED: "magenta",
-    SKIPPED: "dim",
-    DocumentStatus.QUEUED: "cyan",
-}
-_SHOWN_FIELDS = (
-    "invoice_number",
-    "invoice_date",
-    "vendor_name",
-    "merchant_name",
-    "date",
-    "total_amount",
-    "currency",
-)
-
-
-def _key_fields(document: DocumentOutcome | None) -> str:
-    """The few fields a person recognises a document by, one a line."""
-    extraction = document.extraction if document is not None else None
-    if extraction is None:
-        return "-"
-    fields = extraction.fields
-    shown = [f"{k}: {fields[k].value}" for k in _SHOWN_FIELDS if k in fields and fields[k].value is not None]
-    if extraction.tables.get("line_items"):
-        shown.append(f"line items: {len(extraction.tables['line_items'])}")
-    return "\n".join(shown) or "-"
-
-
-def _print_table(outcomes: list[FileOutcome], elapsed: float) -> None:
-    out = Console()
-    table = Table(title=f"Folio: {len(outcomes)} file(s) in {elapsed:.1f} s", show_lines=True)
-    for column in ("file", "id", "status", "pages", "key fields", "cost $", "reason"):
-        table.add_column(column, overflow="fold")
-    for outcome in outcomes:
-        style = _STATUS_STYLE.get(outcome.status, "white")
-        table.add_row(
-            Path(outcome.file).name,
-            (outcome.document_id or "-")[:8],
-            f"[{style}]{outcome.status}[/{style}]",
-            str(outcome.pages or "-"),
-            _key_fields(outcome.document),
-            f"{outcome.cost_usd:.6f}",
-            (outcome.reason or "")[:300],
-        )
-    out.print(table)
 
 
 @app.command()

@@ -34,7 +34,7 @@ def test_folio_process_json_lines_for_a_directory(tmp_path: Path) -> None:
     (inbox / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
 
     first = folio("process", str(inbox), "--json", data_dir=tmp_path / "var")
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 1, first.stderr  # two files rejected: not all done
     rows = {Path(r["file"]).name: r for r in map(json.loads, first.stdout.splitlines())}
     assert set(rows) == {"invoice.pdf", "broken.pdf", "notes.txt", ".DS_Store"}
     assert rows["notes.txt"]["status"] == "rejected" and "plain text" in rows["notes.txt"]["reason"]
@@ -78,6 +78,6 @@ def test_folio_process_json_lines_for_a_directory(tmp_path: Path) -> None:
 
 def test_missing_file_is_reported_not_crashed(tmp_path: Path) -> None:
     result = folio("process", str(tmp_path / "nope.pdf"), "--json", data_dir=tmp_path / "var")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a file named and missing is not done
     [row] = map(json.loads, result.stdout.splitlines())
     assert row["status"] == "rejected" and row["reason"] == "no such file"

@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from core.settings import Settings
-from flows.batch_run import NOT_STARTED_REASON
 from flows.pipeline import RELEASED_REASON
+from flows.run_rows import NOT_STARTED_REASON
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.tables import Document
@@ -173,7 +173,7 @@ def test_files_and_folders_the_process_may_not_read_are_reported(tmp_path: Path,
         (folder / "locked-folder").chmod(0o755)
         (folder / "locked.pdf").chmod(0o644)
 
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]  # unreadable files are not done
     assert "Traceback" not in result.stderr
     rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
     assert set(rows) == {"good.pdf", "locked.pdf", "zz-after.pdf", "locked-folder"}

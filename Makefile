@@ -73,6 +73,7 @@ golden: setup
 	nice $(BIN)/python -m tests.support.invoice_set --split dev --out var/golden/invoices-dev
 	nice $(BIN)/python -m tests.support.invoice_set --split heldout --out var/golden/invoices-heldout
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen  --out var/golden/invoices-unseen
+	nice $(BIN)/python -m tests.support.invoice_set --split unseen2 --out var/golden/invoices-unseen2
 
 examples: setup
 	$(BIN)/python -m examples.generate

@@ -2,7 +2,9 @@
 
 Reading order: MuPDF's lines are grouped into visual rows (lines whose vertical extents
 overlap by half the smaller height), rows run top to bottom and the pieces of one row left
-to right. ``lines`` keeps each MuPDF line as its own ``TextLine`` with its exact box, in that
+to right, in the frame the text runs left to right in (a page turned by /Rotate is read
+in its unrotated frame when its lines run across it there; boxes are always of the page as
+displayed). ``lines`` keeps each MuPDF line as its own ``TextLine`` with its exact box, in that
 order; the page ``text`` joins each row into one line, which puts a label and its value
 ("Total" ... "1,234.00") together; multi-column prose is read row by row across the columns.
 In the text, pieces of a row further apart than one line height are joined with two spaces
@@ -68,6 +70,11 @@ class _Piece:
     x1: float
     y1: float
     text: str
+    shown: tuple[float, float, float, float] | None = None  # its box on the page as displayed
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.x0, self.y0, self.x1, self.y1
 
 
 def judge_text_quality(text: str, *, text_coverage: float = 1.0, image_coverage: float = 0.0) -> TextQuality:
@@ -123,6 +130,27 @@ def _rows(pieces: list[_Piece]) -> list[list[_Piece]]:
     for row in rows:
         row.sort(key=lambda p: p.x0)
     return rows
+
+
+def _reading_frame(page: pymupdf.Page, pieces: list[_Piece]) -> list[_Piece]:
+    """The pieces (boxes as displayed) in the frame their text is read in, each keeping its
+    displayed box as ``shown``. Rows are only rows where the text runs left to right: on a
+    page turned by /Rotate that is usually its unrotated frame (a portrait page shown on its
+    side: every line runs down the displayed page, and grouping displayed rows would read
+    across the lines); it is the displayed frame when the content itself was drawn turned
+    (its unrotated lines run vertically), and always when the page is not turned."""
+    for piece in pieces:
+        piece.shown = piece.box
+    if not page.rotation:
+        return pieces
+    derotate = page.derotation_matrix
+    upright = []
+    for piece in pieces:
+        rect = pymupdf.Rect(piece.box) * derotate
+        upright.append(_Piece(rect.x0, rect.y0, rect.x1, rect.y1, piece.text, piece.shown))
+    words = [p for p in upright if len(p.text) > 1]
+    across = sum(1 for p in words if p.x1 - p.x0 > p.y1 - p.y0)
+    return upright if words and across * 2 > len(words) else pieces
 
 
 def _join_row(row: list[_Piece]) -> str:
@@ -199,10 +227,10 @@ def read_text_layer(page: pymupdf.Page, display_list: pymupdf.DisplayList | None
     lines: list[TextLine] = []
     row_texts: list[str] = []
     text_coverage = 0.0
-    for row in _rows(pieces):
+    for row in _rows(_reading_frame(page, pieces)):
         row_texts.append(_join_row(row))
         for piece in row:
-            box = _clip((piece.x0, piece.y0, piece.x1, piece.y1), width, height)
+            box = _clip(piece.shown or piece.box, width, height)
             text_coverage += _area(box)
             # Built from values made here (floats clipped to 0..1): no validation needed.
             lines.append(TextLine.model_construct(text=piece.text, bbox=box, confidence=1.0))

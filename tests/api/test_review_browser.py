@@ -1,7 +1,9 @@
 """The review page end to end in headless Chromium against ``folio serve``, on SQLite and PostgreSQL:
-sign in with a tenant's key, open the document the pipeline sent to review, correct its
-wrong total at the keyboard, approve; the database then holds a human version by that key
-and the document is done. (Timings: ``python -m bench.review_page``.)"""
+sign in with a tenant's key, open the document the pipeline sent to review (a digital invoice
+with a misprinted total, read by the real local engine: every field with its box), see one
+box drawn per field and cell of the page, correct the total at the keyboard, approve; the
+database then holds a human version by that key and the document is done. (Timings:
+``python -m bench.review_page``.)"""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from tests.api.conftest import Keys
 from tests.support.browser import Chromium, require_chromium
-from tests.support.review import needs_review
+from tests.support.review import misprinted_total
 from tests.support.review_browser import review_one_field
 from tests.support.served import folio_serve
 
@@ -22,12 +24,13 @@ def test_a_reviewer_corrects_and_approves_at_the_keyboard(
     api_db_settings: Settings, keys: Keys, tmp_path: Path
 ) -> None:
     require_chromium()
-    doc = needs_review(api_db_settings, seed=71, tenant="alpha")
+    doc = misprinted_total(api_db_settings, seed=71, tenant="alpha")
     right = str(doc.right["total_amount"])
     with folio_serve(api_db_settings) as url, Chromium.launch(tmp_path / "profile") as browser:
         run = review_one_field(browser, url, keys.alpha, "total_amount", right)
     assert run.document_id == doc.document_id
-    assert run.boxes_drawn == run.boxes_expected
+    assert run.boxes_expected >= 10 and run.boxes_drawn == run.boxes_expected
+    assert run.boxes_inside_image == run.boxes_drawn
     assert min(run.image_size) > 300
     db = make_engine(api_db_settings)
     try:

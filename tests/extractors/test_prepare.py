@@ -133,6 +133,25 @@ def test_rotated_page_boxes_follow_the_page_as_displayed(settings: Settings, tmp
     assert x0 > 0.8 and y0 < 0.1 and y1 - y0 > x1 - x0  # a vertical strip, top right
 
 
+def test_a_page_shown_on_its_side_is_read_in_its_own_rows(settings: Settings, tmp_path: Path) -> None:
+    # /Rotate 90 on a portrait page: every line runs down the displayed page. Rows grouped in
+    # the displayed frame read across the lines ("Invoice No.: 4711 Total: 99.00" as one).
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=800)
+    for x, y, text in [
+        (40, 60, "Invoice No.: 4711"),
+        (300, 60, "Date: 2026-01-02"),
+        (40, 90, "Total: 99.00"),
+    ]:
+        page.insert_text((x, y), text, fontsize=12)
+    page.set_rotation(90)
+    (prepared,) = _prepare(settings, _write(tmp_path, "side.pdf", doc.tobytes()), FileKind.PDF)
+    assert prepared.text.splitlines() == ["Invoice No.: 4711  Date: 2026-01-02", "Total: 99.00"]
+    boxes = {line.text: line.bbox for line in prepared.lines}
+    assert boxes["Total: 99.00"][0] < boxes["Invoice No.: 4711"][0]  # the next row is further left
+    assert all(y1 - y0 > x1 - x0 for x0, y0, x1, y1 in boxes.values())  # boxes as displayed
+
+
 def test_page_numbers_select_pages_and_bad_numbers_are_refused(settings: Settings, tmp_path: Path) -> None:
     path = _write(tmp_path, "invoice.pdf", hardcases.digital_pdf(5))
     pages = _prepare(settings, path, FileKind.PDF, page_numbers=[2, 5])

@@ -13,6 +13,15 @@ from typing import Any
 from tests.support.browser import Chromium
 
 MAX_FIELD_STEPS = 200
+# Drawn boxes with a size, lying on the page image as laid out (a pixel of rounding allowed).
+BOXES_INSIDE_IMAGE = """(() => {
+  const image = document.getElementById('page-image').getBoundingClientRect();
+  return [...document.querySelectorAll('#boxes .box')].filter((box) => {
+    const r = box.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= image.left - 1 && r.top >= image.top - 1
+      && r.right <= image.right + 1 && r.bottom <= image.bottom + 1;
+  }).length;
+})()"""
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,7 @@ class ReviewRun:
     document_id: str
     boxes_drawn: int
     boxes_expected: int
+    boxes_inside_image: int
     image_size: tuple[int, int]
     to_document_s: float
     to_approved_s: float
@@ -52,6 +62,7 @@ def review_one_field(browser: Chromium, url: str, key: str, field: str, value: s
     document_id = str(browser.evaluate("decodeURIComponent(location.hash.slice(1))"))
     expected = _boxes_on_page_one(browser, document_id)
     drawn = int(browser.evaluate("document.querySelectorAll('#boxes .box').length"))
+    inside = int(browser.evaluate(BOXES_INSIDE_IMAGE))
     size = browser.evaluate("(i => [i.naturalWidth, i.naturalHeight])(document.getElementById('page-image'))")
     # j moves down one field, wrapping nowhere: start from the top with k, then go down.
     for _ in range(MAX_FIELD_STEPS):
@@ -75,6 +86,7 @@ def review_one_field(browser: Chromium, url: str, key: str, field: str, value: s
         document_id=document_id,
         boxes_drawn=drawn,
         boxes_expected=expected,
+        boxes_inside_image=inside,
         image_size=(int(size[0]), int(size[1])),
         to_document_s=to_document,
         to_approved_s=to_approved,

@@ -23,13 +23,9 @@ from core.settings import Settings
 from extractors.page_jobs import PageJob, RenderSpec
 from extractors.prepare import PagePreparer
 from models.document import FileKind
-from models.page import PreparedPage
 
 CACHE_BYTES = 64 * 1024 * 1024
 MAX_RENDER_WORKERS = 2
-# A person is waiting: a worker that died under a page is replaced by the pool, and the page
-# is tried once more on another worker before the answer is a failure.
-RENDER_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -98,10 +94,8 @@ class PageImages:
         # The render settings are part of every ETag: changing them changes the image.
         self._spec_tag = hashlib.sha256(repr(self._spec).encode()).hexdigest()[:12]
         self.cache = PageImageCache(cache_bytes)
-        self._preparer: PagePreparer | None = None  # used on the render loop only
-        self._render_loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._thread_lock = threading.Lock()
+        self._preparer: PagePreparer | None = None
+        self._starting = asyncio.Lock()
 
     def etag(self, sha256: str, page_number: int) -> str:
         """The ETag of a page of the file with ``sha256`` (a quoted strong validator)."""
@@ -113,11 +107,12 @@ class PageImages:
         cached = self.cache.get(etag)
         if cached is not None:
             return cached
+        preparer = await self._started()
         job = PageJob(
             path=path, kind=kind, password=None, page_number=page_number, render="always", spec=self._spec
         )
-        done = asyncio.run_coroutine_threadsafe(self._render(job), self._loop())
-        page = await asyncio.wrap_future(done)
+        pages = [prepared async for prepared in preparer.run_page_jobs([job])]
+        page = pages[0] if pages else None
         if page is None or page.failed or page.image is None:
             code = (page.error_code if page else None) or "render_error"
             message = (page.error if page else None) or "the page gave no image"
@@ -128,45 +123,17 @@ class PageImages:
         self.cache.put(rendered)
         return rendered
 
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        """The render loop's thread, started once. The pool waits on its workers' pipes
-        with a plain selector loop of its own: under uvicorn's uvloop the first job of a
-        freshly started pool came back as a crash while the worker lived."""
-        with self._thread_lock:
-            if self._render_loop is None:
-                loop = asyncio.SelectorEventLoop()
-                thread = threading.Thread(target=loop.run_forever, name="folio-page-images", daemon=True)
-                thread.start()
-                self._render_loop, self._thread = loop, thread
-            return self._render_loop
-
-    async def _render(self, job: PageJob) -> PreparedPage | None:
-        """On the render loop: the page, tried once more when its worker died under it."""
-        if self._preparer is None:
-            preparer = PagePreparer(self._settings)
-            await preparer.__aenter__()
-            self._preparer = preparer
-        page = None
-        for _attempt in range(RENDER_ATTEMPTS):
-            pages = [prepared async for prepared in self._preparer.run_page_jobs([job])]
-            page = pages[0] if pages else None
-            if page is None or page.error_code != "render_crash":
-                break
-        return page
-
-    async def _close_preparer(self) -> None:
-        if self._preparer is not None:
-            await self._preparer.__aexit__(None, None, None)
-            self._preparer = None
+    async def _started(self) -> PagePreparer:
+        async with self._starting:
+            if self._preparer is None:
+                preparer = PagePreparer(self._settings)
+                await preparer.__aenter__()
+                self._preparer = preparer
+            return self._preparer
 
     async def aclose(self) -> None:
-        """Stop the render workers and the render loop (if they were started)."""
-        with self._thread_lock:
-            loop, thread = self._render_loop, self._thread
-            self._render_loop = self._thread = None
-        if loop is None or thread is None:
-            return
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close_preparer(), loop))
-        loop.call_soon_threadsafe(loop.stop)
-        await asyncio.to_thread(thread.join, 10.0)
-        loop.close()
+        """Stop the render workers (if they were started)."""
+        async with self._starting:
+            if self._preparer is not None:
+                await self._preparer.__aexit__(None, None, None)
+                self._preparer = None

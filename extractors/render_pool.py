@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import multiprocessing.connection
+import os
 import pickle
 import signal
 from collections.abc import Callable, Sequence
@@ -234,8 +235,13 @@ class RenderPool:
 
         # Both the pipe and the process sentinel: the pipe reads EOF when the worker dies,
         # and the sentinel catches a death even if something else still held the pipe.
-        loop.add_reader(conn_fd, on_readable)
-        loop.add_reader(sentinel, on_readable)
+        for fd in (conn_fd, sentinel):
+            loop.add_reader(fd, on_readable)
+            # uvloop (libuv's uv_poll_init) makes a watched descriptor non-blocking and leaves
+            # it so. Connection.recv needs blocking reads: a reply longer than what had arrived
+            # (a page image is sent as a header, then the pickle) failed with BlockingIOError
+            # and was taken for the worker's death. asyncio's own loops leave the mode alone.
+            os.set_blocking(fd, True)
         try:
             try:
                 conn.send(job)

@@ -114,6 +114,7 @@ def create_app(
         slots=state.upload_slots,
         read_timeout_s=settings.api.upload_read_timeout_s,
         min_bytes_per_s=settings.api.upload_min_bytes_per_s,
+        max_body_bytes=settings.api.max_json_body_bytes,
     )
     install_problem_handlers(app)
     app.include_router(health.router)

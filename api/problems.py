@@ -189,8 +189,9 @@ def install_problem_openapi(app: FastAPI) -> None:
     ticket (all but ``PUBLIC_PATHS``) lists what the credential check can answer: 401
     (no valid key), 403 (a key that may not do this) and 429 (over the rate limit). Every
     operation that takes a body also lists what ``api.limits`` answers: 408 (the body came
-    too slowly) and 503 (all upload slots busy). Those operations also name the bearer
-    security scheme (an API key), so Swagger UI's Authorize button sends it.
+    too slowly), 413 (the body is over its cap) and 503 (all upload slots busy). Those
+    operations also name the bearer security scheme (an API key), so Swagger UI's Authorize
+    button sends it.
     """
 
     def openapi() -> dict[str, Any]:
@@ -230,6 +231,7 @@ def install_problem_openapi(app: FastAPI) -> None:
 
 _BODY_PROBLEMS = {
     "408": "The request body arrived too slowly (FOLIO_UPLOAD_READ_TIMEOUT_S)",
+    "413": "The request body is over its cap (FOLIO_MAX_JSON_BODY_BYTES; uploads: FOLIO_MAX_UPLOAD_BYTES)",
     "503": "Every upload slot of this server is busy (FOLIO_UPLOAD_CONCURRENCY); see Retry-After",
 }
 BEARER = "bearerAuth"

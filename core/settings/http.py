@@ -19,6 +19,14 @@ class ApiSettings(Section):
         description="Largest HTTP request body accepted by the upload routes, in bytes "
         "(checked on Content-Length and counted while streaming: 413 past it).",
     )
+    max_json_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest HTTP request body accepted by every other route (JSON bodies: "
+        "corrections, approvals, rejections; forms), in bytes: a Content-Length over it is "
+        "refused before the body is read, a body without one is cut off once past it (413).",
+    )
     webhook_secret: SecretStr | None = Field(
         None,
         description="Shared secret of the signed inbound webhook and of outbound callback "

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,9 +23,10 @@ from api.app import create_app
 from api.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
 from api.state import ApiState
 from core.settings import Settings
-from tests.api.conftest import SECRET, Keys, api_settings, running_app
+from tests.api.conftest import SECRET, Keys, api_settings, bearer, running_app
 from tests.api.edge import AsgiAnswer, call_asgi, multipart
 from tests.support.documents import make_pdf
+from tests.support.review import needs_review
 
 PIECE = 64 * 1024
 
@@ -300,3 +303,91 @@ def test_a_sign_in_form_over_its_cap_is_cut_off_as_it_passes(api_db_settings: Se
     answer = asyncio.run(go())
     _assert_problem(answer, 413)
     assert answer.pieces_read <= 9 and answer.headers["connection"] == "close"
+
+
+def _review_request(keys: Keys, document_id: str, action: str) -> tuple[str, str, list[tuple[str, str]]]:
+    headers = [("authorization", f"Bearer {keys.alpha}"), ("content-type", "application/json")]
+    if action == "fields":
+        return "PATCH", f"/v1/documents/{document_id}/fields", headers
+    return "POST", f"/v1/documents/{document_id}/{action}", headers
+
+
+def test_a_json_body_declared_over_the_cap_is_refused_before_the_key_is_checked(
+    api_db_settings: Settings, keys: Keys
+) -> None:
+    declared = 2 << 20  # the default cap is 1 MiB
+    routes = [("PATCH", "/v1/documents/x/fields"), ("POST", "/v1/documents/x/approve"), ("POST", "/signin")]
+
+    async def go() -> list[AsgiAnswer]:
+        async with running_app(api_db_settings) as (app, _):
+            # No key at all, and a Content-Type FastAPI would still read whole: 413 all the same.
+            headers = [("content-type", "text/plain"), ("content-length", str(declared))]
+            return [
+                await call_asgi(app, method, path, headers=headers, pieces=_pieces(b"x" * declared))
+                for method, path in routes
+            ]
+
+    for answer in asyncio.run(go()):
+        _assert_problem(answer, 413)
+        assert answer.pieces_read == 0 and answer.headers["connection"] == "close"
+        assert "FOLIO_MAX_JSON_BODY_BYTES" in answer.body.decode()
+
+
+def test_a_chunked_json_body_is_cut_off_as_it_passes_the_cap_and_decides_nothing(
+    api_db_settings: Settings, keys: Keys
+) -> None:
+    doc = needs_review(api_db_settings, seed=71, tenant="alpha")
+    body = b'{"note": "' + b" " * (4 << 20) + b'"}'  # 4 MiB, no Content-Length
+
+    async def go() -> tuple[list[AsgiAnswer], str]:
+        async with running_app(api_db_settings) as (app, client):
+            answers = []
+            for action in ("approve", "reject", "fields"):
+                method, path, headers = _review_request(keys, doc.document_id, action)
+                answers.append(await call_asgi(app, method, path, headers=headers, pieces=_pieces(body)))
+            status = await client.get(f"/v1/documents/{doc.document_id}", headers=bearer(keys.alpha))
+            return answers, status.json()["status"]
+
+    answers, status = asyncio.run(go())
+    for answer in answers:
+        _assert_problem(answer, 413)
+        assert answer.pieces_read == (1 << 20) // PIECE + 1  # the piece that passed the cap, no more
+        assert answer.headers["connection"] == "close"
+    assert status == "needs_review"
+
+
+def test_a_correction_up_to_the_cap_is_made_and_one_byte_more_is_not(
+    api_db_settings: Settings, keys: Keys
+) -> None:
+    cap = 16 * 1024
+    settings = api_settings(api_db_settings, api={"max_json_body_bytes": cap})
+    doc = needs_review(settings, seed=72, tenant="alpha")
+
+    def padded(body: dict[str, Any], size: int) -> bytes:
+        text = json.dumps(body).encode()
+        return text + b" " * (size - len(text))  # JSON allows trailing whitespace
+
+    async def go() -> tuple[AsgiAnswer, AsgiAnswer, AsgiAnswer]:
+        async with running_app(settings) as (app, client):
+            view = await client.get(f"/v1/review/{doc.document_id}", headers=bearer(keys.alpha))
+            fix = {
+                "extraction_version": view.json()["extraction_version"],
+                "fields": {"total_amount": str(doc.right["total_amount"])},
+            }
+            method, path, headers = _review_request(keys, doc.document_id, "fields")
+            over = await call_asgi(
+                app, method, path, headers=headers, pieces=_pieces(padded(fix, cap + 1), 4096)
+            )
+            made = await call_asgi(app, method, path, headers=headers, pieces=_pieces(padded(fix, cap), 4096))
+            method, path, headers = _review_request(keys, doc.document_id, "approve")
+            approval = padded({"extraction_version": json.loads(made.body)["extraction_version"]}, cap)
+            declared = [*headers, ("content-length", str(cap))]
+            approved = await call_asgi(app, method, path, headers=declared, pieces=[approval])
+            return over, made, approved
+
+    over, made, approved = asyncio.run(go())
+    _assert_problem(over, 413)
+    assert made.status == 200, made.body
+    assert json.loads(made.body)["changed"] == ["total_amount"]
+    assert approved.status == 200, approved.body
+    assert json.loads(approved.body)["status"] == "done"

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import CorruptDocumentError, DecompressionBombError, UnsupportedTypeError
-from extractors.page_jobs import InspectResult, RenderMode, RenderSpec
+from extractors.page_jobs import InspectResult, RenderMode, RenderSpec, Reserve, no_reserve
 from extractors.tokens import fit_tile_grid, image_tokens
 from models.document import FileKind
 from models.page import PageImage, PageRoute, PreparedPage, TextQuality, TileGrid
@@ -120,8 +120,14 @@ def decode_cost(
 
 
 def _check_cost(
-    image: Image.Image, target: tuple[int, int], limit: int, *, composed: FileKind | None = None
+    image: Image.Image,
+    target: tuple[int, int],
+    limit: int,
+    *,
+    composed: FileKind | None = None,
+    reserve: Reserve = no_reserve,
 ) -> None:
+    """Refuse a decode over ``limit``; else ask ``reserve`` for its cost before it starts."""
     # A later GIF frame is composed in RGB(A) whatever the first frame's mode.
     mode = "RGBA" if composed and image.mode not in _KEPT_MODES else image.mode
     cost = decode_cost(image.size, mode, target, composed=composed)
@@ -135,6 +141,7 @@ def _check_cost(
             f"is {limit / _MIB:,.0f} MiB per page (FOLIO_MAX_PAGE_DECODE_BYTES), so it was not "
             "decoded"
         )
+    reserve(cost)
 
 
 def _open(path: Path, kind: FileKind, spec: RenderSpec) -> Image.Image:
@@ -152,13 +159,23 @@ def _open(path: Path, kind: FileKind, spec: RenderSpec) -> Image.Image:
     return image
 
 
-def inspect_image(path: Path, kind: FileKind, spec: RenderSpec) -> InspectResult:
+def inspect_image(
+    path: Path, kind: FileKind, spec: RenderSpec, reserve: Reserve = no_reserve
+) -> InspectResult:
     """Count an image's frames and check the first one decodes (truncation, bombs)."""
     with _own_pixel_check(), _open(path, kind, spec) as image:
         frames = getattr(image, "n_frames", 1)
         if kind is not FileKind.JPEG:  # a JPEG is decoded reduced (draft), never refused
             composed = kind if kind is FileKind.WEBP else None  # libwebp's own canvases
-            _check_cost(image, _decode_target(image, spec), spec.max_page_decode_bytes, composed=composed)
+            target = _decode_target(image, spec)
+            decodes = kind is not FileKind.PNG  # verify() checks a PNG without inflating it
+            _check_cost(
+                image,
+                target,
+                spec.max_page_decode_bytes,
+                composed=composed,
+                reserve=reserve if decodes else no_reserve,
+            )
         try:
             if kind is FileKind.PNG:
                 image.verify()  # checks every chunk and CRC without inflating the pixels
@@ -290,7 +307,12 @@ def _decode_target(image: Image.Image, spec: RenderSpec) -> tuple[int, int]:
 
 
 def prepare_image_page(
-    path: Path, kind: FileKind, page_number: int, render: RenderMode, spec: RenderSpec
+    path: Path,
+    kind: FileKind,
+    page_number: int,
+    render: RenderMode,
+    spec: RenderSpec,
+    reserve: Reserve = no_reserve,
 ) -> PreparedPage:
     """Prepare frame ``page_number`` (1-based) of an image file as a page."""
     with _own_pixel_check(), _open(path, kind, spec) as image:
@@ -298,7 +320,8 @@ def prepare_image_page(
         if page_number > 1 and composed:
             # Seeking decodes every frame before this one: its cost is checked first, on the
             # animation's canvas (frame 1's size).
-            _check_cost(image, _decode_target(image, spec), spec.max_page_decode_bytes, composed=composed)
+            target = _decode_target(image, spec)
+            _check_cost(image, target, spec.max_page_decode_bytes, composed=composed, reserve=reserve)
         if page_number > 1:
             image.seek(page_number - 1)
             _check_size(image, spec.max_page_pixels)
@@ -323,7 +346,7 @@ def prepare_image_page(
             # a 24-megapixel photo is then never decoded in full.
             image.draft(None, target)
         # What decoding will cost is known before a pixel is decoded: refuse it over budget.
-        _check_cost(image, target, spec.max_page_decode_bytes, composed=composed)
+        _check_cost(image, target, spec.max_page_decode_bytes, composed=composed, reserve=reserve)
         try:
             image.load()
             converted = convert_shrunk(image, target)

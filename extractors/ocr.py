@@ -9,16 +9,15 @@ estimate each piece's x-position from its character offset.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import math
 import os
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from core.errors import BadInputError
+from extractors.heap import trim_heap
 from models.page import TextLine
 
 OCR_MODEL = "rapidocr-ppocrv4"
@@ -78,24 +77,6 @@ class _LeanSession:
 
     def __getattr__(self, name: str) -> Any:  # get_inputs, get_outputs, get_modelmeta, ...
         return getattr(self._session, name)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
-    except OSError:
-        return None
-
-
-def trim_heap() -> None:
-    """Hand the heap's free pages back to the system. The decoded page, its resized copies
-    and crops are freed after a page, but glibc keeps freed memory in the arena of the
-    thread that used it (each OCR runs on some thread of the event loop's pool), so the
-    process would hold the largest page's worth per thread; a trim costs about a millisecond."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 @dataclass(frozen=True)
@@ -189,6 +170,9 @@ def ocr_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
     except Exception as exc:  # RapidOCR raises its own LoadImageError and cv2 errors
         raise BadInputError(f"OCR could not read the image: {exc}", code="ocr_unreadable") from exc
     finally:
+        # The decoded page, its resized copies and crops are freed by now, but in the arena
+        # of whichever thread of the event loop's pool ran this OCR: given back, or the
+        # process would hold the largest page's worth per thread.
         trim_heap()
     lines = []
     for line in _group(_segments(raw or [])):

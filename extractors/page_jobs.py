@@ -6,6 +6,7 @@ limits taken from ``Settings``), never open files or the settings object itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,13 @@ from models.document import FileKind
 from models.page import PreparedPage
 
 RenderMode = Literal["always", "when_needed", "never"]
+
+# Asks the render pool for this many bytes before a large decode; returns once granted.
+Reserve = Callable[[int], None]
+
+
+def no_reserve(nbytes: int) -> None:
+    """A ``Reserve`` that asks no one (a runner outside a pool, tests)."""
 
 
 @dataclass(frozen=True)

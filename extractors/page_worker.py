@@ -15,15 +15,18 @@ from pathlib import Path
 import pymupdf
 
 from core.errors import FolioError
+from extractors.heap import trim_heap
 from extractors.image_pages import inspect_image, prepare_image_page
 from extractors.page_jobs import (
     CrashJob,
     InspectJob,
     InspectResult,
     PageJob,
+    Reserve,
     SleepJob,
     WorkerJob,
     failed_page,
+    no_reserve,
 )
 from extractors.pdf_pages import inspect_pdf, open_pdf, prepare_pdf_page
 from models.document import FileKind
@@ -41,7 +44,9 @@ PAGES_PER_OPEN = 100
 class JobRunner:
     """Runs :mod:`extractors.page_jobs` jobs inside one worker process."""
 
-    def __init__(self) -> None:
+    def __init__(self, reserve: Reserve = no_reserve) -> None:
+        """``reserve``: how image decodes ask the pool for their memory first."""
+        self._reserve = reserve
         # MuPDF prints repair warnings to stderr; they are expected on damaged input, and
         # the verdict travels back as data instead.
         pymupdf.TOOLS.mupdf_display_errors(False)
@@ -52,13 +57,21 @@ class JobRunner:
 
     def __call__(self, job: WorkerJob) -> InspectResult | PreparedPage:
         """Run ``job``; a page job answers a ``PreparedPage`` even when the page fails."""
+        try:
+            return self._run(job)
+        finally:
+            # A decoded image is freed when its job ends, but glibc keeps the memory (a CMYK
+            # TIFF bomb left a worker 140 MiB larger until it exited): given back after each.
+            trim_heap()
+
+    def _run(self, job: WorkerJob) -> InspectResult | PreparedPage:
         if isinstance(job, PageJob):
             return self._page(job)
         if isinstance(job, InspectJob):
             if job.kind is FileKind.PDF:
                 self._forget()  # inspect always opens afresh: the file may be new
                 return inspect_pdf(self._pdf(job.path, job.password))
-            return inspect_image(job.path, job.kind, job.spec)
+            return inspect_image(job.path, job.kind, job.spec, self._reserve)
         if isinstance(job, SleepJob):
             time.sleep(job.seconds)
             return PreparedPage(page_number=job.page_number)
@@ -88,7 +101,9 @@ class JobRunner:
                 doc = self._pdf(job.path, job.password)
                 page = prepare_pdf_page(doc, job.page_number, job.render, job.spec)
             else:
-                page = prepare_image_page(job.path, job.kind, job.page_number, job.render, job.spec)
+                page = prepare_image_page(
+                    job.path, job.kind, job.page_number, job.render, job.spec, self._reserve
+                )
         except FolioError as exc:
             page = failed_page(job.page_number, exc.code, exc.message)
         except Exception as exc:  # noqa: BLE001 - a page's own trouble is data; a worker never dies of a file

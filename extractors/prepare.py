@@ -68,6 +68,7 @@ class PagePreparer:
             timeout_s=settings.pages.render_timeout_s,
             runner_factory=JobRunner,
             preload=_PRELOAD,
+            memory_budget=settings.pages.render_memory_bytes,
         )
 
     @property

@@ -7,7 +7,10 @@ the child; the fork server is a clean, single-threaded process that has already 
 the heavy modules (``preload``), so a new worker costs a fork, not an interpreter start.
 
 The parent enforces the time limit: a job past it has its worker killed with SIGKILL and
-replaced, and the caller gets ``PageTimeoutError``. A worker that dies mid-job (segfault,
+replaced, and the caller gets ``PageTimeoutError``. Before a large allocation (decoding an
+image) a job may ask the parent for memory (the ``reserve`` function its runner is made
+with); it waits while the pool's :class:`~extractors.memory_budget.MemoryBudget` is spent,
+and that wait does not count against its time limit. A worker that dies mid-job (segfault,
 out of memory) gives ``InternalError`` with code ``render_crash`` and is replaced. Other
 jobs are unaffected. Results come back over a pipe, pickled.
 """
@@ -27,18 +30,28 @@ from typing import Any
 
 from core.errors import FolioError, InternalError, PageTimeoutError
 from core.logging import get_logger
+from extractors.memory_budget import MemoryBudget
 
-RunnerFactory = Callable[[], Callable[[Any], Any]]
+Reserve = Callable[[int], None]
+RunnerFactory = Callable[[Reserve], Callable[[Any], Any]]
 
 _log = get_logger("render_pool")
 _START_TIMEOUT_S = 60.0  # a cold fork server imports PyMuPDF, Pillow and numpy first
 _STOP_GRACE_S = 2.0
+_RESERVE = "reserve"  # worker -> parent: (_RESERVE, bytes), answered with _GRANTED
+_GRANTED = "granted"
 
 
 def _worker_main(conn: multiprocessing.connection.Connection, factory: RunnerFactory) -> None:
     """Worker process: answer each job with ("ok", result) or ("error", FolioError)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    runner = factory()
+
+    def reserve(nbytes: int) -> None:
+        conn.send((_RESERVE, nbytes))
+        if conn.recv() != _GRANTED:
+            raise InternalError("the render pool answered a memory request with something else")
+
+    runner = factory(reserve)
     while True:
         try:
             job = conn.recv()
@@ -63,6 +76,9 @@ def _worker_main(conn: multiprocessing.connection.Connection, factory: RunnerFac
 
 class _WorkerDiedError(Exception):
     """Internal: the worker's pipe closed or its process ended during a job."""
+
+
+_DIED = object()  # what the reader queues when the worker's pipe or process ends
 
 
 @dataclass(eq=False)
@@ -97,7 +113,9 @@ class RenderPool:
         timeout_s: float,
         runner_factory: RunnerFactory,
         preload: Sequence[str] = (),
+        memory_budget: int | None = None,
     ) -> None:
+        """``memory_budget``: bytes the jobs' ``reserve`` calls may hold at once (None: any)."""
         if workers < 1:
             raise ValueError("a render pool needs at least one worker")
         self._size = workers
@@ -113,6 +131,7 @@ class RenderPool:
         self._replacing: set[asyncio.Task[None]] = set()
         self._busy: set[_Worker] = set()
         self._closed = False
+        self._memory = MemoryBudget(memory_budget)
         self.replaced = 0
         """How many workers were killed or died and were replaced (for tests and logs)."""
 
@@ -198,6 +217,7 @@ class RenderPool:
             # A worker that timed out, died or was abandoned mid-job (cancellation) holds a
             # stale answer or none at all: it is killed and replaced, never reused.
             self._busy.discard(worker)
+            self._memory.release(worker)
             if healthy:
                 worker.jobs_done += 1
                 self._idle.put_nowait(worker)
@@ -218,20 +238,25 @@ class RenderPool:
 
     async def _call(self, worker: _Worker, job: Any, timeout_s: float) -> tuple[str, Any]:
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[tuple[str, Any]] = loop.create_future()
+        inbox: asyncio.Queue[Any] = asyncio.Queue()  # the worker's messages; _DIED at its end
         conn, sentinel = worker.conn, worker.process.sentinel
         conn_fd = conn.fileno()
+        ended = False
 
         def on_readable() -> None:
-            if answer.done():
+            nonlocal ended
+            if ended:
                 return
             try:
                 if conn.poll():
-                    answer.set_result(conn.recv())
-                elif not worker.process.is_alive():
-                    answer.set_exception(_WorkerDiedError())
+                    inbox.put_nowait(conn.recv())
+                    return
+                if worker.process.is_alive():
+                    return
             except (EOFError, OSError):
-                answer.set_exception(_WorkerDiedError())
+                pass
+            ended = True
+            inbox.put_nowait(_DIED)
 
         # Both the pipe and the process sentinel: the pipe reads EOF when the worker dies,
         # and the sentinel catches a death even if something else still held the pipe.
@@ -243,17 +268,32 @@ class RenderPool:
             # and was taken for the worker's death. asyncio's own loops leave the mode alone.
             os.set_blocking(fd, True)
         try:
-            try:
-                conn.send(job)
-            except (BrokenPipeError, ConnectionResetError, OSError):
-                raise _WorkerDiedError() from None
-            try:
-                return await asyncio.wait_for(answer, timeout_s)
-            except TimeoutError:
-                raise PageTimeoutError(f"no answer within {timeout_s:g} s") from None
+            self._send(conn, job)
+            deadline = loop.time() + timeout_s
+            while True:
+                try:
+                    message = await asyncio.wait_for(inbox.get(), max(0.0, deadline - loop.time()))
+                except TimeoutError:
+                    raise PageTimeoutError(f"no answer within {timeout_s:g} s") from None
+                if message is _DIED:
+                    raise _WorkerDiedError()
+                if not (isinstance(message, tuple) and message[:1] == (_RESERVE,)):
+                    return message
+                # Waiting for memory is not the page's slowness: the clock stops meanwhile.
+                waited = loop.time()
+                await self._memory.take(worker, int(message[1]))
+                deadline += loop.time() - waited
+                self._send(conn, _GRANTED)
         finally:
             loop.remove_reader(conn_fd)
             loop.remove_reader(sentinel)
+
+    @staticmethod
+    def _send(conn: multiprocessing.connection.Connection, message: Any) -> None:
+        try:
+            conn.send(message)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            raise _WorkerDiedError() from None
 
     def _retire(self, worker: _Worker) -> None:
         """Kill ``worker`` now and start a replacement in the background."""

@@ -122,11 +122,12 @@ def create_app(
     app.include_router(webhooks.router)
 
     # The analysts' routers: queries, reports and the dashboard.
-    from api.routes import dashboard, query, reports
+    from api.routes import dashboard, dashboard_documents, query, reports
 
     app.include_router(query.router)
     app.include_router(reports.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_documents.router)
 
     # The review queue: its API, the page images, and the browser pages with their sign-in.
     from api.routes import page_images, review, review_page, signin

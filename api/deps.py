@@ -39,6 +39,7 @@ __all__ = [
     "get_caller",
     "get_state",
     "resolve_caller",
+    "web_caller",
 ]
 
 
@@ -154,3 +155,20 @@ async def get_key_or_browser_caller(request: Request, state: StateDep) -> Caller
 
 
 KeyOrBrowserCallerDep = Annotated[Caller, Depends(get_key_or_browser_caller)]
+
+
+async def web_caller(request: Request, state: ApiState) -> Caller | None:
+    """The caller of a Bearer key or of the browser's session; None for neither (or a key
+    that is not valid)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return await asyncio.to_thread(resolve_caller, state, key.strip())
+    session = current_session(request)
+    if session is None:
+        return None
+    known = known_caller(state.settings, state.callers, session.key_digest)
+    try:
+        return await caller_of_digest(state, session.key_digest, known)
+    except ApiProblem:
+        return None

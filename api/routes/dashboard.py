@@ -18,17 +18,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.callers import Caller, key_digest, known_caller
+from api.callers import key_digest
 from api.charts import horizontal_bars, stacked_bars
-from api.deps import AdminDep, StateDep, caller_of_digest, resolve_caller
+from api.deps import AdminDep, StateDep, web_caller
 from api.problems import ApiProblem
+from api.routes.dashboard_documents import documents_link
 from api.state import ApiState
-from api.web_sessions import (
-    TICKET_SECONDS,
-    current_session,
-    set_session_cookie,
-    web_sessions,
-)
+from api.web_sessions import TICKET_SECONDS, set_session_cookie, web_sessions
 from storage import repository as repo
 
 router = APIRouter(tags=["dashboard"])
@@ -40,21 +36,6 @@ def create_ticket(request: Request, _admin: AdminDep) -> dict[str, Any]:
     key = request.headers.get("authorization", "").partition(" ")[2].strip()
     ticket = web_sessions(request).issue_ticket(key_digest(key))
     return {"url": f"/dashboard?ticket={ticket}", "expires_in": TICKET_SECONDS}
-
-
-async def _caller(request: Request, state: ApiState) -> Caller | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() == "bearer" and key.strip():
-        return await asyncio.to_thread(resolve_caller, state, key.strip())
-    session = current_session(request)
-    if session is None:
-        return None
-    known = known_caller(state.settings, state.callers, session.key_digest)
-    try:
-        return await caller_of_digest(state, session.key_digest, known)
-    except ApiProblem:
-        return None
 
 
 def _wants_html(request: Request) -> bool:
@@ -72,7 +53,7 @@ async def dashboard(request: Request, state: StateDep, ticket: str | None = None
         response = RedirectResponse("/dashboard", status_code=303)
         set_session_cookie(request, response, token)
         return response
-    caller = await _caller(request, state)
+    caller = await web_caller(request, state)
     if caller is None and _wants_html(request):
         return RedirectResponse("/signin?next=/dashboard", status_code=303)
     if caller is None:
@@ -92,7 +73,8 @@ def _render(state: ApiState) -> str:
 
 
 def render_dashboard(session: Any) -> str:
-    """The whole page as HTML, charts drawn from the database now."""
+    """The whole page as HTML, charts drawn from the database now; each bar links to the
+    documents behind it (``/dashboard/documents`` with its filters)."""
     data = repo.dashboard_series(session, tenant_scope=None)
     days = sorted({r["day"] for r in data["status_by_day"]})
     statuses = sorted({r["status"] for r in data["status_by_day"]})
@@ -104,10 +86,26 @@ def render_dashboard(session: Any) -> str:
     cost_series = {n: [0.0] * len(cost_days) for n in names}
     for r in data["cost_by_day"]:
         cost_series[r["series"]][cost_days.index(r["day"])] += float(r["cost_usd"])
+    # A cost bar's day is the day of its model calls, not always the day the document came:
+    # it leads to all the tenant's documents.
+    tenant_of = {r["series"]: r["tenant"] for r in data["cost_by_day"]}
     fields = repo.field_report(session, tenant_scope=None)[:20]
     charts = [
-        stacked_bars("chart-status", "Documents by status per day (UTC)", days, status_series),
-        stacked_bars("chart-cost", "Cost per day by tenant / model (USD)", cost_days, cost_series, unit=" $"),
+        stacked_bars(
+            "chart-status",
+            "Documents by status per day (UTC)",
+            days,
+            status_series,
+            link=lambda day, status: documents_link(status=status, created_from=day, created_to=day),
+        ),
+        stacked_bars(
+            "chart-cost",
+            "Cost per day by tenant / model (USD)",
+            cost_days,
+            cost_series,
+            unit=" $",
+            link=lambda _day, series: documents_link(tenant=tenant_of[series]),
+        ),
         horizontal_bars(
             "chart-tiers", "Documents per licence tier", [(r["tier"], r["documents"]) for r in data["tiers"]]
         ),
@@ -116,6 +114,7 @@ def render_dashboard(session: Any) -> str:
             "Review rate per field (share of documents)",
             [(f"{r['schema_name']}.{r['field']}", r["review_rate"]) for r in fields],
             fmt="{:.0%}",
+            links=[documents_link(schema=r["schema_name"]) for r in fields],
         ),
     ]
     total = sum(r["documents"] for r in data["tiers"])
@@ -126,6 +125,8 @@ def render_dashboard(session: Any) -> str:
         ".chart{display:block;margin:12px 0;border:1px solid #ddd}"
         ".row{display:flex;gap:12px}</style></head><body>"
         f"<h1>Folio</h1><p id='summary'>{total} documents, {escape(format(cost, 'f'))} USD "
-        "in total. Figures come from the same SQL as the API and the views.</p>"
+        "in total. Figures come from the same SQL as the API and the views. "
+        f"<a id='documents' href='{documents_link()}'>All documents</a>; a bar opens the "
+        "documents behind it.</p>"
         f"{charts[0]}{charts[1]}<div class='row'>{charts[2]}{charts[3]}</div></body></html>"
     )

@@ -399,7 +399,7 @@ def dashboard_series(session: Session, *, tenant_scope: int | None) -> dict[str,
     return {
         "status_by_day": [{"day": d, "status": str(s), "documents": int(n)} for d, s, n in by_status],
         "cost_by_day": [
-            {"day": d, "series": f"{t} / {m}", "cost_usd": Decimal(int(u or 0)).scaleb(-8)}
+            {"day": d, "series": f"{t} / {m}", "tenant": t, "cost_usd": Decimal(int(u or 0)).scaleb(-8)}
             for d, t, m, u in costs
         ],
         "tiers": [

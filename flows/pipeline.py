@@ -101,6 +101,8 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
         "schema_hash": schema.schema_hash,
         # Confidence and the done rule come from the engine's calibration data.
         "calibration": load_calibration(pipeline.engine.name).version,
+        # The day/month order of dates no page proves (FOLIO_DATE_ORDER): it changes values.
+        "date_order": s.extraction.date_order if pipeline.engine.name == "local" else None,
         "render": {
             "dpi": s.pages.render_dpi,
             "tile_size": s.pages.tile_size,

@@ -155,6 +155,13 @@ class ExtractionSettings(Section):
     document_concurrency: int = Field(
         4, ge=1, le=256, description="Documents processed at the same time by one worker."
     )
+    date_order: Literal["auto", "dmy", "mdy"] = Field(
+        "auto",
+        description="Day/month order the local engine gives a numeric date such as 04/05/2023 when "
+        "nothing on its page proves one (no unambiguous date, month name, currency or country): "
+        "'auto' flags it ambiguous_date for review; 'dmy' or 'mdy' reads it that way, for a "
+        "deployment that knows its documents. A proof on the page always wins.",
+    )
 
 
 class TenancySettings(Section):

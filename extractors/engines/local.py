@@ -56,7 +56,12 @@ class LocalEngine:
             )
         try:
             lines = await self.read_lines(page)
-            result = map_page(lines, schema, page_number=page.page_number)
+            result = map_page(
+                lines,
+                schema,
+                page_number=page.page_number,
+                date_order=self._settings.extraction.date_order,
+            )
             # The tenant's vendor memory (none outside a document): a prior on this page.
             match = current_vendor_memory().match(lines, schema.name)
             if match is not None:

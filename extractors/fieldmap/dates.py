@@ -27,7 +27,9 @@ a pipeline reads is that old: it is a misread or a code). Times are no part of a
 Day and month order is decided once per page (``day_order``): unambiguous numeric dates on
 the page vote (a first part over 12 proves day-first, a second over 12 month-first, a dotted
 date is day-first), then month-name dates (a "4 March" writer is day-first, a "March 4"
-writer month-first), then the currency (USD month-first, anything else day-first).
+writer month-first), then the currency (USD month-first, anything else day-first). Where
+nothing on the page says, the deployment's ``date_order`` setting (``FOLIO_DATE_ORDER``) does
+when it is ``dmy`` or ``mdy``; left ``auto``, the date is read day-first and flagged.
 
 Methods (``ExtractedField.method``) and their strength:
 
@@ -53,6 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Literal
 
 from extractors.fieldmap.amount_labels import label_words
 from extractors.fieldmap.currency import page_currency
@@ -201,12 +204,16 @@ class DateCandidate:
 # nothing on its page proves (``extractors.checks.AMBIGUOUS_DATE`` blocks done on it).
 AMBIGUOUS_DATE = "ambiguous_date"
 UNPROVEN_ORDER = "day-first: unproven"
+# What a deployment says about dates nothing on the page orders (``FOLIO_DATE_ORDER``):
+# "auto" leaves them ambiguous; "dmy" / "mdy" reads them that way, unflagged.
+DateOrderSetting = Literal["auto", "dmy", "mdy"]
 # Malaysian ringgit as receipts print it, before an amount ("RM2.00", "RM 14.00").
 _RINGGIT = re.compile(r"(?<![^\W\d_])RM\s?\d")
 
 
-def day_order(rows: Sequence[Row]) -> tuple[bool, str]:
-    """Whether the page's ambiguous numeric dates are day-first, and why (module docstring)."""
+def day_order(rows: Sequence[Row], unproven: DateOrderSetting = "auto") -> tuple[bool, str]:
+    """Whether the page's ambiguous numeric dates are day-first, and why (module docstring).
+    ``unproven`` is the deployment's order for a page that proves none."""
     texts = [row.text for row in rows]
     proofs: dict[bool, set[str]] = {True: set(), False: set()}
     written = {True: 0, False: 0}  # month-name dates with the day first / the month first
@@ -233,6 +240,10 @@ def day_order(rows: Sequence[Row]) -> tuple[bool, str]:
         code = "MYR"
     if code == "USD":
         return False, "month-first: assumed from the currency (USD)"
+    if code is None and unproven != "auto":
+        # The operator knows its documents: not a proof from the page, but no coin toss either.
+        winner = unproven == "dmy"
+        return winner, f"{'day' if winner else 'month'}-first: set by the deployment (date_order {unproven})"
     if code is None:
         return True, f"{UNPROVEN_ORDER} (no date, month name, currency or country on the page says)"
     return True, f"day-first: assumed (currency {code})"
@@ -349,13 +360,19 @@ def _score(spec: FieldSpec, role: DateRole, found: DateCandidate, rows: int) -> 
 
 
 def choose_dates(
-    rows: Sequence[Row], specs: Sequence[FieldSpec], *, unit: float, page_number: int
+    rows: Sequence[Row],
+    specs: Sequence[FieldSpec],
+    *,
+    unit: float,
+    page_number: int,
+    date_order: DateOrderSetting = "auto",
 ) -> dict[str, ExtractedField]:
-    """The schema's date fields read from one page (see the module docstring)."""
+    """The schema's date fields read from one page (see the module docstring); ``date_order``
+    orders the ambiguous dates of a page that proves no order (``day_order``)."""
     date_specs = [s for s in specs if s.kind is FieldKind.DATE]
     if not date_specs:
         return {}
-    day_first, order_reason = day_order(rows)
+    day_first, order_reason = day_order(rows, date_order)
     aliases = frozenset(w for spec in date_specs for w in _own_words(spec) if len(w) > 3)
     candidates = read_dates(rows, unit, day_first, aliases)
     distinct = {c.match.value for c in candidates if not c.inside_identifier}

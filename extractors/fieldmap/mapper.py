@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from extractors.fieldmap import readers
-from extractors.fieldmap.dates import choose_dates
+from extractors.fieldmap.dates import DateOrderSetting, choose_dates
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import (
     LabelHit,
@@ -103,8 +103,15 @@ class PageContext:
         )
 
 
-def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number: int) -> PageExtraction:
-    """The fields and tables ``schema`` asks for, read from one page's lines."""
+def map_page(
+    lines: Sequence[TextLine],
+    schema: ExtractionSchema,
+    *,
+    page_number: int,
+    date_order: DateOrderSetting = "auto",
+) -> PageExtraction:
+    """The fields and tables ``schema`` asks for, read from one page's lines; ``date_order``
+    is the deployment's day/month order for dates the page does not order (``dates.day_order``)."""
     if schema.free_form:
         from extractors.fieldmap.freeform import map_free_form
 
@@ -126,7 +133,9 @@ def map_page(lines: Sequence[TextLine], schema: ExtractionSchema, *, page_number
     sellers: dict[str, Finding] = {}  # party ("vendor") -> its name as found, for its address
     # Money and date fields are chosen by score among every candidate of the page.
     scored = choose_amounts(ctx.rows, scalars, unit=ctx.unit, page_number=page_number)
-    scored.update(choose_dates(ctx.rows, scalars, unit=ctx.unit, page_number=page_number))
+    scored.update(
+        choose_dates(ctx.rows, scalars, unit=ctx.unit, page_number=page_number, date_order=date_order)
+    )
     for spec in scalars:
         if spec.kind == FieldKind.ADDRESS:
             continue

@@ -125,3 +125,12 @@ def test_an_essential_field_of_unknown_confidence_is_not_done(settings: Settings
 
 def _kind(name: str) -> str:
     return {"invoice_date": "date", "total_amount": "money"}.get(name, "text")
+
+
+def test_the_deployment_date_order_is_in_the_fingerprint(settings: Settings, tmp_path: Path) -> None:
+    fields = {"vendor_name": answer("ACME GmbH", 0.97)}
+    _, _, fingerprint = run(settings, tmp_path, FixedAnswers(fields))
+    assert fingerprint["date_order"] == "auto"
+    dmy = settings.replace(extraction={"date_order": "dmy"}, storage={"data_dir": tmp_path / "dmy"})
+    _, _, fingerprint = run(dmy, tmp_path, FixedAnswers(fields))
+    assert fingerprint["date_order"] == "dmy"

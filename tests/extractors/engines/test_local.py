@@ -196,3 +196,20 @@ def test_scanned_receipts_through_real_ocr(settings: Settings) -> None:
         print(f"seed {seed}: OCR + mapping {result.calls[0].latency_ms:.0f} ms")
     print("OCR hit rate:", {k: f"{v}/{len(seeds)}" for k, v in hits.items()})
     assert all(v >= len(seeds) - 1 for v in hits.values()), hits
+
+
+@pytest.mark.parametrize(
+    ("order", "iso", "flags"), [("auto", "2023-05-04", ["ambiguous_date"]), ("mdy", "2023-04-05", [])]
+)
+def test_the_deployment_date_order_reaches_the_mapper(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, order: str, iso: str, flags: list[str]
+) -> None:  # noqa: ANN001
+    monkeypatch.setenv("FOLIO_DATE_ORDER", order)
+    settings = Settings(_env_file=None, storage={"data_dir": tmp_path})
+    rows = ["ACME LTD", "Invoice No: 1001", "Date: 04/05/2023", "Total 10.00"]
+    lines = [
+        TextLine(text=text, bbox=(0.1, 0.1 + i * 0.03, 0.9, 0.12 + i * 0.03), confidence=0.95)
+        for i, text in enumerate(rows)
+    ]
+    found = run(LocalEngine(settings), text_page(lines)).fields["invoice_date"]
+    assert (found.value, found.flags) == (iso, flags)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
+from extractors.fieldmap.dates import DateOrderSetting
 from extractors.fieldmap.mapper import map_page
 from extractors.fieldmap.values import find_dates
 from models.extraction import ExtractedField, PageExtraction
@@ -270,3 +271,26 @@ def test_an_unambiguous_date_is_never_flagged() -> None:
     found = field(invoice(rows), "invoice_date")
     assert found.value == "2023-05-24"
     assert "ambiguous_date" not in found.flags
+
+
+@pytest.mark.parametrize(("order", "iso"), [("dmy", "2023-05-04"), ("mdy", "2023-04-05")])
+def test_the_deployment_orders_a_date_nothing_on_the_page_orders(order: DateOrderSetting, iso: str) -> None:
+    rows = ["ACME LTD", "Invoice No: 1001", "Date: 04/05/2023", "Total 10.00"]
+    found = field(
+        map_page(page(rows), get_schema("invoice"), page_number=1, date_order=order), "invoice_date"
+    )
+    assert found.value == iso
+    assert "ambiguous_date" not in found.flags
+    assert any(f"set by the deployment (date_order {order})" in e for e in found.evidence)
+    # Same strength as the unflagged read: the setting moves no raw score.
+    assert found.confidence == field(invoice(rows), "invoice_date").confidence
+
+
+@pytest.mark.parametrize("order", ["dmy", "mdy"])
+def test_a_proof_on_the_page_wins_over_the_deployment_order(order: DateOrderSetting) -> None:
+    rows = ["ACME LTD", "Invoice No: 1001", "Date: 04/05/2023", "Paid on 13/05/2023"]
+    found = field(
+        map_page(page(rows), get_schema("invoice"), page_number=1, date_order=order), "invoice_date"
+    )
+    assert found.value == "2023-05-04"
+    assert not any("deployment" in e for e in found.evidence)

@@ -19,7 +19,7 @@ from cli.common import (
     err,
     report_app,
 )
-from cli.output import OutputFormat
+from cli.output import OutputFormat, chosen_format, json_alias, list_format, write_rows
 from models.document import DocumentStatus
 
 
@@ -158,7 +158,8 @@ def query(
 @report_app.command("fields")
 def report_fields(
     schema: str = typer.Option(None, "--schema", "-s", help="Only this schema."),
-    as_json: bool = typer.Option(False, "--json", help="JSON Lines."),
+    fmt: OutputFormat = list_format(),
+    as_json: bool = json_alias(),
 ) -> None:
     """Per field: fill rate, mean confidence, review rate (fields failing review first)."""
     from storage import repository as repo
@@ -170,9 +171,9 @@ def report_fields(
             rows = repo.field_report(session, tenant_scope=None, schema=schema)
     finally:
         engine.dispose()
-    if as_json:
-        for row in rows:
-            sys.stdout.write(json.dumps(row) + "\n")
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        write_rows(fmt, rows)
         return
     table = Table(title="Fields (current extractions)")
     for column in ("schema", "field", "documents", "fill rate", "mean conf.", "review rate"):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +24,15 @@ from rich.progress import (
 
 from cli.checks import check_model_server
 from cli.common import EngineChoice, _settings, app, err
-from cli.output import OutputFormat, RowWriter, chosen_format, setting_default
+from cli.output import OutputFormat, RowWriter, chosen_format, json_alias, setting_default
 from cli.root import EXIT_CODES_HELP, EXIT_NOT_DONE
 from core.errors import ConfigurationError
 from core.logging import configure_logging
+from core.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.batch import BatchFileOutcome
+    from flows.batch import BatchFileOutcome, BatchProgress
+    from flows.stopping import StopRequest
     from models.outcome import BatchReport
 
 
@@ -76,7 +81,7 @@ def batch(
         "-f",
         help="table: a summary line; json (JSON Lines) / csv: a row per file as it ends.",
     ),
-    as_json: bool = typer.Option(False, "--json", hidden=True, help="Same as --format json."),
+    as_json: bool = json_alias(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each file's outcome to stderr."),
 ) -> None:
     """Ingest the new files of an inbox folder once: register, process, then move or mark each."""
@@ -91,11 +96,7 @@ def batch(
     if settle is not None:
         update["settle_s"] = settle
     settings = settings.replace(batch=update)
-    from flows.runtime import configure_prefect
-
-    configure_prefect(settings)
-    from flows.process import BATCH_OBSERVERS, BATCH_STOP, batch_ingest
-    from flows.stopping import StopRequest, exit_stopped, run_stoppable
+    from flows.stopping import exit_stopped, run_stoppable
 
     ended: list[BatchFileOutcome] = []  # as they come: the summary if a stopped run is abandoned
 
@@ -106,22 +107,8 @@ def batch(
         if rows is not None:
             rows.write(outcome.file.row())
 
-    async def run(on_progress: Any, stop: StopRequest) -> BatchReport:
-        token = BATCH_OBSERVERS.set((on_document, on_progress))
-        stop_token = BATCH_STOP.set(stop)
-        try:
-            return await batch_ingest(
-                inbox=str(path),
-                schema_name=schema,
-                tenant=tenant,
-                engine=engine.value if engine else None,
-                settings=settings,
-                reprocess=reprocess,
-            )
-        finally:
-            BATCH_STOP.reset(stop_token)
-            BATCH_OBSERVERS.reset(token)
-
+    request = _Ingest(path, schema, tenant, engine.value if engine else None, reprocess)
+    run = partial(_ingest, settings, request, on_document)
     started = time.perf_counter()
     # Ctrl-C or SIGTERM: no new file is started, documents in progress go back to the queue
     # (their files stay for the next run), the summary is printed, and the exit status is 130.
@@ -143,6 +130,62 @@ def batch(
         exit_stopped()
     if any(o.status != "done" and o.file.skipped not in ("hidden", "link", "special") for o in ended):
         raise typer.Exit(EXIT_NOT_DONE)
+
+
+@dataclass(frozen=True)
+class _Ingest:
+    """What ``folio batch`` was asked for."""
+
+    inbox: Path
+    schema_name: str | None
+    tenant: str | None
+    engine: str | None
+    reprocess: bool
+
+
+async def _ingest(
+    settings: Settings,
+    request: _Ingest,
+    on_document: Callable[[BatchFileOutcome], None],
+    on_progress: Callable[[BatchProgress], None] | None,
+    stop: StopRequest,
+) -> BatchReport:
+    """The ingest: in this process (``flows.local_run``) unless a Prefect API is configured,
+    then as a ``batch-ingest`` flow run the API records (with its table and progress
+    artifacts) instead of starting Prefect's temporary server for it."""
+    from flows.runtime import configure_prefect, prefect_api_configured
+
+    if not prefect_api_configured():
+        from flows.local_run import ingest_here
+
+        return await ingest_here(
+            settings,
+            str(request.inbox),
+            schema_name=request.schema_name,
+            tenant=request.tenant,
+            engine=request.engine,
+            reprocess=request.reprocess,
+            on_document=on_document,
+            on_progress=on_progress,
+            stop=stop,
+        )
+    configure_prefect(settings)
+    from flows.process import BATCH_OBSERVERS, BATCH_STOP, batch_ingest
+
+    token = BATCH_OBSERVERS.set((on_document, on_progress))
+    stop_token = BATCH_STOP.set(stop)
+    try:
+        return await batch_ingest(
+            inbox=str(request.inbox),
+            schema_name=request.schema_name,
+            tenant=request.tenant,
+            engine=request.engine,
+            settings=settings,
+            reprocess=request.reprocess,
+        )
+    finally:
+        BATCH_STOP.reset(stop_token)
+        BATCH_OBSERVERS.reset(token)
 
 
 def _summary_line(

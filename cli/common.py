@@ -8,23 +8,64 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from typer import _click as click  # the click typer vendors: its Context and Parameter types
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 from core.settings import Settings
 
-app = typer.Typer(
+
+def _flags_take_no_value(params: list[click.Parameter]) -> list[click.Parameter]:
+    """Flags as they are typed: typer 0.29's rich help shows every option without a metavar
+    with its type as one, so a flag (``--json``, even ``-h``) read ``--json <bool>`` as if it
+    took a value. An empty metavar leaves the type column blank; nothing else reads it for a
+    flag (a flag is never given a value)."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class FolioCommand(TyperCommand):
+    """A ``folio`` command: its flags shown without a value placeholder."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return _flags_take_no_value(super().get_params(ctx))
+
+
+class FolioGroup(TyperGroup):
+    """A group of ``folio`` commands: its own flags shown without a value placeholder."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return _flags_take_no_value(super().get_params(ctx))
+
+
+class FolioTyper(typer.Typer):
+    """``typer.Typer`` whose groups and commands are ``FolioGroup`` and ``FolioCommand``."""
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("cls", FolioGroup)
+        super().__init__(**options)
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **options: Any
+    ) -> Any:
+        return super().command(name, cls=cls or FolioCommand, **options)
+
+
+app = FolioTyper(
     help="Folio: documents in, schema-validated JSON out, every cost on record.",
     no_args_is_help=True,
     add_completion=False,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = FolioTyper(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-tenant_app = typer.Typer(help="Tenants and their licence tiers.", no_args_is_help=True)
+tenant_app = FolioTyper(help="Tenants and their licence tiers.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
-report_app = typer.Typer(help="Cost and licence reports (computed in SQL).", no_args_is_help=True)
+report_app = FolioTyper(help="Cost and licence reports (computed in SQL).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
-schema_app = typer.Typer(help="Extraction schemas: built-in and custom.", no_args_is_help=True)
+schema_app = FolioTyper(help="Extraction schemas: built-in and custom.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
 err = Console(stderr=True)

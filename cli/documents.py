@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -18,7 +16,17 @@ from rich.table import Table
 
 from cli.checks import check_model_server
 from cli.common import EngineChoice, _first, _json_default, _settings, app, err
-from cli.output import OutputFormat, RowWriter, chosen_format, print_files, setting_default
+from cli.output import (
+    ItemFormat,
+    OutputFormat,
+    RowWriter,
+    chosen_format,
+    item_format,
+    json_alias,
+    print_files,
+    setting_default,
+    write_item,
+)
 from cli.root import EXIT_CODES_HELP, EXIT_NOT_DONE
 from core.logging import configure_logging
 from core.settings import Settings
@@ -72,7 +80,7 @@ def process(
         "-f",
         help="table, or json (JSON Lines) / csv: a row per file as it ends.",
     ),
-    as_json: bool = typer.Option(False, "--json", hidden=True, help="Same as --format json."),
+    as_json: bool = json_alias(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
     dry_run: bool = typer.Option(
         False,
@@ -234,7 +242,8 @@ def _print_stopped(outcomes: list[FileOutcome], signal_name: str | None) -> None
 @app.command()
 def show(
     document_id: str = typer.Argument(..., help="Document id (a unique prefix is enough)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the stored extraction as JSON."),
+    fmt: ItemFormat = item_format("table, or json: the stored extraction as one JSON object."),
+    as_json: bool = json_alias(),
 ) -> None:
     """Show one document: status, reason, and each field with confidence, page and source."""
     from flows.results import document_detail
@@ -251,8 +260,8 @@ def show(
                 raise typer.Exit(1) from None
     finally:
         engine.dispose()
-    if as_json:
-        sys.stdout.write(json.dumps(detail.detail(), default=_json_default, indent=2) + "\n")
+    if chosen_format(fmt, as_json) is ItemFormat.json:
+        write_item(detail.detail(), _json_default)
         return
     _print_detail(detail)
 

@@ -11,11 +11,10 @@ from typing import Any
 
 import typer
 from typer import _click as click  # the click typer vendors: its Command and Context types
-from typer.core import TyperCommand
 
-from cli.common import _instant, _open_sessions, _settings, err
+from cli.common import FolioCommand, FolioTyper, _instant, _open_sessions, _settings, err
 
-export_app = typer.Typer(add_completion=False)
+export_app = FolioTyper(add_completion=False)
 
 
 @export_app.command("export")
@@ -66,7 +65,7 @@ def export_command() -> click.Command:
     return typer.main.get_command(export_app)
 
 
-class EvalCommand(TyperCommand):
+class EvalCommand(FolioCommand):
     """``folio eval``, which hands ``folio eval export ...`` to the export command."""
 
     def make_context(

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli.common import EngineChoice, _settings, app, err
 from cli.eval_export import EvalCommand
+from cli.output import ItemFormat, chosen_format, item_format, json_alias
 from core.errors import ConfigurationError
 from core.logging import configure_logging
 from models.evaluation import DateOrder
@@ -45,9 +46,10 @@ def evaluate(
         help="Order of all-numeric truth dates: dmy, mdy or ymd (default: _golden.json's date_order; "
         "without one, a date that reads both ways is not checked).",
     ),
-    as_json: bool = typer.Option(
-        False, "--json", help="Print the report as one JSON object on stdout (tables go to stderr)."
+    fmt: ItemFormat = item_format(
+        "table, or json: the report as one JSON object on stdout (tables go to stderr)."
     ),
+    as_json: bool = json_alias(),
     report_file: Path = typer.Option(None, "--report", help="Also write a Markdown report to this file."),
     records_file: Path = typer.Option(
         None, "--records", help="Write one JSON line per checked field (truth, value, confidence, ...)."
@@ -66,16 +68,20 @@ def evaluate(
     compare: bool = typer.Option(
         False,
         "--compare",
-        help="Compare two saved --json outputs instead of running: folio eval --compare A.json B.json.",
+        help="Compare two saved --format json outputs instead of running: "
+        "folio eval --compare A.json B.json.",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each document's outcome to stderr."),
 ) -> None:
     """Run golden sets through the pipeline as `folio process` would, and measure the result:
     field accuracy, done precision, review recall, calibration, cost. `folio eval export
     --out DIR` writes reviewed documents as a golden set."""
+    as_json = chosen_format(fmt, as_json) is ItemFormat.json
     if compare:
         if len(paths or []) != 2:
-            raise _usage("--compare takes two saved --json outputs: folio eval --compare A.json B.json")
+            raise _usage(
+                "--compare takes two saved --format json outputs: folio eval --compare A.json B.json"
+            )
         _compare(paths[0], paths[1], as_json=as_json)
         return
     if not paths:

@@ -15,8 +15,9 @@ import textwrap
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -32,9 +33,34 @@ class OutputFormat(StrEnum):
     csv = "csv"  # a header, then one row a line
 
 
-def chosen_format(fmt: OutputFormat, as_json: bool) -> OutputFormat:
+class ItemFormat(StrEnum):
+    """What a command that prints one result writes to stdout."""
+
+    table = "table"  # for people
+    json = "json"  # one JSON object
+
+
+Format = TypeVar("Format", OutputFormat, ItemFormat)
+
+
+def chosen_format(fmt: Format, as_json: bool) -> Format:
     """``--format``, with the older ``--json`` flag (hidden now) as ``--format json``."""
-    return OutputFormat.json if as_json else fmt
+    return type(fmt)("json") if as_json else fmt
+
+
+def list_format(help_text: str = "table, json (JSON Lines) or csv.") -> Any:
+    """The ``--format`` option of a command that prints rows."""
+    return typer.Option(OutputFormat.table, "--format", "-f", help=help_text)
+
+
+def item_format(help_text: str = "table, or json (one JSON object).") -> Any:
+    """The ``--format`` option of a command that prints one result."""
+    return typer.Option(ItemFormat.table, "--format", "-f", help=help_text)
+
+
+def json_alias() -> Any:
+    """The older ``--json`` flag, hidden: the same as ``--format json``."""
+    return typer.Option(False, "--json", hidden=True, help="Same as --format json.")
 
 
 def setting_default(section: str, name: str) -> Any:
@@ -53,27 +79,44 @@ def json_value(value: Any) -> Any:
 class RowWriter:
     """Writes rows to ``stream`` as they come, in JSON Lines or CSV (header first)."""
 
-    def __init__(self, fmt: OutputFormat, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, fmt: OutputFormat, stream: TextIO | None = None, json_default: Any = json_value
+    ) -> None:
         self.fmt = fmt
         self.stream = stream or sys.stdout
+        self.json_default = json_default  # how values JSON has no type for are written
         self._csv: csv.DictWriter[str] | None = None
 
     def write(self, row: dict[str, Any]) -> None:
         """Write one row and flush it (a reader sees it at once)."""
         if self.fmt is OutputFormat.csv:
-            flat = {k: _csv_cell(v) for k, v in row.items()}
+            flat = {k: _csv_cell(v, self.json_default) for k, v in row.items()}
             if self._csv is None:
                 self._csv = csv.DictWriter(self.stream, fieldnames=list(flat), extrasaction="ignore")
                 self._csv.writeheader()
             self._csv.writerow(flat)
         else:
-            self.stream.write(json.dumps(row, default=json_value) + "\n")
+            self.stream.write(json.dumps(row, default=self.json_default) + "\n")
         self.stream.flush()
 
 
-def _csv_cell(value: Any) -> Any:
+def write_rows(fmt: OutputFormat, rows: Any, json_default: Any = json_value) -> None:
+    """Each row of ``rows`` to stdout as JSON Lines or CSV."""
+    writer = RowWriter(fmt, json_default=json_default)
+    for row in rows:
+        writer.write(row)
+
+
+def write_item(item: Any, json_default: Any = json_value) -> None:
+    """One result as one JSON object (indented: a person may read it too)."""
+    sys.stdout.write(json.dumps(item, default=json_default, indent=2, ensure_ascii=False) + "\n")
+
+
+def _csv_cell(value: Any, json_default: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, default=json_value)
+        return json.dumps(value, default=json_default)
+    if isinstance(value, Decimal):  # exact, and never in exponent form ("1E-8")
+        return format(value, "f")
     return "" if value is None else value
 
 

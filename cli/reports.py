@@ -18,6 +18,15 @@ from cli.common import (
     err,
     report_app,
 )
+from cli.output import (
+    ItemFormat,
+    OutputFormat,
+    chosen_format,
+    item_format,
+    json_alias,
+    list_format,
+    write_rows,
+)
 from core.errors import ConfigurationError
 
 
@@ -28,7 +37,8 @@ def report_costs(
     ),
     since: str = typer.Option(None, "--since", help="From this UTC date/time (ISO 8601), inclusive."),
     until: str = typer.Option(None, "--until", help="Until this UTC date/time (ISO 8601), exclusive."),
-    as_json: bool = typer.Option(False, "--json", help="JSON Lines; money as exact decimal strings."),
+    fmt: OutputFormat = list_format("table, json (JSON Lines) or csv; money as exact decimals."),
+    as_json: bool = json_alias(),
 ) -> None:
     """Costs from the usage ledger, grouped in SQL; totals equal the sum of ledger rows."""
     from storage import repository as repo
@@ -46,9 +56,9 @@ def report_costs(
         raise typer.Exit(2) from None
     finally:
         engine.dispose()
-    if as_json:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, default=_exact_json) + "\n")
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        write_rows(fmt, rows, _exact_json)
         return
     table = Table(title="Costs (USD, from the usage ledger)")
     measures = ("documents", "calls", "failed_calls", "input_tokens", "output_tokens", "cost_usd")
@@ -76,7 +86,8 @@ def report_costs(
 def report_licences(
     since: str = typer.Option(None, "--since", help="Documents received from this UTC date/time."),
     until: str = typer.Option(None, "--until", help="Documents received before this UTC date/time."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object; money as decimal strings."),
+    fmt: ItemFormat = item_format("table, or json: one JSON object, money as decimal strings."),
+    as_json: bool = json_alias(),
 ) -> None:
     """Documents per tier, model licence and policy decision, and why blocked ones were."""
     from storage import repository as repo
@@ -90,7 +101,7 @@ def report_licences(
             )
     finally:
         engine.dispose()
-    if as_json:
+    if chosen_format(fmt, as_json) is ItemFormat.json:
         sys.stdout.write(json.dumps(report, default=_exact_json) + "\n")
         return
     out = Console()

@@ -13,13 +13,23 @@ import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import _json_default, _open_sessions, _settings, app, err
+from cli.common import FolioTyper, _json_default, _open_sessions, _settings, app, err
+from cli.output import (
+    ItemFormat,
+    OutputFormat,
+    chosen_format,
+    item_format,
+    json_alias,
+    list_format,
+    write_rows,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -27,12 +37,19 @@ if TYPE_CHECKING:
     from core.settings import Settings
     from flows.pipeline import DocumentRun
 
-review_app = typer.Typer(
+review_app = FolioTyper(
     help="The review queue: correct, approve or reject what Folio is unsure of.", no_args_is_help=True
 )
 app.add_typer(review_app, name="review")
 
 AUTHOR_HELP = "Who is reviewing (default: the OS user)."
+
+
+class ReviewOrder(StrEnum):
+    """The order of the review queue."""
+
+    oldest = "oldest"  # longest waiting first
+    tier = "tier"  # higher licence tiers first
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -94,9 +111,12 @@ def _current_version(sessions: sessionmaker[Session], document_id: str) -> int:
 @review_app.command("list")
 def review_list(
     tenant: str = typer.Option(None, "--tenant", "-t", help="Only this tenant's documents."),
-    order: str = typer.Option("oldest", "--order", help="oldest (longest waiting first) or tier."),
+    order: ReviewOrder = typer.Option(
+        ReviewOrder.oldest, "--order", help="oldest (longest waiting first) or tier."
+    ),
     limit: int = typer.Option(50, "--limit", min=1, max=200, help="At most this many."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    fmt: OutputFormat = list_format(),
+    as_json: bool = json_alias(),
 ) -> None:
     """Documents waiting for a person, with the reasons they were sent to review."""
     from flows.review import review_queue
@@ -110,10 +130,10 @@ def review_list(
             if row is None:
                 raise repo.TenantNotFoundError(f"no tenant {tenant!r}")
             tenant_id = row.id
-        page = review_queue(sessions, tenant_id=tenant_id, order=order, limit=limit)  # type: ignore[arg-type]
-    if as_json:
-        for item in page.items:
-            print(json.dumps(item.__dict__, default=_json_default))
+        page = review_queue(sessions, tenant_id=tenant_id, order=order.value, limit=limit)
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        write_rows(fmt, (item.__dict__ for item in page.items), _json_default)
         return
     if not page.items:
         err.print("nothing to review")
@@ -146,7 +166,8 @@ def _field_row(table: Table, name: str, found: Any) -> None:
 @review_app.command("show")
 def review_show(
     document: str = typer.Argument(..., help="Document id (or a unique prefix)."),
-    as_json: bool = typer.Option(False, "--json", help="The document as one JSON object."),
+    fmt: ItemFormat = item_format(),
+    as_json: bool = json_alias(),
 ) -> None:
     """A document's fields (value, confidence, how found, flags) and why it is in review."""
     from flows.review import review_detail
@@ -154,7 +175,7 @@ def review_show(
     with _database() as (_, sessions), _refusals():
         detail = review_detail(sessions, document_id=_document_id(sessions, document), tenant_id=None)
     d, extraction = detail.document, detail.extraction
-    if as_json:
+    if chosen_format(fmt, as_json) is ItemFormat.json:
         body = {
             "id": d.id,
             "status": d.status.value,

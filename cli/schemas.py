@@ -17,6 +17,15 @@ from cli.common import (
     err,
     schema_app,
 )
+from cli.output import (
+    ItemFormat,
+    OutputFormat,
+    chosen_format,
+    item_format,
+    json_alias,
+    list_format,
+    write_rows,
+)
 from core.errors import ConfigurationError
 
 
@@ -25,7 +34,8 @@ def schema_add(
     name: str = typer.Argument(..., help="Schema name, used with --schema."),
     source: str = typer.Argument(..., help="A .json JSON Schema, or path/to/module.py:ClassName."),
     description: str = typer.Option("", "--description", help="What it extracts (in the prompt)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: ItemFormat = item_format("table (a line on stderr), or json: the result as one JSON object."),
+    as_json: bool = json_alias(),
 ) -> None:
     """Register a custom schema (a new version when its content changed)."""
     from flows.schemas import register_schema
@@ -51,7 +61,7 @@ def schema_add(
         "fields": fields,
         "schema_hash": schema.schema_hash,
     }
-    if as_json:
+    if chosen_format(fmt, as_json) is ItemFormat.json:
         sys.stdout.write(json.dumps(row) + "\n")
         return
     verb = "registered" if created else "unchanged:"
@@ -70,14 +80,20 @@ def _one_line(message: str) -> str:
 
 
 @schema_app.command("list")
-def schema_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
+def schema_list(fmt: OutputFormat = list_format(), as_json: bool = json_alias()) -> None:
     """List the built-in schemas and the latest version of each custom one."""
     from models.schemas import BUILTIN_SCHEMAS
     from storage import repository as repo
 
     settings = _settings()
     rows: list[dict[str, Any]] = [
-        {"name": s.name, "version": s.version, "kind": "built-in", "description": s.description}
+        {
+            "name": s.name,
+            "version": s.version,
+            "kind": "built-in",
+            "description": s.description,
+            "created_at": None,
+        }
         for s in BUILTIN_SCHEMAS.values()
     ]
     engine, sessions = _open_sessions(settings)
@@ -95,9 +111,9 @@ def schema_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
             ]
     finally:
         engine.dispose()
-    if as_json:
-        for row in rows:
-            sys.stdout.write(json.dumps(row) + "\n")
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        write_rows(fmt, rows)
         return
     table = Table(title=f"{len(rows)} schema(s)")
     for column in ("name", "version", "kind", "description"):

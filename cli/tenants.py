@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -12,12 +11,22 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.common import (
+    FolioTyper,
     _exact_json,
     _open_sessions,
     _settings,
     _tiers,
     err,
     tenant_app,
+)
+from cli.output import (
+    ItemFormat,
+    OutputFormat,
+    chosen_format,
+    item_format,
+    json_alias,
+    list_format,
+    write_rows,
 )
 from core.errors import ConfigurationError
 from core.settings import Settings
@@ -108,7 +117,7 @@ def tenant_set_callback(
 
 
 @tenant_app.command("list")
-def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
+def tenant_list(fmt: OutputFormat = list_format(), as_json: bool = json_alias()) -> None:
     """List tenants with their tier and the tier's limits."""
     from storage import repository as repo
 
@@ -135,9 +144,9 @@ def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
                 "callback_url": callback_url,
             }
         )
-    if as_json:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, default=_exact_json) + "\n")
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        write_rows(fmt, rows, _exact_json)
         return
     table = Table(title=f"{len(rows)} tenant(s)")
     for column in ("tenant", "tier", "pages/month", "$/month", "models", "created (UTC)"):
@@ -155,7 +164,7 @@ def tenant_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines."
     Console().print(table)
 
 
-key_app = typer.Typer(help="API keys of a tenant (stored hashed; shown once).", no_args_is_help=True)
+key_app = FolioTyper(help="API keys of a tenant (stored hashed; shown once).", no_args_is_help=True)
 tenant_app.add_typer(key_app, name="key")
 
 
@@ -163,7 +172,8 @@ tenant_app.add_typer(key_app, name="key")
 def tenant_key_create(
     tenant: str = typer.Argument(..., help="Tenant the key acts for (created if missing)."),
     admin: bool = typer.Option(False, "--admin", help="An admin key: reads every tenant's documents."),
-    as_json: bool = typer.Option(False, "--json", help='Print {"tenant": ..., "key": ...}.'),
+    fmt: ItemFormat = item_format('table (the key alone on stdout), or json: {"tenant": ..., "key": ...}.'),
+    as_json: bool = json_alias(),
 ) -> None:
     """Create an API key; the key is printed once and only its sha256 is stored."""
     from storage import repository as repo
@@ -181,7 +191,7 @@ def tenant_key_create(
             prefix = row.prefix
     finally:
         engine.dispose()
-    if as_json:
+    if chosen_format(fmt, as_json) is ItemFormat.json:
         print(json.dumps({"tenant": None if admin else tenant, "key": key, "admin": admin}))
         return
     err.print(f"{'admin ' if admin else ''}key {prefix}... created for {tenant}; shown once:")
@@ -192,7 +202,8 @@ def tenant_key_create(
 def tenant_key_list(
     tenant: str | None = typer.Argument(None, help="Tenant whose keys to list (default: every key)."),
     admin: bool = typer.Option(False, "--admin", help="Only the admin keys."),
-    as_json: bool = typer.Option(False, "--json", help="JSON Lines."),
+    fmt: OutputFormat = list_format(),
+    as_json: bool = json_alias(),
 ) -> None:
     """API keys by prefix, with when they were created and revoked (the keys themselves are
     never stored, so they cannot be shown)."""
@@ -224,9 +235,9 @@ def tenant_key_list(
             ]
     finally:
         engine.dispose()
-    if as_json:
-        for key in keys:
-            sys.stdout.write(json.dumps(key) + "\n")
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        write_rows(fmt, keys)
         return
     table = Table(title=f"{len(keys)} key(s)")
     for column in ("prefix", "tenant", "created (UTC)", "revoked (UTC)"):

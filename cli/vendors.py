@@ -18,9 +18,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import _open_sessions, _settings, app, err
+from cli.common import FolioTyper, _open_sessions, _settings, app, err
+from cli.output import (
+    ItemFormat,
+    OutputFormat,
+    chosen_format,
+    item_format,
+    json_alias,
+    list_format,
+    write_rows,
+)
 
-vendor_app = typer.Typer(
+vendor_app = FolioTyper(
     help="Vendor memory: what approved documents taught, per vendor.", no_args_is_help=True
 )
 app.add_typer(vendor_app, name="vendor")
@@ -63,23 +72,18 @@ def _tenant_id(session: Any, name: str | None) -> int | None:
 @vendor_app.command("list")
 def vendor_list(
     tenant: str = typer.Option(None, "--tenant", help="Only this tenant's vendors."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    fmt: OutputFormat = list_format(),
+    as_json: bool = json_alias(),
 ) -> None:
     """The vendor profiles, most recently taught first."""
     from storage import repository as repo
 
     with _session() as session:
         profiles = repo.vendor_profiles(session, tenant_id=_tenant_id(session, tenant))
-    if as_json:
-        for p in profiles:
-            typer.echo(
-                json.dumps(
-                    p.model_dump(
-                        mode="json",
-                        include={"id", "tenant_id", "display_name", "schema_name", "approvals", "updated_at"},
-                    )
-                )
-            )
+    fmt = chosen_format(fmt, as_json)
+    if fmt is not OutputFormat.table:
+        listed = {"id", "tenant_id", "display_name", "schema_name", "approvals", "updated_at"}
+        write_rows(fmt, (p.model_dump(mode="json", include=listed) for p in profiles))
         return
     table = Table("id", "tenant", "vendor", "schema", "approvals", "fields", "last taught")
     for p in profiles:
@@ -99,7 +103,8 @@ def vendor_list(
 @vendor_app.command("show")
 def vendor_show(
     profile_id: str = typer.Argument(..., help="Profile id (or a unique prefix)."),
-    as_json: bool = typer.Option(False, "--json", help="The whole profile as JSON."),
+    fmt: ItemFormat = item_format("table, or json: the whole profile as one JSON object."),
+    as_json: bool = json_alias(),
 ) -> None:
     """What a vendor profile learned, from which documents, and the keys it is matched by."""
     from storage import repository as repo
@@ -107,7 +112,7 @@ def vendor_show(
     with _session() as session:
         profile = repo.get_vendor_profile(session, profile_id=_resolve(session, profile_id), tenant_id=None)
     assert profile is not None
-    if as_json:
+    if chosen_format(fmt, as_json) is ItemFormat.json:
         typer.echo(json.dumps(profile.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     out = Console()

@@ -7,13 +7,26 @@ stopped run left (``flows.batch``): processed again, then marked (moved or kept)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import ConfigurationError
 from core.settings import Settings
-from flows.sources import Source
+from flows.sources import LocalInbox, Source
 from storage import repository as repo
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
+
+
+def open_inbox(settings: Settings, inbox: str | None, *, reprocess: bool) -> tuple[LocalInbox, int]:
+    """The inbox a batch run reads (``inbox``, default FOLIO_BATCH_INBOX) and, with
+    ``reprocess``, how many of its ended files were reopened (else 0)."""
+    root = Path(inbox) if inbox else settings.batch.inbox
+    if root is None:
+        raise ConfigurationError("no inbox: pass inbox= or set FOLIO_BATCH_INBOX")
+    source = LocalInbox(root, after=settings.batch.after, settle_s=settings.batch.settle_s)
+    return source, reopen_for_reprocess(settings, source) if reprocess else 0
 
 
 def reopen_for_reprocess(settings: Settings, source: Source) -> int:

@@ -13,14 +13,12 @@ import asyncio
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
-from core.errors import ConfigurationError
 from core.settings import Settings
 from flows.pipeline import DocumentRun, Pipeline, open_pipeline, run_document
 from models.document import DocumentStatus
@@ -132,18 +130,12 @@ async def batch_ingest(
 
     from flows.batch import BatchHooks, run_batch_ingest
     from flows.batch_artifacts import BatchArtifacts
-    from flows.sources import LocalInbox
+    from flows.batch_reprocess import open_inbox
 
     settings = settings or Settings()
-    root = Path(inbox) if inbox else settings.batch.inbox
-    if root is None:
-        raise ConfigurationError("no inbox: pass inbox= or set FOLIO_BATCH_INBOX")
-    source = LocalInbox(root, after=settings.batch.after, settle_s=settings.batch.settle_s)
+    source, reopened = open_inbox(settings, inbox, reprocess=reprocess)
     if reprocess:
-        from flows.batch_reprocess import reopen_for_reprocess
-
-        reopened = reopen_for_reprocess(settings, source)
-        get_run_logger().info("reprocess: %d file(s) of %s reopened", reopened, root)
+        get_run_logger().info("reprocess: %d file(s) of %s reopened", reopened, source.name)
     run_id = str(flow_run.get_id() or "local")
     artifacts = BatchArtifacts(f"batch-ingest-{run_id[:8]}")
     logger = get_run_logger()

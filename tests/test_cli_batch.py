@@ -1,5 +1,6 @@
-"""The real `folio batch` command in a subprocess: a fresh data dir, Prefect's ephemeral
-server, JSON Lines as each file ends, files moved by outcome, a rescan that ingests nothing."""
+"""The real `folio batch` command in a subprocess: a fresh data dir, no Prefect API (the
+ingest runs in the process, no temporary Prefect server), JSON Lines as each file ends, files
+moved by outcome, a rescan that ingests nothing."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def test_folio_batch_json_lines_then_a_rescan_ingests_nothing(tmp_path: Path) ->
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""
     assert "1 skipped" in again.stderr and "1 hidden not read" in again.stderr
+    # No Prefect API configured: nothing started Prefect's temporary server (its database).
+    assert not list((tmp_path / "var").rglob("prefect.db*"))
 
 
 @pytest.mark.slow

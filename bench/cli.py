@@ -65,6 +65,11 @@ def command_figures(runs: int) -> None:
             if code or code_again:
                 print(f"run {run}: exit status {code} cold, {code_again} again (expected 0)")
     print(f"cpus: {os.cpu_count()}  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if sys.dont_write_bytecode:  # then every module without a cached .pyc is compiled each run
+        print(
+            "bytecode cache: not written (PYTHONDONTWRITEBYTECODE); compile it first: "
+            "python -m compileall -q cli core extractors flows models storage"
+        )
     print(f"folio process, cold (fresh data dir): median {statistics.median(cold):.2f} s  " + _all(cold))
     print(f"folio process, duplicate (same file): median {statistics.median(again):.2f} s  " + _all(again))
     print(

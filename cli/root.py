@@ -8,6 +8,10 @@ status 2; never a traceback. ``folio --debug COMMAND`` lets the traceback throug
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import logging
+import os
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -32,6 +36,7 @@ EXIT_CODES_HELP = (
 @dataclass
 class _GlobalOptions:
     debug: bool = False
+    exit_status: int | None = None  # set by run() once the command has ended (_leave_now)
 
 
 OPTIONS = _GlobalOptions()
@@ -60,6 +65,39 @@ def root(
 
 def run() -> None:
     """Run ``folio``; errors that escape a command become a short message and an exit status."""
+    try:
+        _run_command()
+    except SystemExit as exc:
+        code = exc.code
+        OPTIONS.exit_status = code if isinstance(code, int) else (0 if code is None else 1)
+        raise
+
+
+def _leave_now() -> None:
+    """Exit as soon as the exit handlers have run, skipping the interpreter's teardown.
+
+    Tearing down the few hundred modules a run imports (SQLAlchemy, pydantic, rich...) took
+    0.5 s of a 3 s cold `folio process` on a loaded 2-core machine, after the work was done
+    and every file and database connection closed. Registered when this module is imported,
+    so the handlers of what a command imports later (multiprocessing's, which stops the render
+    pool's processes; Prefect's) have run by then; logging's, registered before, is run
+    here. Only for a command that ended with an exit status (run()): an uncaught exception
+    (--debug, Ctrl-C) leaves the usual way.
+    """
+    if OPTIONS.exit_status is None:
+        return
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (folio ... | head): nothing is left to flush to.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(OPTIONS.exit_status)
+
+
+atexit.register(_leave_now)
+
+
+def _run_command() -> None:
     try:
         app()
     except (SystemExit, KeyboardInterrupt):

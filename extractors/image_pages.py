@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import CorruptDocumentError, DecompressionBombError, UnsupportedTypeError
@@ -202,6 +201,10 @@ ValueRange = tuple[float, float]
 
 
 def _high_bit_depth_to_l(image: Image.Image, value_range: ValueRange | None = None) -> Image.Image:
+    # numpy only here: every process that prepares pages imports this module, and only a
+    # 16- or 32-bit image needs it (a third of a second of a cold `folio process`).
+    import numpy as np
+
     pixels = np.asarray(image)
     if image.mode.startswith("I;16"):
         scaled = (pixels.astype(np.uint16) >> 8).astype(np.uint8)

@@ -7,7 +7,6 @@ from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
-from extractors.llama import LlamaEngine
 
 log = get_logger("engines")
 
@@ -37,5 +36,9 @@ async def open_engine(settings: Settings, name: str | None = None) -> Engine:
             raise ConfigurationError(
                 "the llama engine needs FOLIO_LLM_BASE_URLS (e.g. http://gpu-host:8000/v1)"
             )
+        # Imported here: its HTTP client and image tiling (numpy, Pillow) cost a local run
+        # half a second of a cold start for nothing.
+        from extractors.llama import LlamaEngine
+
         return LlamaEngine(settings)
     return LocalEngine(settings)

@@ -23,7 +23,6 @@ from extractors.checks import blocking_flags, with_review_flags
 from extractors.engines.call_context import CallContext, call_context
 from extractors.engines.spend import spend_ceiling
 from extractors.engines.vendor_context import VendorMemory, vendor_memory
-from extractors.llama import PROMPT_TEMPLATE_VERSION
 from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
 from extractors.tokens import tile_budget_rule
@@ -89,13 +88,22 @@ class DocumentRun:
     processed: bool  # False: nothing was done (final already, or another worker holds it)
 
 
+def _prompt_template(engine_name: str) -> str | None:
+    """The llama prompt's version; imported only for that engine (see ``flows.engines``)."""
+    if engine_name != "llama":
+        return None
+    from extractors.llama.requests import PROMPT_TEMPLATE_VERSION
+
+    return PROMPT_TEMPLATE_VERSION
+
+
 def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, object]:
     s = pipeline.settings
     return {
         "engine": pipeline.engine.name,
         "model": pipeline.engine.model,
         "pipeline_version": PIPELINE_VERSION,
-        "prompt_template": PROMPT_TEMPLATE_VERSION if pipeline.engine.name == "llama" else None,
+        "prompt_template": _prompt_template(pipeline.engine.name),
         "schema": schema.name,
         "schema_version": schema.version,
         "schema_hash": schema.schema_hash,

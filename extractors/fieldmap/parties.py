@@ -32,6 +32,12 @@ Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 | ``party:sender-line`` | a legal-form name opening a one-line sender address | 0.80 |
 | ``party:top-line`` | the best first line without a legal form | 0.50 - 0.75 |
 
+A footer line written as sentences offers its first sentence as a name ("Bluefell Logistics
+plc. Registered in England ..."). A seller label's value that is itself a label (the rest of a
+compound label "Cedente/prestatore (fornitore)", the buyer's label in the next column, a
+"Label:" cell) is passed over. A long bracketed legal form that OCR misread by a letter or
+two ("UG(haftungsbeschrank") is completed (x0.9).
+
 A close runner-up (score within 1.0) multiplies the seller's quality by 0.85; a taller heading
 above the name that the name does not contain (another brand's logo) by 0.8.
 """
@@ -41,10 +47,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractors.fieldmap.buyer import buyer_cells
+from extractors.fieldmap.buyer import buyer_cells, is_buyer_label
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import LabelHit, is_title_text
 from extractors.fieldmap.layout import Cell, Row
+from extractors.fieldmap.lexicon import BUYER_LABELS, SELLER_LABELS, words
 from extractors.fieldmap.party_lines import (
     FOOTER_Y,
     TIME_OF_DAY,
@@ -269,11 +276,28 @@ def _from_seller_label(
                 or is_address_line(name)
                 or is_registration_line(text)
                 or is_label_text(text)
+                or _party_label(text)
             ):
                 continue
             evidence = (f"after the label {label.text[: hit.end].strip()!r}", *notes)
             return Finding(name, cells, round(0.92 * position, 4), "party:label", evidence)
     return None
+
+
+_PARTY_WORDS = frozenset(words(label) for label in (*SELLER_LABELS, *BUYER_LABELS))
+
+
+def _party_label(text: str) -> bool:
+    """Whether a seller label's value is a label instead of a name: the rest of a compound
+    label ("Cedente/prestatore (fornitore)"), a label glossed in brackets, the buyer's label
+    in the next column ("Cessionario/committente (cliente)"), a label with a colon under it."""
+    glosses = re.findall(r"[\(（]([^)）]*)[\)）]", text)
+    return (
+        text.startswith("/")
+        or text.rstrip().endswith((":", "："))  # a label of its own, its value beside it
+        or is_buyer_label(text)
+        or any(tuple(words(g)) in _PARTY_WORDS for g in glosses)
+    )
 
 
 def _sender_segments(cell: Cell, r: int, unit: float) -> list[SellerCandidate]:
@@ -303,7 +327,7 @@ def _footer_candidates(
         for c, cell in enumerate(row.cells):
             if (r, c) in taken:
                 continue
-            for part in segments(cell):
+            for part in _footer_parts(cell):
                 legal = legal_form(strip_registration(part))
                 if legal and letters(part) >= 3 and not is_title_text(part):
                     reasons = [f"legal form '{legal}'", "company line in the footer"]
@@ -313,6 +337,18 @@ def _footer_candidates(
                         reasons.append("looks like an address line")
                     out.append(SellerCandidate(part, (cell,), (r,), score, "party:footer", legal, reasons))
     return out
+
+
+# The end of a sentence in a footer line ("Bluefell Logistics plc. Registered in England ...").
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])")
+
+
+def _footer_parts(cell: Cell) -> list[str]:
+    """The parts of a footer line a name may be (``segments``), and the first sentence of a
+    part written as sentences: a company's legal line opens with its name."""
+    parts = segments(cell)
+    firsts = [_SENTENCE_END.split(p)[0] for p in parts if _SENTENCE_END.search(p)]
+    return [*parts, *(x for x in dict.fromkeys(firsts) if x not in parts)]
 
 
 def _joined(rows: Sequence[Row], candidates: list[SellerCandidate], unit: float) -> list[SellerCandidate]:
@@ -369,6 +405,8 @@ def _finding(best: SellerCandidate, runner_up: SellerCandidate | None, rival: Ce
             method, 0.8
         )
     evidence = [*best.evidence, *notes]
+    if any(note.startswith("legal form completed") for note in notes):
+        quality *= 0.9  # a misread the name was repaired from: surer than a guess, less than a reading
     if runner_up is not None and best.score - runner_up.score < 1.0:
         quality *= 0.85
         evidence.append(f"close runner-up {runner_up.text!r}")

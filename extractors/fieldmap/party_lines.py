@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from extractors.fieldmap.labels import match_label
 from extractors.fieldmap.layout import Cell, Row
@@ -50,6 +51,12 @@ _REGISTRATION = re.compile(
     r"\b[A-Z]{0,2}\d{5,}-?[A-Z]?\b\)?",
     re.IGNORECASE,
 )
+# The long bracketed words of legal forms ("(haftungsbeschränkt)") and their forms.
+_LONG_BRACKETS = {
+    "".join(words(form[form.index("(") :])): form for form in LEGAL_FORMS if "(" in form and len(form) > 12
+}
+# A bracketed group closing a name, its closing bracket perhaps lost or misread.
+_CLOSING_GROUP = re.compile(r"\s*[\(（]([^()（）]{6,})[\)）]?\s*$")
 _BRACKETED_NUMBER = re.compile(r"[\(（\[][^)）\]]*\d{4,}[^)）\]]*[\)）\]]")
 _REGISTRATION_WORDS = re.compile(
     r"\b(?:vat|tva|btw|ust|iva|nif|cif|kvk|siret|siren|roc|tax\s*id|reg(?:istration)?|"
@@ -246,12 +253,34 @@ def clean_name(text: str) -> tuple[str, list[str]]:
     stripped = strip_registration(repaired)
     if stripped != repaired.strip():
         notes.append(f"registration dropped from {text!r}")
+    completed = complete_bracketed_form(stripped)
+    if completed != stripped:
+        notes.append(f"legal form completed {stripped!r} -> {completed!r}")
+        head, _, form = completed.rpartition(" (")
+        return f"{respace(head).strip(' ,;:*-')} ({form}", notes
     glued = glued_form_at(stripped)
     unglued = stripped if glued is None else f"{stripped[:glued]} {stripped[glued:]}"  # "Logistiek V.O.F."
     spaced = respace(unglued)
     if spaced != stripped:
         notes.append(f"respaced {stripped!r} -> {spaced!r}")
     return spaced.strip(" ,;:*-"), notes
+
+
+def complete_bracketed_form(text: str) -> str:
+    """``text`` with a long bracketed legal form that OCR misread by a letter or two
+    ("UG(haftungsbeschrank", "UG (haftungsbeschrankt）") written as the form is spelled;
+    unchanged when no closing group is that close to one."""
+    group = _CLOSING_GROUP.search(text)
+    if group is None:
+        return text
+    squeezed = "".join(words(group[1]))
+    for bracket, form in _LONG_BRACKETS.items():
+        if squeezed != bracket and SequenceMatcher(None, squeezed, bracket).ratio() >= 0.88:
+            head = text[: group.start()].rstrip()
+            lead = form[: form.index("(")].strip()
+            if words(head)[-len(words(lead)) :] == words(lead):
+                return f"{head} {form[form.index('(') :]}"
+    return text
 
 
 def compact(text: str) -> str:

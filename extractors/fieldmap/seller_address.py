@@ -8,6 +8,11 @@ Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 |---|---|---|
 | ``party:address-below`` | lines under the seller's name | 0.85, 0.6 without street words |
 | ``party:address-footer`` | the footer or sender line's other parts | 0.7 |
+| ``party:address-footer`` | the lines under a footer name whose own line holds no address | 0.5 |
+
+A footer prints its columns side by side, and OCR often reads them as one line with wide gaps
+("Nordlicht Ltd      Tel. 0151 ...      VAT No. GB ..."): under such a name, each line is cut
+at its wide gaps and only its address parts are kept.
 """
 
 from __future__ import annotations
@@ -38,7 +43,12 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
     """The seller's address: the lines under its name, else the column right of it, else
     the footer's lines that carry its name (see the module docstring)."""
     if seller.method in ("party:footer", "party:sender-line"):
-        return _address_from_line(seller)
+        on_line = _address_from_line(seller)
+        if on_line is not None:
+            return on_line
+        if seller.method == "party:sender-line":  # a sender line OCR garbled: the name again
+            return _address_in_footer(rows, unit, seller)
+        return _address_under_footer_name(rows, unit, seller)
     last = seller.cells[-1]
     start = next((r for r, row in enumerate(rows) if last in row.cells), None)
     if start is None:
@@ -62,10 +72,12 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
     return Finding(", ".join(parts), cells, 0.85 if located else 0.6, "party:address-below", evidence)
 
 
-def _address_parts(text: str) -> str | None:
+def _address_parts(text: str, *, columns: bool = False) -> str | None:
     """The address parts of a line: a line of parts ("CIF B908 · Calle del Olmo, 31 · 46002
-    Valencia · +34 ...") keeps only its address parts; None when no part is one."""
-    parts = [p.strip() for p in re.split(r"\s+[·•|]\s+|\s+[-–]\s+", text) if p.strip()]
+    Valencia · +34 ...") keeps only its address parts; None when no part is one. With
+    ``columns``, wide gaps also cut parts (footer columns OCR read as one line)."""
+    cut = r"\s+[·•|]\s+|\s+[-–]\s+" + (r"|\s{3,}" if columns else "")
+    parts = [p.strip() for p in re.split(cut, text) if p.strip()]
     if len(parts) == 1:
         return text
     kept = [
@@ -75,10 +87,17 @@ def _address_parts(text: str) -> str | None:
 
 
 def _walk_address(
-    rows: Sequence[Row], unit: float, anchor: Cell, start: int, *, include_anchor: bool = False
+    rows: Sequence[Row],
+    unit: float,
+    anchor: Cell,
+    start: int,
+    *,
+    include_anchor: bool = False,
+    columns: bool = False,
 ) -> tuple[list[str], tuple[Cell, ...], list[str]] | None:
     """Lines stacked under ``anchor`` (and ``anchor`` itself when asked), after any
-    registration lines, up to a phone, tax-id, title or label line."""
+    registration lines, up to a phone, tax-id, title or label line; ``columns``: see
+    ``_address_parts``."""
     lines: list[tuple[str, tuple[Cell, ...]]] = []
     if include_anchor:
         lines.append((anchor.text, (anchor,)))
@@ -91,8 +110,8 @@ def _walk_address(
         span = tuple(c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0)
         if not span:
             break
-        printed = " ".join(c.text for c in span)
-        text = _address_parts(printed)
+        printed = ("   " if columns else " ").join(c.text for c in span)  # columns: cells apart
+        text = _address_parts(printed, columns=columns)
         if text is None:  # a line of contact or registration parts only
             if lines:
                 break
@@ -111,7 +130,7 @@ def _walk_address(
                 skipped.append((text, span))  # a brand, branch or "Licensee of ..." line
                 previous = span[0]
                 continue
-        elif stop or is_registration_line(text) or (find_dates(text) and not address):
+        elif stop or _ends_address(text, address=address):
             break
         lines.append((text, span))
         previous = span[0]
@@ -125,6 +144,14 @@ def _walk_address(
         parts.append(spaced.strip(" ,;"))
     cells = tuple(c for _, span in lines for c in span)
     return [p for p in parts if p], cells, notes
+
+
+def _ends_address(text: str, *, address: bool) -> bool:
+    """A line after the first of an address that ends it: a registration line, a date, or
+    another organisation's name (the next block: a buyer printed under the seller)."""
+    return (
+        is_registration_line(text) or bool(find_dates(text) and not address) or legal_form(text) is not None
+    )
 
 
 def _address_in_footer(rows: Sequence[Row], unit: float, seller: Finding) -> Finding | None:
@@ -144,6 +171,28 @@ def _address_in_footer(rows: Sequence[Row], unit: float, seller: Finding) -> Fin
                 evidence = ("under the seller's name in the footer", *notes)
                 return Finding(", ".join(parts), cells, 0.7, "party:address-footer", evidence)
     return None
+
+
+def _address_under_footer_name(rows: Sequence[Row], unit: float, seller: Finding) -> Finding | None:
+    """The lines under a footer name whose own line holds no address (its other parts are a
+    phone, a VAT number): the name's column, cut at wide gaps (see the module docstring)."""
+    cell = seller.cells[0]
+    r = next((i for i, row in enumerate(rows) if any(c is cell for c in row.cells)), None)
+    at = cell.text.find(seller.text[:6]) if seller.text else -1
+    if r is None or at < 0:
+        return None
+    # the name's share of its cell's width, as its share of the characters
+    width = (cell.x1 - cell.x0) / max(1, len(cell.text))
+    x0 = cell.x0 + width * at
+    anchor = Cell(seller.text, x0, cell.y0, x0 + width * len(seller.text), cell.y1, cell.confidence)
+    found = _walk_address(rows, unit, anchor, r, columns=True)
+    if found is None:
+        return None
+    parts, cells, notes = found
+    if not any(street_start(p) for p in parts):
+        return None
+    evidence = ("under the seller's name in the footer, its columns cut apart", *notes)
+    return Finding(", ".join(parts), cells, 0.5, "party:address-footer", evidence)
 
 
 def _address_from_line(seller: Finding) -> Finding | None:

@@ -20,7 +20,7 @@ from models.pricing import billable_tokens, load_price_list, price_call, price_c
 from models.usage import EngineCall
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
-LOCAL = "rapidocr-ppocrv4+fieldmap-1"
+LOCAL = "rapidocr-ppocrv4+fieldmap-2"
 
 
 def raw_prices() -> dict:

@@ -1,0 +1,116 @@
+"""Kinds of seller failure on invoices: a footer legal line written as sentences, a seller
+label whose neighbours are labels, a bracketed legal form misread by OCR, a footer name whose
+address stands under it in columns OCR read as one line."""
+
+from __future__ import annotations
+
+from tests.extractors.fieldmap.lines import invoice, line, value
+
+
+def test_footer_sentence_opens_with_the_sellers_name() -> None:
+    # a spaced-out wordmark at the top, the legal name only in the footer's legal sentence
+    result = invoice(
+        [
+            line("B L U E F E L L", 0.05, x0=0.06, x1=0.3, height=0.03),
+            line("160 Ashgrove Road", 0.04, x0=0.8, x1=0.94),
+            line("SALES INVOICE", 0.11, x0=0.06, x1=0.23, height=0.02),
+            line("Invoice To", 0.14, x0=0.07, x1=0.14),
+            line("Marlowe Digital plc", 0.155, x0=0.07, x1=0.2),
+            line("171 Victoria Parade", 0.17, x0=0.07, x1=0.21),
+            line("Invoice Total £ 1,200.00", 0.6, x0=0.6, x1=0.94),
+            line(
+                "Bluefell Logistics plc. Registered in England & Wales No. 10144770. Registered office: "
+                "160 Ashgrove Road, Leeds, LS1 4DY.",
+                0.94,
+                x0=0.06,
+                x1=0.87,
+                height=0.011,
+            ),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert vendor.method == "party:footer"
+    assert vendor.value is not None and str(vendor.value).startswith("Bluefell Logistics plc")
+
+
+def test_seller_label_beside_labels_is_no_name() -> None:
+    # "Cedente/prestatore (fornitore)": the seller's heading, the buyer's beside it, labels under it
+    lines = [
+        line("Cedente/prestatore (fornitore)", 0.056, x0=0.05, x1=0.24, height=0.013),
+        line("Cessionario/committente (cliente)", 0.056, x0=0.52, x1=0.73, height=0.013),
+        line("Identificativo fiscale ai fini IVA:", 0.076, x0=0.05, x1=0.22, height=0.012),
+        line("IT17172432394", 0.076, x0=0.24, x1=0.32, height=0.012),
+        line("Denominazione:", 0.102, x0=0.05, x1=0.14, height=0.012),
+        line("Rivabella Consulting S.r.l.", 0.102, x0=0.24, x1=0.37, height=0.012),
+        line("Indirizzo: Via San Rocco, 78", 0.115, x0=0.05, x1=0.3, height=0.012),
+    ]
+    vendor = invoice(lines).fields.get("vendor_name")
+    assert vendor is None or vendor.value not in (
+        "/prestatore (fornitore)",
+        "Cessionario/committente (cliente)",
+        "Identificativo fiscale ai fini IVA",
+    )
+
+
+def test_misread_bracketed_legal_form_is_completed_with_weaker_evidence() -> None:
+    # OCR lost the last letter and the closing bracket of "UG (haftungsbeschränkt)"
+    result = invoice(
+        [
+            line("Kranzbuhl Software UG(haftungsbeschrank", 0.05, height=0.025),
+            line("Im Wiesengrund 164", 0.08),
+            line("28195 Bremen", 0.1),
+            line("Rechnungsnr. 9020900649", 0.2, x0=0.55, x1=0.9),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert vendor.value == "Kranzbuhl Software UG (haftungsbeschränkt)"
+    assert any(e.startswith("legal form completed") for e in vendor.evidence)
+    assert vendor.confidence is not None and vendor.confidence <= 0.9 * 0.9 + 1e-6
+
+
+def test_footer_name_with_its_address_in_the_column_under_it() -> None:
+    # the footer's three columns read as one line each, with wide gaps
+    result = invoice(
+        [
+            line("FERNLEIGH", 0.04, x0=0.69, x1=0.91, height=0.022),
+            line("Invoice No.      9058465517", 0.15, x0=0.55, x1=0.91),
+            line("Total net value     28,077.85", 0.66, x0=0.54, x1=0.93),
+            line(
+                "Fernleigh Analytics Inc.          Tel. (751) 952-1141          VAT No. 80-9361820",
+                0.926,
+                x0=0.09,
+                x1=0.76,
+                height=0.012,
+            ),
+            line(
+                "9668 Technology Drive, Suite 640     billing@fernleigh.com",
+                0.94,
+                x0=0.09,
+                x1=0.48,
+                height=0.012,
+            ),
+            line("Portland, OR 97204          www.fernleigh.com", 0.954, x0=0.09, x1=0.47, height=0.012),
+        ]
+    )
+    assert value(result, "vendor_name") == "Fernleigh Analytics Inc."
+    address = result.fields["vendor_address"]
+    assert address.value == "9668 Technology Drive, Suite 640, Portland, OR 97204"
+    assert address.method == "party:address-footer"
+    assert address.confidence is not None and address.confidence <= 0.5
+
+
+def test_seller_address_stops_at_the_next_organisations_name() -> None:
+    # the buyer's block stands right under the seller's address, without a heading between
+    result = invoice(
+        [
+            line("Alpenblick Handel GmbH", 0.05, height=0.025),
+            line("Hauptplatz 117", 0.08),
+            line("1070 Wien", 0.097),
+            line("Quellenhof Metallbau GmbH", 0.114),
+            line("Industriezeile 154", 0.131),
+            line("4020 Linz", 0.148),
+            line("Rechnungsnummer: 2024-117", 0.25, x0=0.55, x1=0.9),
+        ]
+    )
+    assert value(result, "vendor_name") == "Alpenblick Handel GmbH"
+    assert value(result, "vendor_address") == "Hauptplatz 117, 1070 Wien"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,16 @@ import typer
 from cli.analytics import _document_query
 from cli.common import _open_sessions, _settings, app, err
 from core.errors import ConfigurationError
+from models.document import DocumentStatus
+
+
+class ExportFormat(StrEnum):
+    """What ``folio export`` writes."""
+
+    csv = "csv"
+    json = "json"  # JSON Lines
+    jsonl = "jsonl"  # the same, by its other name
+    parquet = "parquet"  # typed columns
 
 
 def _schemas(session: Any, names: list[str]) -> tuple[list[Any], list[str]]:
@@ -69,8 +80,11 @@ def _columns(session: Any, request: Any, table: str) -> list[Any]:
 @app.command()
 def export(
     out: str = typer.Option(..., "--out", "-o", help="File to write; - for standard output."),
-    fmt: str = typer.Option(
-        "csv", "--format", "-f", help="csv, json (JSON Lines; jsonl also accepted) or parquet (typed)."
+    fmt: ExportFormat = typer.Option(
+        ExportFormat.csv,
+        "--format",
+        "-f",
+        help="csv, json (JSON Lines; jsonl also accepted) or parquet (typed).",
     ),
     table: str = typer.Option(
         "documents",
@@ -80,7 +94,7 @@ def export(
     ),
     where: list[str] = typer.Option(None, "--where", "-w", help="field>value; repeatable."),
     schema: str = typer.Option(None, "--schema", "-s", help="Schema name."),
-    status: str = typer.Option(None, "--status", help="Document status."),
+    status: DocumentStatus = typer.Option(None, "--status", help="Document status."),
     tenant: str = typer.Option(None, "--tenant", "-t", help="Tenant name."),
     since: str = typer.Option(None, "--since", help="Received from this UTC date/time."),
     until: str = typer.Option(None, "--until", help="Received before this UTC date/time."),
@@ -89,13 +103,11 @@ def export(
     review flags, lowest confidence, engine, model, cost, file name and one typed column per
     schema field (amounts as numbers, dates as dates, identifiers as text)."""
     from storage import repository as repo
-    from storage.export import DOCUMENTS, FORMATS, export_rows
+    from storage.export import DOCUMENTS, export_rows
 
-    if fmt not in FORMATS:
-        err.print(f"[red]error:[/red] --format {fmt!r}: use csv, json (JSON Lines) or parquet")
-        raise typer.Exit(2)
     settings = _settings()
-    request = _document_query(where, schema, status, tenant, since, until, "id", 1)
+    status_name = status.value if status else None
+    request = _document_query(where, schema, status_name, tenant, since, until, "id", 1)
     engine, sessions = _open_sessions(settings)
     target = sys.stdout.buffer if out == "-" else Path(out)
     try:
@@ -109,7 +121,7 @@ def export(
                     session, query=request, tenant_scope=None, table=table, fields=fields
                 )
             )
-            count = export_rows(rows, columns=columns, fmt=fmt, out=target)
+            count = export_rows(rows, columns=columns, fmt=fmt.value, out=target)
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -52,6 +52,17 @@ def test_every_json_flag_is_a_hidden_alias_of_a_format_choice() -> None:
     assert expected <= set(with_json)
 
 
+def test_every_format_option_is_a_fixed_choice() -> None:
+    formats = {}
+    for path, command in _every_command():
+        for param in command.params:
+            if "--format" in getattr(param, "opts", []):
+                formats[" ".join(path)] = [str(c) for c in param.type_descriptor.choices or ()]
+    assert {"process", "batch", "query", "export", "show", "tenant list"} <= set(formats)
+    assert all(choices for choices in formats.values()), formats
+    assert formats["export"] == ["csv", "json", "jsonl", "parquet"]
+
+
 def _folio(settings: Settings, *args: str) -> Result:
     env = {
         "FOLIO_DATA_DIR": str(settings.storage.data_dir),

@@ -1,5 +1,6 @@
 """The seller's address: the lines under its name, after any registration lines, up to a
-phone, tax-id, title or label line, joined with ", "; else the column right of the name, else
+phone, tax-id, title or label line, a buyer label ("Cliente", "Bill to": the buyer's block) or
+another organisation's name, joined with ", "; else the column right of the name, else
 the address parts printed with the name again (footer, sender line).
 
 Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from extractors.fieldmap.buyer import is_buyer_label
 from extractors.fieldmap.findings import Finding
 from extractors.fieldmap.labels import is_title_text
 from extractors.fieldmap.layout import Cell, Row
@@ -96,8 +98,8 @@ def _walk_address(
     columns: bool = False,
 ) -> tuple[list[str], tuple[Cell, ...], list[str]] | None:
     """Lines stacked under ``anchor`` (and ``anchor`` itself when asked), after any
-    registration lines, up to a phone, tax-id, title or label line; ``columns``: see
-    ``_address_parts``."""
+    registration lines, up to a phone, tax-id, title, label or buyer-label line or another
+    organisation's name; ``columns``: see ``_address_parts``."""
     lines: list[tuple[str, tuple[Cell, ...]]] = []
     if include_anchor:
         lines.append((anchor.text, (anchor,)))
@@ -119,7 +121,13 @@ def _walk_address(
             continue
         labelled = is_label_text(text)
         address = street_start(text) and not labelled
-        stop = labelled or is_title_text(text) or is_contact_line(text) or bool(TIME_OF_DAY.search(text))
+        stop = (
+            labelled
+            or is_title_text(text)
+            or is_contact_line(text)
+            or bool(TIME_OF_DAY.search(text))
+            or is_buyer_label(text)  # the buyer's block: its address is not the seller's
+        )
         if not lines:
             if is_registration_line(text) or (find_dates(text) and letters(text) < 8):
                 previous = span[0]

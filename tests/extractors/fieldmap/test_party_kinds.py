@@ -114,3 +114,20 @@ def test_seller_address_stops_at_the_next_organisations_name() -> None:
     )
     assert value(result, "vendor_name") == "Alpenblick Handel GmbH"
     assert value(result, "vendor_address") == "Hauptplatz 117, 1070 Wien"
+
+
+def test_seller_address_never_walks_into_the_buyers_block() -> None:
+    # the seller's own address line is unreadable; under it comes the buyer's block
+    result = invoice(
+        [
+            line("Almazara Graficas S.L.", 0.12, x0=0.15, x1=0.45, height=0.03),
+            line("FACTURA", 0.12, x0=0.7, x1=0.87, height=0.03),
+            line("CIF B47134932-Calle dela Industria.74-50001Zaragoza", 0.155, x0=0.14, x1=0.44),
+            line("Cliente", 0.175, x0=0.15, x1=0.25),
+            line("Roblecillo Instalaciones S.L.", 0.192, x0=0.15, x1=0.4),
+            line("Calle del Olmo, 124", 0.209, x0=0.15, x1=0.35),
+            line("08013 Barcelona", 0.226, x0=0.15, x1=0.3),
+        ]
+    )
+    assert value(result, "vendor_name") == "Almazara Graficas S.L."
+    assert "Olmo" not in str(value(result, "vendor_address"))

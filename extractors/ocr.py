@@ -22,6 +22,16 @@ from models.page import TextLine
 
 OCR_MODEL = "rapidocr-ppocrv4"
 
+# RapidOCR's defaults: a page is first shrunk to a longest side of at most 2000 pixels, then
+# the detector reads it grown to a shortest side of at least 736, both rounded to 32 pixels.
+_MAX_SIDE, _DETECTOR_MIN_SIDE = 2000, 736
+# What one OCR adds to the process at its peak: a part that grows with the detector's input
+# (its float tensors and feature maps) and a part that does not (the recogniser's batches of
+# line crops, the page's decoded copies). python -m bench.ocr_memory measured 250-311 MiB
+# for pages of 1.1-1.8 detector megapixels, a few MiB either side of what these reserve.
+OCR_BASE_BYTES = 170 * 1024 * 1024
+OCR_BYTES_PER_DETECTOR_PIXEL = 80
+
 
 def ocr_threads() -> int:
     """onnxruntime threads per OCR: all cores up to 4 (more buys little for one page), and
@@ -32,6 +42,19 @@ def ocr_threads() -> int:
 def ocr_concurrency() -> int:
     """OCRs run at the same time: one on a machine of up to four cores, else two."""
     return 1 if (os.cpu_count() or 1) <= 4 else 2
+
+
+def detector_pixels(width: int, height: int) -> int:
+    """Pixels of the detector's input for a ``width`` x ``height`` page image."""
+    scale = min(1.0, _MAX_SIDE / max(width, height, 1))
+    scale *= max(1.0, _DETECTOR_MIN_SIDE / max(min(width, height) * scale, 1.0))
+    return max(32, round(width * scale / 32) * 32) * max(32, round(height * scale / 32) * 32)
+
+
+def ocr_memory_cost(width: int, height: int) -> int:
+    """Bytes one OCR of a ``width`` x ``height`` page image needs at its peak (an estimate
+    from the detector's input size; what the engine reserves before it runs)."""
+    return OCR_BASE_BYTES + OCR_BYTES_PER_DETECTOR_PIXEL * detector_pixels(width, height)
 
 
 @functools.cache

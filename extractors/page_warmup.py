@@ -13,6 +13,7 @@ import io
 import pymupdf
 from PIL import Image
 
+from extractors.heap import trim_heap
 from extractors.image_pages import to_rgb_or_gray
 from extractors.page_jobs import RenderSpec
 from extractors.pdf_pages import prepare_pdf_page
@@ -32,6 +33,9 @@ def warm_up() -> None:
         Image.new("RGB", (16, 16), "white").save(buffer, fmt)
         with Image.open(io.BytesIO(buffer.getvalue())) as image:
             to_rgb_or_gray(image.convert("RGB"))
+    # What importing and the warm-up freed, given back before any fork: every worker starts
+    # as a copy of this process, so each would otherwise carry it too.
+    trim_heap()
 
 
 # An optimisation only: a failure here must not stop the fork server.

@@ -30,6 +30,7 @@ from core.errors import (
     TooManyPagesError,
 )
 from core.settings import Settings
+from extractors.memory_budget import MemoryBudget
 from extractors.page_jobs import (
     InspectJob,
     InspectResult,
@@ -70,6 +71,12 @@ class PagePreparer:
             preload=_PRELOAD,
             memory_budget=settings.pages.render_memory_bytes,
         )
+
+    @property
+    def memory(self) -> MemoryBudget:
+        """The render workers' decode-memory budget (FOLIO_RENDER_MEMORY_BYTES), for the OCR
+        of the same process to share (``LocalEngine(memory=...)``)."""
+        return self._pool.memory
 
     @property
     def pool(self) -> RenderPool:

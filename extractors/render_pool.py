@@ -136,6 +136,12 @@ class RenderPool:
         """How many workers were killed or died and were replaced (for tests and logs)."""
 
     @property
+    def memory(self) -> MemoryBudget:
+        """The budget the jobs' ``reserve`` calls draw on; others in this process (OCR) may
+        take from it too, so their memory and the workers' decodes add up within it."""
+        return self._memory
+
+    @property
     def size(self) -> int:
         """Number of worker processes."""
         return self._size

@@ -7,6 +7,7 @@ from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
+from extractors.memory_budget import MemoryBudget
 
 log = get_logger("engines")
 
@@ -28,8 +29,11 @@ async def resolve_engine_name(settings: Settings, name: str | None = None) -> st
     return "llama" if settings.llm.base_urls else "local"
 
 
-async def open_engine(settings: Settings, name: str | None = None) -> Engine:
-    """The engine named (or the configured default), ready to use; close it with ``aclose``."""
+async def open_engine(
+    settings: Settings, name: str | None = None, *, memory: MemoryBudget | None = None
+) -> Engine:
+    """The engine named (or the configured default), ready to use; close it with ``aclose``.
+    ``memory``: the render pool's budget, which the local engine's OCR shares."""
     resolved = await resolve_engine_name(settings, name)
     if resolved == "llama":
         if not settings.llm.base_urls:
@@ -41,4 +45,4 @@ async def open_engine(settings: Settings, name: str | None = None) -> Engine:
         from extractors.llama import LlamaEngine
 
         return LlamaEngine(settings)
-    return LocalEngine(settings)
+    return LocalEngine(settings, memory=memory)

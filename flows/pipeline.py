@@ -56,9 +56,11 @@ async def open_pipeline(settings: Settings, *, engine_name: str | None = None) -
     """Open the database, blob store, render pool and engine; close them all on exit."""
     db = make_engine(settings)
     try:
-        engine = await open_engine(settings, engine_name)
+        preparer = PagePreparer(settings)  # its workers start below, once the engine is open
+        # The local engine's OCR takes its memory from the render workers' budget.
+        engine = await open_engine(settings, engine_name, memory=preparer.memory)
         try:
-            async with PagePreparer(settings) as preparer:
+            async with preparer:
                 pipeline = Pipeline(
                     settings=settings,
                     sessions=make_session_factory(db),

@@ -53,7 +53,8 @@ class Pipeline:
             return self.engine
         engine = self.fallback_engines.get(decision.engine)
         if engine is None:
-            engine = LocalEngine(self.settings)  # the only fallback engine tiers may name
+            # The only fallback engine tiers may name; its OCR shares the render budget.
+            engine = LocalEngine(self.settings, memory=self.preparer.memory)
             self.fallback_engines[decision.engine] = engine
         return engine
 

@@ -102,13 +102,14 @@ class PageSettings(Section):
         "CPU cores, at most 4.",
     )
     render_memory_bytes: int = Field(
-        256 * 1024 * 1024,
+        384 * 1024 * 1024,
         ge=16 * 1024 * 1024,
         le=64 * 1024 * 1024 * 1024,
-        description="Most memory the render workers together may spend decoding images at once, "
-        "in bytes, by each page's decode cost (see FOLIO_MAX_PAGE_DECODE_BYTES): a page whose "
-        "cost would go over it waits, its time limit stopped, until others finish; one page "
-        "costing more runs alone.",
+        description="Most memory the render workers' image decodes and the local engine's OCR "
+        "together may spend at once, in bytes, by each page's decode cost (see "
+        "FOLIO_MAX_PAGE_DECODE_BYTES) and each OCR's estimated peak (~310 MiB for a full-size "
+        "page): one whose cost would go over it waits, its time limit stopped, until others "
+        "finish; one costing more runs alone.",
     )
     render_timeout_s: float = Field(
         30.0, gt=0, le=600, description="Time limit to prepare one page; past it the page fails."

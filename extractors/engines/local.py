@@ -8,6 +8,7 @@ results say which rules made them even for text-only pages.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -18,7 +19,8 @@ from core.settings import Settings
 from extractors.engines.vendor_context import current_vendor_memory
 from extractors.fieldmap.mapper import MAPPER_VERSION, map_page
 from extractors.fieldmap.vendor_prior import apply_prior
-from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_lines
+from extractors.memory_budget import MemoryBudget
+from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_lines, ocr_memory_cost
 from models.extraction import PageExtraction, PageFailure
 from models.page import PageRoute, PreparedPage, TextLine
 from models.schemas import ExtractionSchema
@@ -34,11 +36,16 @@ class LocalEngine:
     model: str | None = f"{OCR_MODEL}+{MAPPER_VERSION}"
     max_pages_per_call = 1
 
-    def __init__(self, settings: Settings, *, ocr: OcrFunction | None = None) -> None:
-        """``ocr`` replaces RapidOCR (tests use it to simulate a hung or failing OCR)."""
+    def __init__(
+        self, settings: Settings, *, ocr: OcrFunction | None = None, memory: MemoryBudget | None = None
+    ) -> None:
+        """``ocr`` replaces RapidOCR (tests use it to simulate a hung or failing OCR).
+        ``memory``: the budget each OCR takes its working memory from before it runs (the
+        render pool's, :attr:`extractors.prepare.PagePreparer.memory`; None: none)."""
         self._settings = settings
         self._ocr = ocr or ocr_lines
         self._ocr_slots = asyncio.Semaphore(ocr_concurrency())
+        self._memory = memory
         self._log = get_logger(__name__)
 
     async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
@@ -96,10 +103,21 @@ class LocalEngine:
         assert page.image is not None
         image = page.image
         await self._ocr_slots.acquire()
-        # The slot is released when the thread ends, not at the timeout: a thread cannot be
-        # stopped, and releasing early would pile more OCR onto cores it still occupies.
+        share = object()  # this OCR's holding in the memory budget
+        try:
+            if self._memory is not None:
+                # An OCR's peak (~310 MiB for a full page) beside a decompression bomb's decode
+                # in a render worker is what took a folder of hostile files over 1 GiB: the two
+                # share one budget, so one waits for the other; small decodes still fit beside.
+                await self._memory.take(share, ocr_memory_cost(image.width, image.height))
+        except BaseException:
+            self._ocr_slots.release()
+            raise
+        # The slot and the memory are released when the thread ends, not at the timeout: a
+        # thread cannot be stopped, and releasing early would pile more OCR onto cores and
+        # memory it still occupies.
         job = asyncio.ensure_future(asyncio.to_thread(self._ocr, image.jpeg, image.width, image.height))
-        job.add_done_callback(self._release)
+        job.add_done_callback(functools.partial(self._release, share))
         try:
             return await asyncio.wait_for(asyncio.shield(job), self._settings.extraction.ocr_timeout_s)
         except TimeoutError:
@@ -112,8 +130,10 @@ class LocalEngine:
         except Exception as exc:  # onnxruntime / OpenCV trouble inside the OCR thread
             raise FolioError(f"OCR failed: {type(exc).__name__}: {exc}", code="ocr_failed") from exc
 
-    def _release(self, job: asyncio.Future[list[TextLine]]) -> None:
+    def _release(self, share: object, job: asyncio.Future[list[TextLine]]) -> None:
         self._ocr_slots.release()
+        if self._memory is not None:
+            self._memory.release(share)
         if not job.cancelled() and job.exception() is not None:
             self._log.debug("OCR thread ended with %r", job.exception())
 

@@ -62,10 +62,11 @@ def test_folio_process_engine_llama_stores_fields_usage_and_ledger(tmp_path: Pat
         }
         result = folio("process", str(pdf), "--engine", "llama", "--json", env=env)
         requests = list(fake.requests)
-    assert result.returncode == 0, result.stderr
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["engine"] == "llama" and row["model"] == fake.model
     assert row["status"] in ("done", "needs_review"), row["reason"]
+    # Exit status 0 only when every file ended done, 1 when one needs a person.
+    assert result.returncode == (0 if row["status"] == "done" else 1), result.stderr
     expected = truth.schema_values()
     for name in ("invoice_number", "invoice_date", "total_amount", "vendor_name"):
         assert row["fields"][name] == expected[name], name

@@ -10,14 +10,16 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test check setup system-deps lint typecheck bench examples clean calibrate
 
+# The examples hold a damaged PDF and receipts that need a person on purpose, so folio's
+# exit status 1 ("some files did not end done") is the expected outcome; 2 or worse fails.
 demo: setup
-	$(BIN)/folio process examples/invoices --schema invoice
-	$(BIN)/folio process examples/receipts --schema receipt
+	$(BIN)/folio process examples/invoices --schema invoice || [ $$? -eq 1 ]
+	$(BIN)/folio process examples/receipts --schema receipt || [ $$? -eq 1 ]
 	@echo
 	@echo "Stored in Folio's data dir (FOLIO_DATA_DIR; default ~/.local/share/folio, from any folder):"
 	@$(BIN)/folio db info
 	@echo "Try:"
-	@echo "  $(BIN)/folio process examples/invoices --json     # JSON Lines (already done: answered from the database)"
+	@echo "  $(BIN)/folio process examples/invoices --format json  # JSON Lines (already done: answered from the database)"
 	@echo "  $(BIN)/folio show DOCUMENT_ID                      # fields with confidence, page and source text"
 
 test: setup

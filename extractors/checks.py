@@ -285,21 +285,31 @@ def confidence_flags(extraction: DocumentExtraction, schema: ExtractionSchema, r
             weakest = min(probabilities, key=lambda n: probabilities[n])
             flags.append(
                 f"low_confidence: {weakest} ({probabilities[weakest]:.2f}; essential fields together "
-                f"{together:.2f} < {rule.threshold:.2f})"
+                f"{_below(together, rule.threshold)})"
             )
     else:
         bar = rule.threshold if essential else rule.field_threshold
         for name, p in probabilities.items():
             if p < bar:
-                flags.append(f"low_confidence: {name} ({p:.2f} < {bar:.2f})")
+                flags.append(f"low_confidence: {name} ({_below(p, bar)})")
     for name, found in extraction.fields.items():
         if name in judged:
             continue
         if found.confidence is None and not has_witness(found):
             flags.append(f"uncertain: {name} (unknown confidence)")
         elif found.confidence is not None and found.confidence < rule.field_threshold:
-            flags.append(f"uncertain: {name} ({found.confidence:.2f} < {rule.field_threshold:.2f})")
+            flags.append(f"uncertain: {name} ({_below(found.confidence, rule.field_threshold)})")
     return flags
+
+
+def _below(value: float, bar: float) -> str:
+    """``"value < bar"`` with two decimals, or as many more (up to six) as it takes for the
+    two to read differently: never "1.00 < 1.00" for 0.9978 under a bar of 1."""
+    for places in range(2, 7):
+        shown, limit = f"{value:.{places}f}", f"{bar:.{places}f}"
+        if shown != limit:
+            return f"{shown} < {limit}"
+    return f"{value:.6f} < {bar:.6f}"
 
 
 # --- the rule -------------------------------------------------------------------------

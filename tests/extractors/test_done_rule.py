@@ -270,3 +270,11 @@ def test_gross_line_items_may_add_up_to_the_total():
     assert flags_of(gross) == []
     assert flags_of(per_line_rounding) == []
     assert "inconsistent: line_items sum to 111.39, subtotal is 100.0" in flags_of(neither)
+
+
+def test_a_confidence_just_under_the_bar_reads_as_under_it() -> None:
+    from extractors.checks import _below
+
+    assert _below(0.41, 0.83) == "0.41 < 0.83"
+    assert _below(0.9978, 1.0) == "0.998 < 1.000"
+    assert _below(0.99996, 1.0) == "0.99996 < 1.00000"

@@ -303,13 +303,16 @@ def confidence_flags(extraction: DocumentExtraction, schema: ExtractionSchema, r
 
 
 def _below(value: float, bar: float) -> str:
-    """``"value < bar"`` with two decimals, or as many more (up to six) as it takes for the
-    two to read differently: never "1.00 < 1.00" for 0.9978 under a bar of 1."""
-    for places in range(2, 7):
-        shown, limit = f"{value:.{places}f}", f"{bar:.{places}f}"
-        if shown != limit:
+    """``"value < bar"``: the bar as set (up to four decimals, so 0.9984 is not shown as
+    1.00), the value with two decimals or as many more (up to six) as it takes to read
+    under the bar: never "1.00 < 1.00"."""
+    limit = f"{bar:.4f}".rstrip("0")
+    limit = limit + "0" * max(0, 2 - len(limit.partition(".")[2]))
+    for places in range(2, 6):
+        shown = f"{value:.{places}f}"
+        if float(shown) < float(limit):
             return f"{shown} < {limit}"
-    return f"{value:.6f} < {bar:.6f}"
+    return f"{value:.6f} < {limit}"
 
 
 # --- the rule -------------------------------------------------------------------------

@@ -276,5 +276,6 @@ def test_a_confidence_just_under_the_bar_reads_as_under_it() -> None:
     from extractors.checks import _below
 
     assert _below(0.41, 0.83) == "0.41 < 0.83"
-    assert _below(0.9978, 1.0) == "0.998 < 1.000"
-    assert _below(0.99996, 1.0) == "0.99996 < 1.00000"
+    assert _below(0.9978, 1.0) == "0.998 < 1.00"
+    assert _below(0.88, 0.9984) == "0.88 < 0.9984"
+    assert _below(0.99996, 1.0) == "0.99996 < 1.00"

@@ -18,7 +18,7 @@ value, naming the field: 422), ``repo.QueryError`` (a bad queue cursor or order:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,6 +93,19 @@ def _run_of(document: Any) -> DocumentRun:
     )
 
 
+async def _end_in_thread(
+    sessions: sessionmaker[Session], end: Callable[..., Any], **request: Any
+) -> DocumentRun:
+    """Run a review ending (``repo.approve`` / ``repo.reject``) in its own transaction, off the
+    event loop; the document's run as it now stands."""
+
+    def write() -> DocumentRun:
+        with sessions.begin() as session:
+            return _run_of(end(session, **request))
+
+    return await asyncio.to_thread(write)
+
+
 async def approve_document(  # noqa: PLR0913 - keyword-only, one per part of the request
     sessions: sessionmaker[Session],
     *,
@@ -110,19 +123,15 @@ async def approve_document(  # noqa: PLR0913 - keyword-only, one per part of the
     committed and before notifying; None learns nothing. Learning never undoes an approval.
     """
 
-    def write() -> DocumentRun:
-        with sessions.begin() as session:
-            document = repo.approve(
-                session,
-                document_id=document_id,
-                tenant_id=tenant_id,
-                expected_version=expected_version,
-                author=author,
-            )
-            return _run_of(document)
-
-    run = await asyncio.to_thread(write)
-    if learn_with is not None:  # vendor memory (issue 13 item 6)
+    run = await _end_in_thread(
+        sessions,
+        repo.approve,
+        document_id=document_id,
+        tenant_id=tenant_id,
+        expected_version=expected_version,
+        author=author,
+    )
+    if learn_with is not None:  # teach the tenant's vendor memory
         await learn_from_approval(learn_with, sessions, document_id=document_id)
     await _notify(run, on_finished)
     return run
@@ -140,18 +149,14 @@ async def reject_document(  # noqa: PLR0913 - keyword-only, one per part of the 
 ) -> DocumentRun:
     """End a ``needs_review`` document ``rejected`` with the reviewer's ``reason``, then notify."""
 
-    def write() -> DocumentRun:
-        with sessions.begin() as session:
-            document = repo.reject(
-                session,
-                document_id=document_id,
-                tenant_id=tenant_id,
-                expected_version=expected_version,
-                author=author,
-                reason=reason,
-            )
-            return _run_of(document)
-
-    run = await asyncio.to_thread(write)
+    run = await _end_in_thread(
+        sessions,
+        repo.reject,
+        document_id=document_id,
+        tenant_id=tenant_id,
+        expected_version=expected_version,
+        author=author,
+        reason=reason,
+    )
     await _notify(run, on_finished)
     return run

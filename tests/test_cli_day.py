@@ -1,4 +1,4 @@
-"""The real `folio` command as an operator and a script meet it (issue 14): exit statuses,
+"""The real `folio` command as an operator and a script meet it: exit statuses,
 user errors in a line or two without a traceback (``--debug`` shows it), JSON Lines that
 arrive as files end, reruns of blocked and rejected endings once their cause changed,
 ``--reprocess`` on batch runs, one document per schema, and a listing that fits 80 columns.

@@ -1,4 +1,4 @@
-"""One output convention across `folio` (issue 14): every command that prints a result takes
+"""One output convention across `folio`: every command that prints a result takes
 ``--format`` with fixed choices (``table|json|csv`` for rows, ``table|json`` for one result),
 the older ``--json`` is a hidden alias of ``--format json``, and no flag reads as if it took a
 value (``--json <bool>``) in any command's help."""

@@ -1,5 +1,5 @@
 """A local-engine run in a fresh interpreter imports only what it uses: not the llama
-engine (its HTTP client and image tiling), numpy, or Prefect (issue 14: a cold `folio
+engine (its HTTP client and image tiling), numpy, or Prefect (so a cold `folio
 process` of one digital PDF within 3 s on 2 cores; bench/cli.py measures it)."""
 
 from __future__ import annotations

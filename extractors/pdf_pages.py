@@ -161,6 +161,7 @@ def prepare_pdf_page(
         height_pt=page.rect.height,
         text=layer.text,
         lines=layer.lines,
+        reading_turn=layer.turn,
         text_quality=layer.quality,
         route=layer.route,
         image=image,

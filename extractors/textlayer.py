@@ -17,10 +17,11 @@ import itertools
 import operator
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import pymupdf
 
-from models.page import BBox, PageRoute, TextLine, TextQuality
+from models.page import BBox, PageRoute, TextLine, TextQuality, Turn
 
 # Unknown glyphs must come out as U+FFFD (the default flags would print CIDs instead):
 # that is how a font without a ToUnicode map is recognised.
@@ -61,6 +62,7 @@ class TextLayer:
     route: PageRoute
     image_coverage: float  # share of the page area covered by images, 0..1
     text_coverage: float  # share of the page area covered by text lines, 0..1
+    turn: Turn = 0  # degrees the page as shown is turned clockwise from the frame its text reads in
 
 
 @dataclass
@@ -132,9 +134,10 @@ def _rows(pieces: list[_Piece]) -> list[list[_Piece]]:
     return rows
 
 
-def _reading_frame(page: pymupdf.Page, pieces: list[_Piece]) -> list[_Piece]:
+def _reading_frame(page: pymupdf.Page, pieces: list[_Piece]) -> tuple[list[_Piece], Turn]:
     """The pieces (boxes as displayed) in the frame their text is read in, each keeping its
-    displayed box as ``shown``. Rows are only rows where the text runs left to right: on a
+    displayed box as ``shown``, and how far the page as shown is turned clockwise from that
+    frame (degrees). Rows are only rows where the text runs left to right: on a
     page turned by /Rotate that is usually its unrotated frame (a portrait page shown on its
     side: every line runs down the displayed page, and grouping displayed rows would read
     across the lines); it is the displayed frame when the content itself was drawn turned
@@ -142,7 +145,7 @@ def _reading_frame(page: pymupdf.Page, pieces: list[_Piece]) -> list[_Piece]:
     for piece in pieces:
         piece.shown = piece.box
     if not page.rotation:
-        return pieces
+        return pieces, 0
     derotate = page.derotation_matrix
     upright = []
     for piece in pieces:
@@ -150,7 +153,9 @@ def _reading_frame(page: pymupdf.Page, pieces: list[_Piece]) -> list[_Piece]:
         upright.append(_Piece(rect.x0, rect.y0, rect.x1, rect.y1, piece.text, piece.shown))
     words = [p for p in upright if len(p.text) > 1]
     across = sum(1 for p in words if p.x1 - p.x0 > p.y1 - p.y0)
-    return upright if words and across * 2 > len(words) else pieces
+    if words and across * 2 > len(words):
+        return upright, cast(Turn, page.rotation % 360)
+    return pieces, 0
 
 
 def _join_row(row: list[_Piece]) -> str:
@@ -227,7 +232,8 @@ def read_text_layer(page: pymupdf.Page, display_list: pymupdf.DisplayList | None
     lines: list[TextLine] = []
     row_texts: list[str] = []
     text_coverage = 0.0
-    for row in _rows(_reading_frame(page, pieces)):
+    pieces, turn = _reading_frame(page, pieces)
+    for row in _rows(pieces):
         row_texts.append(_join_row(row))
         for piece in row:
             box = _clip(piece.shown or piece.box, width, height)
@@ -244,4 +250,5 @@ def read_text_layer(page: pymupdf.Page, display_list: pymupdf.DisplayList | None
         route=choose_route(quality, image_coverage),
         image_coverage=image_coverage,
         text_coverage=text_coverage,
+        turn=turn,
     )

@@ -36,11 +36,11 @@ from typing import Any
 from core.errors import FolioError
 from core.settings import Settings
 from extractors.engines.local import LocalEngine, OcrFunction
-from extractors.fieldmap.mapper import map_page
 from extractors.fieldmap.values import detect_currency, find_amounts, find_dates
+from extractors.reading_frame import map_in_reading_frame
 from models.calibration import WITNESS_AGREES  # the done rule reads this evidence word
 from models.extraction import ExtractedField, FieldScalar, PageExtraction
-from models.page import PageRoute, PreparedPage, TextLine
+from models.page import PageRoute, PreparedPage, TextLine, Turn
 from models.schemas import ExtractionSchema, FieldKind
 
 WITNESS_DISAGREES = "witness:disagrees"
@@ -68,6 +68,7 @@ class PageWitness:
     source: str  # "page text" or "OCR": how a person should read the evidence
     lines: list[TextLine] = field(default_factory=list)
     problem: str | None = None  # why there is no witness text (OCR failed, ...)
+    turn: Turn = 0  # the page as shown turned from its reading frame (lines' boxes are as shown)
     _readings: dict[str, PageExtraction] = field(default_factory=dict, repr=False)
 
     @property
@@ -77,7 +78,9 @@ class PageWitness:
     def reading(self, schema: ExtractionSchema) -> PageExtraction:
         """The local mapper's fields from the witness lines (computed once per schema)."""
         if schema.name not in self._readings:
-            self._readings[schema.name] = map_page(self.lines, schema, page_number=self.page_number)
+            self._readings[schema.name] = map_in_reading_frame(
+                self.lines, schema, turn=self.turn, page_number=self.page_number
+            )
         return self._readings[schema.name]
 
     def line_stating(self, value: FieldScalar, kind: FieldKind | None) -> TextLine | None:
@@ -113,7 +116,7 @@ class WitnessReader:
             return PageWitness(page.page_number, source, problem=f"{exc.code}: {exc.message}")
         if not any(line.text.strip() for line in lines):
             return PageWitness(page.page_number, source, problem="no text on the page")
-        return PageWitness(page.page_number, source, lines=lines)
+        return PageWitness(page.page_number, source, lines=lines, turn=page.reading_turn)
 
 
 def witness_fields(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # A bounding box in page coordinates normalised to 0..1: (x0, y0, x1, y1), origin top-left.
 BBox = tuple[float, float, float, float]
+# Degrees a page as shown is turned clockwise from the frame its text reads in.
+Turn = Literal[0, 90, 180, 270]
 
 
 class TextQuality(StrEnum):
@@ -69,6 +72,11 @@ class PreparedPage(BaseModel):
     height_pt: float = Field(0.0, ge=0, description="Page height in points (pixels for images).")
     text: str = Field("", description="The text layer, reading order.")
     lines: list[TextLine] = Field(default_factory=list, description="Text-layer lines with boxes.")
+    reading_turn: Turn = Field(
+        0,
+        description="Degrees the page as shown is turned clockwise from the frame its text "
+        "reads in (a PDF page turned by /Rotate); boxes are always of the page as shown.",
+    )
     text_quality: TextQuality = TextQuality.EMPTY
     route: PageRoute = PageRoute.IMAGE
     image: PageImage | None = None

@@ -17,10 +17,11 @@ from core.errors import FolioError, InternalError, PageTimeoutError
 from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.vendor_context import current_vendor_memory
-from extractors.fieldmap.mapper import MAPPER_VERSION, map_page
+from extractors.fieldmap.mapper import MAPPER_VERSION
 from extractors.fieldmap.vendor_prior import apply_prior
 from extractors.memory_budget import MemoryBudget
 from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_lines, ocr_memory_cost
+from extractors.reading_frame import map_in_reading_frame
 from models.extraction import PageExtraction, PageFailure
 from models.page import PageRoute, PreparedPage, TextLine
 from models.schemas import ExtractionSchema
@@ -63,9 +64,10 @@ class LocalEngine:
             )
         try:
             lines = await self.read_lines(page)
-            result = map_page(
+            result = map_in_reading_frame(
                 lines,
                 schema,
+                turn=page.reading_turn,
                 page_number=page.page_number,
                 date_order=self._settings.extraction.date_order,
             )

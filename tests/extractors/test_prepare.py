@@ -150,6 +150,7 @@ def test_a_page_shown_on_its_side_is_read_in_its_own_rows(settings: Settings, tm
     boxes = {line.text: line.bbox for line in prepared.lines}
     assert boxes["Total: 99.00"][0] < boxes["Invoice No.: 4711"][0]  # the next row is further left
     assert all(y1 - y0 > x1 - x0 for x0, y0, x1, y1 in boxes.values())  # boxes as displayed
+    assert prepared.reading_turn == 90  # the mapper reads it turned back (extractors.reading_frame)
 
 
 def test_page_numbers_select_pages_and_bad_numbers_are_refused(settings: Settings, tmp_path: Path) -> None:

@@ -79,12 +79,15 @@ def fit_tile_grid(
 
 
 # The rule that picks a page image's grid from its text height; recorded in the fingerprint.
-TILE_BUDGET_RULE = "tile-budget-v1"
+# v2: the page is cut to the box of its text first when that takes fewer tiles ("crop").
+TILE_BUDGET_RULE = "tile-budget-v2"
 
 
 def tile_budget_rule(floor_px: float) -> str:
     """The grid-choice rule and its floor as the fingerprint records them ("off" at 0)."""
-    return f"{TILE_BUDGET_RULE} floor={floor_px:g}px" if floor_px > 0 else f"{TILE_BUDGET_RULE} off"
+    if floor_px <= 0:
+        return f"{TILE_BUDGET_RULE} off"
+    return f"{TILE_BUDGET_RULE} floor={floor_px:g}px crop"
 
 
 def budget_tile_grid(

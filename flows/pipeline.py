@@ -118,8 +118,8 @@ def _fingerprint(pipeline: Pipeline, schema: ExtractionSchema) -> dict[str, obje
             "tile_size": s.pages.tile_size,
             "max_tiles": s.pages.max_tiles,
             "jpeg_quality": s.pages.jpeg_quality,
-            # The grid an image page is sent on (llama only: the local engine reads the
-            # prepared image): "tile-budget-v1 floor=10px", or "... off".
+            # The cut and grid an image page is sent on (llama only: the local engine reads the
+            # prepared image): "tile-budget-v2 floor=10px crop", or "... off".
             "tile_budget": tile_budget_rule(s.pages.tile_text_floor_px)
             if pipeline.engine.name == "llama"
             else None,

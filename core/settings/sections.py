@@ -126,11 +126,12 @@ class PageSettings(Section):
         10.0,
         ge=0,
         le=64,
-        description="Tile budget: an image page goes to the model on the smallest tile grid "
+        description="Tile budget: an image page goes to the model cut to the box of its text "
+        "(when that takes fewer tiles) and on the smallest tile grid "
         "that keeps its characters' median height at least this many pixels (measured by "
         "bench/tile_budget.py: the lowest height at which OCR still reads scans as on the "
         "largest grid, mean character similarity >= 0.98, no truth value lost); "
-        "0 sends every image page on the largest grid (max_tiles).",
+        "0 sends every image page whole, on the largest grid (max_tiles).",
     )
     jpeg_quality: int = Field(85, ge=30, le=100, description="JPEG quality of rendered pages.")
     render_images: Literal["always", "when_needed"] = Field(

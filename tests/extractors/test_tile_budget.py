@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from core.settings import Settings
 from extractors.image_pages import encode_page_image
 from extractors.llama.tile_budget import budget_image
-from extractors.text_height import glyph_height_px, jpeg_glyph_height_px
+from extractors.text_height import glyph_height_px, jpeg_glyph_height_px, text_box
 from extractors.tokens import budget_tile_grid, fit_tile_grid, image_tokens, tile_budget_rule
 from models.page import PageImage, PageRoute, PreparedPage, TextQuality
 from tests.extractors.llama.conftest import extract, llm_settings
@@ -23,13 +23,15 @@ WORDS = "Invoice 2024-0042 Total 1,234.56 EUR Harbourview Architects Ltd due 30 
 
 
 def page(width: int, height: int, font_px: int) -> Image.Image:
-    """A white page filled with lines of text ``font_px`` high (the font size)."""
+    """A white page filled with lines of text ``font_px`` high (the font size), from one
+    character in from the left to past the right edge."""
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=font_px)
+    line = " ".join([WORDS] * (1 + width // max(1, int(draw.textlength(WORDS, font=font)))))
     y = font_px
     while y < height - 2 * font_px:
-        draw.text((font_px, y), WORDS, fill=0, font=font)
+        draw.text((font_px, y), line, fill=0, font=font)
         y += int(font_px * 1.6)
     return image
 
@@ -100,8 +102,8 @@ def test_budget_image_shrinks_large_print_and_keeps_small_print() -> None:
 
 
 def test_the_rule_names_its_version_and_floor() -> None:
-    assert tile_budget_rule(9) == "tile-budget-v1 floor=9px"
-    assert tile_budget_rule(0) == "tile-budget-v1 off"
+    assert tile_budget_rule(9) == "tile-budget-v2 floor=9px crop"
+    assert tile_budget_rule(0) == "tile-budget-v2 off"
 
 
 @pytest.mark.parametrize("floor", [9.0, 0.0])
@@ -145,5 +147,95 @@ def test_the_fingerprint_records_the_rule_for_the_llama_engine() -> None:
         stub = SimpleNamespace(settings=settings, engine=SimpleNamespace(name=engine, model="m"))
         return _fingerprint(stub, get_schema("invoice"))["render"]  # type: ignore[arg-type,index]
 
-    assert render("llama")["tile_budget"] == "tile-budget-v1 floor=7.5px"  # type: ignore[index]
+    assert render("llama")["tile_budget"] == "tile-budget-v2 floor=7.5px crop"  # type: ignore[index]
     assert render("local")["tile_budget"] is None  # type: ignore[index]
+
+
+def receipt_on_a_bed(width: int = 1008, height: int = 1425) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A small receipt (lines of 14 px text) in the middle of a large white scanner bed, with
+    dust specks and the bed's edge (a thin gray line) far from it; and the box of its text."""
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=14)
+    left, top, boxes = 330, 420, []
+    for row in range(24):
+        text = WORDS[: 20 + (row * 7) % 30]
+        origin = (left, top + row * 22)
+        draw.text(origin, text, fill=0, font=font)
+        boxes.append(draw.textbbox(origin, text, font=font))
+    for x, y in ((60, 80), (900, 150), (120, 1300), (950, 1200), (700, 1350), (40, 700)):
+        draw.rectangle((x, y, x + 2, y + 2), fill=90)  # dust
+    draw.line((width - 6, 40, width - 6, height - 40), fill=200, width=1)  # the bed's edge
+    text = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    return image, text
+
+
+def as_page_image(picture: Image.Image) -> PageImage:
+    grid, w, h = fit_tile_grid(*picture.size)
+    return encode_page_image(picture.resize((w, h), Image.Resampling.LANCZOS).convert("RGB"), grid, 85)
+
+
+def test_the_text_box_holds_every_line_and_leaves_out_dust_and_the_bed() -> None:
+    picture, (left, top, right, bottom) = receipt_on_a_bed()
+    gray = np.asarray(picture)
+    height = glyph_height_px(gray)
+    assert height is not None
+    box = text_box(gray, height)
+    assert box is not None
+    assert box[0] <= left and box[1] <= top and box[2] >= right and box[3] >= bottom
+    # the dust (at most 60 px in from the page's sides) and the bed's edge are outside it
+    assert box[0] > 60 and box[1] > 150 and box[2] < 900 and box[3] < 1200
+
+
+def test_a_receipt_on_a_bed_is_cut_to_its_text_and_gets_fewer_tiles() -> None:
+    settings = Settings(_env_file=None)
+    picture, text = receipt_on_a_bed()
+    prepared = as_page_image(picture)
+    whole = budget_image(prepared, settings, crop=False)
+    cut = budget_image(prepared, settings)
+    assert cut.grid.tiles < whole.grid.tiles <= prepared.grid.tiles
+    assert cut.estimated_tokens == image_tokens(cut.grid)
+    # The cut page keeps its text at the floor: the same character height, on fewer tiles.
+    with Image.open(io.BytesIO(cut.jpeg)) as decoded:
+        assert decoded.size == (cut.width, cut.height)
+        cut_height = glyph_height_px(np.asarray(decoded.convert("L")))
+    assert cut_height is not None and cut_height >= settings.pages.tile_text_floor_px
+    # Every line of the receipt is in the cut: its ink is all there (dark pixels, scaled by area).
+    with Image.open(io.BytesIO(prepared.jpeg)) as decoded:
+        full = np.asarray(decoded.convert("L"))
+    scale = prepared.width / picture.width
+    left, top, right, bottom = (round(v * scale) for v in text)
+    ink_before = int((full[top:bottom, left:right] < 128).sum())
+    with Image.open(io.BytesIO(cut.jpeg)) as decoded:
+        small = np.asarray(decoded.convert("L"))
+    shrink = (cut.width / prepared.width) ** 2 if cut.width < prepared.width else 1.0
+    assert int((small < 128).sum()) >= 0.6 * ink_before * shrink
+
+
+def test_a_page_with_text_to_its_edges_is_not_cut() -> None:
+    settings = Settings(_env_file=None)
+    prepared = page_image(1240, 1754, 13)  # lines from one character in, to the right edge
+    gray = np.asarray(Image.open(io.BytesIO(prepared.jpeg)).convert("L"))
+    height = glyph_height_px(gray)
+    assert height is not None
+    box = text_box(gray, height)
+    assert box is not None
+    assert box[0] == 0 and box[1] == 0 and box[3] >= prepared.height - 3 * height
+    assert budget_image(prepared, settings) is prepared
+    large = page_image(1240, 1754, 48)
+    assert budget_image(large, settings).jpeg == budget_image(large, settings, crop=False).jpeg
+
+
+def test_a_blank_page_keeps_its_grid_and_is_not_cut() -> None:
+    settings = Settings(_env_file=None)
+    blank = as_page_image(Image.new("L", (1008, 1425), 255))
+    assert budget_image(blank, settings) is blank
+    assert text_box(np.full((400, 300), 255, dtype=np.uint8), 12.0) is None
+    specks = np.full((400, 300), 255, dtype=np.uint8)
+    specks[100:103, 100:103] = 80  # dust alone is not text
+    assert text_box(specks, 12.0) is None

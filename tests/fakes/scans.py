@@ -4,8 +4,8 @@ scan (``tests.support.documents.scanned_pdf``) shows.
 The fake knows an image's text only by the sha256 of the JPEG it receives, so the scan is
 prepared here exactly as Folio's pipeline will prepare it (same settings, same renderer),
 and each page's JPEG is registered with the text of the digital page it was printed from:
-the prepared JPEG, and the smaller one the llama engine sends when its tile budget shrinks
-the page (``extractors.llama.tile_budget``), the same picture at fewer pixels.
+the prepared JPEG, and the smaller one the llama engine sends when its tile budget cuts
+and shrinks the page (``extractors.llama.tile_budget``), the same text at fewer pixels.
 """
 
 from __future__ import annotations

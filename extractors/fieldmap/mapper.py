@@ -47,7 +47,7 @@ from models.extraction import ExtractedField, ExtractedRow, FieldScalar, PageExt
 from models.page import TextLine
 from models.schemas import ExtractionSchema, FieldKind, FieldSpec
 
-MAPPER_VERSION = "fieldmap-2"
+MAPPER_VERSION = "fieldmap-3"
 
 
 class PageContext:

@@ -11,6 +11,14 @@ Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 | ``party:address-footer`` | the footer or sender line's other parts | 0.7 |
 | ``party:address-footer`` | the lines under a footer name whose own line holds no address | 0.5 |
 
+The address is the name's column: a line's cells count when they align with the name (left
+edges, right edges or centres agree, the same way on every line) or run on from such a cell
+across a word gap; a cell that merely overlaps the name belongs to another block (the buyer's
+address beside a centred letterhead, a right-hand column). A line that prints the name or an
+address part again (the sender line over the window) ends the address. A one-line address
+whose separators OCR read without their spaces ("Hafenstraße 111-50667Köln-+49 ...") is cut
+into its parts.
+
 A footer prints its columns side by side, and OCR often reads them as one line with wide gaps
 ("Nordlicht Ltd      Tel. 0151 ...      VAT No. GB ..."): under such a name, each line is cut
 at its wide gaps and only its address parts are kept.
@@ -40,6 +48,14 @@ from extractors.fieldmap.party_lines import (
 from extractors.fieldmap.spacing import repair_confusions, respace
 from extractors.fieldmap.values import find_dates
 
+# Page widths: how far the edges (or centres) of one column's lines may disagree (OCR boxes,
+# a slanted scan or photo).
+_ALIGNED = 0.03
+# A gap inside one printed line (text heights, and at most page widths): wider is a column.
+_WORD_GAP = 2.0
+_CELL_RUN = 0.05
+_MODES = frozenset(("left", "right", "centre"))
+
 
 def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Finding | None:
     """The seller's address: the lines under its name, else the column right of it, else
@@ -56,6 +72,8 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
     if start is None:
         return None
     on_row = [c for c in seller.cells if c in rows[start].cells]  # a name cut into cells spans them all
+    if seller.method == "party:label" and len(on_row) > 1:
+        on_row = on_row[1:]  # the label's value is the name; the lines under it align with it
     anchor = Cell(
         last.text, min(c.x0 for c in on_row), last.y0, max(c.x1 for c in on_row), last.y1, last.confidence
     )
@@ -74,11 +92,19 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
     return Finding(", ".join(parts), cells, 0.85 if located else 0.6, "party:address-below", evidence)
 
 
+# A dash (or dot) between parts of a one-line address whose spaces OCR lost: after a house
+# number and before a postcode ("Hafenstraße 111-50667Köln") or a street ("CIF B4713-Calle"),
+# or before a phone number ("...-+49 711"). A middle dot, bullet or bar never stands inside
+# an address part, with or without spaces.
+_GLUED_DASH = r"(?<=\d)[-–.](?=\d{4,5}\s?[^\W\d_]{3,}|[A-Z][a-z]{2,})|\s*[-–.·]\s*(?=\+\d)"
+
+
 def _address_parts(text: str, *, columns: bool = False) -> str | None:
     """The address parts of a line: a line of parts ("CIF B908 · Calle del Olmo, 31 · 46002
-    Valencia · +34 ...") keeps only its address parts; None when no part is one. With
-    ``columns``, wide gaps also cut parts (footer columns OCR read as one line)."""
-    cut = r"\s+[·•|]\s+|\s+[-–]\s+" + (r"|\s{3,}" if columns else "")
+    Valencia · +34 ...", also with its separators' spaces lost: "Calle Mayor 5-46002Valencia")
+    keeps only its address parts; None when no part is one. With ``columns``, wide gaps also
+    cut parts (footer columns OCR read as one line)."""
+    cut = r"\s*[·•|]\s*|\s+[-–]\s+|" + _GLUED_DASH + (r"|\s{3,}" if columns else "")
     parts = [p.strip() for p in re.split(cut, text) if p.strip()]
     if len(parts) == 1:
         return text
@@ -105,11 +131,11 @@ def _walk_address(
         lines.append((anchor.text, (anchor,)))
     skipped: list[tuple[str, tuple[Cell, ...]]] = []
     previous = anchor
+    modes = _MODES  # how the block is aligned, once its first line shows it
     for row in rows[start + 1 : start + 10]:
         if row.y0 - previous.y1 > 1.8 * max(unit, previous.height) or len(lines) >= 6:
             break
-        # the row's cells within the name's span: an address line OCR cut in two stays whole
-        span = tuple(c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0)
+        span, aligned = _line_cells(row, anchor, unit, modes, columns=columns)
         if not span:
             break
         printed = ("   " if columns else " ").join(c.text for c in span)  # columns: cells apart
@@ -119,15 +145,9 @@ def _walk_address(
                 break
             previous = span[0]
             continue
-        labelled = is_label_text(text)
+        labelled = is_label_text(text) or text.rstrip().endswith((":", "："))  # "Indirizzo:"
         address = street_start(text) and not labelled
-        stop = (
-            labelled
-            or is_title_text(text)
-            or is_contact_line(text)
-            or bool(TIME_OF_DAY.search(text))
-            or is_buyer_label(text)  # the buyer's block: its address is not the seller's
-        )
+        stop = labelled or _stops_address(text)
         if not lines:
             if is_registration_line(text) or (find_dates(text) and letters(text) < 8):
                 previous = span[0]
@@ -138,15 +158,16 @@ def _walk_address(
                 skipped.append((text, span))  # a brand, branch or "Licensee of ..." line
                 previous = span[0]
                 continue
-        elif stop or _ends_address(text, address=address):
+        elif stop or _ends_address(text, address=address, before=[anchor.text, *(t for t, _ in lines)]):
             break
         lines.append((text, span))
         previous = span[0]
+        modes = aligned
     if not lines:
         return None
     parts, notes = [], []
     for text, _ in lines:
-        spaced = respace(repair_confusions(text))
+        spaced = respace(_repair_address_letters(repair_confusions(text)))
         if spaced != text:
             notes.append(f"respaced {text!r} -> {spaced!r}")
         parts.append(spaced.strip(" ,;"))
@@ -154,11 +175,81 @@ def _walk_address(
     return [p for p in parts if p], cells, notes
 
 
-def _ends_address(text: str, *, address: bool) -> bool:
-    """A line after the first of an address that ends it: a registration line, a date, or
-    another organisation's name (the next block: a buyer printed under the seller)."""
+def in_column(
+    cells: Sequence[Cell],
+    anchor: Cell,
+    unit: float,
+    modes: frozenset[str] = frozenset(("left", "right", "centre")),
+) -> tuple[tuple[Cell, ...], frozenset[str]]:
+    """The cells of a line that belong to ``anchor``'s column, and how they align with it:
+    the cells aligned with it in one of ``modes`` (left edges, right edges or centres agree:
+    a left-aligned, right-aligned or centred block) and the cells they run on into across a
+    gap no wider than a word break (an address line OCR cut in two). A cell that merely
+    overlaps the name is another block's: the buyer's address beside a centred letterhead,
+    the document's details beside a right-hand one."""
+
+    def ways(c: Cell) -> frozenset[str]:
+        offsets = {
+            "left": abs(c.x0 - anchor.x0),
+            "right": abs(c.x1 - anchor.x1),
+            "centre": abs(c.x0 + c.x1 - anchor.x0 - anchor.x1) / 2,
+        }
+        return frozenset(m for m in modes if offsets[m] <= _ALIGNED)
+
+    aligned = [i for i, c in enumerate(cells) if ways(c)]
+    if not aligned:
+        return (), frozenset()
+    reach = min(_WORD_GAP * max(unit, 1e-6), _CELL_RUN)
+    first, last = aligned[0], aligned[0]
+    while first > 0 and cells[first].x0 - cells[first - 1].x1 <= reach:
+        first -= 1
+    while last + 1 < len(cells) and cells[last + 1].x0 - cells[last].x1 <= reach:
+        last += 1
+    return tuple(cells[first : last + 1]), ways(cells[aligned[0]])
+
+
+def _repeats(text: str, before: Sequence[str]) -> bool:
+    """Whether ``text`` prints again the name or an address part read before it: the next
+    block (a sender line over the address window) and not a line of this address."""
+    squeezed = compact(text)
+    parts = [compact(p) for t in before for p in re.split(r",\s*", t)]
+    return any(len(p) >= 6 and p in squeezed for p in parts)
+
+
+def _repair_address_letters(text: str) -> str:
+    """An address line with two misreadings of OCR undone: a "0" closing a word of small
+    letters is an "o" ("Bilba0"), and a "B" between "stra" and "e" is an "ß" ("HafenstraBe")."""
+    text = re.sub(r"(?<=[^\W\d_][a-zà-ÿ]{2})0\b", "o", text)
+    return re.sub(r"(?<=[Ss]tra)B(?=e(?:\b|\d))", "ß", text)
+
+
+def _line_cells(
+    row: Row, anchor: Cell, unit: float, modes: frozenset[str], *, columns: bool
+) -> tuple[tuple[Cell, ...], frozenset[str]]:
+    """The cells of ``row`` that may continue the address under ``anchor`` and how they align
+    with it: those in its column (``in_column``), or with ``columns`` every cell within the
+    name's span (a footer's columns are cut apart later)."""
+    span = tuple(c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0)
+    return (span, modes) if columns else in_column(span, anchor, unit, modes)
+
+
+def _stops_address(text: str) -> bool:
+    """A line no address runs into: a title, a phone or web line, a time of day, a buyer
+    label (the buyer's block: its address is not the seller's)."""
     return (
-        is_registration_line(text) or bool(find_dates(text) and not address) or legal_form(text) is not None
+        is_title_text(text) or is_contact_line(text) or bool(TIME_OF_DAY.search(text)) or is_buyer_label(text)
+    )
+
+
+def _ends_address(text: str, *, address: bool, before: Sequence[str]) -> bool:
+    """A line after the first of an address that ends it: a registration line, a date,
+    another organisation's name (the next block: a buyer printed under the seller), or the
+    name or an address part read ``before`` printed again (``_repeats``)."""
+    return (
+        is_registration_line(text)
+        or bool(find_dates(text) and not address)
+        or legal_form(text) is not None
+        or _repeats(text, before)
     )
 
 

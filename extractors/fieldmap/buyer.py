@@ -62,22 +62,48 @@ _SALUTATIONS = frozenset(
         "z",
     }
 )
-_BUYER_WORDS = (*BUYER_LABELS, "ship to", "deliver to", "delivery address", "lieferadresse", "livré à")
+# Headings of the buyer's block that introduce no value of their own: a delivery address, and
+# the Italian e-invoice's "Cessionario/committente" (its buyer, beside "Cedente/prestatore").
+_BUYER_WORDS = (
+    *BUYER_LABELS,
+    "ship to",
+    "deliver to",
+    "delivery address",
+    "lieferadresse",
+    "livré à",
+    "cessionario",
+    "committente",
+)
 
 
 def buyer_cells(rows: Sequence[Row], unit: float) -> set[int]:
     """ids of the cells of buyer and delivery blocks: a buyer label, the rest of its row to
-    the right and the lines stacked under it up to a gap; and the address window under a
-    one-line sender address (the recipient of a letter-style invoice)."""
+    the right and the lines stacked under it up to a gap, with the value beside each of
+    those lines that is a "Label:" cell; and the address window under a one-line sender
+    address (the recipient of a letter-style invoice)."""
     blocked: set[int] = set()
     for r, row in enumerate(rows):
         for c, cell in enumerate(row.cells):
             if is_buyer_label(cell.text):
                 blocked.update(id(x) for x in row.cells[c:] if x is cell or x.x0 - cell.x1 <= NEAR_RIGHT)
-                blocked.update(id(x) for x in stacked_under(rows, r, cell, unit))
+                for under in stacked_under(rows, r, cell, unit):
+                    blocked.add(id(under))
+                    blocked.update(id(x) for x in _labelled_values(rows, under))
             elif is_sender_line(cell.text):
                 blocked.update(id(x) for x in stacked_under(rows, r, cell, unit))
     return blocked
+
+
+def _labelled_values(rows: Sequence[Row], cell: Cell) -> list[Cell]:
+    """The value beside ``cell`` when it is a "Label:" cell of the buyer's block
+    ("Denominazione:  Brunelli Consulting S.r.l."): the buyer's too."""
+    if not cell.text.rstrip().endswith((":", "：")):
+        return []
+    row = next((row for row in rows if any(x is cell for x in row.cells)), None)
+    if row is None:
+        return []
+    at = next(i for i, x in enumerate(row.cells) if x is cell)
+    return [x for x in row.cells[at + 1 : at + 2] if x.x0 - cell.x1 <= NEAR_RIGHT]
 
 
 def is_buyer_label(text: str) -> bool:

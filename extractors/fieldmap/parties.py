@@ -15,7 +15,8 @@ INVOICE", "Kopie factuur", "Votre facture"), a label or a labelled value ("Cashi
 tax-id line, a date, an amount, and the buyer's block (the lines under "Bill to" /
 "Rechnungsempfänger" / "Facturé à"). A registration number printed after the name
 ("(867388-U)") is dropped from it, and a bracketed one ends it. Neighbouring cells of a row
-are also read as one name (OCR cuts names into pieces); cells far apart are columns. A name
+are also read as one name (OCR cuts names into pieces), but never a "Label:" cell with its
+value; cells far apart are columns. A name
 printed on two lines is joined when the second line is only a legal form with a branch
 ("(SEMENYIH) SDN BHD", "CO. (M) SDN BHD") or the first line is a trading name ending in a
 business word above the company line. OCR-glued names and addresses are re-spaced (see
@@ -203,11 +204,17 @@ def read_seller(
 def _neighbour_runs(cells: list[tuple[int, Cell]]) -> list[list[Cell]]:
     """Runs of two or more cells next to each other on a row (no other cell between them, a
     gap of at most ``_CELL_GAP``): a name OCR may have cut into pieces. Cells farther apart
-    are columns ("Pinecrag" ... "78 Grand Canal Quay", a logo and the title beside it)."""
+    are columns ("Pinecrag" ... "78 Grand Canal Quay", a logo and the title beside it); a
+    cell ending with a colon is a label, and the name after it its value ("Denominazione:")."""
     runs: list[list[Cell]] = []
     previous: tuple[int, Cell] | None = None
     for c, cell in cells:
-        if previous is not None and c == previous[0] + 1 and cell.x0 - previous[1].x1 <= _CELL_GAP:
+        if (
+            previous is not None
+            and c == previous[0] + 1
+            and cell.x0 - previous[1].x1 <= _CELL_GAP
+            and not previous[1].text.rstrip().endswith((":", "："))  # a label and its value
+        ):
             runs[-1].append(cell)
         else:
             runs.append([cell])
@@ -339,8 +346,9 @@ def _footer_candidates(
     return out
 
 
-# The end of a sentence in a footer line ("Bluefell Logistics plc. Registered in England ...").
-_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])")
+# The end of a sentence in a footer line ("Bluefell Logistics plc. Registered in England ..."),
+# also with the space OCR lost after a word's full stop ("Systems plc.Registered in ...").
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])|(?<=[^\W\d_]{2}\.)(?=[A-Z][a-z])")
 
 
 def _footer_parts(cell: Cell) -> list[str]:

@@ -96,8 +96,9 @@ _STREET_SUFFIXES = (
 _STREET_NUMBER = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'-]){2,40}?\s?\d{1,4}\s?[a-zA-Z]?$")
 _LABEL_PREFIX = re.compile(r"^\s*[^\W\d_][\w .'/#-]{0,24}?\s*[:：]\s*\S")
 # What separates the parts of a one-line sender address or footer; a middle dot, bullet or bar
-# never stands inside a name, so OCR may have dropped the spaces around it.
-_SEPARATORS = re.compile(r"\s*[·•|]\s*|\s+[-–]\s+|\s{2,}")
+# never stands inside a name, so OCR may have dropped the spaces around it; nor does a dash
+# between a word and a house number with a street after it ("Energy Limited-84 Harbour Street").
+_SEPARATORS = re.compile(r"\s*[·•|]\s*|\s+[-–]\s+|\s{2,}|(?<=[^\W\d_]{2})[-–](?=\d{1,5}\s?[^\W\d_]{3,})")
 
 
 def legal_form(text: str) -> str | None:

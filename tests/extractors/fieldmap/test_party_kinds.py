@@ -131,3 +131,76 @@ def test_seller_address_never_walks_into_the_buyers_block() -> None:
     )
     assert value(result, "vendor_name") == "Almazara Graficas S.L."
     assert "Olmo" not in str(value(result, "vendor_address"))
+
+
+def test_footer_legal_sentence_glued_by_ocr_names_the_seller() -> None:
+    # only a wordmark at the top; the footer's legal sentence with the spaces after its full
+    # stops lost, as OCR reads small print
+    result = invoice(
+        [
+            line("Bramblecote", 0.054, x0=0.05, x1=0.26, height=0.03),
+            line("148 Victoria Parade", 0.027, x0=0.8, x1=0.92),
+            line("SALES INVOICE", 0.11, x0=0.05, x1=0.24, height=0.02),
+            line("Invoice To", 0.14, x0=0.07, x1=0.15),
+            line("Stonemoor Print Ltd", 0.155, x0=0.07, x1=0.25),
+            line("130 Riverside Way", 0.17, x0=0.07, x1=0.21),
+            line(
+                "BramblecoteSystemsplc.Registered inEngland&WalesNo.07440930."
+                "Registeredoffice:148VictoriaParade",
+                0.934,
+                x0=0.08,
+                x1=0.92,
+                height=0.012,
+            ),
+        ]
+    )
+    vendor = result.fields["vendor_name"]
+    assert vendor.method == "party:footer"
+    # the name as OCR glued it (the legal form stays glued): its first sentence, no more
+    assert str(vendor.value).replace(" ", "").rstrip(".") == "BramblecoteSystemsplc"
+
+
+def test_footer_name_glued_to_its_street_by_a_dash() -> None:
+    # "name-house number street · town": the dash's spaces lost, the name still stands apart
+    result = invoice(
+        [
+            line("Caldermoor", 0.044, x0=0.12, x1=0.29, height=0.03),
+            line("Your electricity bill", 0.044, x0=0.71, x1=0.94, height=0.023),
+            line("Daniel Fairbanks", 0.139, x0=0.07, x1=0.21),
+            line("32 Victoria Parade", 0.154, x0=0.07, x1=0.21),
+            line(
+                "CaldermoorEnergyLimited-84Harbour Street·Edinburgh.EH22ER-VATNo.GB825019543",
+                0.94,
+                x0=0.07,
+                x1=0.58,
+                height=0.012,
+            ),
+        ]
+    )
+    assert value(result, "vendor_name") == "Caldermoor Energy Limited"
+
+
+def test_label_value_grid_of_two_parties_reads_the_seller_not_the_buyer() -> None:
+    # an e-invoice copy: the seller's grid under "Cedente/prestatore", the buyer's beside it
+    # under "Cessionario/committente", each value right of its "Label:" cell
+    grid = [
+        ("Identificativo fiscale ai fini IVA:", "IT37615260222", "IT33427403978"),
+        ("Denominazione:", "Rivabella Grafiche S.r.l.", "Brunelli Consulting S.r.l."),
+        ("Indirizzo:", "Viale delle Industrie, 47", "Via Aurelio Saffi, 31"),
+        ("Comune:", "50122 Firenze (FI)", "40121 Bologna (BO)"),
+    ]
+    lines = [
+        line("Cedente/prestatore (fornitore)", 0.056, x0=0.05, x1=0.24, height=0.013),
+        line("Cessionario/committente (cliente)", 0.056, x0=0.52, x1=0.73, height=0.013),
+    ]
+    for i, (label, seller, buyer) in enumerate(grid):
+        y = 0.076 + 0.013 * i
+        lines += [
+            line(label, y, x0=0.05, x1=0.05 + 0.005 * len(label), height=0.012),
+            line(seller, y, x0=0.24, x1=0.24 + 0.005 * len(seller), height=0.012),
+            line(label, y, x0=0.52, x1=0.52 + 0.005 * len(label), height=0.012),
+            line(buyer, y, x0=0.70, x1=0.70 + 0.005 * len(buyer), height=0.012),
+        ]
+    result = invoice(lines)
+    assert value(result, "vendor_name") == "Rivabella Grafiche S.r.l."
+    assert value(result, "vendor_address") == "Viale delle Industrie, 47, 50122 Firenze (FI)"

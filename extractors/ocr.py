@@ -112,6 +112,7 @@ class _Segment:
     y1: float
     cx: float  # centre in de-rotated page coordinates
     cy: float
+    weakest: float | None = None  # weakest character probability, where the reader gives it
 
     @property
     def height(self) -> float:
@@ -148,6 +149,7 @@ def _segments(raw: list[Any]) -> list[_Segment]:
                     y1=max(ys),
                     cx=mx * cos - my * sin,
                     cy=mx * sin + my * cos,
+                    weakest=float(item[3]) if len(item) > 3 and item[3] is not None else None,
                 )
             )
     return segments

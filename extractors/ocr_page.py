@@ -35,7 +35,8 @@ from extractors.ocr_read import (
 from extractors.ocr_spaces import SpaceRule, respace
 from models.page import BBox, TextLine
 
-# Raw segments as RapidOCR returns them: [4 corner points, text, score].
+# Raw segments as RapidOCR returns them: [4 corner points, text, score], optionally followed
+# by its weakest character probability (``Reading.weakest``).
 RawSegment = list[Any]
 
 
@@ -116,13 +117,14 @@ def lines_from_segments(
     raw: list[RawSegment], width: int, height: int, *, upside_down: bool = False
 ) -> list[TextLine]:
     """Join raw segments (corner points in pixels of a ``width`` x ``height`` image, text,
-    score) into text lines in reading order, boxes normalised 0..1. ``upside_down``: the
-    points are those of the image turned by 180°; the boxes returned are on the image as
-    given."""
+    score[, weakest character probability]) into text lines in reading order, boxes normalised
+    0..1. ``upside_down``: the points are those of the image turned by 180°; the boxes
+    returned are on the image as given."""
     lines = []
     for line in _group(_segments(raw)):
         weights = [len(s.text) for s in line]
         confidence = sum(s.score * w for s, w in zip(line, weights, strict=True)) / sum(weights)
+        weakest = [s.weakest for s in line if s.weakest is not None]
         x0 = max(0.0, min(s.x0 for s in line) / width)
         y0 = max(0.0, min(s.y0 for s in line) / height)
         x1 = min(1.0, max(s.x1 for s in line) / width)
@@ -133,6 +135,7 @@ def lines_from_segments(
                 text=_join(line).translate(_ASCII_FORMS),
                 bbox=bbox,
                 confidence=max(0.0, min(1.0, confidence)),
+                min_char_confidence=max(0.0, min(1.0, confidence, *weakest)) if weakest else None,
             )
         )
     return lines
@@ -150,8 +153,9 @@ def _page_upside_down(models: Models, crops: list[Image]) -> bool:
 
 
 def read_page(image: Image, options: OcrOptions, *, threads: int) -> tuple[list[RawSegment], bool]:
-    """The segments of a gray page image as ``[corner points, text, score]`` and whether the
-    page was read turned by 180° (the points are then on the turned image)."""
+    """The segments of a gray page image as ``[corner points, text, score, weakest character
+    probability]`` and whether the page was read turned by 180° (the points are then on the
+    turned image)."""
     models = load_models(threads)
     height, width = image.shape[:2]
     scale = detector_scale(width, height, options.det_pixels)
@@ -176,16 +180,17 @@ def read_page(image: Image, options: OcrOptions, *, threads: int) -> tuple[list[
         if reading.score < options.text_score or not reading.chars:
             continue
         text = respace(reading, piece, options.respace) if options.respace else reading.text
-        raw.append([quad.tolist(), text, reading.score])
+        raw.append([quad.tolist(), text, reading.score, reading.weakest])
     return raw, turned
 
 
 def read_lines(jpeg: bytes, width: int, height: int, options: OcrOptions = DEFAULT_OPTIONS) -> list[TextLine]:
     """Text lines of an image, in reading order, with boxes normalised 0..1 on the image and
-    the recogniser's confidence (length-weighted mean over the line's segments). ``width`` x
-    ``height`` is the image's pixel size as the caller knows it (it bounds the decode); boxes
-    are fractions of the image, so they hold at whatever scale it was decoded. Raises
-    ``BadInputError`` when the bytes are not an image."""
+    the recogniser's confidence (length-weighted mean over the line's segments) and its
+    weakest character probability (``min_char_confidence``). ``width`` x ``height`` is the
+    image's pixel size as the caller knows it (it bounds the decode); boxes are fractions of
+    the image, so they hold at whatever scale it was decoded. Raises ``BadInputError`` when
+    the bytes are not an image."""
     image = _decode(jpeg, width * height, options)
     page_height, page_width = image.shape[:2]
     raw, turned = read_page(image, options, threads=options.threads or ocr_threads())

@@ -190,6 +190,16 @@ class Reading:
     def score(self) -> float:
         return float(np.mean(self.probabilities)) if self.probabilities else 0.0
 
+    @property
+    def weakest(self) -> float:
+        """The least probability of any letter or digit read (of any character when there is
+        none): one misread letter shows here while the mean over a long line hides it.
+        Punctuation is left out because the recogniser scores its small glyphs (``. / ( -``)
+        low even when it reads them right, and a name or number is told by its letters and
+        digits."""
+        kept = [p for c, p in zip(self.chars, self.probabilities, strict=True) if c.isalnum()]
+        return float(min(kept or self.probabilities, default=0.0))
+
 
 def _decode(probabilities: npt.NDArray[np.float32], alphabet: tuple[str, ...], width: int) -> Reading:
     steps = min(len(probabilities), math.ceil(width / REC_STEP) + 1)  # ignore the padding

@@ -37,6 +37,14 @@ class TextLine(BaseModel):
     text: str
     bbox: BBox
     confidence: float = Field(1.0, ge=0.0, le=1.0)
+    min_char_confidence: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="OCR only: the least probability of any letter or digit of the line "
+        "(its weakest glyph), at most ``confidence``; None for text-layer lines and OCR that "
+        "does not report it.",
+    )
 
 
 class TileGrid(BaseModel):

@@ -30,6 +30,9 @@ class Cell:
     x1: float
     y1: float
     confidence: float
+    # The least character probability of the OCR line the cell was cut from (None: a
+    # text-layer line, or an OCR that does not report it).
+    weakest: float | None = None
 
     @property
     def bbox(self) -> BBox:
@@ -94,6 +97,7 @@ def split_cells(line: TextLine) -> list[Cell]:
                     x0 + width * (start + lead + len(stripped)),
                     y1,
                     line.confidence,
+                    line.min_char_confidence,
                 )
             )
         if gap:

@@ -15,12 +15,15 @@ Fields served, by name (so custom schemas with the same names are served too):
 
 Confidence = mean OCR confidence of the finding's cells x the finding's quality; methods
 and qualities are listed in ``parties``, ``seller_address``, ``buyer``, ``identifiers`` and
-``currency``.
+``currency``. For the parties' names and addresses, an OCR cell counts at its line's weakest
+letter or digit where that is lower than the line's mean (``TextLine.min_char_confidence``):
+one misread letter makes a wrong name, while the mean over a long line hardly moves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from extractors.fieldmap.buyer import read_buyer
@@ -85,12 +88,29 @@ def serves(spec: FieldSpec) -> bool:
     return is_issuer_name(spec) or is_buyer_name(spec) or is_document_number(spec.name)
 
 
-def as_field(page: PageView, finding: Finding | None) -> ExtractedField | None:
-    """``finding`` as an ExtractedField with its method and evidence."""
+def at_weakest_letter(cell: Cell) -> Cell:
+    """``cell`` with its OCR confidence lowered to its line's weakest letter or digit."""
+    if cell.weakest is None or cell.weakest >= cell.confidence:
+        return cell
+    return replace(cell, confidence=cell.weakest)
+
+
+def as_field(page: PageView, finding: Finding | None, *, spelled: bool = False) -> ExtractedField | None:
+    """``finding`` as an ExtractedField with its method and evidence. ``spelled``: the value is
+    text whose every letter counts (a name, an address), so its cells count at their weakest
+    letter (``at_weakest_letter``)."""
     if finding is None:
         return None
-    found = page.field(finding.text, finding.cells, finding.quality)
-    return found.model_copy(update={"method": finding.method, "evidence": list(finding.evidence)})
+    evidence = list(finding.evidence)
+    cells = list(finding.cells)
+    if spelled:
+        weakest = [at_weakest_letter(c) for c in cells]
+        if weakest != cells:
+            mean, lowered = (sum(c.confidence for c in group) / len(group) for group in (cells, weakest))
+            evidence.append(f"weakest letter: OCR {mean:.4f} -> {lowered:.4f}")
+            cells = weakest
+    found = page.field(finding.text, cells, finding.quality)
+    return found.model_copy(update={"method": finding.method, "evidence": evidence})
 
 
 def read_field(
@@ -103,10 +123,10 @@ def read_field(
         seller = read_seller(page.rows, page.unit, page_number=page.page_number, label_hits=hits, taken=taken)
         if seller is not None:
             sellers[_party(spec, "_name") or spec.name] = seller
-        return as_field(page, seller)
+        return as_field(page, seller, spelled=True)
     if is_buyer_name(spec):
         seller = next(iter(sellers.values()), None)
-        return as_field(page, read_buyer(page.rows, hits, page.label_cells, page.unit, seller))
+        return as_field(page, read_buyer(page.rows, hits, page.label_cells, page.unit, seller), spelled=True)
     if spec.kind == FieldKind.CURRENCY:
         return as_field(page, read_currency(page.rows, hits, page.label_cells, page.unit))
     return as_field(page, read_document_number(page.rows, hits, page.label_cells, page.unit))
@@ -121,4 +141,4 @@ def read_issuer_address(
     seller = sellers.get(party) if party is not None else None
     if seller is None or hits:
         return False, None
-    return True, as_field(page, read_seller_address(page.rows, page.unit, seller))
+    return True, as_field(page, read_seller_address(page.rows, page.unit, seller), spelled=True)

@@ -106,6 +106,7 @@ GLUED_LEGAL_FORMS: tuple[str, ...] = (
     "ltd",
     "plc",
     "llc",
+    "llp",
     "enterprise",
     "trading",
     "limited",

@@ -73,11 +73,15 @@ def credit_repeated_names(rows: Sequence[Row], candidates: list[SellerCandidate]
 def credit_named_by_heading(
     rows: Sequence[Row], zone: list[int], candidates: list[SellerCandidate], unit: float
 ) -> None:
-    """A logo or brand heading (text taller than the page's usual among the first rows) whose
-    word a legal-form name contains, also OCR-glued ("FerravalleTelecom S.n.c."), names the
-    issuer: +3 to that name."""
+    """A logo or brand heading (text taller than the page's usual among the first rows, or a
+    lone brand word opening the page: a photo's text heights say little) whose word a
+    legal-form name contains, also OCR-glued ("FerravalleTelecom S.n.c."), names the issuer:
+    +3 to that name."""
     headings = [
-        c for r in zone[:3] for c in rows[r].cells if c.height >= 1.2 * unit and not is_title_text(c.text)
+        c
+        for r in zone[:3]
+        for c in rows[r].cells
+        if (c.height >= 1.2 * unit or (r == zone[0] and _wordmark(c.text))) and not is_title_text(c.text)
     ]
     marks = {
         w
@@ -93,6 +97,17 @@ def credit_named_by_heading(
         if named:
             candidate.score += 3.0
             candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")
+
+
+def _wordmark(text: str) -> bool:
+    """A brand printed alone: one or two words of letters, no legal form ("ASHCOMBE")."""
+    tokens = text.split()
+    return (
+        1 <= len(tokens) <= 2
+        and all(t.isalpha() for t in tokens)
+        and sum(len(t) for t in tokens) >= 4
+        and legal_form(text) is None
+    )
 
 
 _DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,}", re.IGNORECASE)

@@ -1,6 +1,9 @@
-"""Kinds of seller failure on invoices: a footer legal line written as sentences, a seller
-label whose neighbours are labels, a bracketed legal form misread by OCR, a footer name whose
-address stands under it in columns OCR read as one line."""
+"""Kinds of seller failure on invoices: a footer legal line written as sentences (also with
+its spaces glued by OCR), a seller label whose neighbours are labels, a bracketed legal form
+misread by OCR, a footer name whose address stands under it in columns OCR read as one line
+or glued to its street by a dash, the buyer's half of a two-party label grid, a legal form
+glued to a letterhead in capitals, a line of address parts with a state code, and the
+recipient's company beside the details when only a wordmark opens the page."""
 
 from __future__ import annotations
 
@@ -204,3 +207,55 @@ def test_label_value_grid_of_two_parties_reads_the_seller_not_the_buyer() -> Non
     result = invoice(lines)
     assert value(result, "vendor_name") == "Rivabella Grafiche S.r.l."
     assert value(result, "vendor_address") == "Viale delle Industrie, 47, 50122 Firenze (FI)"
+
+
+def test_law_firm_letterhead_with_its_legal_form_glued_is_the_seller() -> None:
+    # a centred letterhead in capitals, "LLP" glued by OCR; its address line (a US state
+    # code "CO" and middle dots) is no company; the client's block follows
+    result = invoice(
+        [
+            line("CASTELLANO&FAIRBANKSLLP", 0.052, x0=0.3, x1=0.73, height=0.028),
+            line("4307Cedar Lane·Denver.CO 80202-(407573-1010", 0.094, x0=0.36, x1=0.67),
+            line("December 16.2024", 0.135, x0=0.13, x1=0.27),
+            line("Marlowe AnalyticsLLC", 0.17, x0=0.13, x1=0.3),
+            line("2990 ElmStreet.Suite670", 0.185, x0=0.12, x1=0.32),
+            line("Boston.MA 02110", 0.204, x0=0.13, x1=0.26),
+        ]
+    )
+    assert str(value(result, "vendor_name")).replace(" ", "") == "CASTELLANO&FAIRBANKSLLP"
+
+
+def test_wordmark_opening_the_page_names_the_footer_company_over_the_recipient() -> None:
+    # a photo: the brand wordmark no taller than the text, the sender line garbled, the
+    # recipient's company beside the document's details, the issuer's name in the footer
+    result = invoice(
+        [
+            line("ASHCOMBE", 0.13, x0=0.68, x1=0.85, height=0.029),
+            line("AshcmbSymsLC952ioRadSui560stMA0dSt", 0.19, x0=0.2, x1=0.55, height=0.028, confidence=0.73),
+            line("Invoice", 0.19, x0=0.57, x1=0.64, height=0.028),
+            line("CaldermoorConsultingInc.", 0.211, x0=0.2, x1=0.36, height=0.036),
+            line("InvoiceNo.", 0.211, x0=0.56, x1=0.63, height=0.036),
+            line("9051684041", 0.211, x0=0.78, x1=0.85, height=0.036),
+            line("7304CedarLane", 0.224, x0=0.2, x1=0.29, height=0.039),
+            line("Invoicedate", 0.224, x0=0.52, x1=0.61, height=0.039),
+            line("01/20/2023", 0.224, x0=0.78, x1=0.85, height=0.039),
+            line("Boston,MA02110", 0.237, x0=0.2, x1=0.31, height=0.042),
+            line("Ashcombe Systems LLC", 0.92, x0=0.21, x1=0.31, height=0.021),
+            line("invoices@ashcombe.com", 0.92, x0=0.43, x1=0.54, height=0.021),
+            line("6952PioneerRoad,Suite560", 0.931, x0=0.21, x1=0.33, height=0.019),
+        ]
+    )
+    assert value(result, "vendor_name") == "Ashcombe Systems LLC"
+
+
+def test_line_of_parts_with_a_state_code_is_no_company() -> None:
+    # "street · town.CO postcode": the state code reads like the legal form "Co", but a line
+    # of parts joined by middle dots is never a name
+    result = invoice(
+        [
+            line("CASTELLANO", 0.052, x0=0.3, x1=0.73),
+            line("4307 Cedar Lane·Denver.CO 80202-(407573-1010", 0.094, x0=0.36, x1=0.67),
+            line("December 16, 2024", 0.135, x0=0.13, x1=0.27),
+        ]
+    )
+    assert value(result, "vendor_name") == "CASTELLANO"

@@ -26,6 +26,9 @@ LEGAL_FORMS: tuple[str, ...] = (
     "trading",
     "gmbh",
     "gmbh & co. kg",
+    # the bracket alone closes a name too ("Gasthaus Tannwald (haftungsbeschränkt)"); listed
+    # before the full form, which a misread bracket is completed to
+    "(haftungsbeschränkt)",
     "ug (haftungsbeschränkt)",
     "ag",
     "kg",

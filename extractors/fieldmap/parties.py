@@ -380,7 +380,9 @@ def _joined(rows: Sequence[Row], candidates: list[SellerCandidate], unit: float)
             continue
         own = legal_form(lower.text) or ""
         own_name = re.sub(r"[\(（][^)）]*[\)）]", " ", strip_registration(lower.text))
-        own_letters = letters(own_name) - len(own.replace(" ", ""))
+        # the letters of its own name outside the legal form ("Tannwald" of "Tannwald UG
+        # (haftungsbeschränkt)"; none in "(SEMENYIH) SDN BHD")
+        own_letters = sum(len(t) for t in words(own_name) if t not in own.split())
         branch_only = own_letters < 3
         trading_name = (
             business_word(upper.text) is not None and upper.cells[0].height >= 0.95 * lower.cells[0].height

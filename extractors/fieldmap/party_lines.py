@@ -34,7 +34,7 @@ TOP_ROWS = 12
 _ALWAYS_TOP = 6
 FOOTER_Y = 0.85
 _LEGAL_TOKENS = sorted({words(form) for form in LEGAL_FORMS if words(form)}, key=len, reverse=True)
-_BRACKETED_FORMS = [words(form) for form in LEGAL_FORMS if "(" in form]
+_BRACKETED_FORMS = sorted((words(form) for form in LEGAL_FORMS if "(" in form), key=len, reverse=True)
 # Legal forms written as one word, as OCR glues them: "vof" -> "v o f".
 _COMPACT_FORMS = {"".join(tokens): " ".join(tokens) for tokens in _LEGAL_TOKENS}
 # Initials with dots glued to a capitalised word after them ("N.V.Stationsplein").

@@ -259,3 +259,35 @@ def test_line_of_parts_with_a_state_code_is_no_company() -> None:
         ]
     )
     assert value(result, "vendor_name") == "CASTELLANO"
+
+
+def test_bracketed_limited_liability_alone_closes_a_company_name() -> None:
+    # a restaurant's centred letterhead ending in "(haftungsbeschränkt)" without "UG"; the
+    # customer's company (with a legal form of its own) beside the bill's details
+    result = invoice(
+        [
+            line("Gasthaus Tannwald (haftungsbeschränkt)", 0.055, x0=0.18, x1=0.85, height=0.03),
+            line("Gerbrandt Consulting GmbH & Co. KG", 0.157, x0=0.11, x1=0.37),
+            line("Rechnungs-Nr.", 0.157, x0=0.54, x1=0.66),
+            line("2023/875", 0.157, x0=0.7, x1=0.77),
+            line("Gewerbering 58", 0.173, x0=0.11, x1=0.23),
+            line("Datum", 0.173, x0=0.57, x1=0.61),
+            line("23.11.2023", 0.173, x0=0.69, x1=0.78),
+            line("28195 Bremen", 0.188, x0=0.11, x1=0.21),
+        ]
+    )
+    assert value(result, "vendor_name") == "Gasthaus Tannwald (haftungsbeschränkt)"
+
+
+def test_company_line_with_its_own_name_is_not_joined_to_the_line_above() -> None:
+    # "Tannwald UG (haftungsbeschränkt)" names itself: the brand line over it is no part of it
+    # (only a branch-only line, "(SEMENYIH) SDN BHD", completes the line above)
+    result = invoice(
+        [
+            line("Brauhaus Nordwind", 0.05, x0=0.1, x1=0.3),
+            line("Tannwald UG (haftungsbeschränkt)", 0.068, x0=0.1, x1=0.5),
+            line("Hafenstraße 12", 0.085, x0=0.1, x1=0.3),
+            line("20457 Hamburg", 0.1, x0=0.1, x1=0.3),
+        ]
+    )
+    assert value(result, "vendor_name") == "Tannwald UG (haftungsbeschränkt)"

@@ -9,6 +9,7 @@ Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
 |---|---|---|
 | ``party:address-below`` | lines under the seller's name | 0.85, 0.6 without street words |
 | ``party:address-footer`` | the footer or sender line's other parts | 0.7 |
+| ``party:address-footer`` | the registered office named in the footer's legal sentence | 0.7 |
 | ``party:address-footer`` | the lines under a footer name whose own line holds no address | 0.5 |
 
 The address is the name's column: a line's cells count when they align with the name (left
@@ -61,7 +62,7 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
     """The seller's address: the lines under its name, else the column right of it, else
     the footer's lines that carry its name (see the module docstring)."""
     if seller.method in ("party:footer", "party:sender-line"):
-        on_line = _address_from_line(seller)
+        on_line = _address_from_line(seller) or _registered_office(seller)
         if on_line is not None:
             return on_line
         if seller.method == "party:sender-line":  # a sender line OCR garbled: the name again
@@ -292,6 +293,25 @@ def _address_under_footer_name(rows: Sequence[Row], unit: float, seller: Finding
         return None
     evidence = ("under the seller's name in the footer, its columns cut apart", *notes)
     return Finding(", ".join(parts), cells, 0.5, "party:address-footer", evidence)
+
+
+# The label of the registered office in a footer's legal sentence, and the address after it up
+# to the end of its sentence ("... Registered office: 160 Ashgrove Road, Leeds, LS1 4DY. VAT").
+_REGISTERED_OFFICE = re.compile(
+    r"(?:registered\s*office|si[èe]ge\s*social|sede\s*legale|domicilio\s*social|gesch[äa]ftssitz|"
+    r"statutaire\s*zetel)\s*[:：]?\s*(.+?)(?:\.(?=\s*[A-Z])|$)",
+    re.IGNORECASE,
+)
+
+
+def _registered_office(seller: Finding) -> Finding | None:
+    """The registered office a footer's legal sentence names on the seller's line."""
+    match = _REGISTERED_OFFICE.search(seller.cells[0].text)
+    if match is None or not street_start(match[1]):
+        return None
+    address = respace(_repair_address_letters(repair_confusions(match[1]))).strip(" ,;.")
+    evidence = (f"the registered office on the seller's line: {match[0]!r}",)
+    return Finding(address, seller.cells[:1], 0.7, "party:address-footer", evidence)
 
 
 def _address_from_line(seller: Finding) -> Finding | None:

@@ -104,3 +104,25 @@ def test_cells_in_a_column_keep_the_way_the_block_is_aligned() -> None:
     town = Cell("46002 Valencia", 0.435, 0.13, 0.53, 0.14, 1.0)
     beside = Cell("Factura n°", 0.7, 0.13, 0.8, 0.14, 1.0)
     assert in_column([street, town, beside], name, 0.015)[0] == (street, town)
+
+
+def test_registered_office_in_the_footer_sentence_is_the_sellers_address() -> None:
+    # a spaced wordmark on top, the legal name and its registered office only in the footer
+    result = invoice(
+        [
+            line("B L U E F E L L", 0.049, x0=0.06, x1=0.3, height=0.032),
+            line("SALES INVOICE", 0.11, x0=0.06, x1=0.23, height=0.02),
+            line("Invoice To", 0.14, x0=0.07, x1=0.14),
+            line("Marlowe Digital plc", 0.155, x0=0.07, x1=0.2),
+            line("171 Victoria Parade", 0.17, x0=0.07, x1=0.21),
+            line(
+                "Bluefell Logistics plc. Registered in England & Wales No. 10144770. Registered office: "
+                "160 Ashgrove Road, Leeds, LS1 4DY. VAT Reg No. GB 676 4112 63",
+                0.944,
+                x0=0.06,
+                x1=0.87,
+                height=0.011,
+            ),
+        ]
+    )
+    assert value(result, "vendor_address") == "160 Ashgrove Road, Leeds, LS1 4DY"

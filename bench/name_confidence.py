@@ -1,11 +1,14 @@
 """Does the weakest character tell a misread merchant name from a right one? Figures on
-scanned receipts with truth.
+scanned receipts (or invoices) with truth.
 
-Run: ``.venv/bin/python -m bench.name_confidence [FOLDER] [--limit N]``; FOLDER defaults to
-``../shared/corpora/receipts-sroie`` (``img-N.jpg`` beside ``img-N.json``). Pages are prepared
+Run: ``.venv/bin/python -m bench.name_confidence [FOLDER] [--limit N] [--schema S --field F]``;
+FOLDER defaults to ``../shared/corpora/receipts-sroie`` (``img-N.jpg`` beside ``img-N.json``),
+the schema to ``receipt`` and the field to ``merchant_name`` (for invoices: ``--schema invoice
+--field vendor_name``). Scanned pages only: images, and PDF pages without a good text layer
+(a page routed as text is not read by OCR in the pipeline); page 1 of each file. Pages are prepared
 the way ``bench/ocr.py`` prepares them (the pipeline's ``PagePreparer``; the finer gray OCR
 image where the preparer made one) and read with ``extractors.ocr_page.read_lines``. The
-field mapper (``map_page``, receipt schema) picks the merchant name; the OCR lines it came
+field mapper (``map_page``) picks the name; the OCR lines it came
 from are the lines its box covers. The name is right or wrong as ``folio eval`` judges it
 (``models.evaluation.rules.compare``).
 
@@ -38,16 +41,15 @@ from extractors.fieldmap.mapper import map_page
 from extractors.ocr_page import read_lines
 from models.evaluation.rules import compare
 from models.evaluation.truth import TruthValueError, compact_text
-from models.page import TextLine
+from models.page import PageRoute, TextLine
 from models.schemas import BUILTIN_SCHEMAS, FieldKind
 
-FIELD = "merchant_name"
 SPELLING_CHARACTERS = 2
 
 
 @dataclass(frozen=True)
 class NameReading:
-    """One receipt's merchant name as mapped, whether it is right, and its lines' signals."""
+    """One page's name as mapped, whether it is right, and its lines' signals."""
 
     file: str
     truth: str
@@ -86,20 +88,20 @@ def name_lines(lines: list[TextLine], bbox: tuple[float, float, float, float]) -
     return chosen
 
 
-def read_name(path: Path, image: tuple[bytes, int, int]) -> NameReading | None:
-    """The merchant name of one receipt image, judged against its truth file."""
+def read_name(path: Path, image: tuple[bytes, int, int], schema: str, field: str) -> NameReading | None:
+    """The name ``field`` of one page image, judged against its truth file."""
     truth_file = path.with_suffix(".json")
     if not truth_file.exists():
         return None
-    truth = json.loads(truth_file.read_text()).get(FIELD)
+    truth = json.loads(truth_file.read_text()).get(field)
     if not truth:
         return None
     lines = read_lines(*image)
-    page = map_page(lines, BUILTIN_SCHEMAS["receipt"], page_number=1, date_order="dmy")
-    found = page.fields.get(FIELD)
+    page = map_page(lines, BUILTIN_SCHEMAS[schema], page_number=1, date_order="dmy")
+    found = page.fields.get(field)
     value = found.value if found is not None else None
     try:
-        right = compare(FieldKind.TEXT, FIELD, truth, value).correct
+        right = compare(FieldKind.TEXT, field, truth, value).correct
     except TruthValueError:
         return None
     used = name_lines(lines, found.bbox) if found is not None and found.bbox is not None else []
@@ -140,7 +142,7 @@ def report(readings: list[NameReading]) -> list[str]:
     right = [r for r in readings if r.right and r.value is not None]
     wrong = [r for r in readings if not r.right and r.value is not None]
     missing = sum(r.value is None for r in readings)
-    out = [f"receipts {len(readings)}: name right {len(right)}, wrong {len(wrong)}, missing {missing}"]
+    out = [f"pages {len(readings)}: name right {len(right)}, wrong {len(wrong)}, missing {missing}"]
     for signal in ("mean", "weakest"):
         good = [v for r in right if (v := getattr(r, signal)) is not None]
         bad = [v for r in wrong if (v := getattr(r, signal)) is not None]
@@ -164,15 +166,17 @@ def report(readings: list[NameReading]) -> list[str]:
     return out
 
 
-async def _main(folder: Path, limit: int | None) -> None:
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+async def _main(folder: Path, limit: int | None, schema: str, field: str) -> None:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".pdf"})
     pages = await _prepare(files[:limit])
     readings = []
     for item in pages:
         # The page's finer gray OCR image where the preparer made one, as the engine reads it.
         image = getattr(item.page, "ocr_image", None) or item.page.image
         assert image is not None
-        reading = read_name(item.path, (image.jpeg, image.width, image.height))
+        if item.page.route == PageRoute.TEXT or item.page.page_number != 1:
+            continue
+        reading = read_name(item.path, (image.jpeg, image.width, image.height), schema, field)
         if reading is not None:
             readings.append(reading)
     for line in report(readings):
@@ -183,8 +187,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_FOLDER)
     parser.add_argument("--limit", type=int, default=None, help="first N files only")
+    parser.add_argument("--schema", default="receipt", choices=sorted(BUILTIN_SCHEMAS))
+    parser.add_argument("--field", default="merchant_name", help="a name field of the schema")
     args = parser.parse_args()
-    asyncio.run(_main(args.folder, args.limit))
+    asyncio.run(_main(args.folder, args.limit, args.schema, args.field))
 
 
 if __name__ == "__main__":

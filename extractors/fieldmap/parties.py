@@ -12,7 +12,8 @@ counts against it: standing on a line with the document's details (a label and i
 where the recipient's address block sits). What rules it out: a document title ("TAX
 INVOICE", "Kopie factuur", "Votre facture"), a label or a labelled value ("Cashier: ...",
 "Table 5"), a line of parts joined by middle dots or bullets (read part by part), an
-address line (street words, postcodes, a country), a phone, registration or
+address line (street words, postcodes, a country; a US town line "Denver, CO 80202" whose
+state code reads as "Co"), a phone, registration or
 tax-id line, a date, an amount, and the buyer's block (the lines under "Bill to" /
 "Rechnungsempfänger" / "Facturé à"). A registration number printed after the name
 ("(867388-U)") is dropped from it, and a bracketed one ends it. Neighbouring cells of a row
@@ -87,6 +88,9 @@ _CELL_GAP = 0.1
 # A middle dot or bullet separates the parts of a line and never stands inside a name: such a
 # line is read part by part (``_sender_segments``), never whole.
 _PART_MARK = re.compile(r"[·•]")
+# A state code and ZIP code closing a US town line ("Denver, CO 80202"): an address, whatever
+# legal form the state code reads as ("Co").
+_STATE_ZIP = re.compile(r",\s*[A-Z]{2}\s*\d{5}(?:-\d{4})?\b")
 
 
 def _score_cell(
@@ -95,7 +99,13 @@ def _score_cell(
     """Score of ``text`` (from ``cell``, on the ``rank``-th candidate row) as the seller's
     name, its legal form and the reasons; None when it cannot be a name at all."""
     name = strip_registration(repair_legal(text)[0])
-    if letters(name) < 3 or is_title_text(name) or is_title_text(text) or _PART_MARK.search(name):
+    if (
+        letters(name) < 3
+        or is_title_text(name)
+        or is_title_text(text)
+        or _PART_MARK.search(name)
+        or _STATE_ZIP.search(text)
+    ):
         return None
     if find_dates(text) and letters(name) < 8:
         return None

@@ -1,6 +1,7 @@
 """The seller's address: the lines under its name, after any registration lines, up to a
 phone, tax-id, title or label line, a buyer label ("Cliente", "Bill to": the buyer's block) or
-another organisation's name, joined with ", "; else the column right of the name, else
+another organisation's name, joined with ", "; else the column right of the name (from its
+street lines above the name's baseline), else
 the address parts printed with the name again (footer, sender line).
 
 Methods (``ExtractedField.method``) and their raw quality before OCR confidence:
@@ -85,6 +86,8 @@ def read_seller_address(rows: Sequence[Row], unit: float, seller: Finding) -> Fi
         if right:
             found = _walk_address(rows, unit, right[0], start, include_anchor=True)
             where = "right of the seller's name"
+            if found is not None:
+                found = _with_lines_above(rows, unit, right[0], start, found)
     if found is None:
         return _address_in_footer(rows, unit, seller)
     parts, cells, notes = found
@@ -215,6 +218,30 @@ def _repeats(text: str, before: Sequence[str]) -> bool:
     squeezed = compact(text)
     parts = [compact(p) for t in before for p in re.split(r",\s*", t)]
     return any(len(p) >= 6 and p in squeezed for p in parts)
+
+
+def _with_lines_above(
+    rows: Sequence[Row],
+    unit: float,
+    anchor: Cell,
+    start: int,
+    found: tuple[list[str], tuple[Cell, ...], list[str]],
+) -> tuple[list[str], tuple[Cell, ...], list[str]]:
+    """``found`` (the column right of the name) with the street lines of the same column just
+    above its first line: a block beside a tall name starts above the name's baseline."""
+    parts, cells, notes = found
+    previous = anchor
+    for row in reversed(rows[max(0, start - 3) : start]):
+        if previous.y0 - row.y1 > 1.8 * max(unit, row.height):
+            break
+        span, _ = in_column([c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0], anchor, unit)
+        text = " ".join(c.text for c in span)
+        if not span or not street_start(text) or is_label_text(text) or _stops_address(text):
+            break
+        parts = [respace(_repair_address_letters(repair_confusions(text))).strip(" ,;"), *parts]
+        cells = (*span, *cells)
+        previous = span[0]
+    return parts, cells, notes
 
 
 def _repair_address_letters(text: str) -> str:

@@ -126,3 +126,18 @@ def test_registered_office_in_the_footer_sentence_is_the_sellers_address() -> No
         ]
     )
     assert value(result, "vendor_address") == "160 Ashgrove Road, Leeds, LS1 4DY"
+
+
+def test_address_column_beside_a_tall_name_starts_above_its_baseline() -> None:
+    # a freelancer's name in large type at the left; the address block at the right starts a
+    # line higher than the name's baseline (OCR reads the name's line with the town beside it)
+    result = invoice(
+        [
+            line("8062 Commerce Drive, Suite 910", 0.076, x0=0.72, x1=0.92, height=0.019),
+            line("James Fairbanks" + " " * 21 + "Denver, CO 80202", 0.065, x0=0.11, x1=0.92, height=0.044),
+            line("hello@fairbanks.com", 0.104, x0=0.79, x1=0.92, height=0.017),
+            line("Invoice", 0.166, x0=0.11, x1=0.2, height=0.024),
+        ]
+    )
+    assert value(result, "vendor_name") == "James Fairbanks"
+    assert value(result, "vendor_address") == "8062 Commerce Drive, Suite 910, Denver, CO 80202"

@@ -61,22 +61,26 @@ def _ink(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return np.asarray(ink, dtype=np.uint8)
 
 
-def glyph_height_px(gray: npt.NDArray[np.uint8]) -> float | None:
-    """Median height in pixels of the character-like ink blobs of a gray page image, or None
-    when fewer than ``MIN_GLYPHS`` are found."""
-    if gray.ndim != 2 or min(gray.shape) < 2 * _MIN_GLYPH_PX:
-        return None
+Blobs = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32], npt.NDArray[np.int32]]
+
+
+def _blobs(gray: npt.NDArray[np.uint8]) -> Blobs:
+    """The ink mask, its connected blobs' label image and their stats (label 0: background)."""
     ink = _ink(gray)
-    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if count <= 1:
-        return None
+    _count, labels, stats, _centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return ink, np.asarray(labels, dtype=np.int32), np.asarray(stats, dtype=np.int32)
+
+
+def _median_glyph_height(stats: npt.NDArray[np.int32], page_height: int) -> float | None:
     boxes = stats[1:]  # label 0 is the background
+    if len(boxes) == 0:
+        return None
     widths = boxes[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     heights = boxes[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
     fill = boxes[:, cv2.CC_STAT_AREA] / (widths * heights)
     glyphs = (
         (heights >= _MIN_GLYPH_PX)
-        & (heights <= gray.shape[0] / 10)
+        & (heights <= page_height / 10)
         & (widths <= _MAX_ASPECT * heights)
         & (fill >= _MIN_FILL)
         & (fill <= _MAX_FILL)
@@ -86,6 +90,19 @@ def glyph_height_px(gray: npt.NDArray[np.uint8]) -> float | None:
     return float(np.median(heights[glyphs]))
 
 
+def _usable(gray: npt.NDArray[np.uint8]) -> bool:
+    return gray.ndim == 2 and min(gray.shape) >= 2 * _MIN_GLYPH_PX
+
+
+def glyph_height_px(gray: npt.NDArray[np.uint8]) -> float | None:
+    """Median height in pixels of the character-like ink blobs of a gray page image, or None
+    when fewer than ``MIN_GLYPHS`` are found."""
+    if not _usable(gray):
+        return None
+    _ink_mask, _labels, stats = _blobs(gray)
+    return _median_glyph_height(stats, gray.shape[0])
+
+
 def text_box(gray: npt.NDArray[np.uint8], text_height_px: float) -> PixelBox | None:
     """The rectangle of a gray page image that holds all its text (see the module's
     docstring), in pixels; None when no region of the page weighs as much as text.
@@ -93,28 +110,48 @@ def text_box(gray: npt.NDArray[np.uint8], text_height_px: float) -> PixelBox | N
     ``text_height_px`` is the page's character height (``glyph_height_px``): it sizes the
     reach that joins ink into regions, the weight a region needs and the margin.
     """
-    if gray.ndim != 2 or not text_height_px > 0:
+    if not (_usable(gray) and text_height_px > 0):
         return None
-    ink = _ink(gray)
-    count, blobs, stats, _centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return _text_box(_blobs(gray), text_height_px, gray.shape)
+
+
+def text_height_and_box(gray: npt.NDArray[np.uint8]) -> tuple[float | None, PixelBox | None]:
+    """``glyph_height_px`` and ``text_box`` from one thresholding and labelling of the page
+    (what the tile budget needs); no height, no box."""
+    if not _usable(gray):
+        return None, None
+    blobs = _blobs(gray)
+    height = _median_glyph_height(blobs[2], gray.shape[0])
+    if height is None:
+        return None, None
+    return height, _text_box(blobs, height, gray.shape)
+
+
+def _text_box(blobs: Blobs, text_height_px: float, shape: tuple[int, ...]) -> PixelBox | None:
+    ink, labels, stats = blobs
+    ink = ink.copy()
     thickness = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     line = (length >= _LINE_MIN_LENGTH * text_height_px) & (thickness <= _LINE_MAX_THICKNESS * text_height_px)
     line[0] = False  # label 0 is the background
-    ink[line[blobs]] = 0
+    for index in np.flatnonzero(line):  # a page has few lines: clear each in its own box
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        window = ink[y : y + h, x : x + w]
+        window[labels[y : y + h, x : x + w] == index] = 0
     reach = max(3, round(_REGION_REACH * text_height_px)) | 1
     grown = cv2.dilate(ink, np.ones((reach, reach), np.uint8))
-    regions, region_of, _stats, _centroids = cv2.connectedComponentsWithStats(grown, connectivity=8)
-    ys, xs = np.nonzero(ink)
-    if xs.size == 0:
+    regions, region_of = cv2.connectedComponents(grown, connectivity=8)
+    points = cv2.findNonZero(ink)
+    if points is None:
         return None
+    xs, ys = points.reshape(-1, 2).T
     owner = region_of[ys, xs]
     weight = np.bincount(owner, minlength=regions)
     text = weight[owner] >= _MIN_REGION_INK * text_height_px**2
     if not text.any():
         return None
     margin = math.ceil(_BOX_MARGIN * text_height_px)
-    height, width = gray.shape
+    height, width = shape[0], shape[1]
     return (
         max(0, int(xs[text].min()) - margin),
         max(0, int(ys[text].min()) - margin),

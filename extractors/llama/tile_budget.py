@@ -25,12 +25,11 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
 from core.settings import Settings
 from extractors.image_pages import encode_page_image
-from extractors.text_height import PixelBox, glyph_height_px, text_box
+from extractors.text_height import PixelBox, glyph_height_px, text_height_and_box
 from extractors.tokens import budget_tile_grid
 from models.page import PageImage, TileGrid
 
@@ -49,7 +48,7 @@ def budget_image(image: PageImage, settings: Settings, *, crop: bool = True) -> 
     except (OSError, ValueError, Image.DecompressionBombError):
         return image
     gray = np.asarray(picture.convert("L"), dtype=np.uint8)
-    text_height = glyph_height_px(gray)
+    text_height, box = text_height_and_box(gray) if crop else (glyph_height_px(gray), None)
     pages = settings.pages
     grid, width, height = budget_tile_grid(
         image.width,
@@ -59,10 +58,8 @@ def budget_image(image: PageImage, settings: Settings, *, crop: bool = True) -> 
         tile_size=pages.tile_size,
         max_tiles=pages.max_tiles,
     )
-    box: PixelBox | None = None
-    if crop and text_height is not None:
-        whole = (grid, width, height)
-        box, grid, width, height = _cut_when_cheaper(gray, text_height, floor, settings, whole)
+    if box is not None and text_height is not None:
+        box, grid, width, height = _cut_when_cheaper(box, text_height, floor, settings, (grid, width, height))
     if box is None and (grid.tiles >= image.grid.tiles or (width, height) == (image.width, image.height)):
         return image
     if box is not None and box != (0, 0, image.width, image.height):
@@ -72,7 +69,7 @@ def budget_image(image: PageImage, settings: Settings, *, crop: bool = True) -> 
 
 
 def _cut_when_cheaper(
-    gray: npt.NDArray[np.uint8],
+    box: PixelBox,
     text_height: float,
     floor: float,
     settings: Settings,
@@ -80,9 +77,6 @@ def _cut_when_cheaper(
 ) -> tuple[PixelBox | None, TileGrid, int, int]:
     """The text box and its budget grid when the box takes fewer tiles than the whole page;
     else no box and the whole page's grid."""
-    box = text_box(gray, text_height)
-    if box is None:
-        return None, *whole
     left, top, right, bottom = box
     cut = budget_tile_grid(
         right - left,

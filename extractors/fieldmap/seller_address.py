@@ -255,10 +255,14 @@ def _line_cells(
     row: Row, anchor: Cell, unit: float, modes: frozenset[str], *, columns: bool
 ) -> tuple[tuple[Cell, ...], frozenset[str]]:
     """The cells of ``row`` that may continue the address under ``anchor`` and how they align
-    with it: those in its column (``in_column``), or with ``columns`` every cell within the
-    name's span (a footer's columns are cut apart later)."""
+    with it: those in its column (``in_column``; aligned the way the lines above are, unless
+    nothing else shares the line: a receipt's centred lines are not all centred alike), or
+    with ``columns`` every cell within the name's span (a footer's columns are cut apart
+    later)."""
     span = tuple(c for c in row.cells if c.overlaps_x(anchor, slack=0.1) > 0)
-    return (span, modes) if columns else in_column(span, anchor, unit, modes)
+    if columns:
+        return span, modes
+    return in_column(span, anchor, unit, _MODES if len(span) == len(row.cells) else modes)
 
 
 def _stops_address(text: str) -> bool:

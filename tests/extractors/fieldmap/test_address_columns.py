@@ -141,3 +141,20 @@ def test_address_column_beside_a_tall_name_starts_above_its_baseline() -> None:
     )
     assert value(result, "vendor_name") == "James Fairbanks"
     assert value(result, "vendor_address") == "8062 Commerce Drive, Suite 910, Denver, CO 80202"
+
+
+def test_receipt_address_lines_centred_unevenly_stay_one_block() -> None:
+    # a receipt's header: the name centred, its address lines each alone on its line but
+    # not centred alike (the second line sits at the first one's left edge)
+    result = invoice(
+        [
+            line("MOONLIGHT CAKE HOUSE SDN BHD 862725-U", 0.177, x0=0.33, x1=0.6, height=0.017),
+            line("(GST Reg No: 001559298048)", 0.19, x0=0.37, x1=0.56),
+            line("No.1, Jalan Permas 10/5, Bandar Baru Permas Jaya", 0.205, x0=0.29, x1=0.64),
+            line("81750 Johor Bahru, Johor.", 0.222, x0=0.31, x1=0.49),
+            line("www.moonlightcake.com", 0.238, x0=0.39, x1=0.55),
+        ]
+    )
+    assert value(result, "vendor_address") == (
+        "No.1, Jalan Permas 10/5, Bandar Baru Permas Jaya, 81750 Johor Bahru, Johor."
+    )

@@ -16,6 +16,7 @@ from core.settings import Settings
 from extractors.llama.tile_budget import budget_image
 from extractors.prepare import PagePreparer
 from models.document import FileKind
+from models.page import PageImage
 from tests.fakes.vllm_server import FakeVllmServer
 
 
@@ -28,9 +29,15 @@ async def describe_scan(
     async with PagePreparer(settings) as preparer:
         async for page in preparer.prepare(path, kind, render=settings.pages.render_images):
             if page.image is not None and page.page_number <= len(texts):
-                fake.describe_image(page.image.jpeg, texts[page.page_number - 1])
-                sent = budget_image(page.image, settings)
-                if sent is not page.image:
-                    fake.describe_image(sent.jpeg, texts[page.page_number - 1])
+                describe_page_image(fake, settings, page.image, texts[page.page_number - 1])
                 told += 1
     return told
+
+
+def describe_page_image(fake: FakeVllmServer, settings: Settings, image: PageImage, text: str) -> None:
+    """Tell ``fake`` that ``image`` shows ``text``: the image as prepared, and as the llama
+    engine under ``settings`` sends it (cut and shrunk by its tile budget)."""
+    fake.describe_image(image.jpeg, text)
+    sent = budget_image(image, settings)
+    if sent is not image:
+        fake.describe_image(sent.jpeg, text)

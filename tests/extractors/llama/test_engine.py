@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from extractors.engines.spend import SpendCeiling, spend_ceiling
+from extractors.llama.tile_budget import budget_image
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
+from tests.fakes.scans import describe_page_image
 from tests.fakes.vllm_server import FakeVllmServer
 from tests.support.truth import InvoiceTruth
 
@@ -64,14 +66,17 @@ def test_an_image_group_is_one_request_and_values_keep_their_page(
         image_page(5, scan_lines(truth)),
         image_page(6, ["Thank you for your business"]),
     ]
-    fake.describe_image(pages[1].image.jpeg, "\n".join(scan_lines(truth)))  # type: ignore
-    result = extract(llm_settings(tmp_path, fake.base_url), pages)
+    settings = llm_settings(tmp_path, fake.base_url)
+    assert pages[1].image is not None
+    describe_page_image(fake, settings, pages[1].image, "\n".join(scan_lines(truth)))
+    result = extract(settings, pages)
     assert result.failure is None and result.page_numbers == [4, 5, 6]
     assert result.fields["invoice_number"].value == truth.invoice_number
     assert result.fields["invoice_number"].page == 5
     assert "ungrounded" not in result.fields["invoice_number"].flags  # no text layer to check
     (call,) = result.calls
-    expected_image_tokens = sum(p.image.estimated_tokens for p in pages)  # type: ignore
+    # The images as sent: each cut and shrunk by the tile budget.
+    expected_image_tokens = sum(budget_image(p.image, settings).estimated_tokens for p in pages)  # type: ignore[arg-type]
     assert call.image_tokens == expected_image_tokens == call.estimated_image_tokens
     assert call.page_numbers == [4, 5, 6]
     parts = fake.requests[0]["messages"][1]["content"]

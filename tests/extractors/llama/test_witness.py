@@ -14,6 +14,7 @@ from models.extraction import ExtractedField
 from models.page import PreparedPage, TextLine
 from models.schemas import FieldKind, get_schema
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
+from tests.fakes.scans import describe_page_image
 from tests.fakes.vllm_server import FakeVllmServer
 from tests.support.truth import InvoiceTruth
 
@@ -68,8 +69,9 @@ def test_a_scan_is_witnessed_by_ocr_only_for_its_essential_values(
     truth, _ = invoice
     page = image_page(1, scan_lines(truth))
     assert page.image is not None
-    fake.describe_image(page.image.jpeg, "\n".join(scan_lines(truth)))
-    result = extract(llm_settings(tmp_path, fake.base_url), [page])
+    settings = llm_settings(tmp_path, fake.base_url)
+    describe_page_image(fake, settings, page.image, "\n".join(scan_lines(truth)))
+    result = extract(settings, [page])
     for name in ("invoice_number", "invoice_date", "total_amount"):
         found = result.fields[name]
         assert "witness:agrees" in found.evidence, (name, found.evidence)
@@ -85,8 +87,8 @@ def test_a_failed_ocr_leaves_no_verdict_and_says_why(
     truth, _ = invoice
     page = image_page(1, scan_lines(truth))
     assert page.image is not None
-    fake.describe_image(page.image.jpeg, "\n".join(scan_lines(truth)))
     settings = llm_settings(tmp_path, fake.base_url)
+    describe_page_image(fake, settings, page.image, "\n".join(scan_lines(truth)))
 
     def broken_ocr(jpeg: bytes, width: int, height: int) -> list[TextLine]:
         raise RuntimeError("onnxruntime went away")
@@ -113,9 +115,9 @@ def test_witness_modes_that_leave_scans_unwitnessed(
     truth, _ = invoice
     scan = image_page(2, scan_lines(truth))
     assert scan.image is not None
-    fake.describe_image(scan.image.jpeg, "\n".join(scan_lines(truth)))
-    fake.faults.wrong = {truth.invoice_number: ["total_amount"]}
     settings = llm_settings(tmp_path, fake.base_url, llm={"witness": mode})
+    describe_page_image(fake, settings, scan.image, "\n".join(scan_lines(truth)))
+    fake.faults.wrong = {truth.invoice_number: ["total_amount"]}
     on_scan = extract(settings, [scan])
     assert all(not f.evidence and not f.flags for f in on_scan.fields.values())
     text_page = PreparedPage(

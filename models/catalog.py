@@ -40,6 +40,14 @@ class ModelEntry(BaseModel):
     known: bool = Field(True, description="False for a name the catalog does not list.")
 
 
+def catalog_names(name: str) -> tuple[str, ...]:
+    """The names ``name`` is listed under, most specific first: itself, then the model it
+    runs before any ``+`` (``rapidocr-ppocrv4+fieldmap-3`` is the OCR models
+    ``rapidocr-ppocrv4`` with Folio's own rules, whose version changes no licence or price)."""
+    base = name.split("+", 1)[0]
+    return (name, base) if base and base != name else (name,)
+
+
 class ModelCatalog(BaseModel):
     """Every model and licence the catalog lists, with its version."""
 
@@ -51,8 +59,11 @@ class ModelCatalog(BaseModel):
 
     def lookup(self, name: str | None) -> ModelEntry:
         """The entry for ``name``; an ``unknown``-licence entry for a name not listed."""
-        if name is not None and name in self.models:
-            return self.models[name]
+        for key in catalog_names(name) if name is not None else ():
+            if key in self.models:
+                entry = self.models[key]
+                # Listed under the model it runs: the entry keeps the name asked for.
+                return entry if key == name else entry.model_copy(update={"name": name})
         return ModelEntry(
             name=name or "(none)",
             display_name="model not in the catalog",

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import ConfigurationError
-from models.catalog import read_data_toml
+from models.catalog import catalog_names, read_data_toml
 from models.usage import EngineCall
 
 MONEY_QUANTUM = Decimal("0.00000001")  # 1e-8 $: the ledger's precision (Numeric(18, 8))
@@ -139,8 +139,12 @@ class PriceList(BaseModel):
     prices: dict[str, ModelPrice]
 
     def price_for(self, model: str | None) -> ModelPrice | None:
-        """The price of ``model``, or None when the list does not price it."""
-        return self.prices.get(model) if model is not None else None
+        """The price of ``model`` (or of the model it runs: :func:`catalog_names`), or None
+        when the list does not price it."""
+        for key in catalog_names(model) if model is not None else ():
+            if key in self.prices:
+                return self.prices[key]
+        return None
 
     @property
     def unpriced_version(self) -> str:

@@ -24,7 +24,7 @@ from models.tiers import LicenceTier, load_tiers
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
-LOCAL = "rapidocr-ppocrv4+fieldmap-2"
+LOCAL = "rapidocr-ppocrv4+fieldmap-3"
 CATALOG = load_catalog()
 TIERS = load_tiers()
 TERMS = tomllib.loads(resources.files("models").joinpath("data", "catalog.toml").read_text())["licences"][

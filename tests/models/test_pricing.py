@@ -20,7 +20,7 @@ from models.pricing import billable_tokens, load_price_list, price_call, price_c
 from models.usage import EngineCall
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
-LOCAL = "rapidocr-ppocrv4+fieldmap-2"
+LOCAL = "rapidocr-ppocrv4+fieldmap-3"
 
 
 def raw_prices() -> dict:
@@ -160,3 +160,21 @@ def test_a_prices_file_replaces_the_packaged_list(tmp_path: Path):
     (tmp_path / "bad.toml").write_text("version = \n")
     with pytest.raises(ConfigurationError):
         load_price_list(tmp_path / "bad.toml")
+
+
+def test_the_local_engine_as_it_names_itself_is_listed_and_free() -> None:
+    # Its name carries the mapper's version, which moves with every rule change: the catalog
+    # and the price list find it under the OCR models it runs, never as an unknown model.
+    from extractors.engines.local import LocalEngine
+    from models.catalog import load_catalog
+
+    name = LocalEngine.model
+    assert name is not None and "+" in name
+    entry = load_catalog().lookup(name)
+    assert entry.known and entry.engine == "local" and entry.licence == "apache-2.0"
+    prices = load_price_list()
+    assert prices.price_for(name) is not None
+    call = price_call(EngineCall(engine="local", model=name, page_numbers=[1], latency_ms=5.0), prices)
+    assert call.cost_usd == 0 and call.price_version == prices.version  # priced, not "+unpriced"
+    assert load_catalog().lookup("rapidocr-ppocrv5+fieldmap-3").known is False  # other weights
+    assert load_price_list().price_for("something+fieldmap-3") is None

@@ -48,7 +48,7 @@ def test_allowed_models_are_names_or_globs():
     tiers = load_tiers()
     free = tiers.get("free")
     assert free.allows_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
-    assert free.allows_model("rapidocr-ppocrv4+fieldmap-2")
+    assert free.allows_model("rapidocr-ppocrv4+fieldmap-3")
     assert not free.allows_model("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
     assert tiers.get("enterprise").allows_model("anything/at-all")
 

@@ -26,7 +26,7 @@ from storage.tables import Document, UsageLedgerEntry
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8"
-LOCAL = "rapidocr-ppocrv4+fieldmap-2"
+LOCAL = "rapidocr-ppocrv4+fieldmap-3"
 
 
 @pytest.fixture

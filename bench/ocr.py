@@ -8,10 +8,9 @@ configuration's OCR, so the timings are OCR alone:
 - wall and CPU seconds per page (median and p90); CPU is the whole process's, so it counts
   every onnxruntime thread; the 1-minute load average before and after (timings taken while
   other work runs are slower: compare CPU seconds then);
-- ``prepare``: the median time a render worker spent preparing a page, and ``ocr copy``:
-  the median time to make a page's finer gray OCR image (``extractors.ocr_prep``) where its
-  scan is much finer than the model image. Until the preparer makes that copy itself, this
-  bench makes it from the file the way the preparer will (Pillow, libjpeg's reduced decode).
+- ``prepare``: the median time a render worker spent preparing a page (its finer gray OCR
+  image included, ``extractors.ocr_prep``, made where its scan is much finer than the model
+  image), and on how many pages the preparer made that OCR image.
 
 Accuracy is measured on the OCR text itself, independent of the field mapper. Text is
 compared upper-cased, with runs of spaces as one:
@@ -25,9 +24,10 @@ compared upper-cased, with runs of spaces as one:
 - ``name_sim``: the character similarity (``difflib`` ratio) of the best line to the name.
 
 Configurations (``--config``, repeatable; default ``default``): see ``CONFIGS``. ``rapidocr``
-is the pipeline's OCR today, ``extractors.ocr.ocr_lines``: RapidOCR's own pipeline with its
-default settings on the model-sized page image. The others are ``extractors.ocr_page``'s
-reader with the options named.
+is the pipeline's OCR before the page reader, kept here for reference: RapidOCR's own pipeline
+with its default settings on the model-sized page image, its segments joined into lines as
+the reader joins them. The others are ``extractors.ocr_page``'s reader (the pipeline's OCR)
+with the options named.
 """
 
 from __future__ import annotations
@@ -43,13 +43,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image, ImageOps
+from typing import Any
 
 from core.settings import Settings
-from extractors.ocr import ocr_lines
-from extractors.ocr_page import OcrOptions, read_lines
-from extractors.ocr_prep import encode_ocr_image, ocr_image_size
+from extractors.ocr import ocr_threads
+from extractors.ocr_page import OcrOptions, lines_from_segments, read_lines
 from extractors.ocr_spaces import SpaceRule
 from extractors.prepare import PagePreparer
 from extractors.sniff import sniff_kind
@@ -86,9 +84,22 @@ CONFIGS: dict[str, Config] = {
 }
 
 
+@functools.cache
+def _rapidocr() -> Any:
+    from rapidocr_onnxruntime import RapidOCR  # the reference only: imported when asked for
+
+    return RapidOCR(intra_op_num_threads=ocr_threads(), inter_op_num_threads=1)
+
+
+def _rapidocr_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+    """RapidOCR's own pipeline with its default settings (the reference configuration)."""
+    raw, _ = _rapidocr()(jpeg)
+    return lines_from_segments(list(raw or []), width, height)
+
+
 def _ocr_function(config: Config) -> OcrFunction:
     if config.options is None:
-        return ocr_lines
+        return _rapidocr_lines
     return functools.partial(read_lines, options=config.options)
 
 
@@ -132,24 +143,6 @@ def score(truth: dict[str, str], lines: list[str]) -> dict[str, float]:
 class _Page:
     path: Path
     page: PreparedPage
-    ocr_copy: tuple[bytes, int, int] | None  # the finer gray OCR image, where there is one
-    copy_ms: float
-
-
-def _ocr_copy(path: Path, page: PreparedPage) -> tuple[bytes, int, int] | None:
-    """The OCR image the preparer makes for a page of an image file (see ``ocr_prep``)."""
-    assert page.image is not None
-    with Image.open(path) as image:
-        swap = int(image.getexif().get(0x0112, 1)) in {5, 6, 7, 8}
-        natural_w, natural_h = (image.height, image.width) if swap else image.size
-        jpeg = image.format == "JPEG"
-        size = ocr_image_size(natural_w, natural_h, page.image.width, page.image.height, halvings=jpeg)
-        if size is None:
-            return None
-        if jpeg:
-            image.draft("L", (size[1], size[0]) if swap else size)
-        gray = (ImageOps.exif_transpose(image) or image).convert("L")
-        return encode_ocr_image(gray, gray.size if jpeg else size, 85)
 
 
 async def _prepare(files: list[Path]) -> list[_Page]:
@@ -159,11 +152,8 @@ async def _prepare(files: list[Path]) -> list[_Page]:
         for path in files:
             kind = sniff_kind(path.read_bytes()[:8192], name=path.name)
             async for page in preparer.prepare(path, kind, render="when_needed"):
-                if page.failed or page.image is None:
-                    continue
-                started = time.process_time()
-                copy = _ocr_copy(path, page) if path.suffix.lower() != ".pdf" else None
-                pages.append(_Page(path, page, copy, (time.process_time() - started) * 1000.0))
+                if not page.failed and page.image is not None:
+                    pages.append(_Page(path, page))
     return pages
 
 
@@ -179,10 +169,9 @@ def _measure(name: str, config: Config, pages: list[_Page]) -> str:
     read = _ocr_function(config)
 
     def image_of(item: _Page) -> tuple[bytes, int, int]:
-        if config.ocr_image and item.ocr_copy is not None:
-            return item.ocr_copy
-        assert item.page.image is not None
-        return item.page.image.jpeg, item.page.image.width, item.page.image.height
+        image = (config.ocr_image and item.page.ocr_image) or item.page.image
+        assert image is not None
+        return image.jpeg, image.width, image.height
 
     read(*image_of(pages[0]))  # loads the models: not timed
     load_before = _load()
@@ -199,12 +188,11 @@ def _measure(name: str, config: Config, pages: list[_Page]) -> str:
         f"{key} {statistics.fmean(s[key] for s in scores):.3f}" for key in (scores[0] if scores else {})
     )
     prepare = statistics.median(item.page.prepare_ms for item in pages)
-    copies = [item.copy_ms for item in pages if item.ocr_copy is not None]
-    copy = f"{statistics.median(copies):.0f} ms on {len(copies)} pages" if copies else "none"
+    copies = sum(item.page.ocr_image is not None for item in pages)
     return (
         f"ocr[{name}]: {len(pages)} pages, median {statistics.median(walls):.2f} s wall "
         f"({statistics.median(cpus):.2f} s CPU), p90 {_p90(walls):.2f} s wall ({_p90(cpus):.2f} s CPU); "
-        f"{accuracy}; prepare median {prepare:.0f} ms, ocr copy {copy}; "
+        f"{accuracy}; prepare median {prepare:.0f} ms, ocr image on {copies} pages; "
         f"load {load_before:.1f} -> {_load():.1f}"
     )
 

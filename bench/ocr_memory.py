@@ -1,13 +1,15 @@
-"""What one OCR of a page adds to the process's memory, per pixel of RapidOCR's detector input.
+"""What one OCR of a page adds to the process's memory, against what the engine reserves for it.
 
-Run: ``.venv/bin/python -m bench.ocr_memory [--sizes 1344x1344 672x1344 ...]``. For each page
-size, a fresh process loads the recogniser, reads one small text page (the one-time set-up), then
-reads a generated page of that size (a scanned-looking text page, as a JPEG) twice with
-``extractors.ocr.ocr_lines``; the peak RSS above the RSS before (``VmHWM`` after resetting it
-through ``/proc/self/clear_refs``) is that page's working memory. Prints it, the detector's
-input size (``extractors.ocr.detector_pixels``), the bytes per detector pixel and what
-``extractors.ocr.ocr_memory_cost`` reserves for that page; the last line says whether the
-reservation covered every page measured.
+Run: ``.venv/bin/python -m bench.ocr_memory [--sizes 1344x1344 2480x3508 ...]``. For each page
+size, a fresh process loads the reader's models, reads one small text page (the one-time
+set-up), then reads a generated page of that size (a scanned-looking text page, as a JPEG) twice
+with the pipeline's OCR, ``extractors.ocr_page.read_lines``; the peak RSS above the RSS before
+(``VmHWM`` after resetting it through ``/proc/self/clear_refs``) is that page's working memory.
+Prints it, the detector's input size (``extractors.ocr.detector_pixels``), the decoded image's
+size and what ``extractors.ocr.ocr_memory_cost`` reserves for that page; the last line says
+whether the reservation covered every page measured. The sizes are model images (at most 16
+tiles of 336 pixels) and the finer OCR images the preparer makes (``extractors.ocr_prep``: a
+600-dpi receipt scan at half size, A4 and letter at 300 dpi).
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-DEFAULT_SIZES = ("1344x1344", "1008x1344", "672x1344", "448x1344", "1344x672", "2016x2016", "336x336")
+DEFAULT_SIZES = (
+    "1344x1344",
+    "1008x1344",
+    "672x1344",
+    "448x1344",
+    "1344x672",
+    "336x336",
+    "2480x3508",
+    "2550x3300",
+    "2000x2500",
+)
 
 
 def _status_kib(field: str) -> int:
@@ -45,18 +57,25 @@ def _page(width: int, height: int) -> bytes:
 
 def _child(width: int, height: int) -> None:
     from extractors.heap import trim_heap
-    from extractors.ocr import detector_pixels, ocr_lines
+    from extractors.ocr import decoded_size, detector_pixels
+    from extractors.ocr_page import OcrOptions, read_lines
 
-    ocr_lines(_page(336, 336), 336, 336)  # all three models run once: their set-up is not counted
+    # The models run once, the classifier too ("always"): their set-up is not counted.
+    read_lines(_page(336, 336), 336, 336, OcrOptions(angle="always"))
     page = _page(width, height)
     growth = 0
     for _ in range(2):
         trim_heap()
         before = _status_kib("VmRSS")
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-        ocr_lines(page, width, height)
+        read_lines(page, width, height)
         growth = max(growth, _status_kib("VmHWM") - before)
-    print(json.dumps({"growth_kib": growth, "pixels": detector_pixels(width, height)}))
+    decoded_w, decoded_h = decoded_size(width, height)
+    print(
+        json.dumps(
+            {"growth_kib": growth, "pixels": detector_pixels(width, height), "image": decoded_w * decoded_h}
+        )
+    )
 
 
 def main() -> None:
@@ -85,8 +104,8 @@ def main() -> None:
         short += growth > reserved
         print(
             f"ocr_memory: page {size}: detector input {measured['pixels'] / 1e6:.2f} MP, "
-            f"peak growth {growth / 2**20:.0f} MiB, {growth / measured['pixels']:.0f} bytes per "
-            f"detector pixel; reserved {reserved / 2**20:.0f} MiB"
+            f"image {measured['image'] / 1e6:.2f} MP, peak growth {growth / 2**20:.0f} MiB; "
+            f"reserved {reserved / 2**20:.0f} MiB"
         )
     print(f"ocr_memory: pages whose growth exceeded the reservation: {short} of {len(args.sizes)}")
 

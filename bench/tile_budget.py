@@ -14,7 +14,7 @@ at most 16 tiles), called the old image below.
 
 1. The curve. On each old image the characters' median height ``h0`` is measured
    (``extractors.text_height``, the measure the engine uses), the image is read by the
-   project's OCR (``extractors.ocr.ocr_lines``), then shrunk so its characters are ``t``
+   project's OCR (``extractors.ocr_page.read_lines``), then shrunk so its characters are ``t``
    pixels high for each ``t`` of ``--heights`` below ``h0`` and read again. Per ``t``: the
    character similarity (``difflib`` ratio, whitespace runs as one space) of the shrunk
    page's OCR text to the old image's, and the share of the truth file's values (names,

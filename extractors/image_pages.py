@@ -15,10 +15,11 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import CorruptDocumentError, DecompressionBombError, UnsupportedTypeError
+from extractors.ocr_prep import encode_ocr_image, ocr_image_size
 from extractors.page_jobs import InspectResult, RenderMode, RenderSpec, Reserve, no_reserve
 from extractors.tokens import fit_tile_grid, image_tokens
 from models.document import FileKind
-from models.page import PageImage, PageRoute, PreparedPage, TextQuality, TileGrid
+from models.page import OcrImage, PageImage, PageRoute, PreparedPage, TextQuality, TileGrid
 
 # Decode each file only as the format its bytes were sniffed as, so a polyglot file is
 # never read as something else by Pillow's own format detection.
@@ -309,6 +310,69 @@ def _decode_target(image: Image.Image, spec: RenderSpec) -> tuple[int, int]:
     return (height, width) if swap else (width, height)
 
 
+def _gray_reduced(image: Image.Image, target: tuple[int, int], reserve: Reserve) -> Image.Image:
+    """``image`` (loaded) in gray, box-reduced by an integer factor to no less than
+    ``target``; converted band by band, so no full-size converted copy is ever made."""
+    width, height = image.size
+    if image.mode == "L" and width <= target[0] and height <= target[1]:
+        return image
+    factor = max(1, min(width // target[0], height // target[1]))
+    reduced = Image.new("L", (-(-width // factor), -(-height // factor)))
+    # The band in conversion, the reduced gray copy and its resize to ``target``.
+    reserve(min(_BAND_BYTES, width * height * 24) + reduced.width * reduced.height + target[0] * target[1])
+    value_range = None
+    if image.mode in ("I", "F"):
+        low, high = image.getextrema()
+        value_range = (float(low), float(high))  # type: ignore[arg-type]
+    rows = max(factor, _BAND_PIXELS // width // factor * factor)
+    for top in range(0, height, rows):
+        band = to_rgb_or_gray(image.crop((0, top, width, min(height, top + rows))), value_range)
+        band = band if band.mode == "L" else band.convert("L")
+        reduced.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+    return reduced
+
+
+def _ocr_image(
+    path: Path,
+    image: Image.Image,
+    page: PreparedPage,
+    orientation: int,
+    spec: RenderSpec,
+    reserve: Reserve,
+) -> OcrImage | None:
+    """The page's gray OCR image (``extractors.ocr_prep``), or None when its model image is
+    about as fine. A JPEG is decoded again, at the libjpeg scale nearest its natural size
+    within the cap; any other image is taken from ``image``, the frame already decoded."""
+    assert page.image is not None
+    jpeg = image.format == "JPEG"
+    size = ocr_image_size(
+        page.width_pt,
+        page.height_pt,
+        page.image.width,
+        page.image.height,
+        spec.max_page_pixels,
+        halvings=jpeg,
+    )
+    if size is None:
+        return None
+    swap = orientation in _SWAPS_SIDES
+    unturned = (size[1], size[0]) if swap else size
+    if jpeg:
+        with Image.open(path, formats=["JPEG"]) as again:
+            again.draft("L", unturned)
+            # The decoded page, and its gray copy should the draft keep colour (CMYK).
+            reserve((bytes_per_pixel(again.mode) + 1) * again.width * again.height)
+            again.load()
+            gray = again.convert("L")
+        size = (gray.height, gray.width) if swap else gray.size  # libjpeg may round up a pixel
+    else:
+        gray = _gray_reduced(image, unturned, reserve)
+    if orientation in _TRANSPOSE:
+        gray = gray.transpose(_TRANSPOSE[orientation])
+    data, width, height = encode_ocr_image(gray, size, spec.jpeg_quality)
+    return OcrImage(jpeg=data, width=width, height=height)
+
+
 def prepare_image_page(
     path: Path,
     kind: FileKind,
@@ -360,4 +424,9 @@ def prepare_image_page(
         if converted.size != (width, height):
             converted = converted.resize((width, height), Image.Resampling.LANCZOS)
         page.image = encode_page_image(converted, grid, spec.jpeg_quality)
+        del converted
+        try:
+            page.ocr_image = _ocr_image(path, image, page, orientation, spec, reserve)
+        except _DECODE_ERRORS as exc:
+            raise CorruptDocumentError(f"the image is truncated or damaged ({exc})") from None
         return page

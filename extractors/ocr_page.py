@@ -5,13 +5,14 @@ each box from the full image (:mod:`extractors.ocr_read`), recognise, put back t
 recogniser drops (:mod:`extractors.ocr_spaces`), and join segments into lines with
 ``extractors.ocr``'s layout rules (runs of two or more spaces between segments).
 
-``read_lines`` is meant to replace ``extractors.ocr.ocr_lines`` (RapidOCR's own pipeline on
-the model-sized page image); the pipeline does not call it yet. ``bench/ocr.py`` compares the
-two, and every default of :class:`OcrOptions` was chosen there.
+``read_lines`` is the pipeline's OCR (the local engine's, and so the witness's): it reads a
+page's finer gray OCR image where the preparer made one. ``bench/ocr.py`` compares it with
+RapidOCR's own pipeline, and every default of :class:`OcrOptions` was chosen there.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import cv2
@@ -19,7 +20,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import BadInputError
-from extractors.ocr import _group, _join, _segments, ocr_threads
+from extractors.heap import trim_heap
+from extractors.ocr import DET_PIXELS, _group, _join, _segments, ocr_threads
 from extractors.ocr_prep import OCR_MAX_PIXELS
 from extractors.ocr_read import (
     Image,
@@ -46,7 +48,7 @@ class OcrOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     det_pixels: int = Field(
-        1_400_000,
+        DET_PIXELS,
         ge=100_000,
         le=16_000_000,
         description="Most pixels of the copy the text detector sees; larger pages are scaled "
@@ -98,15 +100,15 @@ _ASCII_FORMS = str.maketrans(
 def _decode(jpeg: bytes, pixels: int, options: OcrOptions) -> Any:
     """The image as 8-bit gray; one of more than ``options.max_pixels`` (``pixels``, as the
     caller states it) is decoded at 1/2, 1/4 or 1/8 scale instead."""
-    flag = cv2.IMREAD_GRAYSCALE
+    flag, decoded = cv2.IMREAD_GRAYSCALE, pixels
     for reduced, factor in (
         (cv2.IMREAD_REDUCED_GRAYSCALE_2, 4),
         (cv2.IMREAD_REDUCED_GRAYSCALE_4, 16),
         (cv2.IMREAD_REDUCED_GRAYSCALE_8, 64),
     ):
-        if pixels <= options.max_pixels:
+        if decoded <= options.max_pixels:
             break
-        flag, pixels = reduced, pixels // factor
+        flag, decoded = reduced, pixels // factor
     image = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), flag) if jpeg else None
     if image is None:
         raise BadInputError("OCR could not read the image: not a decodable image", code="ocr_unreadable")
@@ -191,7 +193,33 @@ def read_lines(jpeg: bytes, width: int, height: int, options: OcrOptions = DEFAU
     image's pixel size as the caller knows it (it bounds the decode); boxes are fractions of
     the image, so they hold at whatever scale it was decoded. Raises ``BadInputError`` when
     the bytes are not an image."""
-    image = _decode(jpeg, width * height, options)
-    page_height, page_width = image.shape[:2]
-    raw, turned = read_page(image, options, threads=options.threads or ocr_threads())
-    return lines_from_segments(raw, page_width, page_height, upside_down=turned)
+    try:
+        image = _decode(jpeg, width * height, options)
+        page_height, page_width = image.shape[:2]
+        raw, turned = read_page(image, options, threads=options.threads or ocr_threads())
+    finally:
+        # The decoded page, its copies and crops are freed by now, but in the arena of
+        # whichever thread of the event loop's pool ran this OCR: given back, or the process
+        # would hold the largest page's worth per thread.
+        trim_heap()
+    lines = lines_from_segments(raw, page_width, page_height, upside_down=turned)
+    return [line.model_copy(update={"text": repair_numbers(line.text)}) for line in lines]
+
+
+# A run of digits and the letters the recogniser reads for digits (O for 0, I and l for 1),
+# standing apart from any word: ``4380O``, ``2O18``, ``1O.00``.
+_NUMBER_LIKE = re.compile(r"(?<![^\W\d_])[0-9OoIl]{2,}(?![^\W\d_])")
+_DIGIT_FOR = str.maketrans("OoIl", "0011")
+
+
+def repair_numbers(text: str) -> str:
+    """``text`` with the letters read inside a number turned into the digits they stand for:
+    where a run of digits and ``O o I l`` stands apart from any word and holds at least as
+    many digits as such letters (``43800`` for ``438OO``; ``IOI`` and ``Il`` are left as read)."""
+
+    def repaired(found: re.Match[str]) -> str:
+        run = found.group(0)
+        digits = sum(c.isdigit() for c in run)
+        return run.translate(_DIGIT_FOR) if digits and digits * 2 >= len(run) else run
+
+    return _NUMBER_LIKE.sub(repaired, text)

@@ -13,10 +13,11 @@ from PIL import Image
 
 from core.errors import CorruptDocumentError, EncryptedDocumentError
 from extractors.image_pages import encode_page_image
+from extractors.ocr_prep import OCR_DPI, encode_ocr_image, ocr_image_size
 from extractors.page_jobs import InspectResult, RenderMode, RenderSpec
 from extractors.textlayer import read_text_layer
 from extractors.tokens import estimate_text_tokens, fit_tile_grid
-from models.page import PageImage, PageRoute, PreparedPage
+from models.page import OcrImage, PageImage, PageRoute, PreparedPage
 
 
 def _first_line(exc: BaseException) -> str:
@@ -140,6 +141,31 @@ def render_pdf_page(
     return encode_page_image(image, grid, spec.jpeg_quality)
 
 
+def render_ocr_image(
+    page: pymupdf.Page, image: PageImage, spec: RenderSpec, display_list: pymupdf.DisplayList | None = None
+) -> OcrImage | None:
+    """The page rendered in gray at ``OCR_DPI`` (``extractors.ocr_prep``) for OCR, or None
+    when its model ``image`` is about as fine."""
+    rect = page.rect
+    zoom = OCR_DPI / 72.0
+    size = ocr_image_size(
+        rect.width * zoom, rect.height * zoom, image.width, image.height, spec.max_page_pixels
+    )
+    if size is None:
+        return None
+    width, height = size
+    matrix = pymupdf.Matrix(width / rect.width, height / rect.height)
+    source = page if display_list is None else display_list
+    pix = source.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
+    # A copy of the samples (not a view): the pixmap may then go before the image does.
+    gray = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    del pix
+    if gray.size != size:  # MuPDF rounds the pixel box outwards: the stray pixel is cut
+        gray = gray.crop((0, 0, min(width, gray.width), min(height, gray.height)))
+    data, width, height = encode_ocr_image(gray, gray.size, spec.jpeg_quality)
+    return OcrImage(jpeg=data, width=width, height=height)
+
+
 def prepare_pdf_page(
     doc: pymupdf.Document, page_number: int, render: RenderMode, spec: RenderSpec
 ) -> PreparedPage:
@@ -155,6 +181,12 @@ def prepare_pdf_page(
     layer = read_text_layer(page, display_list)
     needs_image = render == "always" or (render == "when_needed" and layer.route != PageRoute.TEXT)
     image = render_pdf_page(page, spec, display_list) if needs_image else None
+    # Only a page OCR reads (a scan, a poor or mixed text layer) gets the finer OCR image.
+    ocr_image = (
+        render_ocr_image(page, image, spec, display_list)
+        if image is not None and layer.route != PageRoute.TEXT
+        else None
+    )
     return PreparedPage(
         page_number=page_number,
         width_pt=page.rect.width,
@@ -165,5 +197,6 @@ def prepare_pdf_page(
         text_quality=layer.quality,
         route=layer.route,
         image=image,
+        ocr_image=ocr_image,
         estimated_text_tokens=estimate_text_tokens(layer.text),
     )

@@ -136,7 +136,7 @@ def _render_mode(settings: Settings) -> str:
 def _without_payload(page: PreparedPage) -> PreparedPage:
     """Page metadata kept for the pages table; image bytes and text dropped (flat memory)."""
     image = page.image.model_copy(update={"jpeg": b""}) if page.image is not None else None
-    return page.model_copy(update={"image": image, "lines": [], "text": ""})
+    return page.model_copy(update={"image": image, "ocr_image": None, "lines": [], "text": ""})
 
 
 async def _extract_pages(

@@ -72,6 +72,17 @@ class PageImage(BaseModel):
     estimated_tokens: int = Field(ge=0, description="Llama 4 image tokens for this grid.")
 
 
+class OcrImage(BaseModel):
+    """A page in gray at the resolution OCR reads best, where that is finer than its
+    ``PageImage`` (``extractors.ocr_prep``): OCR reads this one, the model the other."""
+
+    model_config = ConfigDict(frozen=True)
+
+    jpeg: bytes = Field(repr=False)
+    width: int = Field(ge=1)
+    height: int = Field(ge=1)
+
+
 class PreparedPage(BaseModel):
     """One page after preparation, or the reason it could not be prepared."""
 
@@ -88,6 +99,9 @@ class PreparedPage(BaseModel):
     text_quality: TextQuality = TextQuality.EMPTY
     route: PageRoute = PageRoute.IMAGE
     image: PageImage | None = None
+    ocr_image: OcrImage | None = Field(
+        None, description="The finer gray copy OCR reads; None: OCR reads ``image``."
+    )
     estimated_text_tokens: int = Field(0, ge=0)
     prepare_ms: float = Field(0.0, ge=0)
     error_code: str | None = Field(None, description="Set when the page failed to prepare.")

@@ -1,8 +1,8 @@
-"""The ``local`` engine: text layer, RapidOCR and schema-guided field mapping, on the CPU.
+"""The ``local`` engine: text layer, OCR and schema-guided field mapping, on the CPU.
 
 Weaker than Llama 4 but real, offline and free. ``model`` names what produced the result:
-``"rapidocr-ppocrv4+fieldmap-1"`` (the OCR models and the mapper's version), so stored
-results say which rules made them even for text-only pages.
+the OCR reader and the mapper's version (``extractors.ocr.OCR_MODEL`` + ``MAPPER_VERSION``),
+so stored results say which rules made them even for text-only pages.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from extractors.engines.vendor_context import current_vendor_memory
 from extractors.fieldmap.mapper import MAPPER_VERSION
 from extractors.fieldmap.vendor_prior import apply_prior
 from extractors.memory_budget import MemoryBudget
-from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_lines, ocr_memory_cost
+from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_memory_cost
 from extractors.reading_frame import map_in_reading_frame
 from models.extraction import PageExtraction, PageFailure
 from models.page import PageRoute, PreparedPage, TextLine
@@ -40,11 +40,11 @@ class LocalEngine:
     def __init__(
         self, settings: Settings, *, ocr: OcrFunction | None = None, memory: MemoryBudget | None = None
     ) -> None:
-        """``ocr`` replaces RapidOCR (tests use it to simulate a hung or failing OCR).
+        """``ocr`` replaces the OCR reader (tests use it to simulate a hung or failing OCR).
         ``memory``: the budget each OCR takes its working memory from before it runs (the
         render pool's, :attr:`extractors.prepare.PagePreparer.memory`; None: none)."""
         self._settings = settings
-        self._ocr = ocr or ocr_lines
+        self._ocr = ocr or _read_lines
         self._ocr_slots = asyncio.Semaphore(ocr_concurrency())
         self._memory = memory
         self._log = get_logger(__name__)
@@ -103,7 +103,8 @@ class LocalEngine:
 
     async def _run_ocr(self, page: PreparedPage) -> list[TextLine]:
         assert page.image is not None
-        image = page.image
+        # The finer gray copy where the preparer made one: OCR reads small print better there.
+        image = page.ocr_image or page.image
         await self._ocr_slots.acquire()
         share = object()  # this OCR's holding in the memory budget
         try:
@@ -159,6 +160,14 @@ class LocalEngine:
             failure=PageFailure(page_number=page.page_number, code=code, message=message),
             calls=[self._call(page, started, error_code=code, error=message)],
         )
+
+
+def _read_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+    """The page reader with its measured defaults (``extractors.ocr_page``)."""
+    # Imported late: OpenCV and onnxruntime take a while, and text pages never need them.
+    from extractors.ocr_page import read_lines
+
+    return read_lines(jpeg, width, height)
 
 
 def _lines_from_text(text: str) -> list[TextLine]:

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from core.errors import BadInputError
-from extractors.ocr_page import OcrOptions, lines_from_segments, read_lines
+from extractors.ocr_page import OcrOptions, lines_from_segments, read_lines, repair_numbers
 from extractors.ocr_read import detector_scale
 from models.page import TextLine
 
@@ -103,8 +103,9 @@ def test_the_detector_sees_big_pages_reduced_and_small_ones_enlarged_at_most_twi
 
 
 def test_bytes_that_are_no_image_are_bad_input() -> None:
-    with pytest.raises(BadInputError):
+    with pytest.raises(BadInputError) as caught:
         read_lines(b"not an image at all", 100, 100)
+    assert caught.value.code == "ocr_unreadable"
 
 
 def test_full_width_punctuation_reads_as_ascii_and_turned_boxes_map_back() -> None:
@@ -116,3 +117,10 @@ def test_full_width_punctuation_reads_as_ascii_and_turned_boxes_map_back() -> No
     assert upright[0].text == "(GST):12"
     assert upright[0].bbox == pytest.approx((0.1, 0.1, 0.9, 0.3))
     assert turned[0].bbox == pytest.approx((0.1, 0.7, 0.9, 0.9))
+
+
+def test_letters_read_inside_numbers_become_digits_and_words_stay_as_read() -> None:
+    assert repair_numbers("JALAN AIR HITAM 438OO DENGKIL") == "JALAN AIR HITAM 43800 DENGKIL"
+    assert repair_numbers("Date O1/O6/2O18") == "Date 01/06/2018"
+    # Runs inside words, or with more such letters than digits, are no numbers.
+    assert repair_numbers("IOI MALL Dunhil1 Tab1e OO1") == "IOI MALL Dunhil1 Tab1e OO1"

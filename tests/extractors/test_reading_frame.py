@@ -86,7 +86,9 @@ def _engine_result(settings: Settings, pdf: bytes, rotation: int) -> PageExtract
 
 
 @pytest.mark.parametrize("rotation", TURNS)
-def test_a_turned_invoice_gives_the_upright_values_with_turned_boxes(settings: Settings, rotation: Turn) -> None:
+def test_a_turned_invoice_gives_the_upright_values_with_turned_boxes(
+    settings: Settings, rotation: Turn
+) -> None:
     pdf = invoice_pdf(make_invoice_truth(81))
     upright = _engine_result(settings, pdf, 0)
     turned = _engine_result(settings, pdf, rotation)

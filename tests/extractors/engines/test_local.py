@@ -1,4 +1,4 @@
-"""The local engine on prepared pages: text layer, OCR (real RapidOCR), failures as data."""
+"""The local engine on prepared pages: text layer, OCR (the real page reader), failures as data."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from core.errors import InternalError
 from core.settings import Settings
 from extractors.engines.base import Engine
 from extractors.engines.local import LocalEngine
+from extractors.ocr import OCR_MODEL
 from models.page import PageImage, PageRoute, PreparedPage, TextLine, TextQuality, TileGrid
 from models.schemas import get_schema
 from tests.extractors.fieldmap.test_mapper import pdf_pages
@@ -69,7 +70,7 @@ def test_local_engine_keeps_the_engine_protocol(settings: Settings) -> None:
     engine = LocalEngine(settings)
     assert isinstance(engine, Engine)
     assert (engine.name, engine.max_pages_per_call) == ("local", 1)
-    assert engine.model is not None and "rapidocr" in engine.model
+    assert engine.model is not None and engine.model.startswith(OCR_MODEL + "+")
     asyncio.run(engine.aclose())
 
 
@@ -196,6 +197,18 @@ def test_scanned_receipts_through_real_ocr(settings: Settings) -> None:
         print(f"seed {seed}: OCR + mapping {result.calls[0].latency_ms:.0f} ms")
     print("OCR hit rate:", {k: f"{v}/{len(seeds)}" for k, v in hits.items()})
     assert all(v >= len(seeds) - 1 for v in hits.values()), hits
+
+
+def test_an_upside_down_receipt_scan_is_read_through_real_ocr(settings: Settings) -> None:
+    truth = make_receipt_truth(4)
+    turned = Image.open(io.BytesIO(receipt_scan(truth))).rotate(180)
+    out = io.BytesIO()
+    turned.save(out, "PNG")
+
+    result = run(LocalEngine(settings), image_page(out.getvalue()), "receipt")
+
+    assert result.failure is None
+    assert result.fields["total_amount"].value == float(truth.total_amount)
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,12 @@ import time
 
 import numpy as np
 import pytest
-from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
-from rapidocr_onnxruntime.utils.process_img import reduce_max_side
 
 from core.settings import Settings
 from extractors.engines.local import LocalEngine
 from extractors.memory_budget import MemoryBudget
-from extractors.ocr import detector_pixels, ocr_memory_cost
+from extractors.ocr import DET_PIXELS, detector_pixels, ocr_memory_cost
+from extractors.ocr_read import Models, detect, detector_scale
 from extractors.render_pool import RenderPool
 from models.page import PageImage, PageRoute, PreparedPage, TextLine, TextQuality, TileGrid
 from models.schemas import get_schema
@@ -146,12 +145,25 @@ def test_an_ocr_past_its_time_limit_keeps_its_share_until_its_thread_ends(settin
     assert after == 0
 
 
-@pytest.mark.parametrize("size", [(1344, 1344), (448, 1344), (1344, 336), (3000, 2200), (100, 40)])
-def test_detector_pixels_match_rapidocrs_own_resizing(size: tuple[int, int]) -> None:
+class _RecordingDetector:
+    """A detector session that notes the shape of its input and finds no text."""
+
+    def __init__(self) -> None:
+        self.shape: tuple[int, ...] | None = None
+
+    def run(self, output_names: object, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+        tensor = inputs["x"]
+        self.shape = tensor.shape
+        return [np.zeros((1, 1, *tensor.shape[2:]), dtype=np.float32)]
+
+
+@pytest.mark.parametrize("size", [(1344, 1344), (448, 1344), (1344, 336), (2480, 3508), (100, 40)])
+def test_detector_pixels_match_what_the_reader_gives_its_detector(size: tuple[int, int]) -> None:
     width, height = size
-    image = np.zeros((height, width, 3), dtype=np.uint8)
-    if max(width, height) > 2000:
-        image, _, _ = reduce_max_side(image, 2000)
-    resized = DetPreProcess(736, "min").resize(image)
-    assert resized is not None
-    assert detector_pixels(width, height) == resized.shape[0] * resized.shape[1]
+    recorder = _RecordingDetector()
+    models = Models(det=recorder, cls=None, rec=None, alphabet=("",))
+    image = np.full((height, width), 255, dtype=np.uint8)
+
+    assert detect(models, image, detector_scale(width, height, DET_PIXELS), 0.5, 1.6) == []
+    assert recorder.shape is not None
+    assert detector_pixels(width, height) == recorder.shape[2] * recorder.shape[3]

@@ -160,6 +160,9 @@ def render_ocr_image(
     # A copy of the samples (not a view): the pixmap may then go before the image does.
     gray = Image.frombytes("L", (pix.width, pix.height), pix.samples)
     del pix
+    # At OCR resolution MuPDF decodes a scan's embedded image far finer than for the model
+    # image and keeps it in its store: emptied here, or every render worker would hold one.
+    pymupdf.TOOLS.store_shrink(100)
     if gray.size != size:  # MuPDF rounds the pixel box outwards: the stray pixel is cut
         gray = gray.crop((0, 0, min(width, gray.width), min(height, gray.height)))
     data, width, height = encode_ocr_image(gray, gray.size, spec.jpeg_quality)

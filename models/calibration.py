@@ -58,6 +58,14 @@ class MonotoneMap(BaseModel):
 
     raw: tuple[float, ...] = Field(min_length=1, description="Raw scores, non-decreasing.")
     probability: tuple[float, ...] = Field(min_length=1, description="Probabilities, non-decreasing.")
+    seen_from: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="The lowest raw score among the labelled values the map was fitted on. A "
+        "score below it is beyond the evidence: its probability falls in proportion (the first "
+        "point's probability x score / seen_from) instead of staying flat. None: flat.",
+    )
 
     @model_validator(mode="after")
     def _monotone(self) -> MonotoneMap:
@@ -73,6 +81,11 @@ class MonotoneMap(BaseModel):
     def __call__(self, score: float) -> float:
         """The probability for raw ``score`` (interpolated between the fitted points)."""
         xs, ys = self.raw, self.probability
+        if self.seen_from and score < self.seen_from:
+            # A value scored lower than anything the group was fitted on (a method seen too
+            # rarely to have a group of its own, backed off to its kind) earns no more than
+            # its score says: never the group's confidence carried flat past its evidence.
+            return ys[0] * max(0.0, score) / self.seen_from
         if score <= xs[0]:
             return ys[0]
         if score >= xs[-1]:
@@ -131,6 +144,14 @@ class Calibration(BaseModel):
         "into its own group, e.g. 'repaired' for digits repaired from OCR.",
     )
     groups: dict[str, CalibrationGroup] = Field(default_factory=dict)
+    rare_methods: Literal["pooled", "raw"] = Field(
+        "pooled",
+        description="A value whose method has no fitted group of its own (too few labelled "
+        "values of it) backs off to its kind's or the global group, fitted on other methods: "
+        "'raw' caps it at its raw score when that lies below the group's first fitted point, so "
+        "a weak reading by a rarely seen way of finding a value never borrows the confidence "
+        "of the usual ones; 'pooled' takes the group's map as it is.",
+    )
     done: DoneRule = Field(description="The done rule of a schema without a rule of its own.")
     done_by_schema: dict[str, DoneRule] = Field(
         default_factory=dict,
@@ -168,14 +189,27 @@ class Calibration(BaseModel):
         key = self.group_key(field=field, kind=kind, method=method, evidence=evidence)
         if key is None:
             return raw
-        return round(self.groups[key].map(raw), 4)
+        group = self.groups[key]
+        probability = group.map(raw)
+        if self.rare_methods == "raw" and "method=" not in key and raw < group.map.raw[0]:
+            probability = min(probability, raw)
+        return round(probability, 4)
 
     def behaviour_hash(self) -> str:
         """sha256 (12 hex digits) of what changes results: format, engine, fitted flag, tags,
         groups and the done rules. Not the figures or the note."""
         payload = self.model_dump(
             mode="json",
-            include={"format", "engine", "fitted", "evidence_tags", "groups", "done", "done_by_schema"},
+            include={
+                "format",
+                "engine",
+                "fitted",
+                "evidence_tags",
+                "groups",
+                "rare_methods",
+                "done",
+                "done_by_schema",
+            },
         )
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]

@@ -18,6 +18,7 @@ the next, coarser group.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -203,6 +204,7 @@ def fit_monotone_map(
     return MonotoneMap(
         raw=tuple(round(b.x, 4) for b in final),
         probability=tuple(round(min(1.0, max(0.0, b.y)), 4) for b in final),
+        seen_from=math.floor(min(raw for raw, _ in pairs) * 10_000) / 10_000,
     )
 
 
@@ -275,6 +277,7 @@ def fit_calibration(
         note=note,
         evidence_tags=options.evidence_tags,
         groups=groups,
+        rare_methods="raw",
         done=done,
         done_by_schema=done_by_schema or {},
         figures=figures or {},

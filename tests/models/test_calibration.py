@@ -128,6 +128,44 @@ def test_small_groups_back_off_to_coarser_ones():
     assert calibration.group_key(field="note", kind="text", method=None) == GLOBAL_GROUP
 
 
+def test_a_score_below_everything_the_map_was_fitted_on_falls_in_proportion():
+    m = MonotoneMap(raw=(0.7, 0.9), probability=(0.98, 0.99), seen_from=0.6)
+    assert m(0.65) == 0.98  # seen: flat up to the first point, as before
+    assert m(0.3) == pytest.approx(0.98 * 0.3 / 0.6)  # unseen: no flat carry past the evidence
+    fitted = fit_monotone_map(
+        [(0.8, True), (0.9, True), (0.95, True)], lambda _x: 0.9, min_bin=1, prior_strength=1
+    )
+    assert fitted.seen_from == 0.8 and fitted(0.4) < fitted(0.8) / 1.9
+
+
+def test_a_weak_value_of_a_rare_method_does_not_borrow_its_kinds_confidence():
+    # Dates read after their label are always right, so the kind's map is near 1 from its
+    # lowest point; a date found another way, seen too rarely for a group of its own, keeps
+    # its own low raw score when it lies below that point (where the kind has no evidence).
+    rng = random.Random(6)
+    labelled = [
+        value(
+            field="invoice_date", kind="date", method="date:labelled", raw=round(0.85 + 0.1 * rng.random(), 3)
+        )
+        for _ in range(120)
+    ]
+    rare = [value(field="invoice_date", kind="date", method="date:unlabelled", raw=0.8)]
+    calibration = fit_calibration(
+        documents(labelled + rare), engine="local", done=RULE, options=FitOptions(min_group=40)
+    )
+    assert calibration.rare_methods == "raw"
+    assert calibration.group_key(field="invoice_date", kind="date", method="date:unlabelled") == "kind=date"
+    lowest = calibration.groups["kind=date"].map.raw[0]
+    weak = round(lowest - 0.2, 3)
+    assert calibration.probability(weak, field="invoice_date", kind="date", method="date:unlabelled") == weak
+    # the usual method keeps its map, and so does the rare one inside the kind's fitted points
+    assert calibration.probability(lowest, field="invoice_date", kind="date", method="date:labelled") > 0.9
+    assert calibration.probability(0.95, field="invoice_date", kind="date", method="date:unlabelled") > 0.9
+    pooled = calibration.model_copy(update={"rare_methods": "pooled"})
+    assert pooled.probability(weak, field="invoice_date", kind="date", method="date:unlabelled") > weak
+    assert pooled.behaviour_hash() != calibration.behaviour_hash()
+
+
 def test_evidence_tags_split_a_method_into_its_own_group():
     rng = random.Random(4)
     plain = rated(100, 0.95, rng)

@@ -11,10 +11,12 @@ import pytest
 
 from core.settings import Settings
 from extractors.engines.local import LocalEngine
+from extractors.page_jobs import RenderSpec
+from extractors.pdf_pages import prepare_pdf_page
 from extractors.reading_frame import to_reading, to_shown
 from extractors.textlayer import read_text_layer
 from models.extraction import PageExtraction
-from models.page import BBox, PageRoute, PreparedPage, Turn
+from models.page import BBox, Turn
 from models.schemas import get_schema
 from tests.support.documents import invoice_pdf
 from tests.support.truth import make_invoice_truth
@@ -69,19 +71,9 @@ def test_content_drawn_turned_and_shown_upright_keeps_the_page_frame() -> None:
 
 def _engine_result(settings: Settings, pdf: bytes, rotation: int) -> PageExtraction:
     doc = pymupdf.open(stream=pdf, filetype="pdf")
-    page = doc[0]
-    page.set_rotation(rotation)
-    layer = read_text_layer(page)
-    prepared = PreparedPage(
-        page_number=1,
-        width_pt=page.rect.width,
-        height_pt=page.rect.height,
-        text=layer.text,
-        lines=layer.lines,
-        reading_turn=layer.turn,
-        text_quality=layer.quality,
-        route=PageRoute.TEXT,
-    )
+    doc[0].set_rotation(rotation)
+    # The page as the render workers prepare it (text layer, reading turn), without an image.
+    prepared = prepare_pdf_page(doc, 1, "never", RenderSpec.from_settings(settings))
     return asyncio.run(LocalEngine(settings).extract([prepared], get_schema("invoice")))
 
 

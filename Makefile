@@ -76,6 +76,7 @@ golden: setup
 	nice $(BIN)/python -m tests.support.invoice_set --split heldout --out var/golden/invoices-heldout
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen  --out var/golden/invoices-unseen
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen2 --out var/golden/invoices-unseen2
+	nice $(BIN)/python -m tests.support.invoice_set --split unseen3 --out var/golden/invoices-unseen3
 
 examples: setup
 	$(BIN)/python -m examples.generate

@@ -110,7 +110,7 @@ async def run(args: argparse.Namespace, base_url: str, folder: Path, paths: list
     blobs = BlobStore(settings.storage.blob_dir)
     engine = RecordingEngine(LlamaEngine(settings))
     try:
-        async with PagePreparer(settings) as preparer:
+        async with PagePreparer(settings, model_images=True) as preparer:  # as open_pipeline for llama
             pipeline = Pipeline(
                 settings=settings, sessions=sessions, blobs=blobs, preparer=preparer, engine=engine
             )  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ at most 16 tiles), called the old image below.
    (0.98) and no truth value is lost on average (``--floor`` sets it and skips the curve).
 3. The cut alone: each old image cut to its text box (``extractors.text_height.text_box``,
    what the budget cuts to) at its own size, read by OCR; similarity to the uncut page's text.
-4. Before/after at that floor (``extractors.llama.tile_budget.budget_image``, exactly what
+4. Before/after at that floor (``extractors.tile_budget.budget_image``, exactly what
    the engine sends; the row "no crop" is the same function with ``crop=False``, the rule
    before the cut): image tokens and request prompt tokens per page (the ``receipt`` or
    ``invoice`` request as ``build_request`` estimates it), and $ per million image pages at
@@ -59,11 +59,11 @@ from core.errors import InternalError
 from core.settings import Settings
 from extractors.image_pages import encode_page_image
 from extractors.llama.requests import build_request, filled_answer
-from extractors.llama.tile_budget import budget_image
 from extractors.ocr_page import read_lines
 from extractors.prepare import PagePreparer
 from extractors.sniff import sniff_kind
 from extractors.text_height import glyph_height_px, jpeg_glyph_height_px, text_box
+from extractors.tile_budget import budget_image
 from extractors.tokens import estimate_answer_tokens, fit_tile_grid, tile_budget_rule
 from models.page import PageImage, PageRoute, PreparedPage, TextQuality
 from models.pricing import load_price_list

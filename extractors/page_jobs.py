@@ -35,10 +35,14 @@ class RenderSpec:
     jpeg_quality: int
     max_page_pixels: int
     max_page_decode_bytes: int = 256 * 1024 * 1024
+    # The tile budget's floor for the model image a page sent as an image gets beside its
+    # prepared one (``PreparedPage.model_image``, ``extractors.tile_budget``); 0: none made.
+    model_image_floor_px: float = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RenderSpec:
-        """The spec for ``settings``."""
+    def from_settings(cls, settings: Settings, *, model_images: bool = False) -> RenderSpec:
+        """The spec for ``settings``. ``model_images``: the run's engine sends page images
+        (llama), so each page sent as one also gets its tile-budget copy, made in the worker."""
         return cls(
             dpi=settings.pages.render_dpi,
             tile_size=settings.pages.tile_size,
@@ -46,6 +50,7 @@ class RenderSpec:
             jpeg_quality=settings.pages.jpeg_quality,
             max_page_pixels=settings.intake.max_page_pixels,
             max_page_decode_bytes=settings.intake.max_page_decode_bytes,
+            model_image_floor_px=settings.pages.tile_text_floor_px if model_images else 0.0,
         )
 
 

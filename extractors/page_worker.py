@@ -22,6 +22,7 @@ from extractors.page_jobs import (
     InspectJob,
     InspectResult,
     PageJob,
+    RenderSpec,
     Reserve,
     SleepJob,
     WorkerJob,
@@ -30,7 +31,7 @@ from extractors.page_jobs import (
 )
 from extractors.pdf_pages import inspect_pdf, open_pdf, prepare_pdf_page
 from models.document import FileKind
-from models.page import PreparedPage
+from models.page import PageImage, PreparedPage
 
 # (path, password, mtime_ns, size): a file rewritten in place is opened afresh.
 _DocKey = tuple[str, str | None, int, int]
@@ -110,5 +111,19 @@ class JobRunner:
             # MuPDF may leave a document in a bad state after an error; reopen next time.
             self._forget()
             page = failed_page(job.page_number, "render_error", f"{type(exc).__name__}: {exc}")
+        if job.spec.model_image_floor_px > 0 and not page.failed:
+            # Made here, not in the engine: its CPU would compete with the event loop there.
+            page.model_image = _model_image(page, job.spec)
         page.prepare_ms = (time.perf_counter() - start) * 1000.0
         return page
+
+
+def _model_image(page: PreparedPage, spec: RenderSpec) -> PageImage | None:
+    """The page's tile-budget copy for the model, or None when it cannot be made here."""
+    # Imported at a worker's first such page, so OpenCV costs a local-engine run nothing.
+    from extractors.tile_budget import model_image
+
+    try:
+        return model_image(page, spec)
+    except Exception:  # noqa: BLE001 - the page is prepared; the engine makes the copy (and meets the error)
+        return None

@@ -61,9 +61,12 @@ class DocumentInfo:
 class PagePreparer:
     """Owns the render worker pool; use as ``async with PagePreparer(settings) as p``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, model_images: bool = False) -> None:
+        """``model_images``: the pages go to an engine that sends images (llama), so each page
+        sent as an image also gets its tile-budget copy (``PreparedPage.model_image``), made
+        by the render workers rather than on the event loop."""
         self._settings = settings
-        self._spec = RenderSpec.from_settings(settings)
+        self._spec = RenderSpec.from_settings(settings, model_images=model_images)
         self._pool = RenderPool(
             workers=settings.pages.render_workers,
             timeout_s=settings.pages.render_timeout_s,
@@ -77,6 +80,11 @@ class PagePreparer:
         """The render workers' decode-memory budget (FOLIO_RENDER_MEMORY_BYTES), for the OCR
         of the same process to share (``LocalEngine(memory=...)``)."""
         return self._pool.memory
+
+    @property
+    def model_images(self) -> bool:
+        """Whether pages sent as images come with their model image (asked for, budget on)."""
+        return self._spec.model_image_floor_px > 0
 
     @property
     def pool(self) -> RenderPool:

@@ -121,7 +121,7 @@ def page_estimate(page: PreparedPage, *, kind: FileKind, settings: Settings) -> 
 
     Image tokens come from the page size at ``render_dpi`` (PDF) or the pixel size (image)
     fitted into the Llama 4 tile grid, as rendering will do it; failed pages cost nothing.
-    The llama engine's tile budget (``extractors.llama.tile_budget``) may send a page on a
+    The llama engine's tile budget (``extractors.tile_budget``) may send a page on a
     smaller grid, chosen from its text height, which is only known once it is rendered: the
     estimate stays the largest grid's, an upper bound that a page never exceeds.
     """

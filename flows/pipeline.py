@@ -27,7 +27,7 @@ from extractors.merge import merge_pages
 from extractors.prepare import PagePreparer
 from extractors.tokens import tile_budget_rule
 from flows.cost_rules import cost_overrun_reason, load_cost_rules, priced_calls, spend_ceiling_for
-from flows.engines import open_engine
+from flows.engines import open_engine, resolve_engine_name
 from flows.readiness import model_server_step
 from flows.schemas import resolve_schema
 from flows.steps import Ending, blocked, end_document, inspect_step, policy_step, quote_step, record_ending
@@ -56,7 +56,10 @@ async def open_pipeline(settings: Settings, *, engine_name: str | None = None) -
     """Open the database, blob store, render pool and engine; close them all on exit."""
     db = make_engine(settings)
     try:
-        preparer = PagePreparer(settings)  # its workers start below, once the engine is open
+        # Its workers start below, once the engine is open; they make the model's image of
+        # each image page too when that engine sends images.
+        sends_images = await resolve_engine_name(settings, engine_name) == "llama"
+        preparer = PagePreparer(settings, model_images=sends_images)
         # The local engine's OCR takes its memory from the render workers' budget.
         engine = await open_engine(settings, engine_name, memory=preparer.memory)
         try:
@@ -136,7 +139,9 @@ def _render_mode(settings: Settings) -> str:
 def _without_payload(page: PreparedPage) -> PreparedPage:
     """Page metadata kept for the pages table; image bytes and text dropped (flat memory)."""
     image = page.image.model_copy(update={"jpeg": b""}) if page.image is not None else None
-    return page.model_copy(update={"image": image, "ocr_image": None, "lines": [], "text": ""})
+    return page.model_copy(
+        update={"image": image, "ocr_image": None, "model_image": None, "lines": [], "text": ""}
+    )
 
 
 async def _extract_pages(

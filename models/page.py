@@ -102,6 +102,15 @@ class PreparedPage(BaseModel):
     ocr_image: OcrImage | None = Field(
         None, description="The finer gray copy OCR reads; None: OCR reads ``image``."
     )
+    model_image: PageImage | None = Field(
+        None,
+        description="The image the model is sent: ``image`` cut to its text and on the tile "
+        "budget's grid (``extractors.tile_budget``; ``image`` itself when the budget keeps it), "
+        "made by the render worker for a run whose engine sends images. None: not made here "
+        "(a local-engine run, the budget off, a page not sent as an image). It crosses the "
+        "process boundary with the page, so it costs at most the bytes of ``image`` again "
+        "(usually far less: fewer tiles; nothing when it is ``image``, which pickles once).",
+    )
     estimated_text_tokens: int = Field(0, ge=0)
     prepare_ms: float = Field(0.0, ge=0)
     error_code: str | None = Field(None, description="Set when the page failed to prepare.")
@@ -110,3 +119,11 @@ class PreparedPage(BaseModel):
     @property
     def failed(self) -> bool:
         return self.error_code is not None
+
+    @property
+    def sends_image(self) -> bool:
+        """Whether an engine that reads images is sent this page's image (scans, photos,
+        mixed pages; a text-routed page only when its text layer is blank)."""
+        if self.image is None:
+            return False
+        return self.route is not PageRoute.TEXT or not self.text.strip()

@@ -45,7 +45,7 @@ from extractors.engines.vendor_context import current_vendor_memory
 from extractors.llama.client import Attempt, ChatOutcome, VllmClient
 from extractors.llama.fields import PageFields
 from extractors.llama.logprobs import TokenConfidence
-from extractors.llama.requests import ModelRequest, NoContentError, build_request, sends_image, vendor_example
+from extractors.llama.requests import ModelRequest, NoContentError, build_request, vendor_example
 from extractors.llama.responses import (
     Completion,
     InvalidOutputError,
@@ -54,7 +54,7 @@ from extractors.llama.responses import (
     parse_answer,
     read_completion,
 )
-from extractors.llama.tile_budget import budget_image
+from extractors.tile_budget import budget_image
 from extractors.witness import WitnessReader, witness_fields
 from models.extraction import ExtractedField, ExtractedRow, PageExtraction, PageFailure
 from models.page import PageImage, PreparedPage
@@ -110,15 +110,26 @@ class LlamaEngine:
 
     async def _budgeted_images(self, pages: Sequence[PreparedPage]) -> dict[int, PageImage]:
         """The image each image page is sent with: on the smallest tile grid that keeps its
-        text legible (``tile_budget``), measured off the event loop. The pages keep their
-        prepared images for the witness."""
+        text legible (``extractors.tile_budget``). The render worker made it with the page
+        (``model_image``); a page that came without one (prepared for no image-sending engine)
+        is budgeted here, off the event loop. The pages keep their prepared images for the
+        witness."""
         if self._settings.pages.tile_text_floor_px <= 0:
             return {}
-        wanted = [(p.page_number, p.image) for p in pages if p.image is not None and sends_image(p)]
+        images: dict[int, PageImage] = {}
+        missing: list[tuple[int, PageImage]] = []
+        for page in pages:
+            if page.image is None or not page.sends_image:
+                continue
+            if page.model_image is not None:
+                images[page.page_number] = page.model_image
+            else:
+                missing.append((page.page_number, page.image))
         budgeted = await asyncio.gather(
-            *(asyncio.to_thread(budget_image, image, self._settings) for _, image in wanted)
+            *(asyncio.to_thread(budget_image, image, self._settings) for _, image in missing)
         )
-        return {number: image for (number, _), image in zip(wanted, budgeted, strict=True)}
+        images.update((number, image) for (number, _), image in zip(missing, budgeted, strict=True))
+        return images
 
     async def _extract(
         self,

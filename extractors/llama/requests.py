@@ -117,13 +117,6 @@ class ModelRequest:
         )
 
 
-def sends_image(page: PreparedPage) -> bool:
-    """Whether ``page`` goes to the model as an image (scans, photos, mixed pages)."""
-    if page.image is None:
-        return False
-    return page.route is not PageRoute.TEXT or not page.text.strip()
-
-
 def sends_text(page: PreparedPage) -> bool:
     """Whether ``page``'s text layer goes to the model."""
     return bool(page.text.strip()) and page.route is not PageRoute.IMAGE
@@ -154,7 +147,7 @@ def build_request(
         text_tokens += estimate_text_tokens(example)
     image_tokens = images = 0
     for page in pages:
-        text, image = sends_text(page), sends_image(page)
+        text, image = sends_text(page), page.sends_image
         if not text and not image:
             raise NoContentError(f"page {page.page_number} has neither text nor an image")
         if text:

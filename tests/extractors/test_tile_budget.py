@@ -1,7 +1,9 @@
-"""The tile budget: the text-height measure, the grid chooser, the engine's smaller image."""
+"""The tile budget: the text-height measure, the grid chooser, the model's smaller image (made by
+the render workers, sent by the engine)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from pathlib import Path
@@ -12,12 +14,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core.settings import Settings
 from extractors.image_pages import encode_page_image
-from extractors.llama.tile_budget import budget_image
+from extractors.prepare import PagePreparer
 from extractors.text_height import glyph_height_px, jpeg_glyph_height_px, text_box
+from extractors.tile_budget import budget_image
 from extractors.tokens import budget_tile_grid, fit_tile_grid, image_tokens, tile_budget_rule
+from models.document import FileKind
 from models.page import PageImage, PageRoute, PreparedPage, TextQuality
 from tests.extractors.llama.conftest import extract, llm_settings
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.support import hardcases
 
 WORDS = "Invoice 2024-0042 Total 1,234.56 EUR Harbourview Architects Ltd due 30 days"
 
@@ -239,3 +244,77 @@ def test_a_blank_page_keeps_its_grid_and_is_not_cut() -> None:
     specks = np.full((400, 300), 255, dtype=np.uint8)
     specks[100:103, 100:103] = 80  # dust alone is not text
     assert text_box(specks, 12.0) is None
+
+
+def _prepare(settings: Settings, path: Path, kind: FileKind, *, model_images: bool) -> list[PreparedPage]:
+    async def go() -> list[PreparedPage]:
+        async with PagePreparer(settings, model_images=model_images) as preparer:
+            return [p async for p in preparer.prepare(path, kind, render="always")]
+
+    return asyncio.run(go())
+
+
+def test_render_workers_make_the_model_image_for_a_run_that_sends_images(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, storage={"data_dir": tmp_path / "var"}, pages={"render_workers": 1})
+    large, fine, mixed = tmp_path / "large.png", tmp_path / "fine.png", tmp_path / "mixed.pdf"
+    page(1240, 1754, 48).save(large)
+    page(1240, 1754, 13).save(fine)
+    mixed.write_bytes(hardcases.mixed_pdf())
+
+    (scan,) = _prepare(settings, large, FileKind.PNG, model_images=True)
+    assert scan.image is not None and scan.model_image is not None
+    expected = budget_image(scan.image, settings)  # what the engine would make from the page
+    assert scan.model_image.grid.tiles < scan.image.grid.tiles
+    assert (scan.model_image.jpeg, scan.model_image.grid) == (expected.jpeg, expected.grid)
+    # A page the budget keeps whole is sent as prepared.
+    (kept,) = _prepare(settings, fine, FileKind.PNG, model_images=True)
+    assert kept.model_image is not None and kept.model_image == kept.image
+    # Rendered for the witness but sent as text: no copy for the model.
+    digital, *scans = _prepare(settings, mixed, FileKind.PDF, model_images=True)
+    assert digital.route is PageRoute.TEXT and digital.image is not None and digital.model_image is None
+    assert scans and all(p.sends_image and p.model_image is not None for p in scans)
+
+    # A run whose engine sends no images (local), or with the budget off, pays for none.
+    (plain,) = _prepare(settings, large, FileKind.PNG, model_images=False)
+    assert plain.image == scan.image and plain.model_image is None
+    off = settings.replace(pages={"tile_text_floor_px": 0})
+    (whole,) = _prepare(off, large, FileKind.PNG, model_images=True)
+    assert whole.image is not None and whole.model_image is None
+
+
+@pytest.mark.parametrize(("engine", "makes"), [("llama", True), ("local", False)])
+def test_the_pipeline_asks_for_model_images_only_for_an_engine_that_sends_them(
+    tmp_path: Path, engine: str, makes: bool
+) -> None:
+    from flows.pipeline import open_pipeline
+
+    async def go() -> bool:
+        settings = llm_settings(tmp_path, "http://127.0.0.1:9/v1", pages={"render_workers": 1})
+        async with open_pipeline(settings, engine_name=engine) as pipeline:
+            return pipeline.preparer.model_images
+
+    assert asyncio.run(go()) is makes
+
+
+@pytest.mark.parametrize("floor", [9.0, 0.0])
+def test_the_request_is_built_from_the_model_image(tmp_path: Path, floor: float) -> None:
+    prepared = page_image(1240, 1754, 48)
+    made = page_image(700, 500, 30)  # what a render worker made: the engine must not remake it
+    assert made.grid != budget_image(prepared, Settings(_env_file=None)).grid
+    scan = PreparedPage(
+        page_number=1,
+        width_pt=prepared.width,
+        height_pt=prepared.height,
+        route=PageRoute.IMAGE,
+        image=prepared,
+        model_image=made,
+    )
+    with FakeVllmServer() as fake:
+        settings = llm_settings(tmp_path, fake.base_url, pages={"tile_text_floor_px": floor})
+        (call,) = extract(settings, [scan]).calls
+    parts = fake.requests[0]["messages"][1]["content"]
+    (url,) = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    sent = made if floor else prepared  # the budget off sends the prepared image, whatever was made
+    data_url = "data:image/jpeg;base64," + base64.b64encode(sent.jpeg).decode("ascii")
+    assert url == f"<image data URL, {len(data_url)} chars>"
+    assert call.estimated_image_tokens == sent.estimated_tokens == call.image_tokens

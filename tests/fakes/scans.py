@@ -5,7 +5,7 @@ The fake knows an image's text only by the sha256 of the JPEG it receives, so th
 prepared here exactly as Folio's pipeline will prepare it (same settings, same renderer),
 and each page's JPEG is registered with the text of the digital page it was printed from:
 the prepared JPEG, and the smaller one the llama engine sends when its tile budget cuts
-and shrinks the page (``extractors.llama.tile_budget``), the same text at fewer pixels.
+and shrinks the page (``extractors.tile_budget``), the same text at fewer pixels.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.settings import Settings
-from extractors.llama.tile_budget import budget_image
 from extractors.prepare import PagePreparer
+from extractors.tile_budget import budget_image
 from models.document import FileKind
 from models.page import PageImage
 from tests.fakes.vllm_server import FakeVllmServer

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from extractors.engines.spend import SpendCeiling, spend_ceiling
-from extractors.llama.tile_budget import budget_image
+from extractors.tile_budget import budget_image
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
 from tests.fakes.scans import describe_page_image

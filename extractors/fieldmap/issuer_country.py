@@ -10,7 +10,11 @@ Evidence, strongest first (each a kind of text, none a particular business):
   calling codes are a prefix code, so at most one code of the table opens the digits;
 - a country named on its own line or at the end of an address line ("United Kingdom",
   "Deutschland", "75002 Paris, France");
-- the country domain of an e-mail or web address ("accounts@oakhollow.co.uk").
+- the country domain of an e-mail or web address ("accounts@oakhollow.co.uk");
+- a legal form that only one country's law (and currency) knows, ending a name: Malaysia's
+  "Sdn Bhd", "Bhd", "Berhad", "S/B" and "PLT", Singapore's "Pte Ltd". Forms shared across
+  borders ("GmbH": Germany, Austria, Switzerland; "Ltd"; "S.A.") say nothing. The weakest
+  kind, since a buyer's name may carry it too.
 
 The first kind of evidence found decides; another kind that names another currency weakens
 it (documents between two countries print both).
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 
 from extractors.fieldmap.layout import Cell, Row
 from extractors.fieldmap.lexicon import words
+from extractors.fieldmap.party_lines import legal_form
 
 # Currency of a document issued in a country, by ISO country code (VAT ids write Greece "EL").
 COUNTRY_CURRENCY = {
@@ -82,6 +87,12 @@ _VAT_SHAPES = re.compile(
     r"(ATU\d{8}|BE[01]\d{9}|DE\d{9}|NL\d{9}B\d{2}|FR[0-9A-Z]{2}\d{9}|ES[0-9A-Z]\d{7}[0-9A-Z]"
     r"|IT\d{11}|IE\d{7}[A-Z]{1,2}|IE\d[A-Z]\d{5}[A-Z]|PT\d{9}|LU\d{8}|FI\d{8}|EL\d{9}|GB\d{9})(?![0-9])"
 )
+# Legal forms of one country only (``party_lines.legal_form`` spelling), by currency.
+_NATIONAL_FORMS = {
+    **dict.fromkeys(("sdn bhd", "bhd", "berhad", "s b", "plt"), "MYR"),
+    "pte ltd": "SGD",
+}
+_NAME_CHARS = 80  # a longer cell is a sentence, not a name ending with its form
 _PHONE = re.compile(r"\+\s?(\d{1,3})")
 _DOMAIN = re.compile(r"(?:@|www\.)[\w-]+(?:\.[\w-]+)*\.([a-z]{2})\b", re.IGNORECASE)
 
@@ -100,7 +111,7 @@ class CountryEvidence:
 def country_currency(rows: Sequence[Row]) -> CountryEvidence | None:
     """The currency the strongest kind of country evidence on the page points to, or None."""
     found: list[tuple[str, str, str, tuple[Cell, ...]]] = []
-    for reader in (_by_iban, _by_vat_id, _by_phone, _by_country_name, _by_domain):
+    for reader in (_by_iban, _by_vat_id, _by_phone, _by_country_name, _by_domain, _by_legal_form):
         hit = reader(rows)
         if hit is not None:
             found.append(hit)
@@ -158,6 +169,15 @@ def _by_domain(rows: Sequence[Row]) -> tuple[str, str, str, tuple[Cell, ...]] | 
         country = _DOMAINS.get(m.group(1).lower()) if m else None
         if m and country is not None:
             return COUNTRY_CURRENCY[country], "web or e-mail domain", m.group(0), tuple(row.cells)
+    return None
+
+
+def _by_legal_form(rows: Sequence[Row]) -> tuple[str, str, str, tuple[Cell, ...]] | None:
+    for row in rows:
+        for cell in row.cells:
+            form = legal_form(cell.text) if len(cell.text) <= _NAME_CHARS else None
+            if form is not None and form in _NATIONAL_FORMS:
+                return _NATIONAL_FORMS[form], "legal form", cell.text.strip(), (cell,)
     return None
 
 

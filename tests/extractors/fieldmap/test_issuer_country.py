@@ -28,11 +28,25 @@ def rows_of(*texts: str) -> list:
         ("UnitedKingdom", "GBP", "country name"),
         ("75002 Paris, France", "EUR", "country name"),
         ("invoices@oakhollow.co.uk", "GBP", "web or e-mail domain"),
+        ("KEDAI RUNCIT SRI MAJU SDN. BHD.", "MYR", "legal form"),
+        ("99 SPEED MART S/B", "MYR", "legal form"),
+        ("Harbourfront Logistics Pte Ltd", "SGD", "legal form"),
     ],
 )
 def test_country_evidence(printed: str, currency: str, what: str) -> None:
     found = country_currency(rows_of("Total 120.00", printed))
     assert found is not None and (found.currency, found.what) == (currency, what)
+
+
+@pytest.mark.parametrize("printed", ["Bäckerei Sonne GmbH", "Oakhollow Ltd", "Tannwald S.A."])
+def test_no_country_from_a_legal_form_several_countries_share(printed: str) -> None:
+    assert country_currency(rows_of(printed)) is None
+
+
+def test_a_legal_form_is_the_weakest_country_evidence() -> None:
+    found = country_currency(rows_of("Straits Supplies Sdn Bhd", "Tel. +44 113 496 0000"))
+    assert found is not None and (found.currency, found.what) == ("GBP", "phone prefix")
+    assert found.disagreeing == ("MYR",)
 
 
 @pytest.mark.parametrize(

@@ -78,6 +78,7 @@ from extractors.fieldmap.seller_evidence import (
     credit_named_by_heading,
     credit_repeated_names,
     discount_beside_details,
+    off_centre,
     rival_heading,
     spelled_out,
 )
@@ -212,7 +213,7 @@ def read_seller(
     candidates.sort(key=lambda k: -k.score)
     best = spelled_out(candidates[0], candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
-    return _finding(best, runner_up, rival_heading(rows, zone, best))
+    return _finding(best, runner_up, rival_heading(rows, zone, best), off_centre(rows, best))
 
 
 def _neighbour_runs(cells: list[tuple[int, Cell]]) -> list[list[Cell]]:
@@ -416,7 +417,9 @@ def _joined(rows: Sequence[Row], candidates: list[SellerCandidate], unit: float)
     return out
 
 
-def _finding(best: SellerCandidate, runner_up: SellerCandidate | None, rival: Cell | None) -> Finding:
+def _finding(
+    best: SellerCandidate, runner_up: SellerCandidate | None, rival: Cell | None, shifted: str | None
+) -> Finding:
     name, notes = clean_name(best.text)
     method = best.method
     if best.legal is None:
@@ -437,4 +440,7 @@ def _finding(best: SellerCandidate, runner_up: SellerCandidate | None, rival: Ce
     if rival is not None:
         quality *= 0.8
         evidence.append(f"a taller heading above names someone else: {rival.text!r}")
+    if shifted is not None:
+        quality *= 0.8
+        evidence.append(shifted)
     return Finding(name, best.cells, round(quality, 4), method, tuple(evidence))

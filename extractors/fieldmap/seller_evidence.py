@@ -1,11 +1,13 @@
 """Page-wide evidence for and against the seller's candidates (see ``parties``): the first
 organisation named, a name beside the document's details, a name printed again, named by a
 logo heading or by the web or e-mail domain; a heading spelled out by the name it stands
-for; a taller heading of someone else above the chosen name."""
+for; a taller heading of someone else above the chosen name; a name off the centre line of
+the centred header under it (a word left unread at one end)."""
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -171,3 +173,45 @@ def rival_heading(rows: Sequence[Row], zone: list[int], best: SellerCandidate) -
     ):
         return heading
     return None
+
+
+# A centred header: the lines under the name agree on their centre within this many
+# characters, and the name is farther than ``_OFF_CENTRE`` characters from it.
+_CENTRED_SPREAD = 0.6
+_OFF_CENTRE = 1.2
+_HEADER_LINES = 3
+_EDGE_SPREAD = 2.0  # centred lines of different lengths: their edges differ by this many characters
+
+
+def off_centre(rows: Sequence[Row], best: SellerCandidate) -> str | None:
+    """Why the chosen name may be missing a word, or None: it stands alone on its line at the
+    top of a centred header (the two or three lines under it, each alone on its row, share one
+    centre line) but its own centre is off that line by more than a character or so. A
+    centred name has as much margin on either side, so a word its reader left out at one end
+    (faded thermal print: ``ONE THREE SEAFOOD`` for ``ONE ONE THREE SEAFOOD``) shifts it by
+    half that word. Names printed left-aligned, or beside a logo, are never centred lines."""
+    if len(best.cells) != 1 or len(rows[best.rows[0]].cells) != 1:
+        return None
+    name = best.cells[0]
+    if not name.text.strip():
+        return None
+    char = (name.x1 - name.x0) / len(name.text.strip())
+    below = rows[best.rows[-1] + 1 : best.rows[-1] + 1 + _HEADER_LINES]
+    lines = [row.cells[0] for row in below if len(row.cells) == 1]
+    if len(lines) < 2 or char <= 0:
+        return None
+    centres = [(c.x0 + c.x1) / 2 for c in lines]
+    axis = statistics.median(centres)
+    if max(abs(c - axis) for c in centres) > _CENTRED_SPREAD * char:
+        return None
+    for edge in ([c.x0 for c in lines], [c.x1 for c in lines]):
+        if max(edge) - min(edge) < _EDGE_SPREAD * char:
+            return None  # aligned at one edge, or lines of one length: nothing says centred
+    shift = ((name.x0 + name.x1) / 2 - axis) / char
+    if abs(shift) <= _OFF_CENTRE:
+        return None
+    side = "start" if shift > 0 else "end"
+    return (
+        f"off the centre line of the header under it by {abs(shift):.1f} characters: "
+        f"a word may be unread at its {side}"
+    )

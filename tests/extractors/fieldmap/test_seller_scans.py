@@ -212,3 +212,45 @@ def test_a_footer_name_with_a_street_word_still_names_the_issuer() -> None:
     vendor = result.fields["vendor_name"]
     assert (vendor.value, vendor.method) == ("Brouwersgracht Energie N.V.", "party:footer")
     assert "looks like an address line" in vendor.evidence
+
+
+def _centred(text: str, y: float, *, centre: float = 0.5, char: float = 0.01):
+    half = len(text) * char / 2
+    return line(text, y, x0=centre - half, x1=centre + half)
+
+
+def _receipt_under(name_line) -> object:
+    return receipt(
+        [
+            name_line,
+            _centred("(1120908-M)", 0.13),
+            _centred("NO.1, TAMAN SRI DENGKIL, JALAN AIR HITAM", 0.16),
+            _centred("43800 DENGKIL, SELANGOR", 0.19),
+            line("Date: 21/03/2018", 0.3),
+            line("TOTAL RM 25.80", 0.6),
+        ]
+    ).fields["merchant_name"]
+
+
+def test_a_name_off_the_centre_line_of_its_centred_header_may_miss_a_word() -> None:
+    # faded thermal print: the first word of a centred name left unread shifts it to the right
+    name = "THREE SEAFOOD RESTAURANT SDN BHD"
+    whole = _receipt_under(_centred(name, 0.1))
+    shifted = _receipt_under(_centred(name, 0.1, centre=0.52))
+    assert whole.value == shifted.value == name
+    assert not any("off the centre" in e for e in whole.evidence)
+    assert any("unread at its start" in e for e in shifted.evidence)
+    assert shifted.confidence < whole.confidence
+
+
+def test_a_left_aligned_header_says_nothing_about_the_centre() -> None:
+    found = receipt(
+        [
+            line("THREE SEAFOOD RESTAURANT SDN BHD", 0.1, x0=0.1, x1=0.42),
+            line("(1120908-M)", 0.13, x0=0.1, x1=0.21),
+            line("NO.1, TAMAN SRI DENGKIL, JALAN AIR HITAM", 0.16, x0=0.1, x1=0.5),
+            line("43800 DENGKIL, SELANGOR", 0.19, x0=0.1, x1=0.33),
+            line("TOTAL RM 25.80", 0.6),
+        ]
+    ).fields["merchant_name"]
+    assert not any("off the centre" in e for e in found.evidence)

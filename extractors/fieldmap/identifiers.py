@@ -154,7 +154,10 @@ def read_document_number(
         value, candidate = next(((v, c) for v, c in found if not _holds_word(v)), found[0])
         quality = candidate.quality * (1.0 if hit.exact else 0.95)
         evidence = [f"label {label.text[: hit.end].strip()!r}"]
-        if not hit.exact:
+        if hit.misread:
+            quality *= 0.9
+            evidence.append("label read with one letter wrong (OCR)")
+        elif not hit.exact:
             evidence.append("label matched without its spaces (OCR glue)")
         if hit.specificity <= _GENERIC_LABEL_LETTERS:
             quality *= 0.9

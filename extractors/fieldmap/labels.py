@@ -14,6 +14,10 @@ No." as a customer's name, and their values are nobody's. OCR glue is tolerated:
 matches without its spaces ("DocNo :CS00012013", "INVOICENO"), and a code glued to the label
 ("TOTALRM7.72", "InvoiceNoCS0012") still counts when it starts with at most three capitals
 and a digit (a slash or dash between them: "InvoiceINV/2023/02"); both make the hit inexact.
+A cell no label matches may still start with a long label (``_MISREAD_MIN`` letters or more)
+that OCR read with one letter wrong ("N' do facture" for "N° de facture"): the same first
+and last letters, one letter between them different, and no letter or digit straight after
+it. Such a hit is inexact and ``misread``; the readers that use it trust it less and say so.
 """
 
 from __future__ import annotations
@@ -124,6 +128,7 @@ class LabelHit:
     end: int  # index in the cell text just past the label
     specificity: int  # length of the matched alias (letters)
     exact: bool  # the cell spelled the alias with its spaces (not an OCR-glued form)
+    misread: bool = False  # the cell spelled the alias with one letter wrong
 
 
 def find_labels(
@@ -152,9 +157,37 @@ def find_labels(
                     exact = _fold(cell.text).lstrip(" :#*").startswith(_fold(alias))
                     exact = exact and not _GLUED_CODE.match(cell.text[end:])
                     best = LabelHit(name, r, c, end, specificity, exact)
+            if best is None:
+                best = _misread_hit(cell.text, folded, first, alias_table, r, c)
             if best is not None:
                 hits.append(best)
     return hits
+
+
+# Labels at least this long (letters) are matched with one letter misread: shorter ones are too
+# close to each other and to words ("date" / "data", "total" / "tota1" is a repair's business).
+_MISREAD_MIN = 9
+
+
+def _misread_hit(
+    text: str, folded: str, first: str, alias_table: list[tuple[str, str, str]], r: int, c: int
+) -> LabelHit | None:
+    """The longest label ``text`` starts with when one of its letters (not the first) was
+    misread, or None. Runs only for cells no label matched exactly."""
+    letters = [(i, ch) for i, ch in enumerate(folded) if ch.isalnum() or ch == "#"]
+    best: LabelHit | None = None
+    for name, _alias, target in alias_table:
+        n = len(target)
+        if n < _MISREAD_MIN or target[:1] != first or len(letters) < n or (best and n <= best.specificity):
+            continue
+        wrong = [k for k, ((_, ch), t) in enumerate(zip(letters, target, strict=False)) if ch != t]
+        if len(wrong) != 1 or wrong[0] == n - 1:
+            continue  # a different last letter is a different word ("Invoice In..." is no "Invoice Id")
+        end = letters[n - 1][0] + 1
+        if text[end : end + 1].isalnum():
+            continue  # a longer word, or a code glued to it: only an exact label takes those
+        best = LabelHit(name, r, c, end, n, exact=False, misread=True)
+    return best
 
 
 @lru_cache(maxsize=256)

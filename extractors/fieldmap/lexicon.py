@@ -94,6 +94,9 @@ _INVOICE_NUMBER = (
     "nº factura",
     "factura nº",
     "factura n°",
+    "n° factura",  # "Nº Factura" with the º lost
+    "número de documento",
+    "número documento",
     "factura no",
     "factura núm",
     "factura número",
@@ -107,6 +110,8 @@ _INVOICE_NUMBER = (
     "fattura numero",
     "n fattura",
     "nr fattura",
+    "numero documento",  # the FatturaPA courtesy copy's label for the invoice number
+    "numero doc",
     # Malay
     "no invois",
     "no resit",

@@ -168,7 +168,7 @@ def _read_labelled(ctx: PageContext, spec: FieldSpec, hits: list[LabelHit]) -> E
             value = ctx.typed(spec.kind, candidate.text)
             if value is not None:
                 label = ctx.rows[hit.row].cells[hit.cell]
-                quality = candidate.quality * (1.0 if hit.exact else 0.95)
+                quality = candidate.quality * (1.0 if hit.exact else 0.95) * (0.9 if hit.misread else 1.0)
                 return ctx.field(value, _cells(label, candidate), quality)
     return None
 

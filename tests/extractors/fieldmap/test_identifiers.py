@@ -159,3 +159,46 @@ def test_numbers_are_no_places(text: str, number: str) -> None:
 def test_a_title_case_word_before_a_code_is_no_series_prefix() -> None:
     assert identifier_in("Cork T12") is None
     assert identifier_in("CR 1805/0201") == "CR 1805/0201"
+
+
+def test_a_label_ocr_read_with_one_letter_wrong_still_labels_the_number_but_weaker() -> None:
+    def number(label: str):
+        return invoice(
+            [line("Montclairon Conseil SAS", 0.05), line(f"{label}      245408615", 0.12, x1=0.9)]
+        ).fields.get("invoice_number")
+
+    clean, misread = number("N° de facture"), number("N' do facture")
+    assert clean is not None and misread is not None
+    assert clean.value == misread.value == "245408615"
+    assert any("one letter wrong" in e for e in misread.evidence)
+    assert misread.confidence < clean.confidence
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "Invoice In 245408615",  # another last letter: another word, not "Invoice Id"
+        "Fncture number 245408615",  # the first letter misread too: nothing says it is a label
+        "Invoice numbor2 245408615",  # a letter or digit straight after: a longer word
+    ],
+)
+def test_a_misread_label_needs_its_first_and_last_letters_and_an_end(printed: str) -> None:
+    found = invoice([line("Montclairon Conseil SAS", 0.05), line(printed, 0.12, x1=0.9)]).fields.get(
+        "invoice_number"
+    )
+    assert found is None or not any("one letter wrong" in e for e in found.evidence)
+
+
+def test_the_courtesy_copy_of_an_italian_e_invoice_numbers_it_under_numero_documento() -> None:
+    found = invoice(
+        [
+            line("Rivabella Consulting S.r.l.", 0.05),
+            line("Tipologia documento", 0.19, x0=0.05, x1=0.15),
+            line("Numero documento", 0.19, x0=0.34, x1=0.43),
+            line("Data documento", 0.19, x0=0.54, x1=0.62),
+            line("TD01 fattura", 0.205, x0=0.05, x1=0.13),
+            line("280", 0.205, x0=0.34, x1=0.36),
+            line("02/10/2023", 0.205, x0=0.54, x1=0.61),
+        ]
+    ).fields["invoice_number"]
+    assert found.value == "280"

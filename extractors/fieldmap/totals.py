@@ -96,7 +96,8 @@ ROUNDING_AT_MOST = Decimal("1.00")  # no rounding adjustment is a whole unit or 
 # The field flag of a total that the page's own amounts contradict (the done rule blocks it:
 # ``extractors.checks.INCONSISTENT``).
 INCONSISTENT = "inconsistent"
-_RATE = re.compile(r"(\d{1,2}(?:[.,]\d{1,3})?)\s?%")
+# A printed rate; a lone "O" before the sign is OCR's zero ("GST SR@O%").
+_RATE = re.compile(r"(\d{1,2}(?:[.,]\d{1,3})?|(?<![^\W\d_])[Oo](?=\s?%))\s?%")
 
 
 def money_role(spec: FieldSpec) -> str:
@@ -298,11 +299,25 @@ def _rate_base(page: MoneyPage, line: MoneyLine, subtotal: Pick | None) -> tuple
     if rate is None:
         return None
     group = [x for x in page.lines if x.row == line.row and x.label == line.label and x.place < line.place]
+    printed = "0" if rate.group(1) in ("O", "o") else rate.group(1)
     if group:
-        return rate.group(1), group[-1].value
+        return printed, group[-1].value
     if subtotal is not None and isinstance(subtotal.value, float):
-        return rate.group(1), Decimal(str(subtotal.value))
+        return printed, Decimal(str(subtotal.value))
     return None
+
+
+def _summary_tax(
+    page: MoneyPage, summary: list[MoneyLine], subtotal: Pick | None
+) -> tuple[MoneyLine, list[str]]:
+    """The tax of a tax-summary row whose rate labels all its amounts ("GST SR@0%  27.27
+    0.00": the amount and its tax): the one that is the printed rate of an amount before it;
+    else the first."""
+    for line in summary:
+        found = _rate_base(page, line, subtotal)
+        if found and same((found[1] * Decimal(found[0].replace(",", ".")) / 100).quantize(CENT), line.value):
+            return line, [f"rate check: {found[0]} % of {money_text(found[1])} = {money_text(line.value)}"]
+    return summary[0], []
 
 
 def _pick_tax(page: MoneyPage, total: TotalOption | None, subtotal: Pick | None) -> Pick | None:
@@ -325,8 +340,9 @@ def _pick_tax(page: MoneyPage, total: TotalOption | None, subtotal: Pick | None)
         summary = _last_summary_row(page, MoneyRole.TAX)
         if not summary:
             return None
-        best, passed = summary[0], _summary_pair_checks(page, total)
-        evidence = [f"label {best.label!r}", "read from the tax summary"]
+        best, rated = _summary_tax(page, summary, subtotal)
+        passed = _summary_pair_checks(page, total)
+        evidence = [f"label {best.label!r}", "read from the tax summary", *rated]
         if passed:
             evidence.append(f"check passed: {passed}")
             return Pick(float(best.value), best.cells, best.placement, 1.0, "tax:summary+sum", evidence)

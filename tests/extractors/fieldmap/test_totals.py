@@ -330,6 +330,26 @@ def test_tax_summary_by_rate_gives_subtotal_and_tax_when_the_main_block_has_none
     assert (subtotal.method, tax.method) == ("subtotal:summary+sum", "tax:summary+sum")
 
 
+@pytest.mark.parametrize("rate", ["0%", "O%"])  # OCR reads the zero of a rate as a letter O
+def test_a_summary_row_whose_rate_labels_both_amounts_gives_the_tax_the_rate_makes(rate: str) -> None:
+    result = receipt(
+        [
+            "KEDAI MAJU SDN BHD",
+            "Total Incl. GST   RM 27.27",
+            "ROUNDING ADJUSTMENT   -RM 0.02",
+            "TOTAL ROUNDED   RM 27.25",
+            "CASH   RM 30.00",
+            "CHANGE   RM 2.75",
+            "GST Summary   Amt(RM)   Tax(RM)",
+            f"GST SR@{rate}   27.27   0.00",
+        ]
+    )
+    tax = field(result, "tax_amount")
+    assert tax.value == 0.0
+    assert "rate check: 0 % of 27.27 = 0.00" in tax.evidence
+    assert field(result, "total_amount").value == 27.25
+
+
 def test_identifiers_are_not_amounts_and_a_misread_comma_follows_the_page() -> None:
     assert read_amounts("rekeningnummer NL66RABO4241484967 totaalbedrag") == ()
     assert [a.value for a in read_amounts("btw 21%  1.853.37", decimal_comma=True)] == [Decimal("1853.37")]

@@ -12,7 +12,9 @@ A document ends ``done`` only when none of its review flags blocks (``blocking_f
 - the amounts add up (``inconsistent``): subtotal + tax = total, the total is not smaller
   than the tax, the line items sum to the subtotal (net lines) or the total (gross lines, a
   cent a line for tax rounded per line), or, with no subtotal, to the total with or without
-  the tax, within cash rounding; and no field carries the flag ``inconsistent`` from its
+  the tax, within cash rounding (items that do not add up to a total that two other printed
+  amounts confirm, cash - change, a rounding line or net + tax, are a misread table: a note,
+  ``uncertain``, not a block); and no field carries the flag ``inconsistent`` from its
   engine (the local engine's total that equals the page's net while tax is printed, whatever
   the other fields were read as);
 - no date's day/month order is a guess (``ambiguous_date``: "04/05/2023" on a page where
@@ -213,6 +215,26 @@ def amount_checks(extraction: DocumentExtraction, schema: ExtractionSchema) -> l
     return checks
 
 
+def _amount_flag(check: Check, extraction: DocumentExtraction) -> str:
+    """The flag of a failed amount check: ``inconsistent``, except line items that do not add
+    up to a total two other printed amounts confirm (cash - change, a rounding line, net +
+    tax): the items table was misread, not the total, so the disagreement is a note."""
+    total = extraction.fields.get("total_amount")
+    if check.name != "lines" or total is None:
+        return check.flag
+    confirmed = [
+        e.removeprefix(_PASSED)
+        for e in total.evidence
+        if e.startswith(_PASSED) and not e.removeprefix(_PASSED).startswith("items")
+    ]
+    if not confirmed:
+        return check.flag
+    return f"uncertain: {check.fields[0]} {check.detail} (the total is confirmed: {confirmed[0]})"
+
+
+_PASSED = "check passed: "
+
+
 # --- dates ----------------------------------------------------------------------------
 
 
@@ -347,7 +369,7 @@ def review_flags(
             flags.append(_field_inconsistent(name, found))
         if AMBIGUOUS_DATE in found.flags:
             flags.append(f"ambiguous_date: {name} {found.value} (nothing on its page says which is the day)")
-    flags.extend(c.flag for c in amount_checks(extraction, schema) if not c.passed)
+    flags.extend(_amount_flag(c, extraction) for c in amount_checks(extraction, schema) if not c.passed)
     flags.extend(date_flags(extraction, schema, today=today))
     if not schema.free_form:
         try:

@@ -188,6 +188,25 @@ def test_line_items_are_checked_against_the_total_when_there_is_no_subtotal():
     assert "inconsistent: line_items sum to 80.0, total_amount is 119.0" in flags_of(wrong)
 
 
+def test_items_that_miss_a_total_other_printed_amounts_confirm_are_a_note_not_a_block():
+    # cash - change confirms the total: the items table was misread (a quantity taken for an
+    # amount), which a person reading the result should see, but not at the cost of review
+    cash = "check passed: cash - change = total (150.00 - 31.00 = 119.00)"
+    confirmed = invoice(subtotal=None, total_amount=field(119.0, evidence=[cash])).model_copy(
+        update={"tables": lines(60.0, 20.0)}
+    )
+    by_items = invoice(
+        subtotal=None, total_amount=field(119.0, evidence=["check passed: items sum to 119.00 (2 lines)"])
+    ).model_copy(update={"tables": lines(60.0, 20.0)})
+    flags = flags_of(confirmed)
+    assert blocking_flags(flags) == []
+    assert flags == [
+        "uncertain: line_items sum to 80.0, total_amount is 119.0 "
+        "(the total is confirmed: cash - change = total (150.00 - 31.00 = 119.00))"
+    ]
+    assert "inconsistent: line_items sum to 80.0, total_amount is 119.0" in blocking_flags(flags_of(by_items))
+
+
 def test_rows_without_amounts_are_not_summed():
     rows = lines(60.0, 30.0)
     rows["line_items"][1].pop("amount")

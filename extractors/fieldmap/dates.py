@@ -208,7 +208,7 @@ UNPROVEN_ORDER = "day-first: unproven"
 # "auto" leaves them ambiguous; "dmy" / "mdy" reads them that way, unflagged.
 DateOrderSetting = Literal["auto", "dmy", "mdy"]
 # Malaysian ringgit as receipts print it, before an amount ("RM2.00", "RM 14.00").
-_RINGGIT = re.compile(r"(?<![^\W\d_])RM\s?\d")
+_RINGGIT = re.compile(r"(?<![^\W\d_])RM\s{0,4}\d")
 
 
 def day_order(rows: Sequence[Row], unproven: DateOrderSetting = "auto") -> tuple[bool, str]:

@@ -9,7 +9,9 @@ Evidence, strongest first (each a kind of text, none a particular business):
 - a phone number's country calling code, also when OCR dropped the spaces ("+31201711786"):
   calling codes are a prefix code, so at most one code of the table opens the digits;
 - a country named on its own line or at the end of an address line ("United Kingdom",
-  "Deutschland", "75002 Paris, France");
+  "Deutschland", "75002 Paris, France"), or a state that ends an address line after a
+  postcode, where a country's addresses name their state and the name is no other
+  country's ("43200 Cheras, Selangor": Malaysia);
 - the country domain of an e-mail or web address ("accounts@oakhollow.co.uk");
 - a legal form that only one country's law (and currency) knows, ending a name: Malaysia's
   "Sdn Bhd", "Bhd", "Berhad", "S/B" and "PLT", Singapore's "Pte Ltd". Forms shared across
@@ -72,6 +74,19 @@ _COUNTRY_NAMES = {
     "malaysia": "MYR",
     "singapore": "SGD",
 }
+# States as addresses print them after the town, squashed (Malaysia's thirteen and its three
+# federal territories, with the honorifics some add: "Selangor Darul Ehsan").
+_REGION_NAMES = dict.fromkeys(
+    (
+        *("johor", "johordarultakzim", "kedah", "kedahdarulaman", "kelantan", "kelantandarulnaim"),
+        *("melaka", "malacca", "negerisembilan", "pahang", "pahangdarulmakmur", "perak"),
+        *("perakdarulridzuan", "perlis", "pulaupinang", "penang", "sabah", "sarawak", "selangor"),
+        *("selangordarulehsan", "terengganu", "terengganudarulimam", "kualalumpur"),
+        *("wilayahpersekutuan", "wilayahpersekutuankualalumpur", "putrajaya", "labuan"),
+    ),
+    "MYR",
+)
+_POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 _DOMAINS = {"de": "DE", "at": "AT", "fr": "FR", "nl": "NL", "be": "BE", "lu": "LU", "ie": "IE"}
 _DOMAINS |= {"es": "ES", "pt": "PT", "it": "IT", "fi": "FI", "gr": "GR", "uk": "GB", "ch": "CH", "my": "MY"}
 
@@ -150,7 +165,8 @@ def _by_phone(rows: Sequence[Row]) -> tuple[str, str, str, tuple[Cell, ...]] | N
 
 
 def _by_country_name(rows: Sequence[Row]) -> tuple[str, str, str, tuple[Cell, ...]] | None:
-    for row in rows:
+    region: tuple[str, str, str, tuple[Cell, ...]] | None = None
+    for r, row in enumerate(rows):
         for cell in row.cells:
             tail = cell.text.split(",")[-1]
             tokens = [w for w in words(tail) if not w.isdigit()]
@@ -160,7 +176,14 @@ def _by_country_name(rows: Sequence[Row]) -> tuple[str, str, str, tuple[Cell, ..
                 name = "".join(tokens[-n:])
                 if name in _COUNTRY_NAMES:
                     return _COUNTRY_NAMES[name], "country name", tail.strip(), (cell,)
-    return None
+                if region is None and name in _REGION_NAMES and _after_postcode(rows, r, cell):
+                    region = (_REGION_NAMES[name], "state name", tail.strip(), (cell,))
+    return region
+
+
+def _after_postcode(rows: Sequence[Row], r: int, cell: Cell) -> bool:
+    """Whether a postcode stands in ``cell`` or on the row above it: the state ends an address."""
+    return bool(_POSTCODE.search(cell.text)) or (r > 0 and bool(_POSTCODE.search(rows[r - 1].text)))
 
 
 def _by_domain(rows: Sequence[Row]) -> tuple[str, str, str, tuple[Cell, ...]] | None:

@@ -256,6 +256,8 @@ def test_an_ambiguous_date_with_nothing_to_order_it_is_flagged() -> None:
     [
         "Total EUR 10.00",  # a currency code: day-first assumed from it
         "Total RM 10.00",  # ringgit as Malaysian receipts print it
+        "Total   RM    10.00",  # also spaced out in a column
+        "43200 Cheras, Selangor",  # a Malaysian state ends the address
         "Kedai Maju Sdn Bhd",  # a Malaysian legal form: the ringgit, day-first
         "Paid on 13/05/2023",  # another date proves the order
         "Delivered 3 May 2023",  # a month name written day-first

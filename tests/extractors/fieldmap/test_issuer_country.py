@@ -31,11 +31,22 @@ def rows_of(*texts: str) -> list:
         ("KEDAI RUNCIT SRI MAJU SDN. BHD.", "MYR", "legal form"),
         ("99 SPEED MART S/B", "MYR", "legal form"),
         ("Harbourfront Logistics Pte Ltd", "SGD", "legal form"),
+        ("43200 Cheras, Selangor", "MYR", "state name"),
+        ("43800 DENGKIL. SELANGOR DARUL EHSAN", "MYR", "state name"),
     ],
 )
 def test_country_evidence(printed: str, currency: str, what: str) -> None:
     found = country_currency(rows_of("Total 120.00", printed))
     assert found is not None and (found.currency, found.what) == (currency, what)
+
+
+def test_a_state_on_its_own_line_under_the_postcode_names_the_country() -> None:
+    found = country_currency(rows_of("NO 33, JALAN TEMENGGUNG 3/9", "43200 CHERAS", "SELANGOR"))
+    assert found is not None and (found.currency, found.what) == ("MYR", "state name")
+
+
+def test_a_state_name_without_a_postcode_is_no_address() -> None:
+    assert country_currency(rows_of("Perak Road Fish Market", "Sabah")) is None
 
 
 @pytest.mark.parametrize("printed", ["Bäckerei Sonne GmbH", "Oakhollow Ltd", "Tannwald S.A."])

@@ -337,6 +337,15 @@ def test_a_lucky_count_does_not_pass_when_the_probabilities_predict_less():
     assert choose_threshold(sure, "product", 0.97) == (0.99, True)
 
 
+def test_the_threshold_also_sends_most_wrong_documents_to_review():
+    # 40 right documents and 2 wrong ones: at 0.6 one wrong document in 41 done still reads
+    # done precision 0.976, but half the wrong documents would end done
+    right = [scored("a", 0.6 + i / 100, True) for i in range(40)]
+    items = [*right, scored("a", 0.5, False), scored("a", 0.705, False)]
+    assert choose_threshold(items, "min", 0.97, recall=0.0) == (0.6, True)
+    assert choose_threshold(items, "min", 0.97) == (0.71, True)
+
+
 def test_a_document_blocked_by_a_rule_is_never_done_in_cross_validation():
     rng = random.Random(7)
     docs = synthetic_documents(rng, 100, "s")

@@ -366,6 +366,11 @@ _GLUED_SHORT_WORDS = frozenset({"gst", "sst", "ttl", "rnd", "qty", "vat", "tax"}
 # "TotalPaid"); other such words count only where a word starts ("porto" in "Importo" does not).
 _GLUED_WORDS = frozenset({"total", "cash", "paid", "round"})
 _DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "6": "g", "8": "b"}
+# Keywords of four letters or more with an "l", as OCR also reads them with an "i" for it (the
+# two differ by a serif on small receipt print): "Grand Totai", "Baiance".
+_L_READ_AS_I = {
+    word: re.compile(word.replace("l", "[li]")) for word, _, _ in _WORDS if "l" in word and len(word) >= 4
+}
 # Where OCR glued two words, their capitals still show the break ("InvoiceTotalE", "VATAmount").
 _CASE_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")
 # What a currency sign or code after a label reads as once squashed: "£" and "€" misread as
@@ -464,12 +469,13 @@ def read_label(text: str, extra: tuple[tuple[str, MoneyRole], ...] = ()) -> Labe
         offer(len(squashed) if end == core else end, size, reading)
 
     for word, role, final in (*_WORDS, *((w, role, False) for w, role in extra)):
-        if word not in squashed:  # most words are not in a label: the cheap test first
-            continue
+        misread = _L_READ_AS_I.get(word)
+        if word not in squashed and (misread is None or "i" not in squashed or not misread.search(squashed)):
+            continue  # most words are not in a label: the cheap test first
         if len(word) <= 3:
             ends = _short_word_at(word, squashed, spaced)
         else:
-            found = re.finditer(re.escape(word), squashed)
+            found = (misread or re.compile(re.escape(word))).finditer(squashed)
             # a short word inside another word is no keyword ("porto" in "Importo")
             anywhere = len(word) > 5 or word in _GLUED_WORDS
             ends = [m.end() for m in found if anywhere or m.start() in starts]

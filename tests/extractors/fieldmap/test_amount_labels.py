@@ -14,6 +14,8 @@ from extractors.fieldmap.amount_labels import MoneyRole, read_label
         ("Invoice Total E", "invoicetotal"),
         ("Invoice Total £", "invoicetotal"),
         ("GrandTotalE", "grandtotal"),
+        ("Grand TotaiRM", "grandtotal"),  # the l of small receipt print read as an i
+        ("Baiance Due", "balancedue"),
         ("Grand Total RM", "grandtotal"),
         ("Amount DueS", "amountdue"),  # "$" read as S
         ("Balance DueEUR", "balancedue"),

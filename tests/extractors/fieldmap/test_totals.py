@@ -350,6 +350,23 @@ def test_a_summary_row_whose_rate_labels_both_amounts_gives_the_tax_the_rate_mak
     assert field(result, "total_amount").value == 27.25
 
 
+def test_a_grand_total_read_with_an_i_for_its_l_is_still_the_amount_to_pay() -> None:
+    result = receipt(
+        [
+            "MOONLIGHT CAKE HOUSE SDN BHD",
+            "T-Saha Bread *#   RM4.60 ST",
+            "Total (Incl GST, 0%)   RM14.18",
+            "Rounding   RM0.02",
+            "Grand TotaiRM14.20",
+            "Total Paid   RM20.20",
+            "Change   RM6.00",
+        ]
+    )
+    total = field(result, "total_amount")
+    assert total.value == 14.2
+    assert any("cash - change = total" in e for e in total.evidence)
+
+
 def test_identifiers_are_not_amounts_and_a_misread_comma_follows_the_page() -> None:
     assert read_amounts("rekeningnummer NL66RABO4241484967 totaalbedrag") == ()
     assert [a.value for a in read_amounts("btw 21%  1.853.37", decimal_comma=True)] == [Decimal("1853.37")]

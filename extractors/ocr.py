@@ -23,7 +23,7 @@ from extractors.ocr_prep import OCR_MAX_PIXELS
 
 # What read the page, in every result's ``model`` and so in fingerprints: the OCR models, then
 # after "+" the version of Folio's own page reader (the catalog lists the models alone).
-OCR_MODEL = "rapidocr-ppocrv4+reader-1"
+OCR_MODEL = "rapidocr-ppocrv4+reader-2"
 
 # Most pixels the reader's text detector sees by default (``extractors.ocr_page.OcrOptions``).
 DET_PIXELS = 1_400_000

@@ -4,9 +4,16 @@ PP-OCRv4's recogniser was trained mostly on Chinese, where words are not spaced;
 blurred Latin print it often glues words (``BAECKEREISONNE``, ``LOT26151BANDAR``). The crop
 itself still shows the space: a run of blank columns between two glyphs (ink runs).
 
-The line's ``unit`` is its character cell: the width of the grid its glyph centres fit
-(``grid_fit``: circular mean resultant of centre/cell; monospaced receipt type scores 0.9 and
-more), else the mean advance (ink extent over the characters read). A blank is a space when:
+The line's ``unit`` is its character cell: the width of the grid the centres of its
+full-width glyphs fit (``grid_fit``: circular mean resultant of centre/cell; monospaced
+receipt type scores 0.9 and more), else the mean advance (ink extent over the characters
+read). Only full-width glyphs place the grid: the ink of a narrow glyph is not centred in its
+cell (the stem of ``l`` or ``i`` leans to one side, the serifs and feet that widen it are too
+thin to count as ink), nor is a piece of a faded glyph. On such a grid, ink runs that fit in
+one cell together are one glyph (a faded ``H`` read as two stems, an ``L`` whose foot breaks
+off), and a run under a tenth of a cell is a speck of dirt (no glyph is that thin).
+
+A blank is a space when:
 
 - the glyph centres either side are at least ``cell_spread`` units apart (an empty cell;
   a run wider than a unit is letters printed touching, taken as one unit at its edge); or
@@ -15,6 +22,18 @@ more), else the mean advance (ink extent over the characters read). A blank is a
   (``I 1 . :``) with as wide a blank (within 1.5x) on its other side: in monospaced type a
   narrow glyph sits mid-cell with wide blanks both sides, which is no space (``7.70``),
   while in proportional type ``BAECKEREI SONNE`` has a tight ``EI`` and a wide ``I S``.
+
+On a grid the outlier test is held to the grid: in monospaced print an uneven blank is the
+shape of the letters (``e|l`` in ``Selangor``, ``r|a`` in ``Cheras``, the stem of a ``T``
+whose bar is above the text band), not a space. Between full-width glyphs it counts only
+where their centres are more than ``grid_spread`` cells apart (adjacent cells sit one cell
+apart, give or take the jitter of the print); beside a narrow glyph, only where the blank is
+at least ``narrow_ratio`` times the glyph's blank on its other side (a stem off the middle of
+its cell leaves blanks up to about twice each other; a narrow glyph at the end of the crop has
+no other side to tell by, so a blank beside it is no space). The test stays because a line of
+proportional capitals can fit a grid by chance (``TAX INVOICE``, ``BAECKEREI SONNE``): there a
+space is only a blank a little wider than a letter's (full-width glyphs either side about 1.2
+cells apart, or three times the blank on the other side of the ``I``).
 
 No space is put inside a number on a blank narrower than a whole character (``2018``,
 ``43.40``: digits and decimal points sit unevenly in proportional type), and a space the
@@ -43,10 +62,22 @@ class SpaceRule:
     cell_spread: float = 1.5
     min_gap: float = 0.3
     letter_gaps: float = 3.0
+    grid_spread: float = 1.15
+    narrow_ratio: float = 2.5
 
 
-# Separate glyphs needed to fit a grid of cells.
+# Separate full-width glyphs needed to fit a grid of cells.
 _GLYPHS_TO_TELL = 6
+# A glyph is narrow below half a unit (``I 1 . :``, the stem of ``l``), full-width from there
+# up to a little over one unit (wider runs are letters printed touching); a run under a tenth
+# of a cell is a speck; runs that fit in nine tenths of a cell together are one glyph.
+_NARROW = 0.5
+_FULL_MAX = 1.1
+_SPECK = 0.1
+_ONE_GLYPH = 0.9
+# Off a grid, a blank beside a narrow glyph is a space when it is this many times the glyph's
+# blank on its other side (see the module doc).
+_NARROW_RATIO_OFF_GRID = 1.5
 
 
 def _ink_columns(crop: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.bool_], int]:
@@ -87,28 +118,60 @@ def _runs(columns: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def _cell(glyphs: list[tuple[int, int]], pitch: float, rule: SpaceRule) -> float | None:
-    """The cell width when the glyph centres sit on a grid; None when they do not, or when
-    there are too few separate glyphs to tell."""
-    centres = np.array([(a + b) / 2 for a, b in glyphs if b - a <= 1.1 * pitch])
+def _cell(glyphs: list[tuple[int, int]], count: int, rule: SpaceRule) -> float | None:
+    """The cell width when the centres of the full-width glyphs sit on a grid; None when they
+    do not, or when there are too few separate full-width glyphs to tell. ``count``: the
+    characters read."""
+    extent = glyphs[-1][1] - glyphs[0][0]
+    pitch = extent / count
+    centres = np.array([(a + b) / 2 for a, b in glyphs if _NARROW * pitch <= b - a <= _FULL_MAX * pitch])
     if len(centres) < _GLYPHS_TO_TELL:
         return None
     # The pitch from the ink extent over the characters read is near the cell, a little above
-    # it where spaces were dropped: try cells around it and keep the best-fitting grid.
+    # it where spaces were dropped: try cells around it and keep the best-fitting grid. No cell
+    # wider than the extent over count - 1 can be: the characters read take a cell each, and
+    # the first and last ink lie in the first and last cell (proportional print with wide
+    # blanks around narrow glyphs, such as "TOTAL 12.50", can fit such a grid by chance).
     candidates = np.linspace(0.7 * pitch, 1.15 * pitch, 46)
     fits = np.abs(np.exp(2j * np.pi * centres[np.newaxis, :] / candidates[:, np.newaxis]).mean(axis=1))
+    fits[candidates > extent / max(count - 1, 1)] = 0.0
     best = int(fits.argmax())
     return float(candidates[best]) if fits[best] >= rule.grid_fit else None
 
 
-def _beside_narrow_ok(glyphs: list[tuple[int, int]], gaps: list[int], index: int, unit: float) -> bool:
-    """Whether a wide blank next to a narrow glyph (``I 1 . :``) is wide for that glyph: in
-    monospaced type a narrow glyph sits mid-cell with as wide a blank on its other side."""
+def _whole_glyphs(glyphs: list[tuple[int, int]], cell: float) -> list[tuple[int, int]]:
+    """On a grid of ``cell``: runs that fit in one cell together joined into one glyph, then
+    specks dropped (see the module doc)."""
+    joined = [glyphs[0]]
+    for start, end in glyphs[1:]:
+        if end - joined[-1][0] <= _ONE_GLYPH * cell:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    kept = [(a, b) for a, b in joined if b - a >= _SPECK * cell]
+    return kept if len(kept) >= 2 else joined
+
+
+def _beside_narrow_ok(
+    glyphs: list[tuple[int, int]], gaps: list[int], index: int, unit: float, ratio: float, *, at_edge: bool
+) -> bool:
+    """Whether a wide blank next to a narrow glyph (``I 1 . :``) is wide for that glyph: at
+    least ``ratio`` times the glyph's blank on its other side (in monospaced type a narrow glyph
+    sits mid-cell with as wide a blank on its other side). ``at_edge``: what to answer for a
+    narrow glyph at the end of the crop, with no other side."""
     left, right = glyphs[index], glyphs[index + 1]
     gap = gaps[index]
-    if left[1] - left[0] < 0.5 * unit and index > 0 and gap < 1.5 * gaps[index - 1]:
-        return False
-    return not (right[1] - right[0] < 0.5 * unit and index + 1 < len(gaps) and gap < 1.5 * gaps[index + 1])
+    if left[1] - left[0] < _NARROW * unit:
+        if index == 0:
+            if not at_edge:
+                return False
+        elif gap < ratio * gaps[index - 1]:
+            return False
+    if right[1] - right[0] < _NARROW * unit:
+        if index + 1 == len(gaps):
+            return at_edge
+        return gap >= ratio * gaps[index + 1]
+    return True
 
 
 def _inside_number(chars: list[str], at: int) -> bool:
@@ -131,6 +194,7 @@ class _Blanks:
     unit: float  # the character cell (see the module doc)
     letter_gap: float  # the line's median blank
     positions: list[float]  # where each character was read
+    on_grid: bool  # whether the unit is a fitted cell (monospaced print)
 
     def spread(self, index: int) -> float:
         """Distance between the glyph centres either side of blank ``index``; a wider run is
@@ -172,6 +236,11 @@ def _measure(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> 
     pitch = (glyphs[-1][1] - glyphs[0][0]) / len(reading.chars)
     if pitch <= 0:
         return None
+    cell = _cell(glyphs, len(reading.chars), rule)
+    if cell is not None:
+        glyphs = _whole_glyphs(glyphs, cell)
+        if len(glyphs) < 2:
+            return None
     gaps = [b[0] - a[1] for a, b in zip(glyphs, glyphs[1:], strict=False)]
     # Where each character was read, in crop pixels (a time step covers REC_STEP pixels of
     # the crop scaled to REC_HEIGHT).
@@ -180,9 +249,10 @@ def _measure(reading: Reading, crop: npt.NDArray[np.uint8], rule: SpaceRule) -> 
         glyphs=glyphs,
         gaps=gaps,
         pitch=pitch,
-        unit=_cell(glyphs, pitch, rule) or pitch,
+        unit=cell or pitch,
         letter_gap=max(1.0, float(np.median(gaps))),
         positions=[(step + 0.5) * REC_STEP * to_crop for step in reading.steps],
+        on_grid=cell is not None,
     )
 
 
@@ -200,9 +270,20 @@ def _missing_spaces(chars: list[str], blanks: _Blanks, rule: SpaceRule) -> dict[
         gap = gaps[index]
         spread = blanks.spread(index)
         outlier = gap >= rule.min_gap * pitch and gap >= rule.letter_gaps * blanks.letter_gap
-        if spread < rule.cell_spread * unit and not (
-            outlier and _beside_narrow_ok(glyphs, gaps, index, unit)
-        ):
+        if blanks.on_grid:
+            # Beside a narrow glyph its other blank tells; between full-width glyphs their
+            # centres do (a narrow glyph's ink centre says nothing of where its cell is).
+            beside_narrow = any(b - a < _NARROW * unit for a, b in glyphs[index : index + 2])
+            outlier = outlier and (
+                _beside_narrow_ok(glyphs, gaps, index, unit, rule.narrow_ratio, at_edge=False)
+                if beside_narrow
+                else spread > rule.grid_spread * unit
+            )
+        else:
+            outlier = outlier and _beside_narrow_ok(
+                glyphs, gaps, index, unit, _NARROW_RATIO_OFF_GRID, at_edge=True
+            )
+        if spread < rule.cell_spread * unit and not outlier:
             continue
         margin = 0.2 * unit
         inside = np.searchsorted(positions, right_start - margin) - np.searchsorted(

@@ -47,6 +47,21 @@ class TextLine(BaseModel):
     )
 
 
+class OcrReading(BaseModel):
+    """What OCR read on one image: its lines and how the image stands to their text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lines: list[TextLine] = Field(
+        default_factory=list, description="Lines in reading order, boxes on the image as given."
+    )
+    turn: Turn = Field(
+        0,
+        description="Degrees the image as given is turned clockwise from the frame its text "
+        "reads in, as the reader found it (a scan fed in sideways or upside down).",
+    )
+
+
 class TileGrid(BaseModel):
     """The Llama 4 tile grid an image is fitted into."""
 

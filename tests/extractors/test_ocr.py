@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from core.errors import BadInputError
-from extractors.ocr_page import OcrOptions, lines_from_segments, read_lines, repair_numbers
+from extractors.ocr_page import OcrOptions, lines_from_segments, read_lines, read_page_lines, repair_numbers
 from extractors.ocr_read import detector_scale
+from extractors.reading_frame import to_reading
 from models.page import TextLine
 
 
@@ -64,11 +65,54 @@ def test_a_page_turned_a_few_degrees_still_reads_in_order() -> None:
 def test_an_upside_down_page_reads_in_order_with_boxes_on_the_image_as_given() -> None:
     page = printed(RECEIPT).rotate(180)
 
-    lines = read(page)
+    reading = read_page_lines(jpeg(page), page.width, page.height)
+    lines = reading.lines
 
+    assert reading.turn == 180
     assert [squeezed(line.text) for line in lines] == RECEIPT
     # The first line of the text is printed at the bottom of the image as given.
     assert lines[0].bbox[1] > 0.5 > lines[-1].bbox[3]
+
+
+@pytest.mark.parametrize("turn", [0, 90, 270])
+def test_a_page_on_its_side_is_read_upright_and_says_how_it_lay(turn: int) -> None:
+    # PIL turns counter-clockwise: -turn lays the page ``turn`` degrees clockwise.
+    page = printed(RECEIPT).rotate(-turn, expand=True)
+
+    reading = read_page_lines(jpeg(page), page.width, page.height)
+
+    assert reading.turn == turn
+    assert [squeezed(line.text) for line in reading.lines] == RECEIPT
+    first, last = reading.lines[0].bbox, reading.lines[-1].bbox
+    # Boxes are on the image as given: turned 90 clockwise the first line stands at the right.
+    if turn == 0:
+        assert first[3] < 0.5 < last[1]
+    elif turn == 90:
+        assert first[0] > 0.5 > last[2]
+    else:
+        assert first[2] < 0.5 < last[0]
+    # and back in the reading frame the first line is on top.
+    assert to_reading(first, turn)[3] < 0.5 < to_reading(last, turn)[1]
+
+
+def test_a_column_of_lone_narrow_glyphs_is_not_taken_for_a_page_on_its_side() -> None:
+    # Each 1, I or l stands twice as tall as wide, as a word on a sideways page does.
+    page = printed(["1", "I", "1", "l", "7", "1", "I", "11"], size=28, width_pt=60)
+
+    reading = read_page_lines(jpeg(page), page.width, page.height)
+
+    assert reading.turn == 0
+    assert [squeezed(line.text) for line in reading.lines][:2] == ["1", "1"]
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_boxes_read_on_the_page_turned_upright_map_back_as_the_reading_frame_turns_them(turn: int) -> None:
+    # A segment on the page stood up (200 x 100 pixels), read off the image as given.
+    raw = [[[[20, 10], [180, 10], [180, 30], [20, 30]], "TOTAL", 0.9]]
+
+    [line] = lines_from_segments(raw, 200, 100, turn=turn)
+
+    assert to_reading(line.bbox, turn) == pytest.approx((0.1, 0.1, 0.9, 0.3))
 
 
 def test_words_printed_apart_in_small_monospaced_type_keep_their_space() -> None:
@@ -112,7 +156,7 @@ def test_full_width_punctuation_reads_as_ascii_and_turned_boxes_map_back() -> No
     raw = [[[[10, 10], [90, 10], [90, 30], [10, 30]], "（GST）：１２", 0.9]]
 
     upright = lines_from_segments(raw, 100, 100)
-    turned = lines_from_segments(raw, 100, 100, upside_down=True)
+    turned = lines_from_segments(raw, 100, 100, turn=180)
 
     assert upright[0].text == "(GST):12"
     assert upright[0].bbox == pytest.approx((0.1, 0.1, 0.9, 0.3))

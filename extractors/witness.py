@@ -1,9 +1,9 @@
 """A second witness for a model's essential values: the page's own text, read without the model.
 
 The witness of a page is its text layer (text-routed pages) or the local engine's OCR of its
-image (scans and photos; ``LocalEngine.read_lines``, so OCR runs off the event loop, a few at
-a time, time-limited). For each essential field of the schema that the model answered on that
-page, in this order:
+image (scans and photos; ``LocalEngine.read_text``, so OCR runs off the event loop, a few at
+a time, time-limited, and the lines are mapped in the turn they read in). For each essential
+field of the schema that the model answered on that page, in this order:
 
 1. **disagreement**: the local field mapper, reading the witness lines, has a clear value for
    the field (an amount, a date, or an identifier with digits, read at mapper confidence
@@ -111,12 +111,13 @@ class WitnessReader:
             return None
         source = "page text" if page.route is PageRoute.TEXT else "OCR"
         try:
-            lines = await self._local.read_lines(page)
+            text = await self._local.read_text(page)
         except FolioError as exc:
             return PageWitness(page.page_number, source, problem=f"{exc.code}: {exc.message}")
-        if not any(line.text.strip() for line in lines):
+        if not any(line.text.strip() for line in text.lines):
             return PageWitness(page.page_number, source, problem="no text on the page")
-        return PageWitness(page.page_number, source, lines=lines, turn=page.reading_turn)
+        # The turn the lines read in: the page's for its text layer, OCR's found one for a scan.
+        return PageWitness(page.page_number, source, lines=text.lines, turn=text.turn)
 
 
 def witness_fields(

@@ -56,7 +56,8 @@ async def _read_pages(
     mapped: list[PageExtraction] = []
     async with PagePreparer(settings) as preparer:
         async for page in preparer.prepare(Path(path), kind, render="when_needed"):
-            lines = [] if page.failed else await engine.read_lines(page)
+            # In the frame the lines read in, as the engine matches and applies the memory.
+            lines = [] if page.failed else (await engine.read_text(page)).reading_lines
             pages.append(lines)
             mapped.append(map_page(lines, schema, page_number=page.page_number))
     return pages, mapped

@@ -3,6 +3,13 @@
 Weaker than Llama 4 but real, offline and free. ``model`` names what produced the result:
 the OCR reader and the mapper's version (``extractors.ocr.OCR_MODEL`` + ``MAPPER_VERSION``),
 so stored results say which rules made them even for text-only pages.
+
+The mapper reads a page in the frame its text reads in (:mod:`extractors.reading_frame`),
+and which turn that is depends on where the lines came from: text-layer lines read in the
+page's ``reading_turn`` (a PDF page turned by /Rotate), OCR lines in the turn the reader
+found (a scan fed in sideways or upside down). A page routed BOTH is mapped in its text
+layer's turn: the text layer is exact and the page's own statement of its frame, and OCR only
+adds the lines outside it.
 """
 
 from __future__ import annotations
@@ -11,23 +18,45 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from core.errors import FolioError, InternalError, PageTimeoutError
 from core.logging import get_logger
 from core.settings import Settings
 from extractors.engines.vendor_context import current_vendor_memory
-from extractors.fieldmap.mapper import MAPPER_VERSION
+from extractors.fieldmap.mapper import MAPPER_VERSION, map_page
 from extractors.fieldmap.vendor_prior import apply_prior
 from extractors.memory_budget import MemoryBudget
 from extractors.ocr import OCR_MODEL, ocr_concurrency, ocr_memory_cost
-from extractors.reading_frame import map_in_reading_frame
-from models.extraction import PageExtraction, PageFailure
-from models.page import PageRoute, PreparedPage, TextLine
+from extractors.reading_frame import lines_in_reading_frame, result_as_shown
+from models.extraction import ExtractedField, PageExtraction, PageFailure
+from models.page import OcrReading, PageRoute, PreparedPage, TextLine, Turn
 from models.schemas import ExtractionSchema
 from models.usage import EngineCall
 
-OcrFunction = Callable[[bytes, int, int], list[TextLine]]
+# Reads an image's lines: an ``OcrReading`` (with the turn it found), or lines alone when the
+# reader takes every image as upright (tests' stand-ins).
+OcrFunction = Callable[[bytes, int, int], OcrReading | list[TextLine]]
+
+# The first word of the evidence that says OCR read the page turned back from how it lay.
+READ_TURNED = "read_turned"
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The lines the mapper reads on a page (boxes on the page as shown), the turn they read
+    in (the page as shown turned that far clockwise from their frame) and the turn OCR found
+    (None when no OCR ran)."""
+
+    lines: list[TextLine]
+    turn: Turn = 0
+    ocr_turn: Turn | None = None
+
+    @property
+    def reading_lines(self) -> list[TextLine]:
+        """The lines with their boxes in the frame they read in."""
+        return lines_in_reading_frame(self.lines, self.turn)
 
 
 class LocalEngine:
@@ -63,18 +92,17 @@ class LocalEngine:
                 page.error or "the page could not be prepared",
             )
         try:
-            lines = await self.read_lines(page)
-            result = map_in_reading_frame(
-                lines,
-                schema,
-                turn=page.reading_turn,
-                page_number=page.page_number,
-                date_order=self._settings.extraction.date_order,
+            text = await self.read_text(page)
+            # Mapped, and matched to the tenant's vendor memory (none outside a document), in
+            # the frame the lines read in; every box goes back onto the page as shown.
+            lines = text.reading_lines
+            result = map_page(
+                lines, schema, page_number=page.page_number, date_order=self._settings.extraction.date_order
             )
-            # The tenant's vendor memory (none outside a document): a prior on this page.
             match = current_vendor_memory().match(lines, schema.name)
             if match is not None:
                 result = apply_prior(lines, result, match, schema)
+            result = _noting_turn(result_as_shown(result, text.turn), text.ocr_turn)
         except FolioError as exc:
             return self._failed(page, started, exc.code, exc.message)
         except Exception as exc:  # noqa: BLE001 - a bug in mapping fails this page, not the document
@@ -87,21 +115,27 @@ class LocalEngine:
         """Nothing to release: the OCR model is shared, read-only, for the process."""
 
     async def read_lines(self, page: PreparedPage) -> list[TextLine]:
-        """The lines the mapper reads: the text layer, OCR of the image, or both merged."""
+        """The lines the mapper reads, boxes on the page as shown (:meth:`read_text`)."""
+        return (await self.read_text(page)).lines
+
+    async def read_text(self, page: PreparedPage) -> PageText:
+        """The lines the mapper reads: the text layer, OCR of the image, or both merged; with
+        the turn they read in (see the module's docstring)."""
         text_lines = list(page.lines) or _lines_from_text(page.text)
         if page.route == PageRoute.TEXT:
-            return text_lines
+            return PageText(text_lines, page.reading_turn)
         if page.image is None:
             if text_lines:
-                return text_lines
+                return PageText(text_lines, page.reading_turn)
             raise FolioError("the page has neither a text layer nor an image", code="no_content")
         ocr = await self._run_ocr(page)
         if page.route == PageRoute.IMAGE or not text_lines:
-            return ocr
+            return PageText(ocr.lines, ocr.turn, ocr.turn)
         # BOTH: the text layer is exact where it exists; OCR adds what lies outside it.
-        return [*text_lines, *(line for line in ocr if not _covered(line, text_lines))]
+        merged = [*text_lines, *(line for line in ocr.lines if not _covered(line, text_lines))]
+        return PageText(merged, page.reading_turn, ocr.turn)
 
-    async def _run_ocr(self, page: PreparedPage) -> list[TextLine]:
+    async def _run_ocr(self, page: PreparedPage) -> OcrReading:
         assert page.image is not None
         # The finer gray copy where the preparer made one: OCR reads small print better there.
         image = page.ocr_image or page.image
@@ -122,7 +156,7 @@ class LocalEngine:
         job = asyncio.ensure_future(asyncio.to_thread(self._ocr, image.jpeg, image.width, image.height))
         job.add_done_callback(functools.partial(self._release, share))
         try:
-            return await asyncio.wait_for(asyncio.shield(job), self._settings.extraction.ocr_timeout_s)
+            read = await asyncio.wait_for(asyncio.shield(job), self._settings.extraction.ocr_timeout_s)
         except TimeoutError:
             raise PageTimeoutError(
                 f"OCR of page {page.page_number} took longer than "
@@ -132,8 +166,9 @@ class LocalEngine:
             raise
         except Exception as exc:  # onnxruntime / OpenCV trouble inside the OCR thread
             raise FolioError(f"OCR failed: {type(exc).__name__}: {exc}", code="ocr_failed") from exc
+        return read if isinstance(read, OcrReading) else OcrReading(lines=read)
 
-    def _release(self, share: object, job: asyncio.Future[list[TextLine]]) -> None:
+    def _release(self, share: object, job: asyncio.Future[OcrReading | list[TextLine]]) -> None:
         self._ocr_slots.release()
         if self._memory is not None:
             self._memory.release(share)
@@ -162,12 +197,24 @@ class LocalEngine:
         )
 
 
-def _read_lines(jpeg: bytes, width: int, height: int) -> list[TextLine]:
+def _read_lines(jpeg: bytes, width: int, height: int) -> OcrReading:
     """The page reader with its measured defaults (``extractors.ocr_page``)."""
     # Imported late: OpenCV and onnxruntime take a while, and text pages never need them.
-    from extractors.ocr_page import read_lines
+    from extractors.ocr_page import read_page_lines
 
-    return read_lines(jpeg, width, height)
+    return read_page_lines(jpeg, width, height)
+
+
+def _noting_turn(result: PageExtraction, ocr_turn: Turn | None) -> PageExtraction:
+    """``result`` with every field saying, where it was so, that OCR read the page turned."""
+    if not ocr_turn:
+        return result
+    note = f"{READ_TURNED} {ocr_turn}: OCR found the image turned {ocr_turn}° clockwise and read it upright"
+
+    def noted(found: ExtractedField) -> ExtractedField:
+        return found.model_copy(update={"evidence": [*found.evidence, note]})
+
+    return result.model_copy(update={"fields": {name: noted(f) for name, f in result.fields.items()}})
 
 
 def _lines_from_text(text: str) -> list[TextLine]:

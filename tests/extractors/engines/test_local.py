@@ -13,9 +13,10 @@ from PIL import Image
 from core.errors import InternalError
 from core.settings import Settings
 from extractors.engines.base import Engine
-from extractors.engines.local import LocalEngine
+from extractors.engines.local import READ_TURNED, LocalEngine
 from extractors.ocr import OCR_MODEL
-from models.page import PageImage, PageRoute, PreparedPage, TextLine, TextQuality, TileGrid
+from extractors.reading_frame import to_reading, to_shown
+from models.page import OcrReading, PageImage, PageRoute, PreparedPage, TextLine, TextQuality, TileGrid, Turn
 from models.schemas import get_schema
 from tests.extractors.fieldmap.test_mapper import pdf_pages
 from tests.support.documents import invoice_pdf, receipt_scan
@@ -199,16 +200,74 @@ def test_scanned_receipts_through_real_ocr(settings: Settings) -> None:
     assert all(v >= len(seeds) - 1 for v in hits.values()), hits
 
 
-def test_an_upside_down_receipt_scan_is_read_through_real_ocr(settings: Settings) -> None:
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_receipt_scan_fed_in_turned_is_read_through_real_ocr_as_the_upright_one(
+    settings: Settings, turn: Turn
+) -> None:
     truth = make_receipt_truth(4)
-    turned = Image.open(io.BytesIO(receipt_scan(truth))).rotate(180)
+    # PIL turns counter-clockwise: -turn lays the scan ``turn`` degrees clockwise.
+    turned = Image.open(io.BytesIO(receipt_scan(truth))).rotate(-turn, expand=True)
     out = io.BytesIO()
     turned.save(out, "PNG")
 
     result = run(LocalEngine(settings), image_page(out.getvalue()), "receipt")
 
     assert result.failure is None
-    assert result.fields["total_amount"].value == float(truth.total_amount)
+    expected = truth.schema_values()
+    for name in ("merchant_name", "date", "total_amount"):
+        found = result.fields[name]
+        assert found.value == expected[name], name
+        assert (f"{READ_TURNED} {turn}" in " ".join(found.evidence)) == (turn != 0), found.evidence
+    # Boxes are on the image as given: turned back, the merchant heads the receipt and the
+    # total sits below it.
+    assert result.fields["merchant_name"].bbox is not None and result.fields["total_amount"].bbox is not None
+    merchant = to_reading(result.fields["merchant_name"].bbox, turn)
+    total = to_reading(result.fields["total_amount"].bbox, turn)
+    assert merchant[1] < 0.25 and merchant[3] < total[1]
+
+
+def _receipt_lines_as_shown(turn: Turn) -> list[TextLine]:
+    """A receipt's lines as OCR gives them for an image lying ``turn`` degrees clockwise."""
+    rows = [
+        ("ACME CORNER SHOP", (0.25, 0.05, 0.75, 0.09)),
+        ("Date: 2024-03-05", (0.1, 0.2, 0.5, 0.24)),
+        ("Thank you for your visit!", (0.2, 0.9, 0.8, 0.94)),
+        ("TOTAL              12.50", (0.1, 0.7, 0.9, 0.74)),
+    ]
+    return [TextLine(text=text, bbox=to_shown(box, turn), confidence=0.95) for text, box in rows]
+
+
+@pytest.mark.parametrize("route", [PageRoute.IMAGE, PageRoute.BOTH])
+def test_ocr_lines_are_mapped_in_the_turn_the_reader_found(settings: Settings, route: PageRoute) -> None:
+    # The reader found the image lying 180 degrees: read as shown, the thanks line would head
+    # the page and be taken for the merchant. A BOTH page without text-layer lines is OCR's.
+    def ocr(jpeg: bytes, width: int, height: int) -> OcrReading:
+        return OcrReading(lines=_receipt_lines_as_shown(180), turn=180)
+
+    page = image_page(receipt_scan(make_receipt_truth(4)), route=route)
+    result = run(LocalEngine(settings, ocr=ocr), page, "receipt")
+
+    merchant = result.fields["merchant_name"]
+    assert merchant.value == "ACME CORNER SHOP"
+    assert merchant.bbox == pytest.approx(to_shown((0.25, 0.05, 0.75, 0.09), 180))
+    assert f"{READ_TURNED} 180" in " ".join(merchant.evidence)
+
+
+def test_a_both_page_is_mapped_in_its_text_layers_turn(settings: Settings) -> None:
+    # The text layer reads 180 degrees turned (a PDF page under /Rotate); OCR took the image
+    # for upright, as a reader of garbled print may: the exact text layer's frame wins (in
+    # OCR's, the thanks line would head the page and be taken for the merchant).
+    layer = _receipt_lines_as_shown(180)[:1]
+
+    def ocr(jpeg: bytes, width: int, height: int) -> OcrReading:
+        return OcrReading(lines=_receipt_lines_as_shown(180)[1:], turn=0)
+
+    page = image_page(receipt_scan(make_receipt_truth(4)), route=PageRoute.BOTH, lines=layer)
+    page = page.model_copy(update={"reading_turn": 180})
+    result = run(LocalEngine(settings, ocr=ocr), page, "receipt")
+
+    assert result.fields["merchant_name"].value == "ACME CORNER SHOP"
+    assert result.fields["total_amount"].value == 12.5
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from extractors.llama import LlamaEngine
+from extractors.reading_frame import to_shown
 from extractors.witness import WitnessReader, agree, states
 from models.extraction import ExtractedField
-from models.page import PreparedPage, TextLine
+from models.page import OcrReading, PreparedPage, TextLine
 from models.schemas import FieldKind, get_schema
 from tests.extractors.llama.conftest import extract, image_page, llm_settings, scan_lines
 from tests.fakes.scans import describe_page_image
@@ -106,6 +107,24 @@ def test_a_failed_ocr_leaves_no_verdict_and_says_why(
     assert total.value == float(truth.total_amount)  # the page itself did not fail
     assert "witness:agrees" not in total.evidence and not total.flags
     assert any(e.startswith("witness: none (OCR: ocr_failed") for e in total.evidence)
+
+
+def test_a_scan_ocr_found_turned_is_witnessed_in_the_turn_it_found(tmp_path: Path) -> None:
+    # The scan lies upside down (the page itself says nothing of it): read as shown, the
+    # thanks line at the top of the image would be the merchant.
+    rows = [("ACME CORNER SHOP", (0.25, 0.05, 0.75, 0.09)), ("Thank you!", (0.3, 0.9, 0.7, 0.94))]
+    shown = [TextLine(text=text, bbox=to_shown(box, 180), confidence=0.95) for text, box in rows]
+
+    def ocr(jpeg: bytes, width: int, height: int) -> OcrReading:
+        return OcrReading(lines=shown, turn=180)
+
+    reader = WitnessReader(llm_settings(tmp_path, "http://127.0.0.1:9"), ocr=ocr)
+    witness = asyncio.run(reader.read(image_page(1, ["ACME CORNER SHOP"])))
+
+    assert witness is not None and witness.turn == 180
+    merchant = witness.reading(get_schema("receipt")).fields["merchant_name"]
+    assert merchant.value == "ACME CORNER SHOP"
+    assert merchant.bbox == pytest.approx(shown[0].bbox)
 
 
 @pytest.mark.parametrize("mode", ["text", "off"])

@@ -168,6 +168,11 @@ _VENDOR_NAME = (
     "seller",
     "issued by",
     "sold by",
+    "verkauft von",  # "sold by" in the other languages: marketplace invoices
+    "vendu par",
+    "verkocht door",
+    "vendido por",
+    "venduto da",
     "verkäufer",
     "lieferant",
     "rechnungssteller",
@@ -476,6 +481,9 @@ TITLE_WORDS = frozenset(
         "debit",
         "note",
         "proforma",
+        "shipping",  # "Shipping invoice", "Freight invoice", "Commercial invoice"
+        "freight",
+        "commercial",
         "pro",
         "forma",
         "order",

@@ -42,7 +42,16 @@ compound label "Cedente/prestatore (fornitore)", the buyer's label in the next c
 two ("UG(haftungsbeschrank") is completed (x0.9).
 
 A close runner-up (score within 1.0) multiplies the seller's quality by 0.85; a taller heading
-above the name that the name does not contain (another brand's logo) by 0.8.
+above the name that the name does not contain, or a brand word alone on the first row
+(another brand's logo), by 0.8.
+
+Repairs of what OCR misread, each recorded in the evidence: "Ltd" read as "Lid" (x0.9); a
+legal form glued to the address after it ("ChabrierTelecomEURL141avenue...", "GmbH&
+Co.KG-Kirchgasse 149") cut there (``party_lines.split_line``); one name read twice, the chosen
+reading the weaker by 0.05 or more, gives way to the clearer one; a word of the name that the
+brand heading prints with a letter or two more inside it ("Falkenied" under "Falkenried") is
+spelled as the heading prints it (x0.9). A legal-form name after a seller label is a name even
+when one of its words is also an address word ("GmbH & Co. KG": "Kg", Kampung).
 """
 
 from __future__ import annotations
@@ -73,12 +82,15 @@ from extractors.fieldmap.party_lines import (
 )
 from extractors.fieldmap.seller_evidence import (
     SellerCandidate,
+    clearer_twin,
     credit_first_named,
     credit_named_by_domain,
     credit_named_by_heading,
     credit_repeated_names,
     discount_beside_details,
+    heading_cells,
     off_centre,
+    respelled_by_heading,
     rival_heading,
     spelled_out,
 )
@@ -211,9 +223,21 @@ def read_seller(
     credit_named_by_heading(rows, zone, candidates, unit)
     credit_named_by_domain(rows, candidates)
     candidates.sort(key=lambda k: -k.score)
-    best = spelled_out(candidates[0], candidates)
+    best = clearer_twin(spelled_out(candidates[0], candidates), candidates)
     runner_up = next((k for k in candidates[1:] if not set(k.rows) & set(best.rows)), None)
-    return _finding(best, runner_up, rival_heading(rows, zone, best), off_centre(rows, best))
+    finding = _finding(best, runner_up, rival_heading(rows, zone, best), off_centre(rows, best))
+    return _respelled(finding, heading_cells(rows, zone, unit))
+
+
+def _respelled(finding: Finding, headings: list[Cell]) -> Finding:
+    """The finding with a word the brand heading spells a letter or two differently respelled
+    (``respelled_by_heading``); quality x0.9, a repair rather than a reading."""
+    name, note = respelled_by_heading(finding.text, headings, finding.cells)
+    if note is None:
+        return finding
+    return Finding(
+        name, finding.cells, round(finding.quality * 0.9, 4), finding.method, (*finding.evidence, note)
+    )
 
 
 def _neighbour_runs(cells: list[tuple[int, Cell]]) -> list[list[Cell]]:
@@ -295,7 +319,7 @@ def _from_seller_label(
             name, notes = clean_name(text)
             if (
                 letters(name) < 3
-                or is_address_line(name)
+                or (is_address_line(name) and legal_form(name) is None)  # "GmbH & Co. KG": no Kampung
                 or is_registration_line(text)
                 or is_label_text(text)
                 or _party_label(text)
@@ -333,8 +357,18 @@ def _sender_segments(cell: Cell, r: int, unit: float) -> list[SellerCandidate]:
             if any(is_address_line(p) for p in rest) or len(rest) >= 2:
                 score = 4.0 + 2.5  # as sure as a letterhead: whoever writes the letter
                 reasons = [f"legal form '{legal}'", "opens a one-line sender address"]
+                score -= _weak_reading(cell, reasons)
                 out.append(SellerCandidate(part, (cell,), (r,), score, "party:sender-line", legal, reasons))
     return out
+
+
+def _weak_reading(cell: Cell, reasons: list[str]) -> float:
+    """What a weak OCR reading of ``cell`` takes off a candidate's score (as in ``_score_cell``:
+    a line read at under 0.8 is likely garbled), with the reason."""
+    if cell.confidence >= 0.8:
+        return 0.0
+    reasons.append(f"weak OCR reading ({cell.confidence:.2f})")
+    return 1.5 + 3.0 * (0.8 - cell.confidence)
 
 
 def _footer_candidates(
@@ -357,6 +391,7 @@ def _footer_candidates(
                     if is_address_line(part):
                         score -= 2.0
                         reasons.append("looks like an address line")
+                    score -= _weak_reading(cell, reasons)
                     out.append(SellerCandidate(part, (cell,), (r,), score, "party:footer", legal, reasons))
     return out
 
@@ -432,14 +467,14 @@ def _finding(
             method, 0.8
         )
     evidence = [*best.evidence, *notes]
-    if any(note.startswith("legal form completed") for note in notes):
+    if any(note.startswith(("legal form completed", "legal form misread")) for note in notes):
         quality *= 0.9  # a misread the name was repaired from: surer than a guess, less than a reading
     if runner_up is not None and best.score - runner_up.score < 1.0:
         quality *= 0.85
         evidence.append(f"close runner-up {runner_up.text!r}")
     if rival is not None:
         quality *= 0.8
-        evidence.append(f"a taller heading above names someone else: {rival.text!r}")
+        evidence.append(f"a heading above names someone else: {rival.text!r}")
     if shifted is not None:
         quality *= 0.8
         evidence.append(shifted)

@@ -176,10 +176,35 @@ def _squeezed(text: str) -> str:
     return "".join(words(text))
 
 
+# "Ltd" read with its t as an i ("Thistlewood Energy Lid", glued "EnergyLid", "ENERGY LID"):
+# after a capitalised word, closing the name (the line ends, or a separator or a glued house
+# number follows: "Lid128AshgroveRoad"); "The Copper Lid Cafe" and "Pot and Lid" keep theirs.
+_LTD_MISREAD = re.compile(r"(?<=[a-zA-Z])( ?)(Lid|LID)(?=\s*$|\s*[\d·•|,;(-])")
+
+
 def repair_legal(text: str) -> tuple[str, str | None]:
-    """``text`` with the legal form "S/B" that OCR read as "5/B" repaired."""
+    """``text`` with a legal form OCR misread repaired: "S/B" read as "5/B", "Ltd" read as
+    "Lid". The note of the second starts with "legal form misread" (the seller's quality
+    takes it as a repair, x0.9)."""
     repaired = re.sub(r"(?<=[A-Za-z\s])5/B\b", "S/B", text)
-    return repaired, ("repaired '5/B' -> 'S/B'" if repaired != text else None)
+    if repaired != text:
+        return repaired, "repaired '5/B' -> 'S/B'"
+    repaired = _LTD_MISREAD.sub(_ltd, text)
+    return repaired, ("legal form misread 'Lid' -> 'Ltd'" if repaired != text else None)
+
+
+def _ltd(match: re.Match[str]) -> str:
+    """ "Ltd" for a misread "Lid" closing a capitalised word of three letters or more."""
+    before = re.search(r"([^\W\d_]+)$", match.string[: match.start()])
+    word = before[1] if before else ""
+    if match[1]:  # "Energy Lid": the whole word before it
+        capitalised = len(word) >= 3 and word[0].isupper()
+    else:  # glued "EnergyLid": the capitalised run before it ("Energy" of "ThistlewoodEnergy")
+        run = re.search(r"[A-Z][a-z]{2,}$|[A-Z]{3,}$", word)
+        capitalised = run is not None and (match[2] == "LID") == run[0].isupper()
+    if not capitalised:
+        return match[0]
+    return match[1] + ("Ltd" if match[2] == "Lid" else "LTD")
 
 
 def strip_registration(text: str) -> str:
@@ -300,12 +325,36 @@ def is_sender_line(text: str) -> bool:
 
 def split_line(text: str) -> list[str]:
     """The parts of a one-line sender address or footer (see ``_SEPARATORS``); a dotted legal
-    form OCR glued to the street after it ends a part ("FerravalleTelecom S.n.c.|ViaGaribaldi")."""
+    form OCR glued to the street after it ends a part ("FerravalleTelecom S.n.c.|ViaGaribaldi"),
+    and so does any legal form glued by a dash or straight to an address part after it
+    ("Energie GmbH & Co.KG|-Kirchgasse 149", "Energy Ltd|128AshgroveRoad": ``_after_form``)."""
     text = _DOTTED_FORM_GLUED.sub(lambda m: m[0] + (" · " if _squeezed(m[0]) in _COMPACT_FORMS else ""), text)
     parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
     if len(parts) == 1 and "," in text and legal_form(text.split(",")[0]):
         parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) > 1 or _GLUED_SEAM.search(text):
+        parts = [piece for part in parts for piece in _after_form(part)]
     return parts
+
+
+# Where a name's legal form may end glued to an address: a dash, or a letter before a digit.
+_GLUED_SEAM = re.compile(r"(?<=[^\W\d_.])[-–](?=[^\W_])|(?<=[^\W\d_.])(?=\d)")
+
+
+def _after_form(part: str) -> list[str]:
+    """``part`` cut where a legal form ends and an address starts without a separator
+    between them ("ChabrierTelecomEURL|141avenuedesTilleuls", "GmbH& Co.KG-|Kirchgasse 149"),
+    else ``[part]``. The head must end with a legal form and hold a name's letters; the rest
+    must read as an address (a street or place word, a postcode) or open with a house number."""
+    if legal_form(part) is not None:
+        return [part]
+    for seam in _GLUED_SEAM.finditer(part):
+        head, rest = part[: seam.start()].rstrip(), part[seam.end() :].strip()
+        if letters(head) < 6 or not rest or legal_form(head) is None:
+            continue
+        if rest[0].isdigit() or is_address_line(rest):
+            return [head, rest]
+    return [part]
 
 
 def segments(cell: Cell) -> list[str]:

@@ -6,6 +6,7 @@ the centred header under it (a word left unread at one end)."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import statistics
 from collections.abc import Sequence
@@ -79,12 +80,7 @@ def credit_named_by_heading(
     lone brand word opening the page: a photo's text heights say little) whose word a
     legal-form name contains, also OCR-glued ("FerravalleTelecom S.n.c."), names the issuer:
     +3 to that name."""
-    headings = [
-        c
-        for r in zone[:3]
-        for c in rows[r].cells
-        if (c.height >= 1.2 * unit or (r == zone[0] and _wordmark(c.text))) and not is_title_text(c.text)
-    ]
+    headings = heading_cells(rows, zone, unit)
     marks = {
         w
         for c in headings
@@ -99,6 +95,95 @@ def credit_named_by_heading(
         if named:
             candidate.score += 3.0
             candidate.evidence.append(f"the heading word {sorted(named)[0]!r} names it")
+
+
+def heading_cells(rows: Sequence[Row], zone: list[int], unit: float) -> list[Cell]:
+    """Logo or brand headings: text taller than the page's usual among the first rows, or a
+    lone brand word opening the page (a photo's text heights say little); no titles."""
+    return [
+        c
+        for r in zone[:3]
+        for c in rows[r].cells
+        if (c.height >= 1.2 * unit or (r == zone[0] and _wordmark(c.text))) and not is_title_text(c.text)
+    ]
+
+
+def clearer_twin(best: SellerCandidate, candidates: list[SellerCandidate]) -> SellerCandidate:
+    """The same legal-form name read twice (letterhead or sender line, and footer), the chosen
+    reading the weaker: the clearer one is returned ("AshcombeSystmsLLC" read at 0.77, "Ashcombe
+    Systems LLC" at 0.97). Twins share their legal form and differ by a letter or two."""
+    if best.legal is None:
+        return best
+    own = compact(best.text)
+    sure = min(c.confidence for c in best.cells)
+    twins = [
+        k
+        for k in candidates
+        if k is not best
+        and k.legal == best.legal
+        and compact(k.text) != own
+        and min(c.confidence for c in k.cells) >= sure + 0.05
+        and difflib.SequenceMatcher(None, compact(k.text), own).ratio() >= _TWIN_RATIO
+    ]
+    if not twins:
+        return best
+    twin = max(twins, key=lambda k: (min(c.confidence for c in k.cells), k.score))
+    twin.evidence.append(f"the same name read more clearly than {best.text!r}")
+    return twin
+
+
+# Two readings of one name: this share of their letters in common (difflib's ratio).
+_TWIN_RATIO = 0.85
+# The shortest name word a heading respells (``respelled_by_heading``).
+_RESPELL_MIN = 6
+
+
+def respelled_by_heading(
+    name: str, headings: Sequence[Cell], chosen: Sequence[Cell]
+) -> tuple[str, str | None]:
+    """``name`` with a word that a brand heading prints with a letter or two more inside it,
+    spelled as the heading spells it, and the note; or ``name`` and None. The heading is printed
+    larger and read surer than the name's line (its OCR confidence at least the name's), so
+    its reading stands: "Falkenied Druck AG" under the logo "Falkenried"."""
+    sure = min((c.confidence for c in chosen), default=1.0)
+    marks = {
+        w: c
+        for c in headings
+        if c not in chosen and c.confidence >= sure
+        for w in c.text.split()
+        if w.isalpha()
+    }
+    tokens = name.split()
+    for i, token in enumerate(tokens):
+        if len(token) < _RESPELL_MIN or not token.isalpha():
+            continue
+        for mark in marks:
+            if len(mark) < _RESPELL_MIN or mark.lower() == token.lower():
+                continue
+            if _dropped_letters(token.lower(), mark.lower()):
+                spelled = mark if token.isupper() == mark.isupper() else _in_case_of(mark, token)
+                tokens[i] = spelled
+                note = f"spelled {token!r} as the heading prints it: {spelled!r}"
+                return " ".join(tokens), note
+    return name, None
+
+
+def _dropped_letters(token: str, mark: str) -> bool:
+    """Whether ``token`` is ``mark`` with one or two letters inside it left unread ("falkenied"
+    of "falkenried"): OCR drops a faint letter, it seldom adds one, and a word's ends are its
+    surest letters (a heading that lost its first letter, "revignac", spells nothing)."""
+    if not 1 <= len(mark) - len(token) <= 2 or mark[0] != token[0] or mark[-1] != token[-1]:
+        return False
+    rest = iter(mark)
+    return all(ch in rest for ch in token)
+
+
+def _in_case_of(word: str, model: str) -> str:
+    if model.isupper():
+        return word.upper()
+    if model.islower():
+        return word.lower()
+    return word[:1].upper() + word[1:].lower()
 
 
 def _wordmark(text: str) -> bool:
@@ -154,24 +239,34 @@ def spelled_out(best: SellerCandidate, candidates: list[SellerCandidate]) -> Sel
 
 def rival_heading(rows: Sequence[Row], zone: list[int], best: SellerCandidate) -> Cell | None:
     """The tallest heading of the first two rows, above the chosen name and taller than it,
-    that shares no word with it: someone else's logo (an issuer whose full name the page
-    never prints, while the recipient's was chosen). The choice is then less sure. A footer
-    or sender-line name has no letterhead to compare with."""
+    or a brand word printed alone on the first row above it, that shares no word with it:
+    someone else's logo (an issuer whose full name the page never prints, while the
+    recipient's was chosen). The choice is then less sure. A footer or sender-line name has no
+    letterhead to compare with."""
     if best.method in ("party:footer", "party:sender-line"):
         return None
     cells = [c for r in zone[:2] if r < best.rows[0] for c in rows[r].cells if not is_title_text(c.text)]
     if not cells:
         return None
     heading = max(cells, key=lambda c: c.height)
-    marks = {w for w in words(heading.text) if len(w) >= 4}
     named = set(words(best.text)) | {compact(best.text)}
-    if (
-        heading.height > 1.05 * best.cells[0].height
-        and marks
-        and not any(ch.isdigit() for ch in heading.text)
-        and not any(m in named or m in compact(best.text) for m in marks)
-    ):
+
+    def someone_else(cell: Cell) -> bool:
+        marks = {w for w in words(cell.text) if len(w) >= 4}
+        return (
+            bool(marks)
+            and cell not in best.cells
+            and not any(ch.isdigit() for ch in cell.text)
+            and not any(m in named or m in compact(best.text) for m in marks)
+        )
+
+    if heading.height > 1.05 * best.cells[0].height and someone_else(heading):
         return heading
+    # a brand word alone opening the page ("Thistlewood" beside "Shipping invoice"): a logo,
+    # whatever its height (a photo's or a thresholded scan's heights say little)
+    if zone[0] < best.rows[0]:
+        first = [c for c in rows[zone[0]].cells if not is_title_text(c.text)]
+        return next((c for c in first if _wordmark(c.text) and someone_else(c)), None)
     return None
 
 

@@ -77,6 +77,7 @@ golden: setup
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen  --out var/golden/invoices-unseen
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen2 --out var/golden/invoices-unseen2
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen3 --out var/golden/invoices-unseen3
+	nice $(BIN)/python -m tests.support.invoice_set --split unseen4 --out var/golden/invoices-unseen4
 
 examples: setup
 	$(BIN)/python -m examples.generate

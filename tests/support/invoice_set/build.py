@@ -19,15 +19,31 @@ from tests.support.invoice_set.money import LOCALES
 from tests.support.invoice_set.render import Canvas
 
 Variant = Literal["digital", "scan_pdf", "scan_jpg", "scan_png", "photo"]
-SPLITS = {"dev": 4, "heldout": 3, "unseen": 3, "unseen2": 3, "unseen3": 3}  # documents per layout
-SEEDS = {"dev": 20240301, "heldout": 77110923, "unseen": 91550237, "unseen2": 60412887, "unseen3": 83920417}
+SPLITS = {
+    "dev": 4,
+    "heldout": 3,
+    "unseen": 3,
+    "unseen2": 3,
+    "unseen3": 3,
+    "unseen4": 3,
+}  # documents per layout
+SEEDS = {
+    "dev": 20240301,
+    "heldout": 77110923,
+    "unseen": 91550237,
+    "unseen2": 60412887,
+    "unseen3": 83920417,
+    "unseen4": 52718843,
+}
 # A fresh check once the held-out split has been looked at: the held-out split's layouts and
 # name halves, its own seed (other documents, numbers, amounts and dates), so nothing in it
 # was seen while developing on dev or reading held-out misses.
 # ``unseen`` had one document read while writing the ambiguous-date rule, so ``unseen2``
 # (another seed) was the next check; its aggregate figures were read before a calibration rule
-# was written, so ``unseen3`` (a third seed) is the check no one has looked at.
-LIKE = {"unseen": "heldout", "unseen2": "heldout", "unseen3": "heldout"}
+# was written, so ``unseen3`` (a third seed) was the next; its seller misses were read for the
+# seller-repair rules (2026-12-03), so ``unseen4`` (a fourth seed) is the check no one has
+# looked at.
+LIKE = {"unseen": "heldout", "unseen2": "heldout", "unseen3": "heldout", "unseen4": "heldout"}
 
 
 def base_split(split: str) -> str:

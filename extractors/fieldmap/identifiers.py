@@ -25,6 +25,10 @@ x0.9 for a generic label such as "Number" or "Doc No"):
 | ``id:title-right`` | in the cell right of a cell that is only a title ("Fattura", "526/2025") | 0.65 |
 | ``id:number-sign`` | after a bare "N°", "Nr.", "No.", "#" opening a cell (letters or "/" in it) | 0.7 |
 
+Another exactly read label of the number on another row that gives a different value (the
+page contradicts itself) leaves x0.7 (``another label gives ...``). A number OCR cut at one of
+its separators ("INV/2024/11 /0522") is joined back.
+
 Values of one or two letters and digits, or that hold a word (four lower-case letters in a
 row: "GalwayH91E2K3") are x0.6; a label's value without a word is preferred to one with a word
 nearer the label. A number sign followed by a label ("N° de compte: 381563782") introduces
@@ -102,7 +106,7 @@ def identifier_in(text: str) -> str | None:
     tokens = stripped.split()
     if not tokens:
         return None
-    value = tokens[0]
+    value = _rejoined(tokens)
     if (
         value.isalpha()
         and value.isupper()
@@ -113,6 +117,25 @@ def identifier_in(text: str) -> str | None:
         value = f"{value} {tokens[1]}"  # a series prefix printed apart: "CR 1805/0201"
     value = value.rstrip(_TOKEN_END)
     return value if _looks_like_identifier(value) else None
+
+
+# A piece of a number OCR set apart at one of its separators: "INV/2024/11 /0522",
+# "INV/2024/ 11/0522", "RE-2024 -0226".
+_SEPARATOR_START = re.compile(r"^[/\-][A-Za-z0-9]")
+_SEPARATOR_END = re.compile(r"[A-Za-z0-9][/\-]$")
+
+
+def _rejoined(tokens: list[str]) -> str:
+    """The first token, with the pieces after it that OCR set apart at a separator (a slash or
+    dash opening the next piece or closing this one) joined back; only where the token already
+    holds a digit and the piece one too, so that words and dates after a number stay apart."""
+    value = tokens[0]
+    for piece in tokens[1:]:
+        glued = _SEPARATOR_START.match(piece) or _SEPARATOR_END.search(value)
+        if not glued or not re.search(r"\d", value) or not re.search(r"\d", piece):
+            break
+        value += piece
+    return value
 
 
 def is_place(text: str) -> bool:
@@ -154,6 +177,12 @@ def read_document_number(
         value, candidate = next(((v, c) for v, c in found if not _holds_word(v)), found[0])
         quality = candidate.quality * (1.0 if hit.exact else 0.95)
         evidence = [f"label {label.text[: hit.end].strip()!r}"]
+        if value not in candidate.text:
+            evidence.append("rejoined where OCR set a piece apart at a separator")
+        rival = _rival_number(rows, hits, hit, label_cells, unit, value)
+        if rival is not None:
+            quality *= _RIVAL_FACTOR
+            evidence.append(f"another label gives {rival!r}")
         if hit.misread:
             quality *= 0.9
             evidence.append("label read with one letter wrong (OCR)")
@@ -167,6 +196,40 @@ def read_document_number(
         method = methods.get(candidate.quality, "id:label-below")
         return Finding(value, cells, round(quality, 4), method, tuple(evidence))
     return _after_title(rows)
+
+
+# What a second label of the number giving another value leaves of the quality: the page
+# contradicts itself (a photo's label column read against the next row's value).
+_RIVAL_FACTOR = 0.7
+
+
+def _rival_number(
+    rows: Sequence[Row],
+    hits: Sequence[LabelHit],
+    chosen: LabelHit,
+    label_cells: set[tuple[int, int]],
+    unit: float,
+    value: str,
+) -> str | None:
+    """The value another exactly read label of the number gives, on another row, when it is
+    not ``value`` ("Rechnungsnummer 58897" in the details block, "Rechnung Nr. RE-2024-0226"
+    over the letter's body), or None. Invoices print their number twice; the two agree."""
+    own = _compact_id(value)
+    for hit in hits:
+        if hit is chosen or hit.row == chosen.row or not hit.exact:
+            continue
+        for candidate in value_candidates(rows, hit, label_cells, unit):
+            other = identifier_in(candidate.text)
+            if other is None or _holds_word(other) or len(_compact_id(other)) < 4:
+                continue
+            if _compact_id(other) != own:
+                return other
+            break
+    return None
+
+
+def _compact_id(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
 
 
 def _holds_word(value: str) -> bool:
@@ -215,6 +278,8 @@ def _after_title(rows: Sequence[Row]) -> Finding | None:
                 if value is None:
                     break
                 evidence = [f"after the title {cell.text[:end].strip()!r}"]
+                if value not in cell.text:
+                    evidence.append("rejoined where OCR set a piece apart at a separator")
                 quality = 0.75 * _shape_quality(value, evidence)
                 return Finding(value, (cell,), round(quality, 4), "id:title-inline", tuple(evidence))
     return None

@@ -338,7 +338,7 @@ def split_line(text: str) -> list[str]:
 
 
 # Where a name's legal form may end glued to an address: a dash, or a letter before a digit.
-_GLUED_SEAM = re.compile(r"(?<=[^\W\d_.])[-–](?=[^\W_])|(?<=[^\W\d_.])(?=\d)")
+_GLUED_SEAM = re.compile(r"(?<=[^\W\d_]|\.)[-–](?=[^\W_])|(?<=[^\W\d_.])(?=\d)")
 
 
 def _after_form(part: str) -> list[str]:

@@ -202,3 +202,42 @@ def test_the_courtesy_copy_of_an_italian_e_invoice_numbers_it_under_numero_docum
         ]
     ).fields["invoice_number"]
     assert found.value == "280"
+
+
+@pytest.mark.parametrize(
+    ("printed", "number"),
+    [
+        ("INV/2024/11 /0522", "INV/2024/11/0522"),
+        ("INV/2024/ 11/0522", "INV/2024/11/0522"),
+        ("RE-2024 -0226 vom 12.01.2024", "RE-2024-0226"),
+        ("2024-001 - Leistungen", "2024-001"),  # a dash before a word: the number ends
+        ("12345 /abc", "12345"),
+    ],
+)
+def test_a_number_ocr_cut_at_a_separator_is_joined_back(printed: str, number: str) -> None:
+    assert identifier_in(printed) == number
+
+
+def test_a_title_number_ocr_cut_at_a_slash_is_read_whole_and_says_so() -> None:
+    result = invoice([line("Invoice INV/2024/11 /0522", 0.25, x0=0.08, x1=0.5, height=0.027)])
+    found = result.fields["invoice_number"]
+    assert found.value == "INV/2024/11/0522"
+    assert "rejoined where OCR set a piece apart at a separator" in found.evidence
+
+
+def test_two_labels_of_the_number_that_disagree_make_it_unsure() -> None:
+    # a photo's details block read one row off: the label takes the customer number's value,
+    # while the letter's body names the invoice number again
+    def page(body_number: str) -> list:
+        return [
+            line("RE-2024-0226", 0.196, x0=0.67, x1=0.8),
+            line("Rechnungsnummer  58897", 0.203, x0=0.52, x1=0.8),
+            line("Kundennummer     08.01.2024", 0.215, x0=0.52, x1=0.8),
+            line(f"Rechnung Nr. {body_number}", 0.37, x0=0.14, x1=0.5),
+        ]
+
+    contradicted = invoice(page("RE-2024-0226")).fields["invoice_number"]
+    agreed = invoice(page("58897")).fields["invoice_number"]
+    assert contradicted.value == agreed.value == "58897"
+    assert "another label gives 'RE-2024-0226'" in contradicted.evidence
+    assert contradicted.confidence < agreed.confidence

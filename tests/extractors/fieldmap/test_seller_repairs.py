@@ -148,3 +148,8 @@ def test_a_brand_word_over_the_recipients_block_makes_the_recipient_an_unsure_se
     assert rivalled.value == alone.value == "Marlowe Supplies Ltd"
     assert any("heading above names someone else: 'Thistlewood'" in note for note in rivalled.evidence)
     assert rivalled.confidence < alone.confidence
+
+
+def test_a_dotted_legal_form_glued_by_a_dash_to_the_street_ends_the_name() -> None:
+    parts = split_line("DeWaalkadeEnergie N.V.-Lindelaan124·5611 AZ Eindhoven-Btw-nr. NL993288076B01")
+    assert parts[:2] == ["DeWaalkadeEnergie N.V.", "Lindelaan124"]

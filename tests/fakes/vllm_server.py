@@ -287,21 +287,33 @@ class FakeVllmServer:
     # --- scheduling (see vllm_capacity) ----------------------------------------------
     async def _events(self, answer: writer.Answer, checked: Any, faults: FakeFaults) -> AsyncIterator[str]:
         """The answer as vLLM streams it (see ``vllm_writer``). With a capacity model the
-        request holds its slot while it streams: its prefill share before the first token,
-        its decode share spread over the chunks."""
+        request holds its slot while it is generated: its prefill share before the first
+        token, its decode share spread over the chunks, paced by the clock; the slot is freed
+        when the last token is due, as a server frees a finished sequence whether or not the
+        client has read it yet (or when the client goes away)."""
         per_token = 0.0
+        held = False
+
+        def free() -> None:  # the last token is decoded: the slot goes to the next request
+            nonlocal held
+            if held:
+                held = False
+                self._slot_queue().release()
+
         if self.capacity is not None:
             await self._slot_queue().acquire(checked.priority if self.priority_scheduling else 0)
+            held = True
             self.started.append(checked.logged)
             per_token = self.capacity.slots / self.capacity.decode_tps
         try:
             if self.capacity is not None:
                 await asyncio.sleep(self.capacity.service_s(answer.usage["prompt_tokens"], 0))
-            async for event in writer.chunks(answer, checked, faults, per_token, self.stream_interval):
+            async for event in writer.chunks(
+                answer, checked, faults, per_token, self.stream_interval, decoded=free
+            ):
                 yield event
         finally:
-            if self.capacity is not None:
-                self._slot_queue().release()
+            free()
 
     def _slot_queue(self) -> SlotQueue:
         assert self.capacity is not None

@@ -134,11 +134,24 @@ def completion(answer: Answer) -> JSONResponse:
 
 
 async def chunks(
-    answer: Answer, checked: Any, faults: FakeFaults, per_token_s: float, stream_interval: int
+    answer: Answer,
+    checked: Any,
+    faults: FakeFaults,
+    per_token_s: float,
+    stream_interval: int,
+    *,
+    decoded: Callable[[], None] | None = None,
 ) -> AsyncIterator[str]:
     """The answer as server-sent events (see the module docstring); each chunk waits its
-    tokens' decode time (``token_latency_s`` plus ``per_token_s``, the capacity model's)."""
+    tokens' decode time (``token_latency_s`` plus ``per_token_s``, the capacity model's).
+    The waits are paced against the clock from the first chunk on (each chunk is due when
+    the tokens before it would have been decoded), so the time spent writing the events and
+    waiting on a slow reader is not added to the decode time. ``decoded`` is called once the
+    last token is due, before the last events are written: a server frees the sequence's
+    slot when it is generated, not when the client has read it."""
     tokens, entries, finish = answer.tokens, answer.entries, answer.finish
+    clock = asyncio.get_running_loop().time
+    due = clock()
     chunk = {**answer.head, "object": "chat.completion.chunk"}
 
     def event(choices: list[dict[str, Any]], **extra: Any) -> str:
@@ -152,8 +165,11 @@ async def chunks(
     for start, end in zip(bounds, [*bounds[1:], len(tokens)], strict=True):
         group = tokens[start:end]
         if faults.token_latency_s or per_token_s:
-            await asyncio.sleep((faults.token_latency_s + per_token_s) * len(group))
+            due += (faults.token_latency_s + per_token_s) * len(group)
+            await asyncio.sleep(max(0.0, due - clock()))
         last = end >= len(tokens)
+        if last and decoded is not None:
+            decoded()
         choice: dict[str, Any] = {
             "index": 0,
             "delta": {"content": "".join(t for t, _ in group)},
@@ -166,6 +182,8 @@ async def chunks(
             choice["stop_reason"] = None
         yield event([choice])
     if not tokens:
+        if decoded is not None:
+            decoded()
         yield event([{"index": 0, "delta": {"content": ""}, "logprobs": None, "finish_reason": finish}])
     if checked.include_usage:
         yield event([], usage={k: v for k, v in answer.usage.items() if v is not None})

@@ -5,9 +5,11 @@ rate."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -16,7 +18,9 @@ from extractors.llama.stream import StreamReader, StreamTiming
 from models.page import PreparedPage
 from tests.extractors.llama.conftest import extract, llm_settings
 from tests.extractors.llama.test_client import simple_body
+from tests.fakes.vllm_faults import FakeFaults
 from tests.fakes.vllm_server import FakeVllmServer
+from tests.fakes.vllm_writer import Answer, chunks
 from tests.support.truth import InvoiceTruth
 
 Invoice = tuple[InvoiceTruth, list[PreparedPage]]
@@ -134,3 +138,31 @@ def test_a_stream_interval_sends_the_first_token_alone_then_groups() -> None:
     sizes = [len(c["choices"][0]["logprobs"]["content"]) for c in chunks[1:] if c["choices"]]
     assert sizes[0] == 1 and all(size == 4 for size in sizes[1:-1]) and 1 <= sizes[-1] <= 4
     assert sum(sizes) == chunks[-1]["usage"]["completion_tokens"]
+
+
+def test_a_streamed_answer_frees_its_slot_when_the_last_token_is_decoded_not_when_it_is_read() -> None:
+    # vLLM frees a finished sequence's slot whatever its reader does; the fake's capacity
+    # model holds a slot until ``decoded``, called once, before the last chunk is written
+    tokens = [(f"t{i}", None) for i in range(40)]
+    answer = Answer({"id": "x", "created": 0, "model": "m"}, tokens, None, "stop", {"prompt_tokens": 5})
+    checked = SimpleNamespace(include_usage=True)
+    seen: list[str] = []
+
+    async def read() -> None:
+        calls = 0
+
+        def decoded() -> None:
+            nonlocal calls
+            calls += 1
+            seen.append("decoded")
+
+        async for event in chunks(answer, checked, FakeFaults(), 0.0001, 16, decoded=decoded):
+            seen.append(event)
+        assert calls == 1
+
+    asyncio.run(read())
+    at = seen.index("decoded")
+    after = [json.loads(e[len("data: ") :]) for e in seen[at + 1 :] if e != "data: [DONE]\n\n"]
+    assert after[0]["choices"][0]["finish_reason"] == "stop"  # the last content chunk comes after
+    before = [json.loads(e[len("data: ") :])["choices"][0]["delta"]["content"] for e in seen[1:at]]
+    assert "".join(before) == "".join(t for t, _ in tokens[:33])  # 1 + 16 + 16 tokens before it

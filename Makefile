@@ -78,6 +78,7 @@ golden: setup
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen2 --out var/golden/invoices-unseen2
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen3 --out var/golden/invoices-unseen3
 	nice $(BIN)/python -m tests.support.invoice_set --split unseen4 --out var/golden/invoices-unseen4
+	nice $(BIN)/python -m tests.support.invoice_set --split unseen5 --out var/golden/invoices-unseen5
 
 examples: setup
 	$(BIN)/python -m examples.generate

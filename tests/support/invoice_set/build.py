@@ -34,6 +34,7 @@ SEEDS = {
     "unseen2": 60412887,
     "unseen3": 83920417,
     "unseen4": 52718843,
+    "unseen5": 31864027,
 }
 # A fresh check once the held-out split has been looked at: the held-out split's layouts and
 # name halves, its own seed (other documents, numbers, amounts and dates), so nothing in it
@@ -41,9 +42,10 @@ SEEDS = {
 # ``unseen`` had one document read while writing the ambiguous-date rule, so ``unseen2``
 # (another seed) was the next check; its aggregate figures were read before a calibration rule
 # was written, so ``unseen3`` (a third seed) was the next; its seller misses were read for the
-# seller-repair rules (2026-12-03), so ``unseen4`` (a fourth seed) is the check no one has
-# looked at.
-LIKE = {"unseen": "heldout", "unseen2": "heldout", "unseen3": "heldout", "unseen4": "heldout"}
+# seller-repair rules (2026-12-03), so ``unseen4`` (a fourth seed) was the next; its two wrong
+# ``done`` documents were read for the document-number rules, so ``unseen5`` is the check no
+# one has looked at.
+LIKE = {k: "heldout" for k in ("unseen", "unseen2", "unseen3", "unseen4", "unseen5")}
 
 
 def base_split(split: str) -> str:

@@ -19,14 +19,8 @@ from tests.support.invoice_set.money import LOCALES
 from tests.support.invoice_set.render import Canvas
 
 Variant = Literal["digital", "scan_pdf", "scan_jpg", "scan_png", "photo"]
-SPLITS = {
-    "dev": 4,
-    "heldout": 3,
-    "unseen": 3,
-    "unseen2": 3,
-    "unseen3": 3,
-    "unseen4": 3,
-}  # documents per layout
+# documents per layout
+SPLITS = {"dev": 4, "heldout": 3, "unseen": 3, "unseen2": 3, "unseen3": 3, "unseen4": 3, "unseen5": 3}
 SEEDS = {
     "dev": 20240301,
     "heldout": 77110923,

@@ -51,12 +51,49 @@ class RecordingEngine:
         self.calls: list[EngineCall] = []
         self.routes: dict[tuple[int, int], PageRoute] = {}
         self.groups: list[tuple[list[PageRoute], list[EngineCall]]] = []
+        # page groups being extracted: (time of each change, how many after it), to say how
+        # full the client kept the server
+        self.in_flight = 0
+        self.changes: list[tuple[float, int]] = []
 
     async def extract(self, pages: Sequence[PreparedPage], schema: ExtractionSchema) -> PageExtraction:
-        result = await self.inner.extract(pages, schema)
+        self._change(+1)
+        try:
+            result = await self.inner.extract(pages, schema)
+        finally:
+            self._change(-1)
         self.calls.extend(result.calls)
         self.groups.append(([p.route for p in pages], result.calls))
         return result
+
+    def _change(self, by: int) -> None:
+        self.in_flight += by
+        self.changes.append((time.perf_counter(), self.in_flight))
+
+    def by_tenth(self) -> list[float]:
+        """Time-weighted mean of the page groups in flight in each tenth of the run."""
+        if len(self.changes) < 2:
+            return []
+        start, end = self.changes[0][0], self.changes[-1][0]
+        step = (end - start) / 10
+        sums = [0.0] * 10
+        for (t0, n), (t1, _) in zip(self.changes, self.changes[1:], strict=False):
+            for k in range(10):  # the part of [t0, t1) in tenth k
+                lo, hi = start + k * step, start + (k + 1) * step
+                sums[k] += n * max(0.0, min(t1, hi) - max(t0, lo))
+        return [x / step for x in sums] if step > 0 else []
+
+    def occupancy(self, slots: int) -> tuple[float, float]:
+        """Time-weighted mean of the page groups in flight, and the share of the time from the
+        first to the last change with at least ``slots`` of them in flight."""
+        if len(self.changes) < 2:
+            return 0.0, 0.0
+        total = self.changes[-1][0] - self.changes[0][0]
+        mean = full = 0.0
+        for (t0, n), (t1, _) in zip(self.changes, self.changes[1:], strict=False):
+            mean += n * (t1 - t0)
+            full += (t1 - t0) if n >= slots else 0.0
+        return (mean / total, full / total) if total > 0 else (0.0, 0.0)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -169,6 +206,12 @@ def report(
     )
     failed = [c for c in engine.calls if not c.succeeded]
     print(f"calls: {len(engine.calls)} ({len(failed)} failed attempts)")
+    mean, full = engine.occupancy(args.slots)
+    print(
+        f"page groups in flight: time-weighted mean {mean:.1f} against {args.slots} slots; "
+        f"at least {args.slots} in flight {full:.0%} of the time; by tenth of the run: "
+        + " ".join(f"{x:.0f}" for x in engine.by_tenth())
+    )
     timed = sorted(c.first_token_ms for c in engine.calls if getattr(c, "first_token_ms", None) is not None)
     if timed:
         rates = sorted(c.tokens_per_s for c in engine.calls if getattr(c, "tokens_per_s", None))

@@ -50,7 +50,9 @@ legal form glued to the address after it ("ChabrierTelecomEURL141avenue...", "Gm
 Co.KG-Kirchgasse 149") cut there (``party_lines.split_line``); one name read twice, the chosen
 reading the weaker by 0.05 or more, gives way to the clearer one; a word of the name that the
 brand heading prints with a letter or two more inside it ("Falkenied" under "Falkenried") is
-spelled as the heading prints it (x0.9). A legal-form name after a seller label is a name even
+spelled as the heading prints it (x0.9); a word one I/L swap from a business word
+("CONFECTLONERY") and a two-word legal form short of its last letter ("SDN BH") are put
+right (``party_lines.repair_name_letters``, x0.9). A legal-form name after a seller label is a name even
 when one of its words is also an address word ("GmbH & Co. KG": "Kg", Kampung).
 """
 
@@ -467,7 +469,9 @@ def _finding(
             method, 0.8
         )
     evidence = [*best.evidence, *notes]
-    if any(note.startswith(("legal form completed", "legal form misread")) for note in notes):
+    if any(
+        note.startswith(("legal form completed", "legal form misread", "letter misread")) for note in notes
+    ):
         quality *= 0.9  # a misread the name was repaired from: surer than a guess, less than a reading
     if runner_up is not None and best.score - runner_up.score < 1.0:
         quality *= 0.85

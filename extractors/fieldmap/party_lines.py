@@ -276,6 +276,8 @@ def clean_name(text: str) -> tuple[str, list[str]]:
     repaired, note = repair_legal(repair_confusions(text))
     if repaired != text:
         notes.append(note or f"OCR digits in words repaired in {text!r}")
+    repaired, letter_notes = repair_name_letters(repaired)
+    notes.extend(letter_notes)
     stripped = strip_registration(repaired)
     if stripped != repaired.strip():
         notes.append(f"registration dropped from {text!r}")
@@ -290,6 +292,59 @@ def clean_name(text: str) -> tuple[str, list[str]]:
     if spaced != stripped:
         notes.append(f"respaced {stripped!r} -> {spaced!r}")
     return spaced.strip(" ,;:*-"), notes
+
+
+# OCR reads a capital I as an L and back (and a lower-case l as an i); a word of the name that
+# becomes a business word when one such letter is swapped was misread ("CONFECTLONERY").
+_I_L = {"I": "L", "L": "I", "i": "l", "l": "i"}
+_BUSINESS_MIN = 6
+
+
+def repair_name_letters(text: str) -> tuple[str, list[str]]:
+    """``text`` with what OCR misread in a name put right where only one reading is a known
+    word, and the notes (each starting with "letter misread" or "legal form misread", which
+    the seller's quality takes as a repair, x0.9):
+
+    - a word of six letters or more that becomes a business word (``name_words``) with one I
+      read as L, or L as I, swapped back: "CONFECTLONERY" -> "CONFECTIONERY";
+    - a two-word legal form whose last word lost its last letter at the end of the name:
+      "SDN BH" -> "SDN BHD"."""
+    notes: list[str] = []
+    tokens = text.split(" ")
+    for i, token in enumerate(tokens):
+        if len(token) < _BUSINESS_MIN or not token.isalpha() or token.lower() in BUSINESS_WORDS:
+            continue
+        for at, ch in enumerate(token):
+            swapped = _I_L.get(ch)
+            if swapped is None:
+                continue
+            candidate = token[:at] + (swapped.upper() if ch.isupper() else swapped.lower()) + token[at + 1 :]
+            if candidate.lower() in BUSINESS_WORDS:
+                notes.append(f"letter misread {token!r} -> {candidate!r}")
+                tokens[i] = candidate
+                break
+    text = " ".join(tokens)
+    cut = _cut_form(text)
+    if cut is not None:
+        notes.append(f"legal form misread {text[-len(cut[0]) :]!r} -> {cut[1]!r}")
+        text = text[: -len(cut[0])] + cut[1]
+    return text, notes
+
+
+def _cut_form(text: str) -> tuple[str, str] | None:
+    """The end of ``text`` that is a two-word legal form short of its last letter ("SDN BH"),
+    and that form written in the same case ("SDN BHD"), or None."""
+    parts = text.rstrip().split()
+    if len(parts) < 3 or legal_form(text) is not None:
+        return None
+    first, last = parts[-2], parts[-1]
+    for form in _LEGAL_TOKENS:
+        if len(form) != 2 or len(form[1]) < 3 or not last.isalpha():
+            continue
+        if first.lower().strip(".") == form[0] and last.lower() == form[1][:-1]:
+            ending = form[1][-1].upper() if last.isupper() else form[1][-1]
+            return f"{first} {last}", f"{first} {last}{ending}"
+    return None
 
 
 def complete_bracketed_form(text: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.fieldmap.party_lines import clean_name, legal_form, split_line
-from tests.extractors.fieldmap.lines import invoice, line
+from tests.extractors.fieldmap.lines import invoice, line, receipt
 
 
 @pytest.mark.parametrize(
@@ -153,3 +153,47 @@ def test_a_brand_word_over_the_recipients_block_makes_the_recipient_an_unsure_se
 def test_a_dotted_legal_form_glued_by_a_dash_to_the_street_ends_the_name() -> None:
     parts = split_line("DeWaalkadeEnergie N.V.-Lindelaan124·5611 AZ Eindhoven-Btw-nr. NL993288076B01")
     assert parts[:2] == ["DeWaalkadeEnergie N.V.", "Lindelaan124"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "name", "note"),
+    [
+        (
+            "LAVENDER CONFECTLONERY & BAKERY S/B",
+            "LAVENDER CONFECTIONERY & BAKERY S/B",
+            "letter misread 'CONFECTLONERY' -> 'CONFECTIONERY'",
+        ),
+        ("Harbour Statlonery", "Harbour Stationery", "letter misread 'Statlonery' -> 'Stationery'"),
+        (
+            "ONE ONE THREE SEAFOOD RESTAURANT SDN BH",
+            "ONE ONE THREE SEAFOOD RESTAURANT SDN BHD",
+            "legal form misread 'SDN BH' -> 'SDN BHD'",
+        ),
+    ],
+)
+def test_a_business_word_or_legal_form_misread_by_a_letter_is_put_right(
+    printed: str, name: str, note: str
+) -> None:
+    assert clean_name(printed) == (name, [note])
+
+
+@pytest.mark.parametrize(
+    "printed", ["Lindgraf Metallbau GmbH", "ABC SDN BHD", "BH PETROL", "Bluefell Labs Ltd"]
+)
+def test_names_without_such_a_misread_are_left_as_printed(printed: str) -> None:
+    assert clean_name(printed) == (printed, [])
+
+
+def test_a_repaired_receipt_name_is_less_sure_than_a_clean_one() -> None:
+    def header(name: str) -> list:
+        return [
+            line(name, 0.05, x0=0.2, x1=0.8, height=0.02),
+            line("NO 8, JALAN MANIS 4, TAMAN SEGAR", 0.08, x0=0.2, x1=0.8),
+            line("56100 CHERAS, KUALA LUMPUR", 0.1, x0=0.2, x1=0.8),
+            line("TOTAL        12.50", 0.5, x0=0.2, x1=0.8),
+        ]
+
+    repaired = receipt(header("LAVENDER CONFECTLONERY & BAKERY S/B")).fields["merchant_name"]
+    clean = receipt(header("LAVENDER CONFECTIONERY & BAKERY S/B")).fields["merchant_name"]
+    assert repaired.value == clean.value == "LAVENDER CONFECTIONERY & BAKERY S/B"
+    assert repaired.confidence < clean.confidence

@@ -146,9 +146,7 @@ def _score_cell(
     alpha = [ch for ch in name if ch.isalpha()]
     if sum(ch.isupper() for ch in alpha) >= 0.8 * len(alpha):
         score += 0.3
-    if cell.confidence < 0.8:
-        score -= 1.5 + 3.0 * (0.8 - cell.confidence)
-        reasons.append(f"weak OCR reading ({cell.confidence:.2f})")
+    score -= _weak_reading(cell, reasons)
     if letters(name) < 0.5 * len(name.replace(" ", "")):
         score -= 2.0
     negatives = [
@@ -365,8 +363,8 @@ def _sender_segments(cell: Cell, r: int, unit: float) -> list[SellerCandidate]:
 
 
 def _weak_reading(cell: Cell, reasons: list[str]) -> float:
-    """What a weak OCR reading of ``cell`` takes off a candidate's score (as in ``_score_cell``:
-    a line read at under 0.8 is likely garbled), with the reason."""
+    """What a weak OCR reading of ``cell`` takes off a candidate's score (a line read at under
+    0.8 is likely garbled), with the reason; letterhead, sender-line and footer candidates alike."""
     if cell.confidence >= 0.8:
         return 0.0
     reasons.append(f"weak OCR reading ({cell.confidence:.2f})")

@@ -147,11 +147,7 @@ def respelled_by_heading(
     its reading stands: "Falkenied Druck AG" under the logo "Falkenried"."""
     sure = min((c.confidence for c in chosen), default=1.0)
     marks = {
-        w: c
-        for c in headings
-        if c not in chosen and c.confidence >= sure
-        for w in c.text.split()
-        if w.isalpha()
+        w for c in headings if c not in chosen and c.confidence >= sure for w in c.text.split() if w.isalpha()
     }
     tokens = name.split()
     for i, token in enumerate(tokens):
